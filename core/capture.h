@@ -1,0 +1,47 @@
+/*
+ * Running a helper process and capturing what it prints: the discovery
+ * helper and git.  The process is spawned directly from an argument vector
+ * (never through a shell) with standard input from /dev/null; its standard
+ * output and error are collected up to a limit each, and one callback
+ * reports everything once the process has exited and both pipes are
+ * drained.
+ */
+#ifndef CCT_CAPTURE_H
+#define CCT_CAPTURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "util.h"
+
+typedef struct cct_capture cct_capture;
+
+typedef struct cct_capture_result {
+    int spawn_error;     /* non-zero (a libuv error) when it never ran */
+    int64_t exit_status;
+    int term_signal;
+    cct_buf out;         /* standard output, cut at out_limit */
+    cct_buf err;         /* standard error: its last err_limit bytes */
+    int out_truncated;
+} cct_capture_result;
+
+/* `result` is owned by the capture and freed after the callback returns. */
+typedef void (*cct_capture_cb)(cct_capture_result *result, void *arg);
+
+typedef struct cct_capture_options {
+    const char *const *argv;
+    const char *const *env; /* NULL: inherit cctrial's environment */
+    const char *cwd;        /* NULL: cctrial's */
+    size_t out_limit;
+    size_t err_limit;
+} cct_capture_options;
+
+/* Starts the process.  Returns 0 (the callback will run exactly once) or a
+ * negative libuv error (the callback never runs). */
+int cct_capture_start(uv_loop_t *loop, const cct_capture_options *options,
+                      cct_capture_cb done, void *arg, cct_capture **out);
+/* Kills the process (SIGKILL); the callback still runs. */
+void cct_capture_kill(cct_capture *capture);
+
+#endif

@@ -1,0 +1,238 @@
+/*
+ * Command-line parsing with getopt_long (see cli.h).
+ */
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "options.h"
+
+enum {
+    OPT_ONCE = 256,
+    OPT_SINCE,
+    OPT_CONFIG,
+    OPT_NO_CONFIG,
+    OPT_PRINT_CONFIG,
+    OPT_LIST_PLUGINS,
+    OPT_LIST_SELECTED,
+    OPT_PYTHON,
+    OPT_REPORTERS,
+    OPT_NOTIFIER,
+    OPT_SELECTOR,
+    OPT_TIMEOUT,
+    OPT_WORKER,
+    OPT_FORCE,
+};
+
+static const struct option long_options[] = {
+    {"jobs", required_argument, NULL, 'j'},
+    {"forever", no_argument, NULL, 'f'},
+    {"grep", required_argument, NULL, 'g'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"smart", no_argument, NULL, 's'},
+    {"cwd", no_argument, NULL, 'c'},
+    {"hook", no_argument, NULL, 'H'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {"once", no_argument, NULL, OPT_ONCE},
+    {"since", required_argument, NULL, OPT_SINCE},
+    {"config", required_argument, NULL, OPT_CONFIG},
+    {"no-config", no_argument, NULL, OPT_NO_CONFIG},
+    {"print-config", no_argument, NULL, OPT_PRINT_CONFIG},
+    {"list-plugins", no_argument, NULL, OPT_LIST_PLUGINS},
+    {"list-selected", no_argument, NULL, OPT_LIST_SELECTED},
+    {"python", required_argument, NULL, OPT_PYTHON},
+    {"reporters", required_argument, NULL, OPT_REPORTERS},
+    {"notifier", required_argument, NULL, OPT_NOTIFIER},
+    {"selector", required_argument, NULL, OPT_SELECTOR},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"worker", required_argument, NULL, OPT_WORKER},
+    {"force", no_argument, NULL, OPT_FORCE},
+    {NULL, 0, NULL, 0},
+};
+
+static const char help_text[] =
+    "Usage: cctrial [OPTION]... [TEST_NAME]...\n"
+    "       cctrial install-hook [--force]\n"
+    "Run Twisted's trial continuously: the whole suite, then the test whose\n"
+    "failure is most common until it passes, then everything that failed,\n"
+    "then the whole suite again, on every change of a source file.\n"
+    "\n"
+    "TEST_NAME is what trial takes: a package, module, class or method.\n"
+    "\n"
+    "Workflow:\n"
+    "  -j, --jobs=N          run N worker processes (default 1)\n"
+    "  -f, --forever         keep watching after the full suite passes\n"
+    "  -g, --grep=TEXT       keep only tests whose id contains TEXT\n"
+    "  -s, --smart           run only the tests affected by each change;\n"
+    "                        implies --forever, waits for the first change\n"
+    "  -c, --cwd             watch only the current directory\n"
+    "  -H, --hook            run the tests the last commit affects, once\n"
+    "      --since=REF       with --hook or --list-selected: the changes\n"
+    "                        since REF instead of the last commit\n"
+    "      --once            run the selected tests once and exit\n"
+    "      --list-selected   print the ids that would run, run nothing\n"
+    "  -v, --verbose         print each selected test; twice for more\n"
+    "\n"
+    "Configuration (flags win over files):\n"
+    "      --config=FILE     read only FILE, not the usual files\n"
+    "      --no-config       read no configuration file\n"
+    "      --print-config    print the merged settings and their origins\n"
+    "      --python=PATH     the interpreter for discovery and workers\n"
+    "      --reporters=LIST  reporter plugins (default: summary)\n"
+    "      --notifier=NAME   notifier plugin, auto or none\n"
+    "      --selector=NAME   selector plugin (default: all)\n"
+    "      --timeout=SECONDS per-test limit (default 300, 0 for none)\n"
+    "      --worker=KIND     stock or fast worker bootstrap\n"
+    "      --list-plugins    print every plugin found and exit\n"
+    "\n"
+    "  -h, --help            print this help and exit\n"
+    "  -V, --version         print the version and exit\n"
+    "\n"
+    "Files: $XDG_CONFIG_HOME/cctrial/cctrialrc, then the nearest .cctrialrc\n"
+    "upward from the current directory.  Environment: CCTRIAL_PLUGIN_PATH,\n"
+    "VIRTUAL_ENV, NO_COLOR.\n"
+    "\n"
+    "Exit status: 0 all passed, 1 a test failed, 2 usage or configuration\n"
+    "error, 130 interrupted (SIGINT), 143 terminated (SIGTERM).\n";
+
+const char *cct_cli_help(void)
+{
+    return help_text;
+}
+
+static void flag(cct_cli *cli, const char *key, const char *value)
+{
+    cct_config_set(&cli->flags, CCT_CORE_SECTION, key, value,
+                   "command line", NULL, 0);
+}
+
+static int set_command(cct_cli *cli, cct_command command, char **error)
+{
+    if (cli->command != CCT_CMD_RUN && cli->command != command) {
+        *error = cct_xstrdup("--print-config, --list-plugins and "
+                             "--list-selected cannot be combined");
+        return CCT_EUSAGE;
+    }
+    cli->command = command;
+    return 0;
+}
+
+int cct_cli_parse(cct_cli *cli, int argc, char **argv, char **error)
+{
+    memset(cli, 0, sizeof(*cli));
+    cct_strv_init(&cli->names);
+    cct_config_init(&cli->flags);
+    *error = NULL;
+    int verbose = 0;
+    int first = 1;
+    if (argc > 1 && strcmp(argv[1], "install-hook") == 0) {
+        cli->command = CCT_CMD_INSTALL_HOOK;
+        first = 2;
+    }
+    /* Skip the subcommand; getopt_long permutes the rest so that options
+     * may follow test names.  optind = 0 makes GNU getopt start afresh
+     * (this parser may run more than once in a process, as in tests). */
+    argv += first - 1;
+    argc -= first - 1;
+    optind = 0;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "j:fg:vscHhV", long_options,
+                            NULL)) != -1) {
+        int rc = 0;
+        switch (c) {
+        case 'j': flag(cli, "jobs", optarg); break;
+        case 'f': flag(cli, "forever", "true"); break;
+        case 'g': flag(cli, "grep", optarg); break;
+        case 'v': verbose++; break;
+        case 's': flag(cli, "smart", "true"); break;
+        case 'c': flag(cli, "watch", "cwd"); break;
+        case 'H': cli->hook = 1; break;
+        case 'h': rc = set_command(cli, CCT_CMD_HELP, error); break;
+        case 'V': rc = set_command(cli, CCT_CMD_VERSION, error); break;
+        case OPT_ONCE: cli->once = 1; break;
+        case OPT_SINCE:
+            free(cli->since);
+            cli->since = cct_xstrdup(optarg);
+            break;
+        case OPT_CONFIG:
+            free(cli->config_file);
+            cli->config_file = cct_xstrdup(optarg);
+            break;
+        case OPT_NO_CONFIG: cli->no_config = 1; break;
+        case OPT_PRINT_CONFIG:
+            rc = set_command(cli, CCT_CMD_PRINT_CONFIG, error);
+            break;
+        case OPT_LIST_PLUGINS:
+            rc = set_command(cli, CCT_CMD_LIST_PLUGINS, error);
+            break;
+        case OPT_LIST_SELECTED:
+            rc = set_command(cli, CCT_CMD_LIST_SELECTED, error);
+            break;
+        case OPT_PYTHON: flag(cli, "python", optarg); break;
+        case OPT_REPORTERS: flag(cli, "reporters", optarg); break;
+        case OPT_NOTIFIER: flag(cli, "notifier", optarg); break;
+        case OPT_SELECTOR: flag(cli, "selector", optarg); break;
+        case OPT_TIMEOUT: flag(cli, "timeout", optarg); break;
+        case OPT_WORKER: flag(cli, "worker", optarg); break;
+        case OPT_FORCE: cli->force = 1; break;
+        case '?':
+        default:
+            if (optopt && optopt < 256 && strchr("jg", optopt))
+                *error = cct_xasprintf("option -%c needs a value", optopt);
+            else if (optopt)
+                *error = cct_xasprintf("unknown option -%c", optopt);
+            else
+                *error = cct_xasprintf("unknown option %s",
+                                       argv[optind - 1]);
+            return CCT_EUSAGE;
+        }
+        if (rc < 0)
+            return rc;
+    }
+    /* GNU getopt moved every name after the options (and dropped "--"). */
+    while (optind < argc)
+        cct_strv_add(&cli->names, argv[optind++]);
+    if (verbose) {
+        char text[8];
+        snprintf(text, sizeof(text), "%d", verbose > 3 ? 3 : verbose);
+        flag(cli, "verbose", text);
+    }
+    if (cli->command == CCT_CMD_INSTALL_HOOK && cli->names.len) {
+        *error = cct_xstrdup("install-hook takes no test names");
+        return CCT_EUSAGE;
+    }
+    if (cli->force && cli->command != CCT_CMD_INSTALL_HOOK) {
+        *error = cct_xstrdup("--force is an option of install-hook");
+        return CCT_EUSAGE;
+    }
+    return 0;
+}
+
+void cct_cli_free(cct_cli *cli)
+{
+    free(cli->since);
+    free(cli->config_file);
+    cct_strv_free(&cli->names);
+    cct_config_free(&cli->flags);
+}
+
+void cct_cli_apply(const cct_cli *cli, cct_config *config)
+{
+    for (size_t i = 0; i < cli->flags.n; i++) {
+        const cct_setting *s = &cli->flags.items[i];
+        cct_config_set(config, s->section, s->key, s->value, s->origin,
+                       NULL, 0);
+    }
+    if (cli->names.len) {
+        char *names = cct_strv_join(&cli->names, " ");
+        cct_config_set(config, CCT_CORE_SECTION, "tests", names,
+                       "command line", NULL, 0);
+        free(names);
+    }
+}

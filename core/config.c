@@ -1,0 +1,389 @@
+/*
+ * Settings, INI files and validation (see config.h).
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "error.h"
+
+void cct_config_init(cct_config *c)
+{
+    memset(c, 0, sizeof(*c));
+    cct_strv_init(&c->files);
+}
+
+static void free_setting(cct_setting *s)
+{
+    free(s->section);
+    free(s->key);
+    free(s->value);
+    free(s->file);
+    free(s->origin);
+}
+
+void cct_config_free(cct_config *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        free_setting(&c->items[i]);
+    free(c->items);
+    cct_strv_free(&c->files);
+    cct_config_init(c);
+}
+
+static cct_setting *find(const cct_config *c, const char *section,
+                         const char *key)
+{
+    for (size_t i = 0; i < c->n; i++)
+        if (strcmp(c->items[i].section, section) == 0 &&
+            strcmp(c->items[i].key, key) == 0)
+            return &c->items[i];
+    return NULL;
+}
+
+void cct_config_set(cct_config *c, const char *section, const char *key,
+                    const char *value, const char *origin, const char *file,
+                    int line)
+{
+    cct_setting *s = find(c, section, key);
+    if (s) {
+        free_setting(s);
+    } else {
+        CCT_GROW(c->items, c->cap, c->n + 1);
+        s = &c->items[c->n++];
+    }
+    s->section = cct_xstrdup(section);
+    s->key = cct_xstrdup(key);
+    s->value = cct_xstrdup(value);
+    s->file = file ? cct_xstrdup(file) : NULL;
+    s->line = line;
+    s->origin = file ? cct_xasprintf("%s:%d", file, line)
+                     : cct_xstrdup(origin);
+}
+
+const cct_setting *cct_config_find(const cct_config *c, const char *section,
+                                   const char *key)
+{
+    return find(c, section, key);
+}
+
+const char *cct_config_get(const cct_config *c, const char *section,
+                           const char *key, const char *fallback)
+{
+    const cct_setting *s = find(c, section, key);
+    return s ? s->value : fallback;
+}
+
+/* ---- reading INI files --------------------------------------------------- */
+
+/* inih hands us key/value pairs; we feed it lines ourselves so that we
+ * know the line each pair came from and whether it continues the previous
+ * value (an indented line). */
+typedef struct reader {
+    FILE *file;
+    const char *path;
+    int line;
+    int continuation;
+    cct_config *config;
+    char *error;
+} reader;
+
+static char *read_line(char *str, int num, void *stream)
+{
+    reader *r = stream;
+    char *line = fgets(str, num, r->file);
+    if (line) {
+        r->line++;
+        r->continuation = line[0] == ' ' || line[0] == '\t';
+    }
+    return line;
+}
+
+static int valid_name(const char *s)
+{
+    if (!*s)
+        return 0;
+    for (; *s; s++)
+        if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) ||
+              *s == '_' || *s == '-' || *s == '.'))
+            return 0;
+    return 1;
+}
+
+static int on_pair(void *user, const char *section, const char *key,
+                   const char *value)
+{
+    reader *r = user;
+    if (r->error)
+        return 1;
+    if (!*section) {
+        r->error = cct_xasprintf("%s:%d: '%s' is outside any section; put "
+                                 "it under [cctrial]", r->path, r->line, key);
+        return 1;
+    }
+    if (!valid_name(section) || !valid_name(key)) {
+        r->error = cct_xasprintf(
+            "%s:%d: [%s] %s: section and key names are lower-case letters, "
+            "digits, '_', '-' and '.'", r->path, r->line, section, key);
+        return 1;
+    }
+    const cct_setting *previous = find(r->config, section, key);
+    if (r->continuation && previous && previous->file &&
+        strcmp(previous->file, r->path) == 0) {
+        /* An indented line continues a multi-line value. */
+        char *joined = *previous->value
+                           ? cct_xasprintf("%s\n%s", previous->value, value)
+                           : cct_xstrdup(value);
+        int line = previous->line;
+        cct_config_set(r->config, section, key, joined, NULL, r->path, line);
+        free(joined);
+        return 1;
+    }
+    cct_config_set(r->config, section, key, value, NULL, r->path, r->line);
+    return 1;
+}
+
+int cct_config_read_file(cct_config *c, const char *path, char **error)
+{
+    *error = NULL;
+    reader r = {.path = path, .config = c};
+    r.file = fopen(path, "r");
+    if (!r.file) {
+        int code = -errno;
+        *error = cct_xasprintf("%s: cannot read the configuration: %s", path,
+                               strerror(errno));
+        return code;
+    }
+    int bad_line = ini_parse_stream(read_line, &r, on_pair, &r);
+    fclose(r.file);
+    cct_strv_add(&c->files, path);
+    if (r.error) {
+        *error = r.error;
+        return CCT_ECONFIG;
+    }
+    if (bad_line > 0) {
+        *error = cct_xasprintf("%s:%d: not a 'key = value' line or a "
+                               "[section] header", path, bad_line);
+        return CCT_ECONFIG;
+    }
+    if (bad_line < 0) {
+        *error = cct_xasprintf("%s: cannot read the configuration", path);
+        return CCT_ECONFIG;
+    }
+    return 0;
+}
+
+/* ---- validation ------------------------------------------------------------ */
+
+const cct_option *cct_option_find(const cct_option *options, const char *key)
+{
+    for (const cct_option *o = options; o && o->key; o++)
+        if (strcmp(o->key, key) == 0)
+            return o;
+    return NULL;
+}
+
+long cct_parse_int(const char *value)
+{
+    return strtol(value, NULL, 10);
+}
+
+static int bool_value(const char *value)
+{
+    static const char *const yes[] = {"true", "yes", "on", "1"};
+    static const char *const no[] = {"false", "no", "off", "0"};
+    for (size_t i = 0; i < CCT_ARRAY_SIZE(yes); i++) {
+        if (strcasecmp(value, yes[i]) == 0)
+            return 1;
+        if (strcasecmp(value, no[i]) == 0)
+            return 0;
+    }
+    return -1;
+}
+
+int cct_parse_bool(const char *value)
+{
+    return bool_value(value) == 1;
+}
+
+static int choice_allowed(const char *choices, const char *value)
+{
+    size_t n = strlen(value);
+    for (const char *p = choices; *p;) {
+        size_t len = strcspn(p, "|");
+        if (len == n && strncmp(p, value, n) == 0)
+            return 1;
+        p += len;
+        if (*p == '|')
+            p++;
+    }
+    return 0;
+}
+
+static char *choices_text(const char *choices)
+{
+    char *text = cct_xstrdup(choices);
+    cct_buf b;
+    cct_buf_init(&b);
+    for (char *p = text; *p; p++) {
+        if (*p == '|')
+            cct_buf_adds(&b, ", ");
+        else
+            cct_buf_addc(&b, *p);
+    }
+    free(text);
+    return cct_buf_steal(&b);
+}
+
+char *cct_option_check(const cct_option *o, const char *value)
+{
+    switch (o->type) {
+    case CCT_OPT_INT: {
+        char *end;
+        errno = 0;
+        long n = strtol(value, &end, 10);
+        if (!*value || *end || errno)
+            return cct_xasprintf("'%s' is not a whole number", value);
+        if ((o->min || o->max) && (n < o->min || n > o->max))
+            return cct_xasprintf("%ld is out of range: use %ld to %ld", n,
+                                 o->min, o->max);
+        return NULL;
+    }
+    case CCT_OPT_BOOL:
+        if (bool_value(value) < 0)
+            return cct_xasprintf("'%s' is not a boolean: use true or false "
+                                 "(yes/no, on/off, 1/0)", value);
+        return NULL;
+    case CCT_OPT_CHOICE:
+        if (!choice_allowed(o->choices ? o->choices : "", value)) {
+            char *valid = choices_text(o->choices ? o->choices : "");
+            char *msg = cct_xasprintf("'%s' is not one of: %s", value, valid);
+            free(valid);
+            return msg;
+        }
+        return NULL;
+    case CCT_OPT_STRING:
+    case CCT_OPT_PATH:
+    case CCT_OPT_LIST:
+        return NULL;
+    }
+    return cct_xasprintf("the option has an unknown type");
+}
+
+static char *valid_keys(const cct_option *options)
+{
+    cct_buf b;
+    cct_buf_init(&b);
+    for (const cct_option *o = options; o && o->key; o++) {
+        if (b.len)
+            cct_buf_adds(&b, ", ");
+        cct_buf_adds(&b, o->key);
+    }
+    return b.len ? cct_buf_steal(&b) : (cct_buf_free(&b),
+                                         cct_xstrdup("(none)"));
+}
+
+int cct_config_validate(const cct_config *c, const char *section,
+                        const cct_option *options, char **error)
+{
+    *error = NULL;
+    for (size_t i = 0; i < c->n; i++) {
+        const cct_setting *s = &c->items[i];
+        if (strcmp(s->section, section) != 0)
+            continue;
+        const cct_option *o = cct_option_find(options, s->key);
+        if (!o) {
+            char *keys = valid_keys(options);
+            *error = cct_xasprintf("%s: unknown key '%s' in [%s]; valid "
+                                   "keys: %s", s->origin, s->key, section,
+                                   keys);
+            free(keys);
+            return CCT_ECONFIG;
+        }
+        char *problem = cct_option_check(o, s->value);
+        if (problem) {
+            *error = cct_xasprintf("%s: [%s] %s: %s", s->origin, section,
+                                   s->key, problem);
+            free(problem);
+            return CCT_ECONFIG;
+        }
+    }
+    return 0;
+}
+
+const char *cct_config_value(const cct_config *c, const char *section,
+                             const cct_option *options, const char *key)
+{
+    const cct_setting *s = find(c, section, key);
+    if (s)
+        return s->value;
+    const cct_option *o = cct_option_find(options, key);
+    return o ? o->default_value : NULL;
+}
+
+/* ---- where the files are ----------------------------------------------------- */
+
+char *cct_config_user_file(void)
+{
+    const char *xdg = getenv("XDG_CONFIG_HOME");
+    const char *home = getenv("HOME");
+    char *path;
+    if (xdg && *xdg)
+        path = cct_xasprintf("%s/cctrial/cctrialrc", xdg);
+    else if (home && *home)
+        path = cct_xasprintf("%s/.config/cctrial/cctrialrc", home);
+    else
+        return NULL;
+    if (access(path, F_OK) == 0)
+        return path;
+    free(path);
+    return NULL;
+}
+
+char *cct_config_project_file(const char *dir)
+{
+    char *here = cct_xstrdup(dir);
+    for (;;) {
+        char *path = cct_path_join(here, ".cctrialrc");
+        if (access(path, F_OK) == 0) {
+            free(here);
+            return path;
+        }
+        free(path);
+        char *slash = strrchr(here, '/');
+        if (!slash || slash == here) {
+            if (strcmp(here, "/") == 0)
+                break;
+            strcpy(here, "/");
+            continue;
+        }
+        *slash = '\0';
+    }
+    free(here);
+    return NULL;
+}
+
+void cct_config_print_section(const cct_config *c, const char *section,
+                              const cct_option *options, cct_buf *out)
+{
+    cct_buf_printf(out, "[%s]\n", section);
+    for (const cct_option *o = options; o && o->key; o++) {
+        const cct_setting *s = find(c, section, o->key);
+        const char *value = s ? s->value : o->default_value;
+        char *flat = cct_xstrdup(value ? value : "");
+        for (char *p = flat; *p; p++)
+            if (*p == '\n')
+                *p = ' ';
+        cct_buf_printf(out, "%s = %s", o->key, flat);
+        free(flat);
+        cct_buf_printf(out, "%*s; %s\n", 1, "",
+                       s ? s->origin : (value ? "default" : "unset"));
+    }
+}

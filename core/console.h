@@ -1,0 +1,38 @@
+/*
+ * The terminal: every line cctrial or a plugin prints goes through here, so
+ * that the one-line status a reporter keeps updating in place is cleared
+ * before any other output and nothing is garbled.
+ */
+#ifndef CCT_CONSOLE_H
+#define CCT_CONSOLE_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <uv.h>
+
+typedef struct cct_console {
+    int out_is_tty;
+    int err_is_tty;
+    int status_shown;
+    int width;
+    uv_tty_t tty;   /* standard output, to ask its width */
+    int have_tty;
+} cct_console;
+
+void cct_console_init(cct_console *c, uv_loop_t *loop);
+void cct_console_close(cct_console *c);
+/* Writes text on standard output (clearing the status line first). */
+void cct_console_print(cct_console *c, const char *text, size_t len);
+void cct_console_printf(cct_console *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Writes a line on standard error, prefixed "cctrial: ". */
+void cct_console_error(cct_console *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void cct_console_verror(cct_console *c, const char *prefix, const char *fmt,
+                        va_list ap);
+/* Replaces the status line (terminal only); NULL clears it. */
+void cct_console_status(cct_console *c, const char *line);
+/* Columns of standard output (80 when it is not a terminal). */
+int cct_console_width(cct_console *c);
+
+#endif

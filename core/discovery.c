@@ -1,0 +1,250 @@
+/*
+ * Choosing the interpreter and running the discovery helper (see
+ * discovery.h).
+ */
+#include "discovery.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "error.h"
+
+/* The helper's exit status when it cannot import Twisted. */
+#define NO_TWISTED 3
+#define OUTPUT_LIMIT (256u << 20)
+#define ERROR_LIMIT 16384
+
+struct cct_discovery {
+    uv_loop_t *loop;
+    cct_strv candidates;
+    size_t current;
+    int configured;          /* python was set: no fallback */
+    cct_strv refusals;       /* "<python>: why", one per candidate tried */
+    cct_strv args;           /* the helper's arguments after the python */
+    char *cwd;
+    cct_capture *capture;
+    int cancelled;
+    cct_discovery_cb done;
+    void *arg;
+};
+
+void cct_python_candidates(const char *configured, cct_strv *out)
+{
+    if (configured) {
+        cct_strv_add(out, configured);
+        return;
+    }
+    const char *venv = getenv("VIRTUAL_ENV");
+    if (venv && *venv)
+        cct_strv_take(out, cct_path_join(venv, "bin/python"));
+    const char *path = getenv("PATH");
+    if (!path)
+        return;
+    char *copy = cct_xstrdup(path), *save = NULL;
+    cct_strv seen;
+    cct_strv_init(&seen);
+    for (char *dir = strtok_r(copy, ":", &save); dir;
+         dir = strtok_r(NULL, ":", &save)) {
+        char *candidate = cct_path_join(*dir ? dir : ".", "python3");
+        char *real = realpath(candidate, NULL);
+        if (access(candidate, X_OK) == 0 && real &&
+            !cct_strv_contains(&seen, real) &&
+            !cct_strv_contains(out, candidate)) {
+            cct_strv_add(&seen, real);
+            cct_strv_take(out, candidate);
+        } else {
+            free(candidate);
+        }
+        free(real);
+    }
+    cct_strv_free(&seen);
+    free(copy);
+}
+
+static void finish(cct_discovery *d, int status, cct_project *project,
+                   const char *error)
+{
+    const char *python = d->current < d->candidates.len
+                             ? d->candidates.items[d->current] : NULL;
+    char *warning = NULL;
+    /* Falling back from an activated virtualenv deserves a word. */
+    if (status == 0 && d->refusals.len > 0 && getenv("VIRTUAL_ENV"))
+        warning = cct_xasprintf("%s; using %s instead",
+                                d->refusals.items[0], python);
+    d->done(status, project, python, error, warning, d->arg);
+    free(warning);
+    cct_strv_free(&d->candidates);
+    cct_strv_free(&d->refusals);
+    cct_strv_free(&d->args);
+    free(d->cwd);
+    free(d);
+}
+
+static int try_next(cct_discovery *d);
+
+static char *last_line(const cct_buf *err)
+{
+    size_t n = err->len;
+    while (n > 0 && (err->data[n - 1] == '\n' || err->data[n - 1] == '\r'))
+        n--;
+    size_t start = n;
+    while (start > 0 && err->data[start - 1] != '\n')
+        start--;
+    return n > start ? cct_xstrndup(err->data + start, n - start)
+                     : cct_xstrdup("no message");
+}
+
+static void no_interpreter(cct_discovery *d)
+{
+    cct_buf msg;
+    cct_buf_init(&msg);
+    if (d->candidates.len == 0) {
+        cct_buf_adds(&msg, "no python3 found on PATH; install Python 3 and "
+                           "Twisted (apt-get install python3-twisted) or "
+                           "set python = /path/to/python in .cctrialrc");
+    } else {
+        cct_buf_adds(&msg, "no usable Python interpreter: none of these can "
+                           "import twisted.trial:");
+        for (size_t i = 0; i < d->refusals.len; i++)
+            cct_buf_printf(&msg, "\n  %s", d->refusals.items[i]);
+        cct_buf_adds(&msg, "\nInstall Twisted for one of them (Debian: "
+                           "apt-get install python3-twisted), or choose one "
+                           "with --python or python = in .cctrialrc");
+    }
+    d->current = d->candidates.len;
+    finish(d, CCT_EPYTHON, NULL, msg.data);
+    cct_buf_free(&msg);
+}
+
+static void on_helper_done(cct_capture_result *res, void *arg)
+{
+    cct_discovery *d = arg;
+    d->capture = NULL;
+    const char *python = d->candidates.items[d->current];
+    if (d->cancelled) {
+        finish(d, CCT_EDISCOVERY, NULL, "discovery was interrupted");
+        return;
+    }
+    if (res->exit_status == NO_TWISTED && !res->term_signal) {
+        char *why = last_line(&res->err);
+        cct_strv_take(&d->refusals, cct_xasprintf("%s: %s", python, why));
+        free(why);
+        d->current++;
+        if (d->configured || try_next(d) < 0)
+            no_interpreter(d);
+        return;
+    }
+    if (res->exit_status != 0 || res->term_signal) {
+        char *msg = cct_xasprintf(
+            "test discovery with %s failed (%s %d); it said:\n%s", python,
+            res->term_signal ? "signal" : "exit status",
+            res->term_signal ? res->term_signal : (int)res->exit_status,
+            res->err.len ? res->err.data : "(nothing)");
+        finish(d, CCT_EDISCOVERY, NULL, msg);
+        free(msg);
+        return;
+    }
+    cct_project project;
+    cct_project_init(&project);
+    char *error = NULL;
+    if (res->out_truncated) {
+        finish(d, CCT_EDISCOVERY, NULL, "discovery printed more than 256 MiB");
+        return;
+    }
+    if (cct_project_parse(&project, res->out.data ? res->out.data : "",
+                          res->out.len, &error) < 0) {
+        finish(d, CCT_EDISCOVERY, NULL, error);
+        free(error);
+        return;
+    }
+    finish(d, 0, &project, NULL);
+    /* The callback may have moved the project out; free what is left. */
+    cct_project_free(&project);
+}
+
+/* Starts the helper with the next candidate that can be spawned. */
+static int try_next(cct_discovery *d)
+{
+    while (d->current < d->candidates.len) {
+        const char *python = d->candidates.items[d->current];
+        cct_strv argv;
+        cct_strv_init(&argv);
+        cct_strv_add(&argv, python);
+        for (size_t i = 0; i < d->args.len; i++)
+            cct_strv_add(&argv, d->args.items[i]);
+        cct_capture_options options = {
+            .argv = (const char *const *)argv.items,
+            .cwd = d->cwd,
+            .out_limit = OUTPUT_LIMIT,
+            .err_limit = ERROR_LIMIT,
+        };
+        int rc = cct_capture_start(d->loop, &options, on_helper_done, d,
+                                   &d->capture);
+        cct_strv_free(&argv);
+        if (rc == 0)
+            return 0;
+        cct_strv_take(&d->refusals,
+                      cct_xasprintf("%s: %s", python, uv_strerror(rc)));
+        d->current++;
+        if (d->configured)
+            break;
+    }
+    return CCT_EPYTHON;
+}
+
+/* A "no interpreter" report from inside cct_discover must not call back
+ * synchronously: defer it to the loop. */
+static void free_handle(uv_handle_t *handle)
+{
+    free(handle);
+}
+
+static void report_later(uv_idle_t *idle)
+{
+    cct_discovery *d = idle->data;
+    uv_close((uv_handle_t *)idle, free_handle);
+    no_interpreter(d);
+}
+
+int cct_discover(uv_loop_t *loop, const cct_discovery_request *request,
+                 cct_discovery_cb done, void *arg, cct_discovery **out)
+{
+    cct_discovery *d = cct_xcalloc(1, sizeof(*d));
+    d->loop = loop;
+    d->done = done;
+    d->arg = arg;
+    d->configured = request->python != NULL;
+    d->cwd = cct_xstrdup(request->cwd);
+    cct_strv_init(&d->candidates);
+    cct_strv_init(&d->refusals);
+    cct_strv_init(&d->args);
+    cct_python_candidates(request->python, &d->candidates);
+    cct_strv_add(&d->args, request->helper);
+    for (size_t i = 0; request->roots && i < request->roots->len; i++) {
+        cct_strv_add(&d->args, "--root");
+        cct_strv_add(&d->args, request->roots->items[i]);
+    }
+    cct_strv_add(&d->args, "--");
+    for (size_t i = 0; i < request->names->len; i++)
+        cct_strv_add(&d->args, request->names->items[i]);
+    if (out)
+        *out = d;
+    if (try_next(d) < 0) {
+        uv_idle_t *idle = cct_xmalloc(sizeof(*idle));
+        uv_idle_init(loop, idle);
+        idle->data = d;
+        uv_idle_start(idle, report_later);
+        if (out)
+            *out = NULL;
+    }
+    return 0;
+}
+
+void cct_discovery_cancel(cct_discovery *d)
+{
+    d->cancelled = 1;
+    if (d->capture)
+        cct_capture_kill(d->capture);
+}

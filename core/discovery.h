@@ -1,0 +1,48 @@
+/*
+ * Test discovery: choosing the Python interpreter and running the
+ * discovery helper (core/helpers/discover.py) with it.
+ *
+ * The interpreter is `python` when configured; otherwise $VIRTUAL_ENV/
+ * bin/python, then every python3 on PATH in order, the first that can
+ * import twisted.trial winning.  The helper itself tells: it exits 3 when
+ * Twisted is missing, so finding the interpreter costs no extra process.
+ * When none is usable, the error lists each interpreter tried and why it
+ * was refused.
+ */
+#ifndef CCT_DISCOVERY_H
+#define CCT_DISCOVERY_H
+
+#include <uv.h>
+
+#include "project.h"
+#include "util.h"
+
+typedef struct cct_discovery cct_discovery;
+
+/* On success `status` is 0 and `project` holds the result (the callee may
+ * move it out with a struct copy); `python` is the interpreter used.  On
+ * failure `status` is negative (CCT_EPYTHON, CCT_EDISCOVERY) and `error`
+ * explains.  `warning`, when not NULL, is worth showing either way. */
+typedef void (*cct_discovery_cb)(int status, cct_project *project,
+                                 const char *python, const char *error,
+                                 const char *warning, void *arg);
+
+typedef struct cct_discovery_request {
+    const char *helper;     /* path of discover.py */
+    const cct_strv *names;  /* test names */
+    const cct_strv *roots;  /* directories whose modules form the graph */
+    const char *cwd;        /* the project's directory */
+    const char *python;     /* the interpreter, or NULL to find one */
+} cct_discovery_request;
+
+/* Starts discovery; the callback runs exactly once, unless start fails
+ * (then a negative error is returned and *error explains). */
+int cct_discover(uv_loop_t *loop, const cct_discovery_request *request,
+                 cct_discovery_cb done, void *arg, cct_discovery **out);
+/* Kills the helper; the callback still runs (with an error). */
+void cct_discovery_cancel(cct_discovery *d);
+
+/* The interpreters to try, in order (for tests and messages). */
+void cct_python_candidates(const char *configured, cct_strv *out);
+
+#endif

@@ -1,0 +1,292 @@
+"""cctrial's discovery helper: find the tests trial would run.
+
+cctrial's core is written in C, but only Python can load Python tests.  The
+core runs this file with the chosen interpreter, in the project's directory:
+
+    python discover.py [--root DIR]... [--] NAME...
+
+It loads NAME... with trial's own TestLoader, recursively, exactly as
+`python -m twisted.trial NAME...` would from the same directory, and writes
+one JSON document on its standard output (anything the tests print while
+being imported goes to standard error instead):
+
+    {"version": 1, "python": ..., "executable": ..., "twisted": ...,
+     "sys_path": [...],            # what the workers need as PYTHONPATH
+     "dev_roots": [...],           # development installs on sys.path
+     "tests": [{"id", "module", "file"}],
+     "import_errors": [{"id", "module", "file", "traceback"}],
+     "unknown": [{"name", "error"}],   # names that do not exist
+     "modules": [{"name", "file", "imports": [file, ...]}]}
+
+"modules" lists every module loaded from a --root directory, with the
+project files it imports (from its import statements, and from the modules
+that define the objects in its namespace); cctrial's selectors use it.
+
+Exit status: 0 with the document; 3 when Twisted cannot be imported (the
+core then tries another interpreter); 2 on a bad command line.
+"""
+
+import ast
+import json
+import os
+import sys
+
+NO_TWISTED = 3
+
+
+def restore_trial_sys_path():
+    """Make sys.path what `python -m twisted.trial` would have.
+
+    Running a script puts the script's directory first; `-m` puts the
+    current directory there instead.
+    """
+    here = os.path.dirname(os.path.abspath(__file__))
+    if sys.path and os.path.abspath(sys.path[0] or ".") == here:
+        sys.path[0] = os.getcwd()
+    else:
+        sys.path.insert(0, os.getcwd())
+
+
+def parse_args(argv):
+    roots, names = [], []
+    args = iter(argv)
+    for arg in args:
+        if arg == "--root":
+            try:
+                roots.append(os.path.realpath(next(args)))
+            except StopIteration:
+                sys.stderr.write("discover.py: --root needs a directory\n")
+                sys.exit(2)
+        elif arg == "--":
+            names.extend(args)
+        else:
+            names.append(arg)
+    return roots, names
+
+
+def module_file(name):
+    module = sys.modules.get(name)
+    path = getattr(module, "__file__", None)
+    if path is None:
+        try:
+            import importlib.util
+
+            spec = importlib.util.find_spec(name)
+            path = spec.origin if spec is not None else None
+        except Exception:
+            path = None
+    if path and path.endswith((".pyc", ".pyo")):
+        path = path[:-1]
+    return os.path.realpath(path) if path and os.path.exists(path) else None
+
+
+def is_unknown_name(holder):
+    """Is this ErrorHolder for a name that does not exist at all?"""
+    from twisted.python.reflect import ModuleNotFound, ObjectNotFound
+
+    error = holder.error
+    value = error.value if hasattr(error, "value") else error[1]
+    if isinstance(value, (ModuleNotFound, ObjectNotFound)):
+        return True
+    # trial's findByName raises this for a missing attribute of a module.
+    return isinstance(value, AttributeError) and str(value).endswith(
+        " does not exist."
+    )
+
+
+def error_text(holder):
+    from twisted.python.failure import Failure
+
+    error = holder.error
+    if not isinstance(error, Failure):
+        error = Failure(error[1], error[0], error[2])
+    failure = error
+    return failure.getTraceback(), failure.getErrorMessage()
+
+
+def under_roots(path, roots):
+    return path is not None and any(
+        path == root or path.startswith(root + os.sep) for root in roots
+    )
+
+
+def imported_files(name, module, roots):
+    """Project files a module depends on, by its imports and namespace."""
+    names = set()
+    path = module_file(name)
+    try:
+        with open(path, "rb") as source:
+            tree = ast.parse(source.read(), path)
+    except Exception:
+        tree = None
+    package = name if hasattr(module, "__path__") else name.rpartition(".")[0]
+    for node in ast.walk(tree) if tree is not None else ():
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                names.add(alias.name)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")
+                parts = parts[: len(parts) - node.level + 1]
+                base = ".".join(p for p in parts + [base] if p)
+            names.add(base)
+            for alias in node.names:
+                names.add(base + "." + alias.name)
+    for value in list(vars(module).values()):
+        defining = getattr(value, "__module__", None)
+        if isinstance(defining, str):
+            names.add(defining)
+        elif type(value).__name__ == "module":
+            names.add(value.__name__)
+    files = set()
+    for imported in names:
+        # "a.b.c" imports a, a.b and a.b.c: each package's __init__ runs.
+        parts = imported.split(".")
+        for i in range(1, len(parts) + 1):
+            candidate = ".".join(parts[:i])
+            if candidate in sys.modules:
+                f = module_file(candidate)
+                if under_roots(f, roots) and f != path:
+                    files.add(f)
+    return sorted(files)
+
+
+def dev_roots():
+    """sys.path directories that hold development installs.
+
+    `setup.py develop` and `pip install -e` (in its path-based form) add the
+    project's directory to sys.path through a .pth file in site-packages;
+    PEP 660 editable installs map packages to directories in an
+    __editable__ finder.  Neither the interpreter's library nor a
+    site-packages directory counts.
+    """
+    import site
+    import sysconfig
+
+    excluded = {
+        os.path.realpath(p)
+        for key in ("stdlib", "platstdlib", "purelib", "platlib")
+        for p in [sysconfig.get_paths().get(key)]
+        if p
+    }
+    site_dirs = list(site.getsitepackages()) if hasattr(site, "getsitepackages") else []
+    if getattr(site, "ENABLE_USER_SITE", False):
+        site_dirs.append(site.getusersitepackages())
+    excluded.update(os.path.realpath(d) for d in site_dirs)
+    found = []
+
+    def add(path):
+        path = os.path.realpath(path)
+        if (
+            os.path.isdir(path)
+            and path not in excluded
+            and not path.endswith(("site-packages", "dist-packages"))
+            and path not in found
+        ):
+            found.append(path)
+
+    for directory in site_dirs:
+        try:
+            entries = sorted(os.listdir(directory))
+        except OSError:
+            continue
+        for entry in entries:
+            full = os.path.join(directory, entry)
+            if entry.endswith(".pth"):
+                try:
+                    with open(full, encoding="utf-8", errors="replace") as pth:
+                        lines = pth.read().splitlines()
+                except OSError:
+                    continue
+                for line in lines:
+                    line = line.strip()
+                    if line and not line.startswith(("#", "import ")):
+                        add(os.path.join(directory, line))
+            elif entry.startswith("__editable__") and entry.endswith("_finder.py"):
+                try:
+                    with open(full, encoding="utf-8") as finder:
+                        tree = ast.parse(finder.read())
+                    for node in tree.body:
+                        if (
+                            isinstance(node, ast.Assign)
+                            and getattr(node.targets[0], "id", "") == "MAPPING"
+                        ):
+                            for target in ast.literal_eval(node.value).values():
+                                add(os.path.dirname(target))
+                except Exception:
+                    continue
+    return found
+
+
+def main(argv):
+    restore_trial_sys_path()
+    # Tests may print while they are imported; keep standard output for the
+    # JSON document alone.
+    output = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+
+    try:
+        import twisted
+        from twisted.trial import runner
+        from twisted.trial._asyncrunner import _iterateTests
+    except ImportError as e:
+        sys.stderr.write("%s\n" % (e,))
+        return NO_TWISTED
+
+    roots, names = parse_args(argv)
+    loader = runner.TestLoader()
+    suite = loader.loadByNames(names, recurse=True)
+
+    document = {
+        "version": 1,
+        "python": "%d.%d.%d" % sys.version_info[:3],
+        "executable": sys.executable,
+        "twisted": twisted.__version__,
+        "tests": [],
+        "import_errors": [],
+        "unknown": [],
+    }
+    for test in _iterateTests(suite):
+        if isinstance(test, runner.ErrorHolder):
+            name = test.description
+            if is_unknown_name(test):
+                document["unknown"].append(
+                    {"name": name, "error": error_text(test)[1]}
+                )
+            else:
+                document["import_errors"].append(
+                    {
+                        "id": name,
+                        "module": name,
+                        "file": module_file(name),
+                        "traceback": error_text(test)[0],
+                    }
+                )
+            continue
+        module = type(test).__module__
+        document["tests"].append(
+            {"id": test.id(), "module": module, "file": module_file(module)}
+        )
+
+    document["sys_path"] = [os.path.abspath(p or ".") for p in sys.path]
+    document["dev_roots"] = dev_roots()
+    modules = []
+    for name, module in sorted(sys.modules.items()):
+        path = module_file(name) if module is not None else None
+        if under_roots(path, roots):
+            modules.append(
+                {"name": name, "file": path,
+                 "imports": imported_files(name, module, roots)}
+            )
+    document["modules"] = modules
+
+    json.dump(document, output, ensure_ascii=False)
+    output.write("\n")
+    output.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

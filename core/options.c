@@ -1,0 +1,123 @@
+/*
+ * The core's option table and typed settings (see options.h).
+ */
+#include "options.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const cct_option cct_core_options[] = {
+    {"tests", CCT_OPT_LIST, NULL,
+     "Test names to run when none are given on the command line (packages, "
+     "modules, classes or methods, as trial takes them).", NULL, 0, 0},
+    {"jobs", CCT_OPT_INT, "1", "Number of worker processes (-j).", NULL, 1,
+     256},
+    {"python", CCT_OPT_PATH, NULL,
+     "Python interpreter for discovery and workers; by default "
+     "$VIRTUAL_ENV/bin/python, else the first python3 on PATH that can "
+     "import twisted.trial.", NULL, 0, 0},
+    {"forever", CCT_OPT_BOOL, "false",
+     "Keep watching after the full suite passes (-f).", NULL, 0, 0},
+    {"smart", CCT_OPT_BOOL, "false",
+     "Run only the tests affected by each change; implies forever (-s).",
+     NULL, 0, 0},
+    {"watch", CCT_OPT_LIST, "auto",
+     "What to watch: auto (the current directory and every development "
+     "install on the workers' sys.path), cwd (-c), or a list of paths.",
+     NULL, 0, 0},
+    {"watch_ext", CCT_OPT_LIST, ".py",
+     "File name endings whose changes count.", NULL, 0, 0},
+    {"ignore", CCT_OPT_LIST, NULL,
+     "Glob patterns of files and directories to ignore, added to the "
+     "built-in ones (VCS directories, __pycache__, _trial_temp*, .cctrial, "
+     "*.pyc, editor swap and backup files).", NULL, 0, 0},
+    {"debounce", CCT_OPT_INT, "50",
+     "Quiet period in milliseconds that turns a burst of changes into one "
+     "run.", NULL, 0, 60000},
+    {"reporters", CCT_OPT_LIST, "summary",
+     "Reporter plugins, in order.", NULL, 0, 0},
+    {"notifier", CCT_OPT_STRING, "auto",
+     "Notifier plugin: auto (terminal-notifier on macOS, notify-send "
+     "elsewhere, when installed), none, or a plugin name.", NULL, 0, 0},
+    {"selector", CCT_OPT_STRING, "all",
+     "Selector plugin choosing the tests a change runs.", NULL, 0, 0},
+    {"plugin_path", CCT_OPT_LIST, NULL,
+     "Extra directories to search for plugins, before CCTRIAL_PLUGIN_PATH.",
+     NULL, 0, 0},
+    {"timeout", CCT_OPT_INT, "300",
+     "Seconds one test may run before its worker is killed; 0 for no "
+     "limit.", NULL, 0, 86400},
+    {"grep", CCT_OPT_STRING, NULL,
+     "Keep only the tests whose id contains this text (-g).", NULL, 0, 0},
+    {"verbose", CCT_OPT_INT, "0",
+     "0 normal, 1 lists the selected tests and explains choices (-v), 2 "
+     "more (-vv).", NULL, 0, 3},
+    {"worker", CCT_OPT_CHOICE, "stock",
+     "Worker bootstrap: stock (trial's own workertrial) or fast (cctrial's, "
+     "reading commands in blocks).", "fast|stock", 0, 0},
+    {NULL, 0, NULL, NULL, NULL, 0, 0},
+};
+
+const char *const cct_default_ignores[] = {
+    ".git", ".hg", ".svn", ".bzr", "_darcs", "CVS", "__pycache__",
+    "_trial_temp*", ".cctrial", "*.pyc", "*.pyo", ".*.sw?", ".*.sw??",
+    "*~", "#*#", ".#*", "*.tmp", "4913", NULL,
+};
+
+static const char *value(const cct_config *c, const char *key)
+{
+    return cct_config_value(c, CCT_CORE_SECTION, cct_core_options, key);
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s && *s ? cct_xstrdup(s) : NULL;
+}
+
+static void load_list(cct_strv *v, const char *text)
+{
+    cct_strv_init(v);
+    if (text)
+        cct_strv_split_words(v, text);
+}
+
+void cct_settings_load(cct_settings *s, const cct_config *c)
+{
+    memset(s, 0, sizeof(*s));
+    load_list(&s->tests, value(c, "tests"));
+    s->jobs = (unsigned)cct_parse_int(value(c, "jobs"));
+    s->python = dup_or_null(value(c, "python"));
+    s->smart = cct_parse_bool(value(c, "smart"));
+    s->forever = cct_parse_bool(value(c, "forever")) || s->smart;
+    load_list(&s->watch, value(c, "watch"));
+    load_list(&s->watch_ext, value(c, "watch_ext"));
+    cct_strv_init(&s->ignore);
+    for (const char *const *p = cct_default_ignores; *p; p++)
+        cct_strv_add(&s->ignore, *p);
+    if (value(c, "ignore"))
+        cct_strv_split_words(&s->ignore, value(c, "ignore"));
+    s->debounce_ms = (unsigned)cct_parse_int(value(c, "debounce"));
+    load_list(&s->reporters, value(c, "reporters"));
+    s->notifier = cct_xstrdup(value(c, "notifier"));
+    s->selector = cct_xstrdup(value(c, "selector"));
+    load_list(&s->plugin_path, value(c, "plugin_path"));
+    s->timeout_s = (unsigned)cct_parse_int(value(c, "timeout"));
+    s->grep = dup_or_null(value(c, "grep"));
+    s->verbose = (int)cct_parse_int(value(c, "verbose"));
+    s->fast_worker = strcmp(value(c, "worker"), "fast") == 0;
+}
+
+void cct_settings_free(cct_settings *s)
+{
+    cct_strv_free(&s->tests);
+    free(s->python);
+    cct_strv_free(&s->watch);
+    cct_strv_free(&s->watch_ext);
+    cct_strv_free(&s->ignore);
+    cct_strv_free(&s->reporters);
+    free(s->notifier);
+    free(s->selector);
+    cct_strv_free(&s->plugin_path);
+    free(s->grep);
+    memset(s, 0, sizeof(*s));
+}

@@ -1,0 +1,44 @@
+/*
+ * The [cctrial] section: the core's own options, declared in one table (the
+ * same form plugins use), and read into typed settings once validated.
+ */
+#ifndef CCT_OPTIONS_H
+#define CCT_OPTIONS_H
+
+#include "cctrial/plugin.h"
+#include "config.h"
+#include "util.h"
+
+#define CCT_CORE_SECTION "cctrial"
+
+extern const cct_option cct_core_options[];
+
+/* Files and directories no watcher and no selector should care about;
+ * always applied, `ignore` adds to them. */
+extern const char *const cct_default_ignores[];
+
+typedef struct cct_settings {
+    cct_strv tests;
+    unsigned jobs;
+    char *python;      /* NULL: find one */
+    int forever;
+    int smart;
+    cct_strv watch;    /* "auto", "cwd" or paths */
+    cct_strv watch_ext;
+    cct_strv ignore;   /* defaults plus the user's */
+    unsigned debounce_ms;
+    cct_strv reporters;
+    char *notifier;
+    char *selector;
+    cct_strv plugin_path;
+    unsigned timeout_s;
+    char *grep;        /* NULL: none */
+    int verbose;
+    int fast_worker;
+} cct_settings;
+
+/* Reads the validated [cctrial] section (after cct_config_validate). */
+void cct_settings_load(cct_settings *s, const cct_config *c);
+void cct_settings_free(cct_settings *s);
+
+#endif

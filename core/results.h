@@ -1,0 +1,61 @@
+/*
+ * The results of one run: trial's counts, and the problems grouped once,
+ * by identical text, for every consumer (the summary reporter prints the
+ * groups; the workflow re-runs the first test of the biggest one).
+ *
+ * Successes are counted, not stored: a run of 10,000 passing tests keeps
+ * nothing per test.
+ */
+#ifndef CCT_RESULTS_H
+#define CCT_RESULTS_H
+
+#include <stddef.h>
+
+#include "cctrial/plugin.h"
+#include "util.h"
+
+typedef struct cct_result {
+    char *test_id;
+    cct_outcome outcome;
+    char *text;
+    char *error_class;
+    char *reason;
+    double duration;
+    unsigned worker;
+} cct_result;
+
+typedef struct cct_results {
+    cct_result *items; /* every result but successes, in arrival order */
+    size_t n, cap;
+    size_t counts[CCT_OUTCOME_COUNT];
+    size_t tests_run;
+
+    /* Filled by cct_results_group(). */
+    cct_result_group *groups;
+    size_t n_groups;
+    const char **group_ids; /* storage for the groups' test_ids */
+} cct_results;
+
+void cct_results_init(cct_results *r);
+void cct_results_free(cct_results *r);
+void cct_results_reset(cct_results *r);
+/* Records a result (copying its strings). */
+void cct_results_add(cct_results *r, const cct_test_result *result);
+/* As trial decides: no failure and no error. */
+int cct_results_passed(const cct_results *r);
+/* Groups the problems: identical outcome and text form a group; test ids
+ * sorted within a group; groups from the smallest to the biggest (ties in
+ * trial's order of outcomes, then by first test id). */
+void cct_results_group(cct_results *r);
+/* The biggest group of failures or errors (the last one in group order),
+ * or NULL when there is none.  Needs cct_results_group(). */
+const cct_result_group *cct_results_biggest_problem(const cct_results *r);
+/* The ids of the tests that failed or errored, sorted, each once. */
+void cct_results_failed_ids(const cct_results *r, cct_strv *out);
+
+/* "[FAIL]", "[ERROR]", ... as the summary prints them. */
+const char *cct_outcome_label(cct_outcome outcome);
+/* "success", "failure", ... as the JSON reporter writes them. */
+const char *cct_outcome_name(cct_outcome outcome);
+
+#endif

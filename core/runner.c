@@ -1,0 +1,352 @@
+/*
+ * The worker pool and its runs (see runner.h).
+ */
+#include "runner.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "error.h"
+#include "worker.h"
+
+/* A worker that dies this many times in a row before running anything
+ * means the command itself is broken. */
+#define MAX_IDLE_DEATHS 3
+
+typedef struct slot {
+    cct_worker *worker; /* NULL while none is alive */
+    char *dir;          /* _trial_temp/<n> */
+    size_t test;        /* index of its running test, or NO_TEST */
+    int used;           /* ran something in the current run */
+} slot;
+
+#define NO_TEST ((size_t)-1)
+
+struct cct_runner {
+    uv_loop_t *loop;
+    cct_runner_events events;
+    void *arg;
+    unsigned jobs;
+    cct_strv argv, env;
+    char *cwd;
+    unsigned timeout_s;
+    cct_source_cache *sources;
+    slot *slots;
+
+    int running;
+    cct_strv tests;
+    size_t next;     /* next test to hand out */
+    size_t ended;    /* tests that have ended */
+    unsigned idle_deaths;
+    int fatal;
+
+    int closing;
+    size_t live;     /* workers not yet closed */
+    void (*closed_cb)(void *arg);
+    void *closed_arg;
+};
+
+static void spawn_slot(cct_runner *r, unsigned n);
+static void hand_out(cct_runner *r, slot *s);
+
+static slot *slot_of(cct_runner *r, cct_worker *w)
+{
+    return &r->slots[cct_worker_number(w)];
+}
+
+static void check_end(cct_runner *r)
+{
+    if (!r->running || r->ended < r->tests.len)
+        return;
+    r->running = 0;
+    /* Workers that ran tests have imported the project's code: replace
+     * them so that the next run sees the files as they will be then. */
+    for (unsigned i = 0; i < r->jobs; i++) {
+        slot *s = &r->slots[i];
+        if (s->used && s->worker) {
+            cct_worker_stop(s->worker);
+            s->worker = NULL;
+        }
+        s->used = 0;
+    }
+    if (!r->closing)
+        cct_runner_prewarm(r);
+    r->events.run_end(0, r->arg);
+}
+
+static void test_ended(cct_runner *r, slot *s)
+{
+    size_t test = s->test;
+    s->test = NO_TEST;
+    r->ended++;
+    r->events.test_end(r->tests.items[test], r->arg);
+}
+
+static void on_result(cct_worker *w, cct_test_result *result, void *arg)
+{
+    cct_runner *r = arg;
+    slot *s = slot_of(r, w);
+    /* Results are matched to the test we handed out, as trial's manager
+     * does, whatever name the worker used. */
+    result->test_id = r->tests.items[s->test];
+    r->events.result(result, r->arg);
+}
+
+static void synthetic_error(cct_runner *r, size_t test, unsigned worker,
+                            const char *text)
+{
+    cct_test_result res;
+    memset(&res, 0, sizeof(res));
+    res.struct_size = sizeof(res);
+    res.test_id = r->tests.items[test];
+    res.outcome = CCT_OUTCOME_ERROR;
+    res.worker = worker;
+    res.text = text;
+    res.error_class = "cctrial.WorkerError";
+    r->events.result(&res, r->arg);
+}
+
+static void on_test_done(cct_worker *w, size_t n_results, void *arg)
+{
+    cct_runner *r = arg;
+    slot *s = slot_of(r, w);
+    r->idle_deaths = 0;
+    if (n_results == 0)
+        synthetic_error(r, s->test, s - r->slots,
+                        "the worker reported no result for this test (a "
+                        "test is never counted as passed unless the worker "
+                        "reports its success)\n");
+    test_ended(r, s);
+    hand_out(r, s);
+    check_end(r);
+}
+
+static void on_died(cct_worker *w, const char *why, void *arg)
+{
+    cct_runner *r = arg;
+    slot *s = slot_of(r, w);
+    s->worker = NULL;
+    if (s->test != NO_TEST) {
+        r->idle_deaths = 0;
+        char *text = cct_xasprintf("%s\n", why);
+        synthetic_error(r, s->test, s - r->slots, text);
+        free(text);
+        test_ended(r, s);
+    } else if (++r->idle_deaths >= MAX_IDLE_DEATHS && !r->fatal) {
+        r->fatal = 1;
+        r->events.fatal(why, r->arg);
+        return;
+    }
+    if (r->closing || r->fatal)
+        return;
+    spawn_slot(r, (unsigned)(s - r->slots));
+    if (r->running) {
+        hand_out(r, s);
+        check_end(r);
+    }
+}
+
+static void on_closed(cct_worker *w, void *arg)
+{
+    (void)w;
+    cct_runner *r = arg;
+    r->live--;
+    if (r->closing && r->live == 0) {
+        void (*done)(void *) = r->closed_cb;
+        void *done_arg = r->closed_arg;
+        for (unsigned i = 0; i < r->jobs; i++)
+            free(r->slots[i].dir);
+        free(r->slots);
+        cct_strv_free(&r->argv);
+        cct_strv_free(&r->env);
+        cct_strv_free(&r->tests);
+        cct_source_cache_free(r->sources);
+        free(r->cwd);
+        free(r);
+        if (done)
+            done(done_arg);
+    }
+}
+
+static const cct_worker_events worker_events = {
+    .result = on_result,
+    .test_done = on_test_done,
+    .died = on_died,
+    .closed = on_closed,
+};
+
+static void spawn_slot(cct_runner *r, unsigned n)
+{
+    cct_worker_setup setup = {
+        .argv = (const char *const *)r->argv.items,
+        .env = (const char *const *)r->env.items,
+        .cwd = r->cwd,
+        .sources = r->sources,
+        .timeout_s = r->timeout_s,
+    };
+    int rc = cct_worker_spawn(r->loop, &setup, n, &worker_events, r,
+                              &r->slots[n].worker);
+    if (rc < 0) {
+        r->slots[n].worker = NULL;
+        if (!r->fatal) {
+            r->fatal = 1;
+            char *why = cct_xasprintf("cannot start %s: %s", r->argv.items[0],
+                                      uv_strerror(rc));
+            r->events.fatal(why, r->arg);
+            free(why);
+        }
+        return;
+    }
+    r->live++;
+}
+
+/* Gives the slot's worker the next test, starting the worker first when
+ * this is its first test of the run. */
+static void hand_out(cct_runner *r, slot *s)
+{
+    if (!r->running || !s->worker || s->test != NO_TEST ||
+        r->next >= r->tests.len)
+        return;
+    if (!cct_worker_is_started(s->worker)) {
+        int rc = cct_worker_start(s->worker, s->dir);
+        if (rc < 0) {
+            cct_worker_kill(s->worker, "cannot open its log files");
+            return;
+        }
+    }
+    size_t test = r->next++;
+    s->test = test;
+    s->used = 1;
+    unsigned n = (unsigned)(s - r->slots);
+    r->events.test_start(r->tests.items[test], n, test + 1, r->arg);
+    if (cct_worker_run(s->worker, r->tests.items[test]) < 0)
+        cct_worker_kill(s->worker, "cannot send it the test");
+}
+
+cct_runner *cct_runner_new(uv_loop_t *loop, const cct_runner_config *config,
+                           const cct_runner_events *events, void *arg)
+{
+    cct_runner *r = cct_xcalloc(1, sizeof(*r));
+    r->loop = loop;
+    r->events = *events;
+    r->arg = arg;
+    r->jobs = config->jobs ? config->jobs : 1;
+    cct_strv_init(&r->argv);
+    cct_strv_init(&r->env);
+    cct_strv_init(&r->tests);
+    for (const char *const *a = config->argv; *a; a++)
+        cct_strv_add(&r->argv, *a);
+    for (const char *const *e = config->env; *e; e++)
+        cct_strv_add(&r->env, *e);
+    r->cwd = cct_xstrdup(config->cwd);
+    r->timeout_s = config->timeout_s;
+    r->sources = cct_source_cache_new();
+    r->slots = cct_xcalloc(r->jobs, sizeof(slot));
+    for (unsigned i = 0; i < r->jobs; i++) {
+        char name[16];
+        snprintf(name, sizeof(name), "%u", i);
+        r->slots[i].dir = cct_path_join(config->temp_dir, name);
+        r->slots[i].test = NO_TEST;
+    }
+    return r;
+}
+
+void cct_runner_prewarm(cct_runner *r)
+{
+    for (unsigned i = 0; i < r->jobs && !r->fatal; i++)
+        if (!r->slots[i].worker)
+            spawn_slot(r, i);
+}
+
+int cct_runner_run(cct_runner *r, const cct_strv *tests)
+{
+    if (r->running || r->closing)
+        return UV_EBUSY;
+    cct_strv_clear(&r->tests);
+    for (size_t i = 0; i < tests->len; i++)
+        cct_strv_add(&r->tests, tests->items[i]);
+    r->next = 0;
+    r->ended = 0;
+    r->running = 1;
+    cct_source_cache_clear(r->sources);
+    for (unsigned i = 0; i < r->jobs; i++) {
+        if (mkdir(r->slots[i].dir, 0755) < 0 && errno != EEXIST) {
+            r->running = 0;
+            return uv_translate_sys_error(errno);
+        }
+    }
+    cct_runner_prewarm(r);
+    for (unsigned i = 0; i < r->jobs; i++)
+        hand_out(r, &r->slots[i]);
+    check_end(r);
+    return 0;
+}
+
+int cct_runner_is_running(const cct_runner *r)
+{
+    return r->running;
+}
+
+void cct_runner_interrupt(cct_runner *r)
+{
+    if (!r->running)
+        return;
+    r->running = 0;
+    for (unsigned i = 0; i < r->jobs; i++) {
+        slot *s = &r->slots[i];
+        if (s->worker && (s->used || s->test != NO_TEST)) {
+            /* stop() first, so that its death is not reported. */
+            cct_worker_stop(s->worker);
+            cct_worker_kill(s->worker, NULL);
+            s->worker = NULL;
+        }
+        s->test = NO_TEST;
+        s->used = 0;
+    }
+    if (!r->closing)
+        cct_runner_prewarm(r);
+    r->events.run_end(1, r->arg);
+}
+
+const char *cct_runner_worker_dir(cct_runner *r, unsigned n)
+{
+    return n < r->jobs ? r->slots[n].dir : NULL;
+}
+
+cct_source_cache *cct_runner_sources(cct_runner *r)
+{
+    return r->sources;
+}
+
+void cct_runner_close(cct_runner *r, void (*done)(void *arg), void *arg)
+{
+    r->closing = 1;
+    r->running = 0;
+    r->closed_cb = done;
+    r->closed_arg = arg;
+    for (unsigned i = 0; i < r->jobs; i++) {
+        if (r->slots[i].worker) {
+            cct_worker_stop(r->slots[i].worker);
+            /* A worker stuck in a test would hold us for the grace
+             * period; one that is idle exits on EOF at once. */
+            if (r->slots[i].test != NO_TEST)
+                cct_worker_kill(r->slots[i].worker, NULL);
+            r->slots[i].worker = NULL;
+        }
+    }
+    if (r->live == 0) {
+        r->live = 1;
+        on_closed(NULL, r);
+    }
+}
+
+size_t cct_runner_worker_pids(const cct_runner *r, int *pids, size_t max)
+{
+    size_t n = 0;
+    for (unsigned i = 0; i < r->jobs && n < max; i++)
+        if (r->slots[i].worker)
+            pids[n++] = cct_worker_pid(r->slots[i].worker);
+    return n;
+}

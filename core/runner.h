@@ -1,0 +1,73 @@
+/*
+ * trial's distributed manager: a pool of worker processes and the runs
+ * they execute.
+ *
+ * The pool keeps `jobs` workers spawned ahead of need, so that a run does
+ * not wait for Python to start and import Twisted.  A run hands its tests,
+ * in order, to whichever worker is free; when it ends, the workers it used
+ * are stopped (their Python has imported the project's code, which may
+ * change before the next run) and fresh ones are spawned at once.
+ *
+ * Nothing is lost when a worker misbehaves: a worker that dies or hangs
+ * gives its test an error that says how it ended, a replacement takes its
+ * place, and the run goes on with the other tests.  A Run answered without
+ * any result is an error, never a pass.
+ */
+#ifndef CCT_RUNNER_H
+#define CCT_RUNNER_H
+
+#include <stddef.h>
+#include <uv.h>
+
+#include "cctrial/plugin.h"
+#include "traceback.h"
+#include "util.h"
+
+typedef struct cct_runner cct_runner;
+
+typedef struct cct_runner_events {
+    void (*test_start)(const char *test_id, unsigned worker, size_t index,
+                       void *arg);
+    /* A result; the caller fills the counts. */
+    void (*result)(cct_test_result *result, void *arg);
+    /* A test has ended (after all of its results). */
+    void (*test_end)(const char *test_id, void *arg);
+    /* Every test has ended (or the run was interrupted). */
+    void (*run_end)(int interrupted, void *arg);
+    /* Workers cannot be kept alive (they die before running anything):
+     * the run cannot go on.  `why` explains the last death. */
+    void (*fatal)(const char *why, void *arg);
+} cct_runner_events;
+
+typedef struct cct_runner_config {
+    unsigned jobs;
+    const char *const *argv;  /* the worker command */
+    const char *const *env;   /* its environment */
+    const char *cwd;          /* the project's directory */
+    const char *temp_dir;     /* absolute path of _trial_temp */
+    unsigned timeout_s;       /* per test, 0 for none */
+} cct_runner_config;
+
+/* The config's strings are copied. */
+cct_runner *cct_runner_new(uv_loop_t *loop, const cct_runner_config *config,
+                           const cct_runner_events *events, void *arg);
+/* Spawns the workers that are missing. */
+void cct_runner_prewarm(cct_runner *r);
+/* Starts a run of `tests` (copied).  `temp_dir` must exist and be empty.
+ * Returns 0 or a negative error (nothing started). */
+int cct_runner_run(cct_runner *r, const cct_strv *tests);
+int cct_runner_is_running(const cct_runner *r);
+/* Stops the current run now: busy workers are killed, the tests not yet
+ * finished get no result, run_end reports interrupted. */
+void cct_runner_interrupt(cct_runner *r);
+/* The directory of worker `n` (valid while the runner lives). */
+const char *cct_runner_worker_dir(cct_runner *r, unsigned n);
+/* The formatting cache, cleared at the start of every run. */
+cct_source_cache *cct_runner_sources(cct_runner *r);
+/* Stops every worker; `done` runs once they are all gone, then the runner
+ * is freed. */
+void cct_runner_close(cct_runner *r, void (*done)(void *arg), void *arg);
+/* Process ids of the live workers (for tests of the prewarming). */
+size_t cct_runner_worker_pids(const cct_runner *r, int *pids, size_t max);
+
+#endif

@@ -1,0 +1,796 @@
+/*
+ * The session (see session.h): setting up plugins, the _trial_temp lock,
+ * discovery, the worker pool and the watcher; carrying out the workflow's
+ * actions; tearing everything down on exit or on a signal, leaving no
+ * process behind.
+ */
+#include "session.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "console.h"
+#include "discovery.h"
+#include "error.h"
+#include "host.h"
+#include "loader.h"
+#include "project.h"
+#include "report.h"
+#include "results.h"
+#include "runner.h"
+#include "trialtemp.h"
+#include "watcher.h"
+#include "workflow.h"
+
+#define EXIT_USAGE 2
+/* How much of each log the retry test's report shows. */
+#define LOG_LIMIT 65536
+
+typedef enum mode { MODE_CONTINUOUS, MODE_ONCE, MODE_LIST } mode;
+
+typedef struct session {
+    uv_loop_t loop;
+    cct_console console;
+    const cct_cli *cli;
+    const cct_config *config;
+    cct_settings settings;
+    const cct_paths *paths;
+    const cct_strv *plugin_dirs;
+    mode mode;
+
+    cct_host_context host_context;
+    cct_reporters reporters;
+    cct_instance *notifier;
+
+    cct_trial_temp temp;
+    cct_project project;
+    int have_project;
+    char *python;
+    cct_strv names;
+    cct_strv worker_argv;
+    cct_strv worker_env;
+    cct_runner *runner;
+
+    cct_workflow workflow;
+    cct_results results;
+    cct_strv run_tests;
+    cct_suite run_suite;
+    int run_active;
+    uint64_t run_started;
+    size_t run_finished; /* tests that ended, for the running counts */
+    unsigned retry_worker;
+
+    cct_watcher *watcher;
+    cct_strv watch_roots;
+    cct_discovery *discovery;
+    int run_waits_for_discovery;
+    cct_strv changes_waiting; /* changes seen while rediscovering */
+
+    uv_signal_t sigint, sigterm;
+    int signals_open;
+    int exit_code;
+    int exiting;
+} session;
+
+static void do_actions(session *s, const cct_actions *actions);
+static void start_discovery(session *s);
+static void exit_session(session *s, int code);
+
+/* ---- small helpers --------------------------------------------------------- */
+
+/* "test_method (pkg.module.Class)", as Python's unittest shows a test. */
+static char *display_test(const session *s, const char *id)
+{
+    size_t index = s->have_project ? cct_project_find_test(&s->project, id)
+                                   : CCT_STRMAP_MISSING;
+    const char *dot = strrchr(id, '.');
+    if (!dot || (index != CCT_STRMAP_MISSING &&
+                 s->project.import_error[index]))
+        return cct_xstrdup(id);
+    return cct_xasprintf("%s (%.*s)", dot + 1, (int)(dot - id), id);
+}
+
+static void fail_usage(session *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void fail_usage(session *s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    cct_console_verror(&s->console, "cctrial: ", fmt, ap);
+    va_end(ap);
+    exit_session(s, EXIT_USAGE);
+}
+
+/* ---- plugins ----------------------------------------------------------------- */
+
+static int load_plugin(session *s, cct_plugin_kind kind, const char *name,
+                       cct_instance **out)
+{
+    cct_loaded_plugin lib;
+    char *error = NULL;
+    int rc = cct_plugin_load(s->plugin_dirs, kind, name, &lib, &error);
+    if (rc == 0)
+        rc = cct_instance_create(&s->host_context, &lib, out, &error);
+    if (rc < 0) {
+        cct_console_error(&s->console, "%s", error);
+        free(error);
+    }
+    return rc;
+}
+
+/* notifier = auto: terminal-notifier on macOS, notify-send elsewhere, when
+ * the program is installed; otherwise silently none. */
+static const char *auto_notifier(session *s)
+{
+#ifdef __APPLE__
+    const char *program = "terminal-notifier";
+#else
+    const char *program = "notify-send";
+#endif
+    int found = cct_which(program);
+    if (!found) {
+        if (s->settings.verbose)
+            cct_console_error(&s->console, "no %s on PATH: desktop "
+                              "notifications are off", program);
+        return NULL;
+    }
+    return program;
+}
+
+static int load_plugins(session *s)
+{
+    for (size_t i = 0; i < s->settings.reporters.len; i++) {
+        cct_instance *in;
+        if (load_plugin(s, CCT_PLUGIN_REPORTER,
+                        s->settings.reporters.items[i], &in) < 0)
+            return -1;
+        cct_reporters_add(&s->reporters, in);
+    }
+    const char *notifier = s->settings.notifier;
+    if (strcmp(notifier, "auto") == 0)
+        notifier = auto_notifier(s);
+    else if (strcmp(notifier, "none") == 0)
+        notifier = NULL;
+    if (notifier && s->mode == MODE_CONTINUOUS &&
+        load_plugin(s, CCT_PLUGIN_NOTIFIER, notifier, &s->notifier) < 0)
+        return -1;
+    return 0;
+}
+
+static void notify(session *s, const cct_action *a)
+{
+    if (!s->notifier)
+        return;
+    const cct_notifier_ops *ops = s->notifier->lib.desc->notifier;
+    if (ops->notify)
+        ops->notify(s->notifier->ctx, a->title, a->text, a->status);
+}
+
+/* ---- workers -------------------------------------------------------------------- */
+
+static void build_worker_command(session *s)
+{
+    cct_strv_add(&s->worker_argv, s->python);
+    if (s->settings.fast_worker) {
+        cct_strv_take(&s->worker_argv,
+                      cct_paths_helper(s->paths, "fastworker.py"));
+    } else {
+        cct_strv_add(&s->worker_argv, "-m");
+        cct_strv_add(&s->worker_argv, "twisted.trial._dist.workertrial");
+    }
+    /* As trial's manager does: the workers see our sys.path. */
+    char **env = NULL;
+    int count = 0;
+    if (uv_os_environ((uv_env_item_t **)&env, &count) == 0) {
+        uv_env_item_t *items = (uv_env_item_t *)env;
+        for (int i = 0; i < count; i++)
+            if (strcmp(items[i].name, "PYTHONPATH") != 0)
+                cct_strv_take(&s->worker_env,
+                              cct_xasprintf("%s=%s", items[i].name,
+                                            items[i].value));
+        uv_os_free_environ(items, count);
+    }
+    char *path = cct_strv_join(&s->project.sys_path, ":");
+    cct_strv_take(&s->worker_env, cct_xasprintf("PYTHONPATH=%s", path));
+    free(path);
+}
+
+/* ---- runs ---------------------------------------------------------------------------- */
+
+static void full_suite(session *s, cct_strv *out)
+{
+    for (size_t i = 0; i < s->project.n_tests; i++) {
+        const char *id = s->project.tests[i].id;
+        if (!s->settings.grep || strstr(id, s->settings.grep))
+            cct_strv_add(out, id);
+    }
+}
+
+static void start_run(session *s, cct_suite suite)
+{
+    if (s->discovery) {
+        /* Re-discovery is under way: the run needs its result. */
+        s->run_waits_for_discovery = 1;
+        s->run_suite = suite;
+        return;
+    }
+    cct_strv_clear(&s->run_tests);
+    if (suite == CCT_SUITE_FULL) {
+        full_suite(s, &s->run_tests);
+    } else if (suite == CCT_SUITE_RETRY_TEST) {
+        cct_strv_add(&s->run_tests, s->workflow.retry_test);
+    } else {
+        const cct_strv *tests = cct_workflow_tests(&s->workflow, suite);
+        for (size_t i = 0; i < tests->len; i++)
+            cct_strv_add(&s->run_tests, tests->items[i]);
+    }
+    char *error = NULL;
+    if (cct_trial_temp_clear(&s->temp, &error) < 0) {
+        fail_usage(s, "%s", error);
+        free(error);
+        return;
+    }
+    if (s->settings.verbose)
+        for (size_t i = 0; i < s->run_tests.len; i++)
+            cct_console_printf(&s->console, "%s\n", s->run_tests.items[i]);
+    cct_results_reset(&s->results);
+    s->run_suite = suite;
+    s->run_finished = 0;
+    s->run_active = 1;
+    s->run_started = uv_hrtime();
+    unsigned jobs = s->settings.jobs;
+    cct_run_start ev = {
+        .struct_size = sizeof(ev),
+        .suite = suite,
+        .total = s->run_tests.len,
+        .workers = s->run_tests.len < jobs ? (unsigned)s->run_tests.len
+                                           : jobs,
+    };
+    cct_report_run_start(&s->reporters, &ev);
+    int rc = cct_runner_run(s->runner, &s->run_tests);
+    if (rc < 0)
+        fail_usage(s, "cannot start the run: %s", cct_strerror(rc));
+}
+
+static void on_test_start(const char *test_id, unsigned worker, size_t index,
+                          void *arg)
+{
+    session *s = arg;
+    if (s->run_suite == CCT_SUITE_RETRY_TEST)
+        s->retry_worker = worker;
+    cct_test_start ev = {
+        .struct_size = sizeof(ev),
+        .test_id = test_id,
+        .worker = worker,
+        .index = index,
+        .total = s->run_tests.len,
+    };
+    cct_report_test_start(&s->reporters, &ev);
+}
+
+static void on_result(cct_test_result *result, void *arg)
+{
+    session *s = arg;
+    cct_results_add(&s->results, result);
+    result->total = s->run_tests.len;
+    result->done = s->run_finished;
+    result->counts = s->results.counts;
+    cct_report_test_result(&s->reporters, result);
+}
+
+static char *read_log(const char *dir, const char *name)
+{
+    char *path = cct_path_join(dir, name);
+    size_t len = 0;
+    int cut = 0;
+    char *text = cct_read_file(path, 0, &len, NULL);
+    if (text && len > LOG_LIMIT) {
+        free(text);
+        char *tail = cct_read_file_tail(path, LOG_LIMIT);
+        text = cct_xasprintf("[cut by cctrial: the last %d KiB of %s]\n%s",
+                             LOG_LIMIT / 1024, path, tail);
+        free(tail);
+        cut = 1;
+    }
+    (void)cut;
+    free(path);
+    if (!text)
+        return cct_xstrdup("");
+    char *clean = cct_utf8_sanitize(text, strlen(text));
+    free(text);
+    return clean;
+}
+
+static void show_logs(session *s, const char *test)
+{
+    const char *dir = cct_runner_worker_dir(s->runner, s->retry_worker);
+    char *log = read_log(dir, "test.log");
+    char *out = read_log(dir, "out.log");
+    char *err = read_log(dir, "err.log");
+    cct_test_log ev = {
+        .struct_size = sizeof(ev),
+        .test_id = test,
+        .log = log,
+        .out = out,
+        .err = err,
+    };
+    cct_report_test_log(&s->reporters, &ev);
+    free(log);
+    free(out);
+    free(err);
+}
+
+static void on_run_end(int interrupted, void *arg)
+{
+    session *s = arg;
+    s->run_active = 0;
+    cct_results_group(&s->results);
+    double wall = (double)(uv_hrtime() - s->run_started) / 1e9;
+    cct_run_end ev = {
+        .struct_size = sizeof(ev),
+        .suite = s->run_suite,
+        .tests_run = s->run_finished,
+        .wall_time = wall,
+        .passed = cct_results_passed(&s->results),
+        .interrupted = interrupted,
+        .n_groups = s->results.n_groups,
+        .groups = s->results.groups,
+    };
+    memcpy(ev.counts, s->results.counts, sizeof(ev.counts));
+    if (s->exiting)
+        return; /* a signal: nothing more is reported */
+    cct_report_run_end(&s->reporters, &ev);
+
+    if (s->mode == MODE_ONCE) {
+        exit_session(s, ev.passed ? 0 : 1);
+        return;
+    }
+    cct_strv failed;
+    cct_strv_init(&failed);
+    cct_results_failed_ids(&s->results, &failed);
+    const cct_result_group *biggest = cct_results_biggest_problem(&s->results);
+    cct_run_outcome outcome = {
+        .passed = ev.passed,
+        .tests_run = ev.tests_run,
+        .failed = &failed,
+        .biggest = biggest ? biggest->test_ids[0] : NULL,
+        .interrupted = interrupted,
+    };
+    cct_actions actions;
+    cct_workflow_run_done(&s->workflow, &outcome, &actions);
+    do_actions(s, &actions);
+    cct_strv_free(&failed);
+}
+
+static void on_test_end(const char *test_id, void *arg)
+{
+    (void)test_id;
+    session *s = arg;
+    s->run_finished++;
+}
+
+static void on_fatal(const char *why, void *arg)
+{
+    session *s = arg;
+    fail_usage(s, "the trial workers cannot run: %s", why);
+}
+
+/* ---- actions --------------------------------------------------------------------- */
+
+static void do_actions(session *s, const cct_actions *actions)
+{
+    for (size_t i = 0; i < actions->n && !s->exiting; i++) {
+        const cct_action *a = &actions->items[i];
+        char *shown = a->test ? display_test(s, a->test) : NULL;
+        switch (a->kind) {
+        case CCT_ACT_RUN:
+            start_run(s, a->suite);
+            break;
+        case CCT_ACT_NOTIFY:
+            notify(s, a);
+            break;
+        case CCT_ACT_SHOW_LOGS:
+            show_logs(s, a->test);
+            break;
+        case CCT_ACT_MESSAGE:
+            cct_report_message(&s->reporters, a->message, a->test, "%s: %s",
+                               a->message == CCT_MSG_RERUN ? "re-run"
+                                                           : "please fix",
+                               shown);
+            break;
+        case CCT_ACT_WAIT:
+            cct_report_message(&s->reporters, CCT_MSG_WAITING, NULL,
+                               "waiting for filesystem change...");
+            break;
+        case CCT_ACT_EXIT:
+            exit_session(s, a->exit_code);
+            break;
+        }
+        free(shown);
+    }
+}
+
+/* ---- changes -------------------------------------------------------------------- */
+
+/* Does this change set need the tests discovered again?  When a file that
+ * holds tests changed, or a new file that may hold tests appeared. */
+static int needs_rediscovery(session *s, const cct_strv *files, int overflow)
+{
+    if (overflow)
+        return 1;
+    for (size_t i = 0; i < files->len; i++) {
+        const char *f = files->items[i];
+        size_t index = cct_project_file(&s->project, f, 0);
+        if (index == CCT_STRMAP_MISSING) {
+            const char *base = strrchr(f, '/');
+            if (cct_str_starts_with(base ? base + 1 : f, "test"))
+                return 1;
+            continue;
+        }
+        for (size_t t = 0; t < s->project.n_tests; t++)
+            if (s->project.tests[t].file == index)
+                return 1;
+    }
+    return 0;
+}
+
+static void act_on_change(session *s, const cct_strv *files)
+{
+    (void)files;
+    cct_actions actions;
+    cct_workflow_change(&s->workflow, NULL, &actions);
+    do_actions(s, &actions);
+}
+
+static void on_change(const cct_strv *files, int overflow, void *arg)
+{
+    session *s = arg;
+    if (s->exiting)
+        return;
+    if (s->settings.verbose)
+        for (size_t i = 0; i < files->len; i++)
+            cct_console_error(&s->console, "changed: %s", files->items[i]);
+    if (s->discovery || needs_rediscovery(s, files, overflow)) {
+        for (size_t i = 0; i < files->len; i++)
+            if (!cct_strv_contains(&s->changes_waiting, files->items[i]))
+                cct_strv_add(&s->changes_waiting, files->items[i]);
+        if (!s->discovery)
+            start_discovery(s);
+        return;
+    }
+    act_on_change(s, files);
+}
+
+static void on_root(const char *root, int gone, void *arg)
+{
+    session *s = arg;
+    cct_console_error(&s->console, gone ? "watched directory %s disappeared"
+                                        : "watched directory %s is back",
+                      root);
+}
+
+static void on_watch_failed(int code, const char *message, void *arg)
+{
+    (void)code;
+    fail_usage(arg, "%s", message);
+}
+
+static void watch_roots(session *s)
+{
+    const cct_strv *watch = &s->settings.watch;
+    int is_auto = watch->len == 1 && strcmp(watch->items[0], "auto") == 0;
+    int is_cwd = watch->len == 1 && strcmp(watch->items[0], "cwd") == 0;
+    if (is_auto || is_cwd) {
+        cct_strv_add(&s->watch_roots, s->paths->project_dir);
+        for (size_t i = 0; is_auto && i < s->project.dev_roots.len; i++) {
+            const char *root = s->project.dev_roots.items[i];
+            if (!cct_str_starts_with(root, s->paths->project_dir) &&
+                !cct_strv_contains(&s->watch_roots, root))
+                cct_strv_add(&s->watch_roots, root);
+        }
+        return;
+    }
+    for (size_t i = 0; i < watch->len; i++)
+        cct_strv_take(&s->watch_roots,
+                      cct_path_absolute(s->paths->project_dir,
+                                        watch->items[i]));
+}
+
+static int start_watching(session *s)
+{
+    cct_watcher_config config = {
+        .roots = &s->watch_roots,
+        .extensions = &s->settings.watch_ext,
+        .ignore = &s->settings.ignore,
+        .debounce_ms = s->settings.debounce_ms,
+    };
+    static const cct_watch_callbacks callbacks = {
+        .changed = on_change,
+        .root = on_root,
+        .failed = on_watch_failed,
+    };
+    char *error = NULL;
+    int rc = cct_watcher_start(&s->loop, &config, &callbacks, s,
+                               &s->watcher, &error);
+    if (rc < 0) {
+        fail_usage(s, "%s", error);
+        free(error);
+    }
+    return rc;
+}
+
+/* ---- discovery ------------------------------------------------------------------ */
+
+static int test_exists(const char *id, void *arg)
+{
+    session *s = arg;
+    return cct_project_find_test(&s->project, id) != CCT_STRMAP_MISSING;
+}
+
+static int report_unknown_names(session *s)
+{
+    if (s->project.unknown_names.len == 0)
+        return 0;
+    for (size_t i = 0; i < s->project.unknown_names.len; i++)
+        cct_console_error(&s->console,
+                          "no test named '%s' (%s); names are what "
+                          "'python3 -m twisted.trial' takes, from %s",
+                          s->project.unknown_names.items[i],
+                          s->project.unknown_errors.items[i],
+                          s->paths->project_dir);
+    return -1;
+}
+
+static void first_discovery_done(session *s)
+{
+    if (report_unknown_names(s) < 0) {
+        exit_session(s, EXIT_USAGE);
+        return;
+    }
+    if (s->mode == MODE_LIST) {
+        cct_strv tests;
+        cct_strv_init(&tests);
+        full_suite(s, &tests);
+        for (size_t i = 0; i < tests.len; i++)
+            cct_console_printf(&s->console, "%s\n", tests.items[i]);
+        cct_strv_free(&tests);
+        exit_session(s, 0);
+        return;
+    }
+    build_worker_command(s);
+    cct_runner_config config = {
+        .jobs = s->settings.jobs,
+        .argv = (const char *const *)s->worker_argv.items,
+        .env = (const char *const *)s->worker_env.items,
+        .cwd = s->paths->project_dir,
+        .temp_dir = s->temp.dir,
+        .timeout_s = s->settings.timeout_s,
+    };
+    static const cct_runner_events events = {
+        .test_start = on_test_start,
+        .result = on_result,
+        .test_end = on_test_end,
+        .run_end = on_run_end,
+        .fatal = on_fatal,
+    };
+    s->runner = cct_runner_new(&s->loop, &config, &events, s);
+    cct_runner_prewarm(s->runner);
+    if (s->mode == MODE_CONTINUOUS) {
+        watch_roots(s);
+        if (start_watching(s) < 0)
+            return;
+    }
+    cct_actions actions;
+    if (s->mode == MODE_ONCE) {
+        start_run(s, CCT_SUITE_FULL);
+        return;
+    }
+    cct_workflow_start(&s->workflow, &actions);
+    do_actions(s, &actions);
+}
+
+static void on_discovered(int status, cct_project *project,
+                          const char *python, const char *error,
+                          const char *warning, void *arg)
+{
+    session *s = arg;
+    s->discovery = NULL;
+    if (warning)
+        cct_console_error(&s->console, "%s", warning);
+    if (s->exiting)
+        return;
+    if (status < 0) {
+        fail_usage(s, "%s", error);
+        return;
+    }
+    int first = !s->have_project;
+    if (s->have_project)
+        cct_project_free(&s->project);
+    s->project = *project;
+    cct_project_init(project); /* moved out */
+    s->have_project = 1;
+    if (first) {
+        s->python = cct_xstrdup(python);
+        first_discovery_done(s);
+        return;
+    }
+    cct_workflow_forget_missing(&s->workflow, test_exists, s);
+    if (s->run_waits_for_discovery) {
+        s->run_waits_for_discovery = 0;
+        start_run(s, s->run_suite);
+    }
+    if (s->changes_waiting.len) {
+        cct_strv files = s->changes_waiting;
+        cct_strv_init(&s->changes_waiting);
+        act_on_change(s, &files);
+        cct_strv_free(&files);
+    }
+}
+
+static void start_discovery(session *s)
+{
+    cct_discovery_request request = {
+        .helper = NULL,
+        .names = &s->names,
+        .roots = s->watch_roots.len ? &s->watch_roots : NULL,
+        .cwd = s->paths->project_dir,
+        .python = s->python ? s->python : s->settings.python,
+    };
+    char *helper = cct_paths_helper(s->paths, "discover.py");
+    request.helper = helper;
+    cct_strv cwd_root;
+    cct_strv_init(&cwd_root);
+    if (!request.roots) {
+        cct_strv_add(&cwd_root, s->paths->project_dir);
+        request.roots = &cwd_root;
+    }
+    cct_discover(&s->loop, &request, on_discovered, s, &s->discovery);
+    cct_strv_free(&cwd_root);
+    free(helper);
+}
+
+/* ---- signals and exit --------------------------------------------------------- */
+
+static void close_signal_handles(session *s)
+{
+    if (!s->signals_open)
+        return;
+    s->signals_open = 0;
+    uv_close((uv_handle_t *)&s->sigint, NULL);
+    uv_close((uv_handle_t *)&s->sigterm, NULL);
+}
+
+static void runner_closed(void *arg)
+{
+    session *s = arg;
+    s->runner = NULL;
+    cct_trial_temp_release(&s->temp);
+    close_signal_handles(s);
+}
+
+static void exit_session(session *s, int code)
+{
+    if (s->exiting)
+        return;
+    s->exiting = 1;
+    s->exit_code = code;
+    if (s->discovery)
+        cct_discovery_cancel(s->discovery);
+    if (s->watcher) {
+        cct_watcher_close(s->watcher);
+        s->watcher = NULL;
+    }
+    cct_console_status(&s->console, NULL);
+    if (s->runner) {
+        if (s->run_active)
+            cct_runner_interrupt(s->runner);
+        cct_runner_close(s->runner, runner_closed, s);
+    } else {
+        runner_closed(s);
+    }
+}
+
+static void on_signal(uv_signal_t *handle, int signum)
+{
+    session *s = handle->data;
+    exit_session(s, 128 + signum);
+}
+
+static void kill_stragglers(uv_handle_t *handle, void *arg)
+{
+    (void)arg;
+    if (handle->type == UV_PROCESS && !uv_is_closing(handle))
+        uv_process_kill((uv_process_t *)handle, SIGKILL);
+    if (!uv_is_closing(handle))
+        uv_close(handle, NULL);
+}
+
+/* ---- the session --------------------------------------------------------------- */
+
+int cct_session_run(const cct_cli *cli, const cct_config *config,
+                    const cct_paths *paths, const cct_strv *plugin_dirs)
+{
+    session *s = cct_xcalloc(1, sizeof(*s));
+    uv_loop_init(&s->loop);
+    cct_console_init(&s->console, &s->loop);
+    s->cli = cli;
+    s->config = config;
+    s->paths = paths;
+    s->plugin_dirs = plugin_dirs;
+    cct_settings_load(&s->settings, config);
+    s->mode = cli->command == CCT_CMD_LIST_SELECTED ? MODE_LIST
+              : cli->once                           ? MODE_ONCE
+                                                    : MODE_CONTINUOUS;
+    cct_workflow_init(&s->workflow, s->settings.forever, s->settings.smart);
+    cct_results_init(&s->results);
+    cct_strv_init(&s->names);
+    cct_strv_init(&s->worker_argv);
+    cct_strv_init(&s->worker_env);
+    cct_strv_init(&s->run_tests);
+    cct_strv_init(&s->watch_roots);
+    cct_strv_init(&s->changes_waiting);
+    s->host_context = (cct_host_context){
+        .loop = &s->loop,
+        .console = &s->console,
+        .config = config,
+        .verbose = s->settings.verbose,
+        .data_dir = paths->data_dir,
+        .project_dir = paths->project_dir,
+    };
+    for (size_t i = 0; i < s->settings.tests.len; i++)
+        cct_strv_add(&s->names, s->settings.tests.items[i]);
+
+    uv_signal_init(&s->loop, &s->sigint);
+    uv_signal_init(&s->loop, &s->sigterm);
+    s->sigint.data = s->sigterm.data = s;
+    uv_signal_start(&s->sigint, on_signal, SIGINT);
+    uv_signal_start(&s->sigterm, on_signal, SIGTERM);
+    s->signals_open = 1;
+
+    char *error = NULL;
+    if (s->names.len == 0) {
+        fail_usage(s, "no test names: give them on the command line (as "
+                      "for trial: cctrial mypackage) or set tests = in "
+                      ".cctrialrc");
+    } else if (load_plugins(s) < 0) {
+        exit_session(s, EXIT_USAGE);
+    } else if (s->mode != MODE_LIST &&
+               cct_trial_temp_lock(&s->temp, paths->project_dir, &error) <
+                   0) {
+        fail_usage(s, "%s", error);
+    } else {
+        start_discovery(s);
+    }
+    free(error);
+
+    uv_run(&s->loop, UV_RUN_DEFAULT);
+    /* Anything still open is a bug; end it rather than leave a process. */
+    uv_walk(&s->loop, kill_stragglers, NULL);
+    uv_run(&s->loop, UV_RUN_DEFAULT);
+    cct_console_close(&s->console);
+    uv_run(&s->loop, UV_RUN_DEFAULT);
+    uv_loop_close(&s->loop);
+
+    int code = s->exit_code;
+    cct_reporters_destroy(&s->reporters);
+    cct_instance_destroy(s->notifier);
+    if (s->have_project)
+        cct_project_free(&s->project);
+    cct_trial_temp_release(&s->temp);
+    cct_workflow_free(&s->workflow);
+    cct_results_free(&s->results);
+    cct_settings_free(&s->settings);
+    cct_strv_free(&s->names);
+    cct_strv_free(&s->worker_argv);
+    cct_strv_free(&s->worker_env);
+    cct_strv_free(&s->run_tests);
+    cct_strv_free(&s->watch_roots);
+    cct_strv_free(&s->changes_waiting);
+    free(s->python);
+    free(s);
+    return code;
+}

@@ -1,0 +1,109 @@
+/*
+ * The string map of strmap.h: FNV-1a hashing, a power-of-two table kept at
+ * most half full.
+ */
+#include "strmap.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+static uint64_t hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+void cct_strmap_init(cct_strmap *m)
+{
+    memset(m, 0, sizeof(*m));
+}
+
+void cct_strmap_free(cct_strmap *m)
+{
+    free(m->keys);
+    free(m->values);
+    cct_strmap_init(m);
+}
+
+void cct_strmap_clear(cct_strmap *m)
+{
+    if (m->keys)
+        memset(m->keys, 0, m->cap * sizeof(*m->keys));
+    m->n = 0;
+}
+
+static size_t slot_of(const cct_strmap *m, const char *key)
+{
+    size_t i = (size_t)hash(key) & (m->cap - 1);
+    while (m->keys[i] && strcmp(m->keys[i], key) != 0)
+        i = (i + 1) & (m->cap - 1);
+    return i;
+}
+
+static void rehash(cct_strmap *m, size_t cap)
+{
+    cct_strmap old = *m;
+    m->cap = cap;
+    m->n = 0;
+    m->keys = cct_xcalloc(cap, sizeof(*m->keys));
+    m->values = cct_xcalloc(cap, sizeof(*m->values));
+    for (size_t i = 0; i < old.cap; i++)
+        if (old.keys[i])
+            cct_strmap_put(m, old.keys[i], old.values[i]);
+    free(old.keys);
+    free(old.values);
+}
+
+void cct_strmap_put(cct_strmap *m, const char *key, size_t value)
+{
+    if (2 * (m->n + 1) > m->cap)
+        rehash(m, m->cap ? 2 * m->cap : 16);
+    size_t i = slot_of(m, key);
+    if (!m->keys[i]) {
+        m->keys[i] = key;
+        m->n++;
+    }
+    m->values[i] = value;
+}
+
+size_t cct_strmap_get(const cct_strmap *m, const char *key)
+{
+    if (m->cap == 0)
+        return CCT_STRMAP_MISSING;
+    size_t i = slot_of(m, key);
+    return m->keys[i] ? m->values[i] : CCT_STRMAP_MISSING;
+}
+
+void cct_strmap_remove(cct_strmap *m, const char *key)
+{
+    if (m->cap == 0)
+        return;
+    size_t i = slot_of(m, key);
+    if (!m->keys[i])
+        return;
+    m->keys[i] = NULL;
+    m->n--;
+    /* Backward-shift deletion: move later entries of the probe chain into
+     * the hole so that lookups never stop early. */
+    size_t j = i;
+    for (;;) {
+        j = (j + 1) & (m->cap - 1);
+        if (!m->keys[j])
+            return;
+        size_t home = (size_t)hash(m->keys[j]) & (m->cap - 1);
+        /* Is `home` cyclically outside (i, j]?  Then the entry may move. */
+        int movable = i <= j ? (home <= i || home > j)
+                             : (home <= i && home > j);
+        if (movable) {
+            m->keys[i] = m->keys[j];
+            m->values[i] = m->values[j];
+            m->keys[j] = NULL;
+            i = j;
+        }
+    }
+}

@@ -1,0 +1,68 @@
+/*
+ * The recursive file watcher: inotify, read through libuv's uv_poll_t.
+ *
+ * libuv's uv_fs_event does not recurse on Linux and drops the kernel's
+ * queue-overflow event, so this watcher keeps one inotify descriptor with a
+ * watch per directory: a directory created later is watched and scanned at
+ * once (files may appear in it before its watch exists); deleted or
+ * moved-away directories are dropped; a root that disappears is reported.
+ *
+ * Only files whose names end with one of `extensions` count, and nothing
+ * matching an `ignore` glob (matched against every path component).
+ * Changes are collected until `debounce_ms` pass without any, then
+ * reported as one set: a save (write, write-then-rename, rename-the-
+ * original-then-write) or a `git checkout` of hundreds of files becomes one
+ * change set.  A kernel queue overflow reports every watched file.
+ */
+#ifndef CCT_WATCHER_H
+#define CCT_WATCHER_H
+
+#include <uv.h>
+
+#include "util.h"
+
+typedef struct cct_watcher cct_watcher;
+
+/* `files` are absolute paths, sorted, each once; `overflow` is set when
+ * the kernel lost events (then every watched file is in `files`). */
+typedef void (*cct_watch_cb)(const cct_strv *files, int overflow,
+                             void *arg);
+/* A root directory disappeared (or came back: `gone` is 0). */
+typedef void (*cct_root_cb)(const char *root, int gone, void *arg);
+/* Watching cannot go on (the watch limit was reached for a new
+ * directory); `code` is CCT_EWATCHLIMIT or another negative error. */
+typedef void (*cct_watch_failed_cb)(int code, const char *message,
+                                    void *arg);
+
+typedef struct cct_watch_callbacks {
+    cct_watch_cb changed;
+    cct_root_cb root;
+    cct_watch_failed_cb failed;
+} cct_watch_callbacks;
+
+typedef struct cct_watcher_config {
+    const cct_strv *roots;      /* absolute directories */
+    const cct_strv *extensions; /* e.g. ".py" */
+    const cct_strv *ignore;     /* globs */
+    unsigned debounce_ms;
+} cct_watcher_config;
+
+/* Starts watching.  Returns 0, or CCT_EWATCHLIMIT when the kernel's watch
+ * limit is reached, or another negative error; *error explains. */
+int cct_watcher_start(uv_loop_t *loop, const cct_watcher_config *config,
+                      const cct_watch_callbacks *callbacks, void *arg,
+                      cct_watcher **out, char **error);
+void cct_watcher_close(cct_watcher *w);
+/* Number of directories watched. */
+size_t cct_watcher_count(const cct_watcher *w);
+
+/* Is `name` (one path component) ignored by these globs? */
+int cct_watch_ignored(const cct_strv *ignore, const char *name);
+/* Does a file name count, given the extensions and ignore globs? */
+int cct_watch_counts(const cct_strv *extensions, const cct_strv *ignore,
+                     const char *name);
+
+/* The message for a full watch table, with the two sysctl lines. */
+const char *cct_watch_limit_message(void);
+
+#endif

@@ -1,0 +1,83 @@
+/*
+ * One trial worker process, and the manager's side of its AMP
+ * conversation.
+ *
+ * A worker is `<python> -m twisted.trial._dist.workertrial`: commands from
+ * us arrive on its fd 3, its commands to us leave on fd 4, and the test's
+ * own stdout and stderr are fds 1 and 2.  We send Start (the directory to
+ * work in) and then one Run per test; the worker answers each Run after
+ * sending the test's results (AddSuccess, AddFailure, ...), which we answer
+ * in turn.  Both generations of trial's protocol are understood: Twisted
+ * 22.4/22.8 send failure texts inline, 22.10 and later through streams
+ * (StreamOpen, StreamWrite).  A peer that breaks the protocol is killed.
+ *
+ * A worker is spawned ahead of need ("prewarmed") and only learns its
+ * directory at cct_worker_start(); what it writes before that is held in
+ * memory (bounded) and written to its logs then.  It frees itself after
+ * its `closed` event.
+ */
+#ifndef CCT_WORKER_H
+#define CCT_WORKER_H
+
+#include <stddef.h>
+#include <uv.h>
+
+#include "cctrial/plugin.h"
+#include "traceback.h"
+
+/* The most text kept in memory for one failure, stream or message. */
+#define CCT_MAX_TEXT (1u << 20)
+
+typedef struct cct_worker cct_worker;
+
+typedef struct cct_worker_events {
+    /* One result of the running test.  The event carries test_id,
+     * outcome, duration, worker, text, error_class and reason; the rest is
+     * for the caller to fill. */
+    void (*result)(cct_worker *w, cct_test_result *result, void *arg);
+    /* The worker answered Run: the test is over.  `n_results` counts the
+     * results it sent for it (0 means it reported nothing). */
+    void (*test_done)(cct_worker *w, size_t n_results, void *arg);
+    /* The worker is gone without being asked to stop: it exited, was
+     * killed, timed out or broke the protocol.  `why` says how, and what
+     * it last wrote on stderr.  Not called after cct_worker_stop(). */
+    void (*died)(cct_worker *w, const char *why, void *arg);
+    /* Every handle is closed; the worker is freed when this returns. */
+    void (*closed)(cct_worker *w, void *arg);
+} cct_worker_events;
+
+typedef struct cct_worker_setup {
+    const char *const *argv; /* the full command */
+    const char *const *env;  /* the full environment */
+    const char *cwd;         /* where it starts (the project) */
+    cct_source_cache *sources; /* for formatting tracebacks */
+    unsigned timeout_s;      /* per test; 0 for none */
+} cct_worker_setup;
+
+/* Spawns a worker numbered `number`.  Returns 0, or a negative libuv error
+ * (and then no event ever fires). */
+int cct_worker_spawn(uv_loop_t *loop, const cct_worker_setup *setup,
+                     unsigned number, const cct_worker_events *events,
+                     void *arg, cct_worker **out);
+/* Opens out.log, err.log and test.log in `dir` (an absolute path, created
+ * by the caller) and sends Start(dir).  Returns 0 or a negative error. */
+int cct_worker_start(cct_worker *w, const char *dir);
+/* Sends Run(test_id); the worker must be started and idle. */
+int cct_worker_run(cct_worker *w, const char *test_id);
+/* Asks the worker to exit (closes its command pipe); kills it if it has
+ * not exited within a grace period.  No `died` event follows. */
+void cct_worker_stop(cct_worker *w);
+/* Kills the worker at once; `why` is reported through `died` unless the
+ * worker was already stopping. */
+void cct_worker_kill(cct_worker *w, const char *why);
+
+unsigned cct_worker_number(const cct_worker *w);
+int cct_worker_is_started(const cct_worker *w);
+int cct_worker_is_busy(const cct_worker *w);
+int cct_worker_is_alive(const cct_worker *w);
+/* The test being run, or NULL. */
+const char *cct_worker_test(const cct_worker *w);
+const char *cct_worker_dir(const cct_worker *w);
+int cct_worker_pid(const cct_worker *w);
+
+#endif

@@ -1,0 +1,108 @@
+/*
+ * The cctrial workflow, as a pure state machine: no I/O, no clock, no
+ * processes.  The session feeds it events (start, a run ended, files
+ * changed) and carries out the actions it returns (run a suite, notify,
+ * show logs, print a message, wait, exit).
+ *
+ * State: the full suite (every selected test), an optional smart suite
+ * (the tests affected by the latest changes), an optional retry suite (the
+ * tests that failed in the last big run) and an optional retry test (the
+ * first test of the biggest problem).  Which suite runs next, first match
+ * wins: retry test, retry suite, smart suite, full suite.
+ *
+ * After a run that passed: the retry test is forgotten (and the retry
+ * suite with it when that test was all it held) and the next suite runs at
+ * once; likewise the retry suite; after the full or smart suite, cctrial
+ * waits for a change, or exits when not running forever.  After a run that
+ * failed: the failed tests become the retry suite and the biggest problem
+ * the retry test, which runs at once; if it was the retry test that still
+ * fails, its logs are shown and cctrial waits for a change.
+ *
+ * A change while a run is going is remembered and acted on when the run
+ * would otherwise wait.
+ */
+#ifndef CCT_WORKFLOW_H
+#define CCT_WORKFLOW_H
+
+#include <stddef.h>
+
+#include "cctrial/plugin.h"
+#include "util.h"
+
+typedef enum cct_action_kind {
+    CCT_ACT_RUN = 0,   /* run `suite` */
+    CCT_ACT_NOTIFY,    /* notify `title` / `text` with `status` */
+    CCT_ACT_SHOW_LOGS, /* show the logs of `test` */
+    CCT_ACT_MESSAGE,   /* `message` about `test` (re-run, please fix) */
+    CCT_ACT_WAIT,      /* wait for a change */
+    CCT_ACT_EXIT       /* exit with `exit_code` */
+} cct_action_kind;
+
+typedef struct cct_action {
+    cct_action_kind kind;
+    cct_suite suite;
+    cct_notify_status status;
+    cct_message_kind message;
+    char title[64];
+    char text[64];
+    const char *test; /* owned by the workflow; valid until its next event */
+    int exit_code;
+} cct_action;
+
+#define CCT_MAX_ACTIONS 6
+
+typedef struct cct_actions {
+    cct_action items[CCT_MAX_ACTIONS];
+    size_t n;
+} cct_actions;
+
+typedef struct cct_workflow {
+    int forever;
+    int smart;
+    int running;           /* a run is going */
+    cct_suite suite;       /* the suite of the current or last run */
+    int change_pending;    /* a change arrived during the run */
+    cct_strv retry_suite;
+    char *retry_test;      /* NULL: none */
+    int retry_test_alone_passed; /* the retry test passed alone, and no
+                                    file changed since */
+    cct_strv smart_suite;
+    int have_smart_suite;
+} cct_workflow;
+
+/* What a run ended with. */
+typedef struct cct_run_outcome {
+    int passed;
+    size_t tests_run;
+    const cct_strv *failed;  /* ids of tests that failed or errored,
+                                sorted, each once */
+    const char *biggest;     /* first test of the biggest problem, or
+                                NULL */
+    int interrupted;         /* stopped before its end: nothing to judge */
+} cct_run_outcome;
+
+void cct_workflow_init(cct_workflow *wf, int forever, int smart);
+void cct_workflow_free(cct_workflow *wf);
+
+/* The session starts: run the full suite, or wait in smart mode. */
+void cct_workflow_start(cct_workflow *wf, cct_actions *out);
+/* The run of wf->suite ended. */
+void cct_workflow_run_done(cct_workflow *wf, const cct_run_outcome *run,
+                           cct_actions *out);
+/* Files changed.  In smart mode `smart_suite` holds the tests they affect
+ * (possibly none); otherwise it is NULL. */
+void cct_workflow_change(cct_workflow *wf, const cct_strv *smart_suite,
+                         cct_actions *out);
+/* The tests of a suite other than the full one (owned by the workflow). */
+const cct_strv *cct_workflow_tests(const cct_workflow *wf, cct_suite suite);
+/* Which suite would run next. */
+cct_suite cct_workflow_next_suite(const cct_workflow *wf);
+/* Forgets tests that no longer exist (after re-discovery); `exists` says
+ * whether an id is still in the catalog. */
+void cct_workflow_forget_missing(cct_workflow *wf,
+                                 int (*exists)(const char *id, void *arg),
+                                 void *arg);
+
+const char *cct_suite_name(cct_suite suite);
+
+#endif
