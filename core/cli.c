@@ -159,6 +159,8 @@ int cct_cli_parse(cct_cli *cli, int argc, char **argv, char **error)
         case OPT_SINCE:
             free(cli->since);
             cli->since = cct_xstrdup(optarg);
+            cct_config_set(&cli->flags, "selector.git-diff", "since", optarg,
+                           "command line", NULL, 0);
             break;
         case OPT_CONFIG:
             free(cli->config_file);

@@ -29,7 +29,9 @@
 /* How much of each log the retry test's report shows. */
 #define LOG_LIMIT 65536
 
-typedef enum mode { MODE_CONTINUOUS, MODE_ONCE, MODE_LIST } mode;
+/* continuous: the workflow, on every change; once: the selected tests,
+ * once; hook: what the last commit affects, once; list: print the ids. */
+typedef enum mode { MODE_CONTINUOUS, MODE_ONCE, MODE_HOOK, MODE_LIST } mode;
 
 typedef struct session {
     uv_loop_t loop;
@@ -44,6 +46,7 @@ typedef struct session {
     cct_host_context host_context;
     cct_reporters reporters;
     cct_instance *notifier;
+    cct_instance *selector; /* NULL: continuous without smart mode */
 
     cct_trial_temp temp;
     cct_project project;
@@ -66,6 +69,7 @@ typedef struct session {
     cct_watcher *watcher;
     cct_strv watch_roots;
     cct_discovery *discovery;
+    int discovery_blocks_runs; /* the next run needs its result */
     int run_waits_for_discovery;
     cct_strv changes_waiting; /* changes seen while rediscovering */
 
@@ -76,7 +80,7 @@ typedef struct session {
 } session;
 
 static void do_actions(session *s, const cct_actions *actions);
-static void start_discovery(session *s);
+static void start_discovery(session *s, int blocking);
 static void exit_session(session *s, int code);
 
 /* ---- small helpers --------------------------------------------------------- */
@@ -141,6 +145,20 @@ static const char *auto_notifier(session *s)
     return program;
 }
 
+/* The selector a session uses: git-diff in hook mode; smart mode turns
+ * the default `all` into smart-import; continuous mode without smart mode
+ * runs the full suite and needs none. */
+static const char *selector_name(const session *s)
+{
+    if (s->cli->hook)
+        return "git-diff";
+    if (s->settings.smart && strcmp(s->settings.selector, "all") == 0)
+        return "smart-import";
+    if (s->mode == MODE_CONTINUOUS && !s->settings.smart)
+        return NULL;
+    return s->settings.selector;
+}
+
 static int load_plugins(session *s)
 {
     for (size_t i = 0; i < s->settings.reporters.len; i++) {
@@ -157,6 +175,10 @@ static int load_plugins(session *s)
         notifier = NULL;
     if (notifier && s->mode == MODE_CONTINUOUS &&
         load_plugin(s, CCT_PLUGIN_NOTIFIER, notifier, &s->notifier) < 0)
+        return -1;
+    const char *selector = selector_name(s);
+    if (selector &&
+        load_plugin(s, CCT_PLUGIN_SELECTOR, selector, &s->selector) < 0)
         return -1;
     return 0;
 }
@@ -210,16 +232,21 @@ static void full_suite(session *s, cct_strv *out)
     }
 }
 
-static void start_run(session *s, cct_suite suite)
+/* Starts a run of `suite`; `ids` gives its tests when the workflow does
+ * not hold them (once and hook modes). */
+static void start_run(session *s, cct_suite suite, const cct_strv *ids)
 {
-    if (s->discovery) {
+    if (s->discovery && s->discovery_blocks_runs) {
         /* Re-discovery is under way: the run needs its result. */
         s->run_waits_for_discovery = 1;
         s->run_suite = suite;
         return;
     }
     cct_strv_clear(&s->run_tests);
-    if (suite == CCT_SUITE_FULL) {
+    if (ids) {
+        for (size_t i = 0; i < ids->len; i++)
+            cct_strv_add(&s->run_tests, ids->items[i]);
+    } else if (suite == CCT_SUITE_FULL) {
         full_suite(s, &s->run_tests);
     } else if (suite == CCT_SUITE_RETRY_TEST) {
         cct_strv_add(&s->run_tests, s->workflow.retry_test);
@@ -345,7 +372,7 @@ static void on_run_end(int interrupted, void *arg)
         return; /* a signal: nothing more is reported */
     cct_report_run_end(&s->reporters, &ev);
 
-    if (s->mode == MODE_ONCE) {
+    if (s->mode != MODE_CONTINUOUS) {
         exit_session(s, ev.passed ? 0 : 1);
         return;
     }
@@ -379,6 +406,62 @@ static void on_fatal(const char *why, void *arg)
     fail_usage(s, "the trial workers cannot run: %s", why);
 }
 
+/* ---- selection ------------------------------------------------------------------ */
+
+/* A path as the user would type it: relative to the project when inside. */
+static const char *shown_path(const session *s, const char *path)
+{
+    size_t n = strlen(s->paths->project_dir);
+    if (strncmp(path, s->paths->project_dir, n) == 0 && path[n] == '/')
+        return path + n + 1;
+    return path;
+}
+
+static void on_unreached(cct_selection *sel, const char *file)
+{
+    session *s = sel->host_data;
+    if (s->mode == MODE_LIST) { /* standard output holds only the ids */
+        cct_console_error(&s->console, "no test detected for %s",
+                          shown_path(s, file));
+        return;
+    }
+    cct_report_message(&s->reporters, CCT_MSG_NO_TEST_FOR, file,
+                       "no test detected for %s", shown_path(s, file));
+}
+
+/* Asks the selector which tests `changes` (NULL: none known yet) run;
+ * `out` gets their ids in trial's order, after --grep.  Returns 0, or -1
+ * when the selector failed (it said why). */
+static int select_tests(session *s, const cct_strv *changes, cct_strv *out)
+{
+    cct_catalog catalog;
+    cct_project_catalog(&s->project, &catalog);
+    unsigned char *selected = cct_xcalloc(catalog.n_tests, 1);
+    cct_selection selection = {
+        .struct_size = sizeof(selection),
+        .selected = selected,
+        .unreached = on_unreached,
+        .host_data = s,
+    };
+    cct_change_set change_set = {
+        .struct_size = sizeof(change_set),
+        .n_files = changes ? changes->len : 0,
+        .files = changes ? (const char *const *)changes->items : NULL,
+    };
+    const cct_selector_ops *ops = s->selector->lib.desc->selector;
+    int rc = ops->select ? ops->select(s->selector->ctx, &catalog,
+                                       changes ? &change_set : NULL,
+                                       &selection)
+                         : -1;
+    for (size_t i = 0; rc >= 0 && i < catalog.n_tests; i++) {
+        const char *id = catalog.tests[i].id;
+        if (selected[i] && (!s->settings.grep || strstr(id, s->settings.grep)))
+            cct_strv_add(out, id);
+    }
+    free(selected);
+    return rc < 0 ? -1 : 0;
+}
+
 /* ---- actions --------------------------------------------------------------------- */
 
 static void do_actions(session *s, const cct_actions *actions)
@@ -388,7 +471,7 @@ static void do_actions(session *s, const cct_actions *actions)
         char *shown = a->test ? display_test(s, a->test) : NULL;
         switch (a->kind) {
         case CCT_ACT_RUN:
-            start_run(s, a->suite);
+            start_run(s, a->suite, NULL);
             break;
         case CCT_ACT_NOTIFY:
             notify(s, a);
@@ -438,12 +521,30 @@ static int needs_rediscovery(session *s, const cct_strv *files, int overflow)
     return 0;
 }
 
+static int knows_file(session *s, const cct_strv *files)
+{
+    for (size_t i = 0; i < files->len; i++)
+        if (cct_project_file(&s->project, files->items[i], 0) !=
+            CCT_STRMAP_MISSING)
+            return 1;
+    return 0;
+}
+
 static void act_on_change(session *s, const cct_strv *files)
 {
-    (void)files;
+    cct_strv smart;
+    cct_strv_init(&smart);
+    int use_selector = s->selector != NULL;
+    if (use_selector && select_tests(s, files, &smart) < 0)
+        cct_strv_clear(&smart); /* the selector said why; nothing runs */
     cct_actions actions;
-    cct_workflow_change(&s->workflow, NULL, &actions);
+    cct_workflow_change(&s->workflow, use_selector ? &smart : NULL, &actions);
     do_actions(s, &actions);
+    cct_strv_free(&smart);
+    /* A module's imports may have changed: refresh the graph for the next
+     * change, without holding up this run. */
+    if (use_selector && !s->discovery && !s->exiting && knows_file(s, files))
+        start_discovery(s, 0);
 }
 
 static void on_change(const cct_strv *files, int overflow, void *arg)
@@ -459,7 +560,9 @@ static void on_change(const cct_strv *files, int overflow, void *arg)
             if (!cct_strv_contains(&s->changes_waiting, files->items[i]))
                 cct_strv_add(&s->changes_waiting, files->items[i]);
         if (!s->discovery)
-            start_discovery(s);
+            start_discovery(s, 1);
+        else
+            s->discovery_blocks_runs = 1;
         return;
     }
     act_on_change(s, files);
@@ -545,22 +648,8 @@ static int report_unknown_names(session *s)
     return -1;
 }
 
-static void first_discovery_done(session *s)
+static void create_runner(session *s)
 {
-    if (report_unknown_names(s) < 0) {
-        exit_session(s, EXIT_USAGE);
-        return;
-    }
-    if (s->mode == MODE_LIST) {
-        cct_strv tests;
-        cct_strv_init(&tests);
-        full_suite(s, &tests);
-        for (size_t i = 0; i < tests.len; i++)
-            cct_console_printf(&s->console, "%s\n", tests.items[i]);
-        cct_strv_free(&tests);
-        exit_session(s, 0);
-        return;
-    }
     build_worker_command(s);
     cct_runner_config config = {
         .jobs = s->settings.jobs,
@@ -579,16 +668,46 @@ static void first_discovery_done(session *s)
     };
     s->runner = cct_runner_new(&s->loop, &config, &events, s);
     cct_runner_prewarm(s->runner);
-    if (s->mode == MODE_CONTINUOUS) {
-        watch_roots(s);
-        if (start_watching(s) < 0)
-            return;
+}
+
+/* Once, hook and list modes: the selector decides, with no change set. */
+static void run_selected_once(session *s)
+{
+    cct_strv ids;
+    cct_strv_init(&ids);
+    if (select_tests(s, NULL, &ids) < 0) {
+        exit_session(s, EXIT_USAGE);
+    } else if (s->mode == MODE_LIST) {
+        for (size_t i = 0; i < ids.len; i++)
+            cct_console_printf(&s->console, "%s\n", ids.items[i]);
+        exit_session(s, 0);
+    } else if (ids.len == 0) {
+        cct_report_message(&s->reporters, CCT_MSG_NO_TEST_TO_RUN, NULL,
+                           "no test to run");
+        exit_session(s, 0);
+    } else {
+        create_runner(s);
+        start_run(s, s->mode == MODE_HOOK ? CCT_SUITE_SMART : CCT_SUITE_FULL,
+                  &ids);
     }
-    cct_actions actions;
-    if (s->mode == MODE_ONCE) {
-        start_run(s, CCT_SUITE_FULL);
+    cct_strv_free(&ids);
+}
+
+static void first_discovery_done(session *s)
+{
+    if (report_unknown_names(s) < 0) {
+        exit_session(s, EXIT_USAGE);
         return;
     }
+    if (s->mode != MODE_CONTINUOUS) {
+        run_selected_once(s);
+        return;
+    }
+    create_runner(s);
+    watch_roots(s);
+    if (start_watching(s) < 0)
+        return;
+    cct_actions actions;
     cct_workflow_start(&s->workflow, &actions);
     do_actions(s, &actions);
 }
@@ -621,7 +740,7 @@ static void on_discovered(int status, cct_project *project,
     cct_workflow_forget_missing(&s->workflow, test_exists, s);
     if (s->run_waits_for_discovery) {
         s->run_waits_for_discovery = 0;
-        start_run(s, s->run_suite);
+        start_run(s, s->run_suite, NULL);
     }
     if (s->changes_waiting.len) {
         cct_strv files = s->changes_waiting;
@@ -631,8 +750,10 @@ static void on_discovered(int status, cct_project *project,
     }
 }
 
-static void start_discovery(session *s)
+/* Runs discovery; with `blocking`, runs wait for its result. */
+static void start_discovery(session *s, int blocking)
 {
+    s->discovery_blocks_runs = blocking;
     cct_discovery_request request = {
         .helper = NULL,
         .names = &s->names,
@@ -723,6 +844,7 @@ int cct_session_run(const cct_cli *cli, const cct_config *config,
     s->plugin_dirs = plugin_dirs;
     cct_settings_load(&s->settings, config);
     s->mode = cli->command == CCT_CMD_LIST_SELECTED ? MODE_LIST
+              : cli->hook                           ? MODE_HOOK
               : cli->once                           ? MODE_ONCE
                                                     : MODE_CONTINUOUS;
     cct_workflow_init(&s->workflow, s->settings.forever, s->settings.smart);
@@ -763,7 +885,7 @@ int cct_session_run(const cct_cli *cli, const cct_config *config,
                    0) {
         fail_usage(s, "%s", error);
     } else {
-        start_discovery(s);
+        start_discovery(s, 1);
     }
     free(error);
 
@@ -778,6 +900,7 @@ int cct_session_run(const cct_cli *cli, const cct_config *config,
     int code = s->exit_code;
     cct_reporters_destroy(&s->reporters);
     cct_instance_destroy(s->notifier);
+    cct_instance_destroy(s->selector);
     if (s->have_project)
         cct_project_free(&s->project);
     cct_trial_temp_release(&s->temp);

@@ -117,6 +117,7 @@ void cct_buf_reserve(cct_buf *b, size_t extra)
             n *= 2;
         b->data = cct_xrealloc(b->data, n);
         b->cap = n;
+        b->data[b->len] = '\0';
     }
 }
 

@@ -110,46 +110,134 @@ def under_roots(path, roots):
     )
 
 
-def imported_files(name, module, roots):
-    """Project files a module depends on, by its imports and namespace."""
-    names = set()
-    path = module_file(name)
+def source_imports(path, package):
+    """Dotted names a module's import statements name (from its source)."""
     try:
         with open(path, "rb") as source:
             tree = ast.parse(source.read(), path)
     except Exception:
-        tree = None
-    package = name if hasattr(module, "__path__") else name.rpartition(".")[0]
-    for node in ast.walk(tree) if tree is not None else ():
+        return set()
+    names = set()
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            for alias in node.names:
-                names.add(alias.name)
+            names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                parts = package.split(".")
+                parts = package.split(".") if package else []
                 parts = parts[: len(parts) - node.level + 1]
                 base = ".".join(p for p in parts + [base] if p)
             names.add(base)
-            for alias in node.names:
-                names.add(base + "." + alias.name)
+            names.update(base + "." + alias.name for alias in node.names)
+    names.discard("")
+    return names
+
+
+def namespace_imports(name, module):
+    """Modules defining the objects in a module's namespace.
+
+    `from a import B` where B is defined in a.sub links to a/sub.py.  A
+    package's own submodules appear in its namespace because the import
+    system puts them there, not because the package imports them.
+    """
+    names = set()
     for value in list(vars(module).values()):
+        if type(value).__name__ == "module":
+            if not value.__name__.startswith(name + "."):
+                names.add(value.__name__)
+            continue
         defining = getattr(value, "__module__", None)
         if isinstance(defining, str):
             names.add(defining)
-        elif type(value).__name__ == "module":
-            names.add(value.__name__)
+    return names
+
+
+def import_roots(roots):
+    """sys.path entries inside the watched roots: where project modules
+    are imported from."""
+    found = []
+    for entry in sys.path:
+        entry = os.path.realpath(entry or ".")
+        if under_roots(entry, roots) and entry not in found:
+            found.append(entry)
+    return found
+
+
+def resolve(names, roots, own_path, allow_missing):
+    """Project files for dotted names.
+
+    "a.b.c" runs a/__init__.py, a/b/__init__.py and a/b/c.py: each counts.
+    With allow_missing (for a module that failed to import), a name inside
+    a project package whose file no longer exists still gives its path, so
+    that deleting a file selects the tests that imported it.
+    """
     files = set()
+    bases = import_roots(roots)
     for imported in names:
-        # "a.b.c" imports a, a.b and a.b.c: each package's __init__ runs.
         parts = imported.split(".")
         for i in range(1, len(parts) + 1):
             candidate = ".".join(parts[:i])
-            if candidate in sys.modules:
-                f = module_file(candidate)
-                if under_roots(f, roots) and f != path:
-                    files.add(f)
+            f = module_file(candidate) if candidate in sys.modules else None
+            if f is None:
+                for base in bases:
+                    stem = os.path.join(base, *parts[:i])
+                    for option in (stem + ".py",
+                                   os.path.join(stem, "__init__.py")):
+                        if os.path.exists(option):
+                            f = os.path.realpath(option)
+                            break
+                    if f is None and allow_missing and os.path.isdir(
+                            os.path.join(base, parts[0])) and i > 1:
+                        f = stem + ".py"
+                    if f is not None:
+                        break
+            if f is not None and under_roots(f, roots) and f != own_path:
+                files.add(f)
     return sorted(files)
+
+
+def module_graph(roots, import_errors):
+    """Every project module with the project files it imports."""
+    modules = []
+    for name, module in sorted(sys.modules.items()):
+        path = module_file(name) if module is not None else None
+        if not under_roots(path, roots):
+            continue
+        package = name if hasattr(module, "__path__") else name.rpartition(".")[0]
+        names = source_imports(path, package) | namespace_imports(name, module)
+        modules.append(
+            {"name": name, "file": path,
+             "imports": resolve(names, roots, path, False)}
+        )
+    # Modules that failed to import, and the project files they reach that
+    # never loaded because of it: their edges come from their source alone.
+    pending = [(entry["module"], entry["file"]) for entry in import_errors]
+    known = {m["file"] for m in modules}
+    while pending:
+        name, path = pending.pop()
+        if not under_roots(path, roots) or path in known:
+            continue
+        known.add(path)
+        is_package = os.path.basename(path) == "__init__.py"
+        package = name if is_package else name.rpartition(".")[0]
+        imports = resolve(source_imports(path, package), roots, path, True)
+        modules.append({"name": name, "file": path, "imports": imports})
+        for target in imports:
+            if target not in known and os.path.exists(target):
+                pending.append((module_name(target, roots), target))
+    return modules
+
+
+def module_name(path, roots):
+    """The dotted name a project file is imported by."""
+    for base in import_roots(roots):
+        if path.startswith(base + os.sep):
+            relative = os.path.splitext(path[len(base) + 1:])[0]
+            parts = relative.split(os.sep)
+            if parts[-1] == "__init__":
+                parts.pop()
+            return ".".join(parts)
+    return os.path.splitext(os.path.basename(path))[0]
 
 
 def dev_roots():
@@ -272,14 +360,7 @@ def main(argv):
 
     document["sys_path"] = [os.path.abspath(p or ".") for p in sys.path]
     document["dev_roots"] = dev_roots()
-    modules = []
-    for name, module in sorted(sys.modules.items()):
-        path = module_file(name) if module is not None else None
-        if under_roots(path, roots):
-            modules.append(
-                {"name": name, "file": path,
-                 "imports": imported_files(name, module, roots)}
-            )
+    modules = module_graph(roots, document["import_errors"])
     document["modules"] = modules
 
     json.dump(document, output, ensure_ascii=False)

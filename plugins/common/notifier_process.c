@@ -1,0 +1,279 @@
+/*
+ * Running a notifier program, one notification at a time (see
+ * notifier_process.h).
+ *
+ * Notifications are started in order and never overlap: with
+ * terminal-notifier's -group, a late-finishing older process would
+ * otherwise replace a newer notification.  While one runs, later ones wait
+ * in a short queue; when a stuck notifier lets the queue fill up, the
+ * oldest waiting notification is dropped, since the newest says most
+ * about the code as it is now.
+ */
+#include "notifier_process.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Notifications waiting while one runs.  Each run of the workflow sends
+ * at most one, so more than a few waiting means the notifier is stuck. */
+#define QUEUE_MAX 4
+#define DEFAULT_TIMEOUT_MS 2000
+
+struct notifier_process {
+    const cct_host *host;
+    char *program;
+    char *hint;        /* what to check when the program fails */
+    unsigned timeout_ms;
+    int running;       /* a process is out: its completion is due */
+    int freed;         /* notifier_process_free() came while running */
+    int warned;        /* the first failure has been logged */
+    char **queue[QUEUE_MAX];
+    size_t head, n;    /* a ring: queue[head] waits longest */
+};
+
+/* ---- argument vectors ---------------------------------------------------- */
+
+static void argv_push(notifier_argv *a, char *copy)
+{
+    if (!copy || a->failed) {
+        a->failed = 1;
+        free(copy);
+        return;
+    }
+    if (a->len + 2 > a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 16;
+        char **items = realloc(a->items, cap * sizeof(*items));
+        if (!items) {
+            a->failed = 1;
+            free(copy);
+            return;
+        }
+        a->items = items;
+        a->cap = cap;
+    }
+    a->items[a->len++] = copy;
+    a->items[a->len] = NULL;
+}
+
+void notifier_argv_add(notifier_argv *a, const char *s)
+{
+    argv_push(a, strdup(s));
+}
+
+void notifier_argv_addf(notifier_argv *a, const char *fmt, ...)
+{
+    char *s = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    if (vasprintf(&s, fmt, ap) < 0)
+        s = NULL;
+    va_end(ap);
+    argv_push(a, s);
+}
+
+void notifier_argv_free(char **argv)
+{
+    for (char **p = argv; p && *p; p++)
+        free(*p);
+    free(argv);
+}
+
+char **notifier_argv_take(notifier_argv *a)
+{
+    char **argv = a->items;
+    if (a->failed || !argv) {
+        notifier_argv_free(argv);
+        argv = NULL;
+    }
+    memset(a, 0, sizeof(*a));
+    return argv;
+}
+
+/* ---- the queue ------------------------------------------------------------ */
+
+static void enqueue(notifier_process *np, char **argv)
+{
+    if (np->n == QUEUE_MAX) {
+        notifier_argv_free(np->queue[np->head]);
+        np->head = (np->head + 1) % QUEUE_MAX;
+        np->n--;
+        np->host->log(np->host, CCT_LOG_DEBUG, "%s is still busy: the "
+                      "oldest waiting notification is dropped", np->program);
+    }
+    np->queue[(np->head + np->n) % QUEUE_MAX] = argv;
+    np->n++;
+}
+
+static char **dequeue(notifier_process *np)
+{
+    char **argv = np->queue[np->head];
+    np->head = (np->head + 1) % QUEUE_MAX;
+    np->n--;
+    return argv;
+}
+
+static void drop_queue(notifier_process *np)
+{
+    while (np->n)
+        notifier_argv_free(dequeue(np));
+}
+
+/* ---- failures ------------------------------------------------------------- */
+
+static void failed(notifier_process *np, const char *fmt, ...)
+    CCT_PRINTF_LIKE(2, 3);
+
+/* The first failure is worth a warning; repeating it after every run
+ * would drown the test output, so later ones show only with -vv. */
+static void failed(notifier_process *np, const char *fmt, ...)
+{
+    char *what = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    if (vasprintf(&what, fmt, ap) < 0)
+        what = NULL;
+    va_end(ap);
+    const char *text = what ? what : np->program;
+    if (np->warned) {
+        np->host->log(np->host, CCT_LOG_DEBUG, "%s", text);
+    } else {
+        np->warned = 1;
+        np->host->log(np->host, CCT_LOG_WARNING, "%s (%s); desktop "
+                      "notifications may be missing, and later failures "
+                      "are not reported", text, np->hint);
+    }
+    free(what);
+}
+
+/* ---- processes ------------------------------------------------------------ */
+
+static void destroy(notifier_process *np)
+{
+    drop_queue(np);
+    free(np->program);
+    free(np->hint);
+    free(np);
+}
+
+static void on_done(void *arg, int exit_status, int term_signal,
+                    int timed_out);
+
+/* libuv's error codes are negative errno values on Unix. */
+static const char *spawn_error(int rc, char *buf, size_t size)
+{
+    if (rc < 0 && rc > -4096)
+        return strerror(-rc);
+    snprintf(buf, size, "error %d", rc);
+    return buf;
+}
+
+/* Starts waiting notifications until one is out or none is left. */
+static void run_queue(notifier_process *np)
+{
+    while (!np->running && np->n) {
+        char **argv = dequeue(np);
+        np->running = 1;
+        int rc = np->host->spawn(np->host, (const char *const *)argv,
+                                 np->timeout_ms, on_done, np);
+        notifier_argv_free(argv);
+        if (rc < 0) {
+            char buf[32];
+            np->running = 0;
+            failed(np, "could not start %s: %s", np->program,
+                   spawn_error(rc, buf, sizeof(buf)));
+        }
+    }
+}
+
+static void on_done(void *arg, int exit_status, int term_signal,
+                    int timed_out)
+{
+    notifier_process *np = arg;
+    np->running = 0;
+    if (np->freed) {
+        destroy(np);
+        return;
+    }
+    if (timed_out)
+        failed(np, "%s did not finish within %u ms and was killed",
+               np->program, np->timeout_ms);
+    else if (term_signal)
+        failed(np, "%s was killed by signal %d", np->program, term_signal);
+    else if (exit_status != 0)
+        failed(np, "%s exited with status %d", np->program, exit_status);
+    run_queue(np);
+}
+
+notifier_process *notifier_process_new(const cct_host *host,
+                                       const char *program, const char *hint)
+{
+    notifier_process *np = calloc(1, sizeof(*np));
+    if (!np)
+        return NULL;
+    np->host = host;
+    np->program = strdup(program);
+    np->hint = strdup(hint);
+    long timeout = host->option_int(host, "timeout");
+    np->timeout_ms = timeout > 0 ? (unsigned)timeout : DEFAULT_TIMEOUT_MS;
+    if (!np->program || !np->hint) {
+        destroy(np);
+        return NULL;
+    }
+    return np;
+}
+
+void notifier_process_send(notifier_process *np, char **argv)
+{
+    if (!argv) {
+        np->host->log(np->host, CCT_LOG_DEBUG, "out of memory: a "
+                      "notification is dropped");
+        return;
+    }
+    enqueue(np, argv);
+    run_queue(np);
+}
+
+void notifier_process_free(notifier_process *np)
+{
+    if (!np)
+        return;
+    if (np->running) {
+        /* The host still holds `np` as the completion's argument. */
+        np->freed = 1;
+        drop_queue(np);
+        return;
+    }
+    destroy(np);
+}
+
+/* ---- icons ---------------------------------------------------------------- */
+
+char *notifier_icon(const cct_host *host, cct_notify_status status)
+{
+    int pass = status == CCT_NOTIFY_PASS;
+    const char *configured =
+        host->option_string(host, pass ? "icon_pass" : "icon_fail");
+    char *path = NULL;
+    if (configured && *configured)
+        path = strdup(configured);
+    else if (host->data_dir &&
+             asprintf(&path, "%s/icons/%s", host->data_dir,
+                      pass ? "pass.png" : "fail.png") < 0)
+        path = NULL;
+    if (!path) {
+        host->log(host, CCT_LOG_WARNING, "no %s icon: its notifications "
+                  "go without one", pass ? "pass" : "fail");
+        return NULL;
+    }
+    if (access(path, R_OK) != 0) {
+        host->log(host, CCT_LOG_WARNING, "cannot read the icon %s: %s; "
+                  "notifications go without it", path, strerror(errno));
+        free(path);
+        return NULL;
+    }
+    return path;
+}
