@@ -226,6 +226,10 @@ int cct_discover(uv_loop_t *loop, const cct_discovery_request *request,
         cct_strv_add(&d->args, "--root");
         cct_strv_add(&d->args, request->roots->items[i]);
     }
+    if (request->cache_file) {
+        cct_strv_add(&d->args, "--cache");
+        cct_strv_add(&d->args, request->cache_file);
+    }
     cct_strv_add(&d->args, "--");
     for (size_t i = 0; i < request->names->len; i++)
         cct_strv_add(&d->args, request->names->items[i]);

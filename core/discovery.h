@@ -33,6 +33,7 @@ typedef struct cct_discovery_request {
     const cct_strv *roots;  /* directories whose modules form the graph */
     const char *cwd;        /* the project's directory */
     const char *python;     /* the interpreter, or NULL to find one */
+    const char *cache_file; /* the discovery cache, or NULL for none */
 } cct_discovery_request;
 
 /* Starts discovery; the callback runs exactly once, unless start fails

@@ -55,6 +55,9 @@ const cct_option cct_core_options[] = {
     {"worker", CCT_OPT_CHOICE, "stock",
      "Worker bootstrap: stock (trial's own workertrial) or fast (cctrial's, "
      "reading commands in blocks).", "fast|stock", 0, 0},
+    {"cache", CCT_OPT_BOOL, "true",
+     "Keep a discovery cache in .cctrial/ so that unchanged test modules "
+     "are not imported again at start.", NULL, 0, 0},
     {NULL, 0, NULL, NULL, NULL, 0, 0},
 };
 
@@ -105,6 +108,7 @@ void cct_settings_load(cct_settings *s, const cct_config *c)
     s->grep = dup_or_null(value(c, "grep"));
     s->verbose = (int)cct_parse_int(value(c, "verbose"));
     s->fast_worker = strcmp(value(c, "worker"), "fast") == 0;
+    s->cache = cct_parse_bool(value(c, "cache"));
 }
 
 void cct_settings_free(cct_settings *s)

@@ -35,6 +35,7 @@ typedef struct cct_settings {
     char *grep;        /* NULL: none */
     int verbose;
     int fast_worker;
+    int cache;         /* keep the discovery cache in .cctrial/ */
 } cct_settings;
 
 /* Reads the validated [cctrial] section (after cct_config_validate). */

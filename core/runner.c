@@ -32,6 +32,7 @@ struct cct_runner {
     cct_strv argv, env;
     char *cwd;
     unsigned timeout_s;
+    int single_run;
     cct_source_cache *sources;
     slot *slots;
 
@@ -71,7 +72,7 @@ static void check_end(cct_runner *r)
         }
         s->used = 0;
     }
-    if (!r->closing)
+    if (!r->closing && !r->single_run)
         cct_runner_prewarm(r);
     r->events.run_end(0, r->arg);
 }
@@ -242,6 +243,7 @@ cct_runner *cct_runner_new(uv_loop_t *loop, const cct_runner_config *config,
         cct_strv_add(&r->env, *e);
     r->cwd = cct_xstrdup(config->cwd);
     r->timeout_s = config->timeout_s;
+    r->single_run = config->single_run;
     r->sources = cct_source_cache_new();
     r->slots = cct_xcalloc(r->jobs, sizeof(slot));
     for (unsigned i = 0; i < r->jobs; i++) {

@@ -46,6 +46,8 @@ typedef struct cct_runner_config {
     const char *cwd;          /* the project's directory */
     const char *temp_dir;     /* absolute path of _trial_temp */
     unsigned timeout_s;       /* per test, 0 for none */
+    int single_run;           /* no run will follow: do not spawn workers
+                                 for the next one */
 } cct_runner_config;
 
 /* The config's strings are copied. */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <uv.h>
 
 #include "console.h"
@@ -194,6 +195,28 @@ static void notify(session *s, const cct_action *a)
 
 /* ---- workers -------------------------------------------------------------------- */
 
+/* Writes the modules a fast worker may import while it waits, one per
+ * line, to .cctrial/preload.txt; returns its path, or NULL. */
+static char *write_preload(session *s)
+{
+    char *dir = cct_path_join(s->paths->project_dir, ".cctrial");
+    char *path = cct_path_join(dir, "preload.txt");
+    mkdir(dir, 0755);
+    free(dir);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        free(path);
+        return NULL;
+    }
+    for (size_t i = 0; i < s->project.preload.len; i++)
+        fprintf(f, "%s\n", s->project.preload.items[i]);
+    if (fclose(f) != 0) {
+        free(path);
+        return NULL;
+    }
+    return path;
+}
+
 static void build_worker_command(session *s)
 {
     cct_strv_add(&s->worker_argv, s->python);
@@ -219,6 +242,11 @@ static void build_worker_command(session *s)
     char *path = cct_strv_join(&s->project.sys_path, ":");
     cct_strv_take(&s->worker_env, cct_xasprintf("PYTHONPATH=%s", path));
     free(path);
+    char *preload = s->settings.fast_worker ? write_preload(s) : NULL;
+    if (preload)
+        cct_strv_take(&s->worker_env,
+                      cct_xasprintf("CCTRIAL_PRELOAD=%s", preload));
+    free(preload);
 }
 
 /* ---- runs ---------------------------------------------------------------------------- */
@@ -658,6 +686,7 @@ static void create_runner(session *s)
         .cwd = s->paths->project_dir,
         .temp_dir = s->temp.dir,
         .timeout_s = s->settings.timeout_s,
+        .single_run = s->mode != MODE_CONTINUOUS,
     };
     static const cct_runner_events events = {
         .test_start = on_test_start,
@@ -763,6 +792,11 @@ static void start_discovery(session *s, int blocking)
     };
     char *helper = cct_paths_helper(s->paths, "discover.py");
     request.helper = helper;
+    char *cache = s->settings.cache
+                      ? cct_path_join(s->paths->project_dir,
+                                      ".cctrial/discovery.json")
+                      : NULL;
+    request.cache_file = cache;
     cct_strv cwd_root;
     cct_strv_init(&cwd_root);
     if (!request.roots) {
@@ -772,6 +806,7 @@ static void start_discovery(session *s, int blocking)
     cct_discover(&s->loop, &request, on_discovered, s, &s->discovery);
     cct_strv_free(&cwd_root);
     free(helper);
+    free(cache);
 }
 
 /* ---- signals and exit --------------------------------------------------------- */

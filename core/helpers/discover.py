@@ -3,7 +3,7 @@
 cctrial's core is written in C, but only Python can load Python tests.  The
 core runs this file with the chosen interpreter, in the project's directory:
 
-    python discover.py [--root DIR]... [--] NAME...
+    python discover.py [--root DIR]... [--cache FILE] [--] NAME...
 
 It loads NAME... with trial's own TestLoader, recursively, exactly as
 `python -m twisted.trial NAME...` would from the same directory, and writes
@@ -16,11 +16,15 @@ being imported goes to standard error instead):
      "tests": [{"id", "module", "file"}],
      "import_errors": [{"id", "module", "file", "traceback"}],
      "unknown": [{"name", "error"}],   # names that do not exist
-     "modules": [{"name", "file", "imports": [file, ...]}]}
+     "modules": [{"name", "file", "imports": [file, ...]}],
+     "preload": [...],             # third-party modules the tests import
+     "cache_hits": N}              # test modules taken from the cache
 
 "modules" lists every module loaded from a --root directory, with the
 project files it imports (from its import statements, and from the modules
 that define the objects in its namespace); cctrial's selectors use it.
+With --cache, unchanged test modules are not imported again (see
+discovery_cache.py).
 
 Exit status: 0 with the document; 3 when Twisted cannot be imported (the
 core then tries another interpreter); 2 on a bad command line.
@@ -30,6 +34,9 @@ import ast
 import json
 import os
 import sys
+
+# Imported now, while sys.path[0] is still this directory.
+import discovery_cache
 
 NO_TWISTED = 3
 
@@ -48,20 +55,93 @@ def restore_trial_sys_path():
 
 
 def parse_args(argv):
-    roots, names = [], []
+    roots, names, cache = [], [], None
     args = iter(argv)
     for arg in args:
-        if arg == "--root":
+        if arg in ("--root", "--cache"):
             try:
-                roots.append(os.path.realpath(next(args)))
+                value = next(args)
             except StopIteration:
-                sys.stderr.write("discover.py: --root needs a directory\n")
+                sys.stderr.write("discover.py: %s needs a value\n" % arg)
                 sys.exit(2)
+            if arg == "--root":
+                roots.append(os.path.realpath(value))
+            else:
+                cache = os.path.abspath(value)
         elif arg == "--":
             names.extend(args)
         else:
             names.append(arg)
-    return roots, names
+    return roots, names, cache
+
+
+class CachedTest:
+    """A test known from the cache: only its id is needed."""
+
+    def __init__(self, test_id, module, path):
+        self._id = test_id
+        self.module = module
+        self.path = path
+
+    def id(self):
+        return self._id
+
+    def __str__(self):
+        return self._id
+
+    def countTestCases(self):
+        return 1
+
+    def __call__(self, result):
+        raise RuntimeError("a cached test is never run by discovery")
+
+
+def caching_loader(runner, modules, cache):
+    """trial's TestLoader, taking unchanged test modules from the cache.
+
+    Only whole modules found by walking a package come from the cache: the
+    walk itself needs no import, and the result is the module's full list
+    of tests.  Modules that fail to import are never cached.
+    """
+
+    class CachingLoader(runner.TestLoader):
+        def __init__(self):
+            super().__init__()
+            self.complete = set()  # files of modules loaded whole
+
+        def loadModule(self, module):
+            path = getattr(module, "__file__", None)
+            if path:
+                self.complete.add(os.path.realpath(path))
+            return super().loadModule(module)
+
+        def loadPackage(self, package, recurse=False):
+            if not runner.isPackage(package):
+                raise TypeError("%r is not a package" % (package,))
+            found = modules.getModule(package.__name__)
+            walk = found.walkModules() if recurse else found.iterModules()
+            wanted = [m for m in walk
+                      if m.name.split(".")[-1].startswith(self.modulePrefix)]
+            suite = self.suiteFactory()
+            for info in self.sort(wanted):
+                path = os.path.realpath(info.filePath.path)
+                entry = cache.lookup(path)
+                if entry is not None:
+                    suite.addTest(self.suiteFactory(
+                        [CachedTest(t["id"], t["module"], path)
+                         for t in entry["tests"]]))
+                    continue
+                try:
+                    module = info.load()
+                except BaseException:
+                    from twisted.python import failure
+                    suite.addTest(runner.ErrorHolder(info.name,
+                                                     failure.Failure()))
+                else:
+                    suite.addTest(self.loadModule(module))
+            return suite
+
+    return CachingLoader()
 
 
 def module_file(name):
@@ -307,6 +387,22 @@ def dev_roots():
     return found
 
 
+def preload_modules(roots, previous):
+    """Modules from outside the project that loading the tests imported:
+    what a fast worker may import while it waits."""
+    names = list(previous)
+    seen = set(names)
+    for name, module in list(sys.modules.items()):
+        path = getattr(module, "__file__", None)
+        if (name in seen or name in ("__main__", "discovery_cache")
+                or name.startswith("_") or path is None
+                or under_roots(os.path.realpath(path), roots)):
+            continue
+        seen.add(name)
+        names.append(name)
+    return names
+
+
 def main(argv):
     restore_trial_sys_path()
     # Tests may print while they are imported; keep standard output for the
@@ -323,9 +419,8 @@ def main(argv):
         sys.stderr.write("%s\n" % (e,))
         return NO_TWISTED
 
-    roots, names = parse_args(argv)
-    loader = runner.TestLoader()
-    suite = loader.loadByNames(names, recurse=True)
+    roots, names, cache_path = parse_args(argv)
+    from twisted.python import modules as twisted_modules
 
     document = {
         "version": 1,
@@ -336,7 +431,21 @@ def main(argv):
         "import_errors": [],
         "unknown": [],
     }
+    cache = discovery_cache.Cache(cache_path, {
+        "executable": sys.executable,
+        "sys_path": sys.path,
+        "twisted": twisted.__version__,
+    })
+    loader = caching_loader(runner, twisted_modules, cache)
+    suite = loader.loadByNames(names, recurse=True)
+
+    cached_files = set()
     for test in _iterateTests(suite):
+        if isinstance(test, CachedTest):
+            cached_files.add(test.path)
+            document["tests"].append(
+                {"id": test.id(), "module": test.module, "file": test.path})
+            continue
         if isinstance(test, runner.ErrorHolder):
             name = test.description
             if is_unknown_name(test):
@@ -360,8 +469,25 @@ def main(argv):
 
     document["sys_path"] = [os.path.abspath(p or ".") for p in sys.path]
     document["dev_roots"] = dev_roots()
-    modules = module_graph(roots, document["import_errors"])
-    document["modules"] = modules
+    graph = {m["file"]: m for m in module_graph(roots, document["import_errors"])}
+    for path in cached_files:
+        for entry in cache.graph_entries(cache.modules[path]):
+            graph.setdefault(entry["file"], {
+                "name": entry["name"], "file": entry["file"],
+                "imports": entry["imports"]})
+    document["modules"] = sorted(graph.values(), key=lambda m: m["name"])
+
+    # Remember every whole module imported this time.
+    by_file = {}
+    for test in document["tests"]:
+        by_file.setdefault(test["file"], []).append(
+            {"id": test["id"], "module": test["module"]})
+    for path in loader.complete - cached_files:
+        if path in by_file:
+            cache.record(path, by_file[path], None, graph)
+    document["preload"] = preload_modules(roots, cache.preload)
+    document["cache_hits"] = cache.hits
+    cache.save(document["preload"])
 
     json.dump(document, output, ensure_ascii=False)
     output.write("\n")

@@ -1,0 +1,143 @@
+"""The discovery cache: what each test module held, kept between runs.
+
+Importing every test module is most of discovery's time on a big suite.
+This cache remembers, per test module file, the tests it held (or its
+import error) and the import-graph entries of the project files it depends
+on.  An entry is used only while the module's file and every project file it
+imports (transitively) are unchanged: same size and modification time, or,
+when those differ, the same content hash (so `touch` or a checkout of the
+same content keeps it).  Anything else re-imports that module alone.
+
+The cache lives in one JSON file (cctrial passes `.cctrial/discovery.json`),
+written atomically; it is keyed by the interpreter, its sys.path and
+Twisted's version, and ignored when any of those differ.
+"""
+
+import hashlib
+import json
+import os
+
+VERSION = 1
+
+
+def file_state(path):
+    """[size, mtime_ns, sha1] of a file, or None when it does not exist."""
+    try:
+        st = os.stat(path)
+        with open(path, "rb") as f:
+            digest = hashlib.sha1(f.read()).hexdigest()
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns, digest]
+
+
+class Cache:
+    def __init__(self, path, key):
+        self.path = path
+        self.key = key
+        self.modules = {}  # test module file -> entry
+        self.graph = {}  # project file -> {"name", "file", "imports", "state"}
+        self.preload = []
+        self._checked = {}  # file -> still valid?
+        self.hits = 0
+        if path:
+            self._load()
+
+    def _load(self):
+        try:
+            with open(self.path, encoding="utf-8") as f:
+                data = json.load(f)
+        except (OSError, ValueError):
+            return
+        if not isinstance(data, dict) or data.get("version") != VERSION:
+            return
+        if data.get("key") != self.key:
+            return
+        self.modules = data.get("modules") or {}
+        self.graph = data.get("graph") or {}
+        self.preload = data.get("preload") or []
+
+    def _unchanged(self, path, state):
+        """Is the file as `state` recorded it?"""
+        if path in self._checked:
+            return self._checked[path]
+        ok = False
+        try:
+            st = os.stat(path)
+        except OSError:
+            ok = state is None
+        else:
+            if state is not None:
+                if [st.st_size, st.st_mtime_ns] == state[:2]:
+                    ok = True
+                else:
+                    current = file_state(path)
+                    ok = current is not None and current[2] == state[2]
+                    if ok:
+                        state[:2] = current[:2]
+        self._checked[path] = ok
+        return ok
+
+    def lookup(self, path):
+        """The cached entry of a test module file, if still valid."""
+        entry = self.modules.get(path)
+        if not entry:
+            return None
+        deps = entry.get("deps") or {}
+        if not self._unchanged(path, entry.get("state")):
+            return None
+        for dep, state in deps.items():
+            if not self._unchanged(dep, state):
+                return None
+        self.hits += 1
+        return entry
+
+    def graph_entries(self, entry):
+        """The cached graph entries of a module and its dependencies."""
+        files = [entry["file"]] + list((entry.get("deps") or {}).keys())
+        return [self.graph[f] for f in files if f in self.graph]
+
+    def record(self, path, tests, import_error, graph):
+        """Remembers a freshly imported test module.
+
+        `graph` maps every project file to its entry; the module depends on
+        what it reaches through it.
+        """
+        deps = {}
+        pending = list(graph.get(path, {}).get("imports", []))
+        while pending:
+            dep = pending.pop()
+            if dep in deps or dep == path:
+                continue
+            deps[dep] = file_state(dep)
+            pending.extend(graph.get(dep, {}).get("imports", []))
+        self.modules[path] = {
+            "file": path,
+            "state": file_state(path),
+            "deps": deps,
+            "tests": tests,
+            "import_error": import_error,
+        }
+        for f in [path] + list(deps):
+            if f in graph:
+                self.graph[f] = dict(graph[f], state=file_state(f))
+
+    def save(self, preload):
+        if not self.path:
+            return
+        data = {
+            "version": VERSION,
+            "key": self.key,
+            "modules": self.modules,
+            "graph": self.graph,
+            "preload": preload,
+        }
+        directory = os.path.dirname(self.path)
+        try:
+            os.makedirs(directory, exist_ok=True)
+            tmp = "%s.%d.tmp" % (self.path, os.getpid())
+            with open(tmp, "w", encoding="utf-8") as f:
+                json.dump(data, f, ensure_ascii=False)
+            os.replace(tmp, self.path)
+        except OSError:
+            pass  # a cache that cannot be written only costs time
