@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "capture.h"
@@ -21,6 +22,8 @@ struct cct_discovery {
     cct_strv candidates;
     size_t current;
     int configured;          /* python was set: no fallback */
+    char *remember_file;
+    int remembered;          /* candidates[0] came from remember_file */
     cct_strv refusals;       /* "<python>: why", one per candidate tried */
     cct_strv args;           /* the helper's arguments after the python */
     char *cwd;
@@ -63,6 +66,50 @@ void cct_python_candidates(const char *configured, cct_strv *out)
     free(copy);
 }
 
+/* The key a remembered interpreter is valid for. */
+static char *remember_key(void)
+{
+    const char *path = getenv("PATH");
+    const char *venv = getenv("VIRTUAL_ENV");
+    return cct_xasprintf("PATH=%s\nVIRTUAL_ENV=%s\n", path ? path : "",
+                         venv ? venv : "");
+}
+
+static char *recall_python(const char *file)
+{
+    char *text = cct_read_file(file, 65536, NULL, NULL);
+    char *key = remember_key();
+    char *python = NULL;
+    if (text && cct_str_starts_with(text, key)) {
+        const char *line = text + strlen(key);
+        if (cct_str_starts_with(line, "python=")) {
+            python = cct_xstrdup(line + strlen("python="));
+            python[strcspn(python, "\n")] = '\0';
+        }
+    }
+    free(text);
+    free(key);
+    return python;
+}
+
+static void remember_python(const char *file, const char *python)
+{
+    char *dir = cct_xstrdup(file);
+    char *slash = strrchr(dir, '/');
+    if (slash) {
+        *slash = '\0';
+        mkdir(dir, 0755);
+    }
+    free(dir);
+    FILE *f = fopen(file, "w");
+    if (!f)
+        return; /* only a lost shortcut */
+    char *key = remember_key();
+    fprintf(f, "%spython=%s\n", key, python);
+    free(key);
+    fclose(f);
+}
+
 static void finish(cct_discovery *d, int status, cct_project *project,
                    const char *error)
 {
@@ -70,14 +117,19 @@ static void finish(cct_discovery *d, int status, cct_project *project,
                              ? d->candidates.items[d->current] : NULL;
     char *warning = NULL;
     /* Falling back from an activated virtualenv deserves a word. */
-    if (status == 0 && d->refusals.len > 0 && getenv("VIRTUAL_ENV"))
+    if (status == 0 && d->refusals.len > 0 && getenv("VIRTUAL_ENV") &&
+        !d->remembered)
         warning = cct_xasprintf("%s; using %s instead",
                                 d->refusals.items[0], python);
+    if (status == 0 && d->remember_file && !d->configured &&
+        !(d->remembered && d->current == 0))
+        remember_python(d->remember_file, python);
     d->done(status, project, python, error, warning, d->arg);
     free(warning);
     cct_strv_free(&d->candidates);
     cct_strv_free(&d->refusals);
     cct_strv_free(&d->args);
+    free(d->remember_file);
     free(d->cwd);
     free(d);
 }
@@ -220,6 +272,17 @@ int cct_discover(uv_loop_t *loop, const cct_discovery_request *request,
     cct_strv_init(&d->candidates);
     cct_strv_init(&d->refusals);
     cct_strv_init(&d->args);
+    char *recalled = !request->python && request->remember_file
+                         ? recall_python(request->remember_file)
+                         : NULL;
+    if (recalled) {
+        /* Tried first; the usual search follows if it no longer works. */
+        cct_strv_take(&d->candidates, recalled);
+        d->remembered = 1;
+        d->remember_file = cct_xstrdup(request->remember_file);
+    } else if (request->remember_file) {
+        d->remember_file = cct_xstrdup(request->remember_file);
+    }
     cct_python_candidates(request->python, &d->candidates);
     cct_strv_add(&d->args, request->helper);
     for (size_t i = 0; request->roots && i < request->roots->len; i++) {

@@ -7,7 +7,9 @@
  * import twisted.trial winning.  The helper itself tells: it exits 3 when
  * Twisted is missing, so finding the interpreter costs no extra process.
  * When none is usable, the error lists each interpreter tried and why it
- * was refused.
+ * was refused.  The interpreter a search found is remembered in
+ * .cctrial/python and tried first next time, as long as PATH and
+ * VIRTUAL_ENV are the same.
  */
 #ifndef CCT_DISCOVERY_H
 #define CCT_DISCOVERY_H
@@ -34,6 +36,11 @@ typedef struct cct_discovery_request {
     const char *cwd;        /* the project's directory */
     const char *python;     /* the interpreter, or NULL to find one */
     const char *cache_file; /* the discovery cache, or NULL for none */
+    /* Where the interpreter found by searching is remembered (NULL: not
+     * at all), so that the next start skips the search while PATH and
+     * VIRTUAL_ENV are unchanged.  Searching can cost seconds: a pyenv shim
+     * without Twisted runs several shell scripts before it says no. */
+    const char *remember_file;
 } cct_discovery_request;
 
 /* Starts discovery; the callback runs exactly once, unless start fails

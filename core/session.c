@@ -797,6 +797,11 @@ static void start_discovery(session *s, int blocking)
                                       ".cctrial/discovery.json")
                       : NULL;
     request.cache_file = cache;
+    char *remember = s->settings.cache
+                         ? cct_path_join(s->paths->project_dir,
+                                         ".cctrial/python")
+                         : NULL;
+    request.remember_file = remember;
     cct_strv cwd_root;
     cct_strv_init(&cwd_root);
     if (!request.roots) {
@@ -807,6 +812,7 @@ static void start_discovery(session *s, int blocking)
     cct_strv_free(&cwd_root);
     free(helper);
     free(cache);
+    free(remember);
 }
 
 /* ---- signals and exit --------------------------------------------------------- */
