@@ -1,0 +1,447 @@
+/*
+ * The `oneline` reporter: one status line that tells, during a run, the
+ * current test, how far the run is and what went wrong so far.  As the
+ * original cctrial drew it: the id in 70 columns, then
+ *
+ *        38/   38     0F          4E          0S          0T          0!
+ *
+ * (F failures, E errors, S skips, T expected failures, ! unexpected
+ * successes; red for failures, errors and unexpected successes, blue for
+ * skips and expected failures, as trial colours them).
+ *
+ * On a terminal the line is redrawn in place (host->status) on every test
+ * start and result; the test id is shortened from the right, whole dotted
+ * parts at a time, so that the line fits the terminal; each count that is
+ * not zero is coloured.  When the run ends the line is printed for good
+ * (host->print), after whatever the reporters listed before this one
+ * printed: with `reporters = summary, oneline` the output is the seed's
+ * screenshots, line for line.  A run of the single test the workflow is
+ * fixing leaves no final line, as in the screenshots: the summary and the
+ * test's logs say everything about it.
+ *
+ * Without a terminal (a pipe, a CI log) nothing is redrawn: a dot per
+ * success and a full, newline-terminated status line for every other
+ * result, then the final line; no cursor movement, and no colour unless
+ * `color = always`.
+ *
+ * Colour: `color = auto` (the default) colours on a terminal unless
+ * NO_COLOR is set to a non-empty value or TERM is "dumb"; `always` colours
+ * even on a pipe and despite NO_COLOR (an explicit setting wins over the
+ * environment, as no-color.org asks); `never` never colours.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cctrial/plugin.h"
+
+/* The original reporter's layout: the id in 70 columns, then six fields of
+ * 12 columns (run/total and the five counts), the last one unpadded. */
+#define ID_COLUMNS 70
+#define FIELD_COLUMNS 12
+#define COUNTS_COLUMNS (FIELD_COLUMNS * 5 + 7)
+/* Below this many columns for the id, the counts drop their padding. */
+#define MIN_ID_COLUMNS 20
+
+#define RED "\033[31m"
+#define BLUE "\033[34m"
+#define RESET "\033[0m"
+
+/* A growing string, NUL-terminated. */
+typedef struct text {
+    char *data;
+    size_t len, cap;
+    int failed;
+} text;
+
+typedef struct oneline {
+    const cct_host *host;
+    int tty;
+    int color;
+    size_t total;
+    size_t started;  /* the highest index handed out */
+    size_t finished; /* tests with at least one result */
+    size_t counts[CCT_OUTCOME_COUNT];
+    char *current;   /* the test started last */
+    /* Per worker: a test was handed out and has no result yet.  Results of
+     * one test come together, before its worker gets the next test. */
+    unsigned char *awaiting;
+    size_t n_awaiting;
+    int dots_pending; /* a line of dots not ended yet (pipe) */
+} oneline;
+
+/* The counts in the order of the line, with their letter and colour. */
+static const struct {
+    cct_outcome outcome;
+    char letter;
+    const char *color;
+} fields[] = {
+    {CCT_OUTCOME_FAILURE, 'F', RED},
+    {CCT_OUTCOME_ERROR, 'E', RED},
+    {CCT_OUTCOME_SKIP, 'S', BLUE},
+    {CCT_OUTCOME_EXPECTED_FAILURE, 'T', BLUE},
+    {CCT_OUTCOME_UNEXPECTED_SUCCESS, '!', RED},
+};
+
+#define N_FIELDS (sizeof(fields) / sizeof(fields[0]))
+
+/* ---- text --------------------------------------------------------------- */
+
+static void text_add(text *t, const char *s, size_t n)
+{
+    if (t->failed)
+        return;
+    if (t->len + n + 1 > t->cap) {
+        size_t cap = t->cap ? t->cap : 256;
+        while (cap < t->len + n + 1)
+            cap *= 2;
+        char *data = realloc(t->data, cap);
+        if (!data) {
+            t->failed = 1;
+            return;
+        }
+        t->data = data;
+        t->cap = cap;
+    }
+    memcpy(t->data + t->len, s, n);
+    t->len += n;
+    t->data[t->len] = '\0';
+}
+
+static void text_adds(text *t, const char *s)
+{
+    text_add(t, s, strlen(s));
+}
+
+static void text_spaces(text *t, size_t n)
+{
+    while (n--)
+        text_add(t, " ", 1);
+}
+
+/* Columns a UTF-8 string takes, counting one per character. */
+static size_t columns(const char *s, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        if (((unsigned char)s[i] & 0xc0) != 0x80)
+            n++;
+    return n;
+}
+
+/* Bytes of the first `cols` characters of s. */
+static size_t prefix_bytes(const char *s, size_t cols)
+{
+    size_t i = 0;
+    for (size_t seen = 0; s[i]; i++) {
+        if (((unsigned char)s[i] & 0xc0) != 0x80 && seen++ == cols)
+            break;
+    }
+    return i;
+}
+
+/* ---- the line ----------------------------------------------------------- */
+
+/* The length of id[0..len) without its last dotted part, or 0. */
+static size_t drop_last_part(const char *id, size_t len)
+{
+    while (len > 0 && id[--len] != '.')
+        ;
+    return len;
+}
+
+/* The id in `width` columns: whole dotted parts dropped from the right
+ * while it is too long (its start says where in the project the run is,
+ * as in the original reporter); a first part still too long is cut and
+ * ends with an ellipsis. */
+static void add_id(text *t, const char *id, size_t width)
+{
+    size_t len = strlen(id);
+    while (columns(id, len) > width) {
+        size_t shorter = drop_last_part(id, len);
+        if (shorter == 0)
+            break;
+        len = shorter;
+    }
+    size_t used = columns(id, len);
+    if (used <= width) {
+        text_add(t, id, len);
+        text_spaces(t, width - used);
+    } else if (width > 0) {
+        text_add(t, id, prefix_bytes(id, width - 1));
+        text_adds(t, "\xe2\x80\xa6");
+    }
+}
+
+/* " %5zuE", coloured when not zero; in the wide layout, padded to
+ * FIELD_COLUMNS unless it is the last field (no trailing blanks). */
+static void add_count(oneline *o, text *t, size_t i, int wide, int last)
+{
+    size_t n = o->counts[fields[i].outcome];
+    char number[48];
+    int len = snprintf(number, sizeof(number), wide ? " %5zu%c" : " %zu%c",
+                       n, fields[i].letter);
+    if (len < 0)
+        return;
+    int color = o->color && n > 0;
+    text_add(t, number, 1);
+    if (color)
+        text_adds(t, fields[i].color);
+    text_add(t, number + 1, (size_t)len - 1);
+    if (color)
+        text_adds(t, RESET);
+    if (wide && !last && (size_t)len < FIELD_COLUMNS)
+        text_spaces(t, FIELD_COLUMNS - (size_t)len);
+}
+
+static void add_counts(oneline *o, text *t, size_t run, int wide)
+{
+    char progress[64];
+    snprintf(progress, sizeof(progress), wide ? " %5zu/%5zu" : " %zu/%zu",
+             run, o->total);
+    text_adds(t, progress);
+    for (size_t i = 0; i < N_FIELDS; i++)
+        add_count(o, t, i, wide, i + 1 == N_FIELDS);
+}
+
+/* Columns the counts take in the compact layout (colour takes none). */
+static size_t compact_columns(oneline *o, size_t run)
+{
+    char buf[64];
+    size_t n = (size_t)snprintf(buf, sizeof(buf), " %zu/%zu", run, o->total);
+    for (size_t i = 0; i < N_FIELDS; i++)
+        n += (size_t)snprintf(buf, sizeof(buf), " %zu%c",
+                              o->counts[fields[i].outcome], fields[i].letter);
+    return n;
+}
+
+/* The whole line for `id`.  `width` is the columns available, or 0 for no
+ * limit (a pipe: the id is shown whole).  The original layout when it
+ * fits, with a narrower id field down to MIN_ID_COLUMNS, then counts
+ * without padding so that a narrow terminal still shows most of the id. */
+static void build_line(oneline *o, text *t, const char *id, size_t run,
+                       size_t width)
+{
+    size_t id_columns = ID_COLUMNS;
+    int wide = 1;
+    if (!width) {
+        size_t n = columns(id, strlen(id));
+        if (n > id_columns)
+            id_columns = n;
+    } else if (width < MIN_ID_COLUMNS + COUNTS_COLUMNS) {
+        size_t counts = compact_columns(o, run);
+        wide = 0;
+        id_columns = width > counts ? width - counts : 0;
+    } else if (width < ID_COLUMNS + COUNTS_COLUMNS) {
+        id_columns = width - COUNTS_COLUMNS;
+    }
+    add_id(t, id, id_columns);
+    add_counts(o, t, run, wide);
+}
+
+/* ---- showing it --------------------------------------------------------- */
+
+/* The columns the status line may use: never the last one, where a
+ * terminal would wrap and the line could no longer be redrawn. */
+static size_t status_width(oneline *o)
+{
+    int width = o->host->terminal_width(o->host);
+    return width > 1 ? (size_t)width - 1 : 1;
+}
+
+static void show_status(oneline *o)
+{
+    if (!o->current)
+        return;
+    text t = {0};
+    build_line(o, &t, o->current, o->started, status_width(o));
+    if (!t.failed)
+        o->host->status(o->host, t.data);
+    free(t.data);
+}
+
+/* Prints a whole line for `id` (the final line, or a pipe's line). */
+static void print_line(oneline *o, const char *id, size_t run)
+{
+    text t = {0};
+    build_line(o, &t, id, run, o->tty ? status_width(o) : 0);
+    text_add(&t, "\n", 1);
+    if (!t.failed)
+        o->host->print(o->host, t.data, t.len);
+    free(t.data);
+}
+
+static void end_dots(oneline *o)
+{
+    if (o->dots_pending) {
+        o->host->print(o->host, "\n", 1);
+        o->dots_pending = 0;
+    }
+}
+
+/* ---- state -------------------------------------------------------------- */
+
+static int wants_color(const cct_host *host, int tty)
+{
+    const char *choice = host->option_string(host, "color");
+    if (choice && strcmp(choice, "always") == 0)
+        return 1;
+    if (choice && strcmp(choice, "never") == 0)
+        return 0;
+    const char *no_color = getenv("NO_COLOR");
+    const char *term = getenv("TERM");
+    return tty && !(no_color && *no_color) &&
+           !(term && strcmp(term, "dumb") == 0);
+}
+
+static int init(const cct_host *host, void **ctx)
+{
+    oneline *o = calloc(1, sizeof(*o));
+    if (!o) {
+        host->log(host, CCT_LOG_ERROR, "out of memory");
+        return -1;
+    }
+    o->host = host;
+    o->tty = host->stdout_is_tty(host);
+    o->color = wants_color(host, o->tty);
+    *ctx = o;
+    return 0;
+}
+
+static void fini(void *ctx)
+{
+    oneline *o = ctx;
+    free(o->current);
+    free(o->awaiting);
+    free(o);
+}
+
+/* Marks that worker `w` waits for the first result of its test.  Out of
+ * memory, the mark is lost: the pipe's dots then end with the run. */
+static void set_awaiting(oneline *o, unsigned w)
+{
+    if (w >= o->n_awaiting) {
+        size_t n = (size_t)w + 1;
+        unsigned char *a = realloc(o->awaiting, n);
+        if (!a)
+            return;
+        memset(a + o->n_awaiting, 0, n - o->n_awaiting);
+        o->awaiting = a;
+        o->n_awaiting = n;
+    }
+    o->awaiting[w] = 1;
+}
+
+/* ---- events ------------------------------------------------------------- */
+
+static void run_start(void *ctx, const cct_run_start *ev)
+{
+    oneline *o = ctx;
+    o->total = ev->total;
+    o->started = o->finished = 0;
+    memset(o->counts, 0, sizeof(o->counts));
+    if (o->awaiting)
+        memset(o->awaiting, 0, o->n_awaiting);
+    free(o->current);
+    o->current = NULL;
+    o->dots_pending = 0;
+}
+
+static void test_start(void *ctx, const cct_test_start *ev)
+{
+    oneline *o = ctx;
+    if (ev->index > o->started)
+        o->started = ev->index;
+    set_awaiting(o, ev->worker);
+    char *id = strdup(ev->test_id);
+    if (id) {
+        free(o->current);
+        o->current = id;
+    }
+    if (o->tty)
+        show_status(o);
+}
+
+/* Is this the first result of its test?  A test may have several (a
+ * failure, then an error for a dirty reactor); it finishes once. */
+static int first_result(oneline *o, unsigned worker)
+{
+    if (worker >= o->n_awaiting || !o->awaiting[worker])
+        return 0;
+    o->awaiting[worker] = 0;
+    return 1;
+}
+
+static void pipe_result(oneline *o, const cct_test_result *ev)
+{
+    if (ev->outcome != CCT_OUTCOME_SUCCESS) {
+        end_dots(o);
+        print_line(o, ev->test_id, o->started);
+        return;
+    }
+    o->host->print(o->host, ".", 1);
+    o->dots_pending = 1;
+    /* The last test: end the dots now, before the reporters listed first
+     * print their end of run. */
+    if (o->finished == o->total)
+        end_dots(o);
+}
+
+static void test_result(void *ctx, const cct_test_result *ev)
+{
+    oneline *o = ctx;
+    if (ev->counts)
+        memcpy(o->counts, ev->counts, sizeof(o->counts));
+    else if ((unsigned)ev->outcome < CCT_OUTCOME_COUNT)
+        o->counts[ev->outcome]++;
+    if (first_result(o, ev->worker))
+        o->finished++;
+    if (o->tty)
+        show_status(o);
+    else
+        pipe_result(o, ev);
+}
+
+static void run_end(void *ctx, const cct_run_end *ev)
+{
+    oneline *o = ctx;
+    memcpy(o->counts, ev->counts, sizeof(o->counts));
+    end_dots(o);
+    if (o->tty)
+        o->host->status(o->host, NULL);
+    if (o->current && ev->suite != CCT_SUITE_RETRY_TEST)
+        print_line(o, o->current, ev->tests_run);
+}
+
+static const cct_option options[] = {
+    {"color", CCT_OPT_CHOICE, "auto",
+     "Colour the counts that are not zero: auto (on a terminal, unless "
+     "NO_COLOR is set or TERM is dumb), always (even on a pipe, despite "
+     "NO_COLOR) or never.", "auto|always|never", 0, 0},
+    {NULL, 0, NULL, NULL, NULL, 0, 0},
+};
+
+static const cct_reporter_ops ops = {
+    .run_start = run_start,
+    .test_start = test_start,
+    .test_result = test_result,
+    .run_end = run_end,
+};
+
+static const cct_plugin plugin = {
+    .abi_version = CCT_PLUGIN_ABI_VERSION,
+    .size = sizeof(cct_plugin),
+    .kind = CCT_PLUGIN_REPORTER,
+    .name = "oneline",
+    .description = "one status line: the current test, run/total and the "
+                   "counts of problems, updated in place on a terminal",
+    .options = options,
+    .init = init,
+    .fini = fini,
+    .reporter = &ops,
+};
+
+CCT_PLUGIN_EXPORT const cct_plugin *cct_plugin_entry(void)
+{
+    return &plugin;
+}

@@ -1,0 +1,1 @@
+"""A fixture for the reporters' golden-output tests: every outcome."""

@@ -1,0 +1,422 @@
+/*
+ * The oneline and json reporters loaded alone, from the built .so files,
+ * under a fake host: what the real core cannot make happen on demand
+ * (texts that are not UTF-8, a file that fails on write, a test with two
+ * results, exact terminal widths) is fed to them directly, and what they
+ * print, draw and log is checked.
+ */
+#include <criterion/criterion.h>
+#include <dlfcn.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cctrial/plugin.h"
+
+/* ---- the fake host ------------------------------------------------------ */
+
+typedef struct fake {
+    cct_host host; /* first: callbacks get &fake->host */
+    int tty;
+    int width;
+    const char *options[4][2]; /* key, value */
+    char printed[65536];
+    size_t printed_len;
+    char status[1024];
+    int status_calls;
+    int logs;
+    char last_log[1024];
+    void *lib;
+    const cct_plugin *plugin;
+    void *ctx;
+    size_t counts[CCT_OUTCOME_COUNT]; /* the run's results so far */
+} fake;
+
+static fake *fake_of(const cct_host *host)
+{
+    return (fake *)host;
+}
+
+static void fake_log(const cct_host *host, cct_log_level level,
+                     const char *fmt, ...)
+{
+    (void)level;
+    fake *f = fake_of(host);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(f->last_log, sizeof(f->last_log), fmt, ap);
+    va_end(ap);
+    f->logs++;
+}
+
+static const char *fake_option(const cct_host *host, const char *key)
+{
+    fake *f = fake_of(host);
+    for (int i = 0; i < 4 && f->options[i][0]; i++)
+        if (strcmp(f->options[i][0], key) == 0)
+            return f->options[i][1];
+    for (const cct_option *o = f->plugin->options; o && o->key; o++)
+        if (strcmp(o->key, key) == 0)
+            return o->default_value;
+    return NULL;
+}
+
+static void fake_print(const cct_host *host, const char *text, size_t len)
+{
+    fake *f = fake_of(host);
+    cr_assert_lt(f->printed_len + len, sizeof(f->printed));
+    memcpy(f->printed + f->printed_len, text, len);
+    f->printed_len += len;
+    f->printed[f->printed_len] = '\0';
+}
+
+static void fake_status(const cct_host *host, const char *line)
+{
+    fake *f = fake_of(host);
+    snprintf(f->status, sizeof(f->status), "%s", line ? line : "");
+    f->status_calls++;
+}
+
+static int fake_is_tty(const cct_host *host)
+{
+    return fake_of(host)->tty;
+}
+
+static int fake_width(const cct_host *host)
+{
+    return fake_of(host)->width;
+}
+
+static fake *load(const char *name, int tty, int width)
+{
+    fake *f = calloc(1, sizeof(*f));
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/reporter_%s.so", CCT_TEST_PLUGIN_DIR,
+             name);
+    f->lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    cr_assert_not_null(f->lib, "cannot load %s: %s", path, dlerror());
+    cct_plugin_entry_fn entry =
+        (cct_plugin_entry_fn)dlsym(f->lib, CCT_PLUGIN_ENTRY_SYMBOL);
+    cr_assert_not_null(entry);
+    f->plugin = entry();
+    cr_assert_eq(f->plugin->kind, CCT_PLUGIN_REPORTER);
+    f->tty = tty;
+    f->width = width;
+    f->host = (cct_host){
+        .struct_size = sizeof(cct_host),
+        .abi_version = CCT_PLUGIN_ABI_VERSION,
+        .version = "test",
+        .section = "reporter.test",
+        .log = fake_log,
+        .option_string = fake_option,
+        .print = fake_print,
+        .status = fake_status,
+        .stdout_is_tty = fake_is_tty,
+        .terminal_width = fake_width,
+        .project_dir = "/nonexistent-project",
+    };
+    return f;
+}
+
+static void start(fake *f)
+{
+    cr_assert_eq(f->plugin->init(&f->host, &f->ctx), 0);
+}
+
+static void unload(fake *f)
+{
+    f->plugin->fini(f->ctx);
+    dlclose(f->lib);
+    free(f);
+}
+
+/* ---- events ------------------------------------------------------------- */
+
+static void run_start(fake *f, size_t total)
+{
+    memset(f->counts, 0, sizeof(f->counts));
+    cct_run_start ev = {sizeof(ev), CCT_SUITE_FULL, total, 1};
+    f->plugin->reporter->run_start(f->ctx, &ev);
+}
+
+static void test_start(fake *f, const char *id, size_t index, size_t total)
+{
+    cct_test_start ev = {sizeof(ev), id, 0, index, total};
+    f->plugin->reporter->test_start(f->ctx, &ev);
+}
+
+static void result(fake *f, const char *id, cct_outcome outcome,
+                   const char *text, size_t total)
+{
+    f->counts[outcome]++;
+    cct_test_result ev = {
+        .struct_size = sizeof(ev), .test_id = id, .outcome = outcome,
+        .duration = 0.25, .text = text, .total = total, .counts = f->counts,
+    };
+    f->plugin->reporter->test_result(f->ctx, &ev);
+}
+
+static void run_end(fake *f, size_t tests_run)
+{
+    cct_run_end ev = {.struct_size = sizeof(ev), .tests_run = tests_run};
+    memcpy(ev.counts, f->counts, sizeof(f->counts));
+    f->plugin->reporter->run_end(f->ctx, &ev);
+}
+
+/* ---- oneline ------------------------------------------------------------ */
+
+static const char long_id[] =
+    "pkg.test_module.SomeTestCaseClass.test_a_method_name";
+
+Test(oneline, wide_terminal_keeps_the_screenshot_layout)
+{
+    setenv("TERM", "xterm", 1);
+    unsetenv("NO_COLOR");
+    fake *f = load("oneline", 1, 200);
+    start(f);
+    run_start(f, 38);
+    test_start(f, "pkg.test_mod.T.test_x", 38, 38);
+    char expected[256];
+    snprintf(expected, sizeof(expected), "%-70s%s", "pkg.test_mod.T.test_x",
+             "    38/   38     0F          0E          0S          0T     "
+             "     0!");
+    cr_assert_str_eq(f->status, expected);
+    result(f, "pkg.test_mod.T.test_x", CCT_OUTCOME_ERROR, "boom\n", 38);
+    cr_assert(strstr(f->status, "\033[31m    1E\033[0m"), "%s", f->status);
+    unload(f);
+}
+
+/* The id loses whole dotted parts from the right until it fits. */
+Test(oneline, id_is_shortened_by_dotted_parts)
+{
+    static const struct {
+        int width;
+        const char *shown;
+    } cases[] = {
+        {138, "pkg.test_module.SomeTestCaseClass.test_a_method_name"},
+        {120, "pkg.test_module.SomeTestCaseClass.test_a_method_name"},
+        {108, "pkg.test_module.SomeTestCaseClass"},
+        {98, "pkg.test_module"},
+    };
+    unsetenv("NO_COLOR");
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        fake *f = load("oneline", 1, cases[i].width);
+        start(f);
+        run_start(f, 3);
+        test_start(f, long_id, 1, 3);
+        size_t n = strlen(cases[i].shown);
+        cr_assert(strncmp(f->status, cases[i].shown, n) == 0 &&
+                      f->status[n] == ' ',
+                  "width %d: %s", cases[i].width, f->status);
+        cr_assert_eq(strlen(f->status), (size_t)cases[i].width - 1,
+                     "width %d: %zu columns", cases[i].width,
+                     strlen(f->status));
+        unload(f);
+    }
+}
+
+Test(oneline, narrow_terminal_drops_the_padding_then_cuts_the_first_part)
+{
+    setenv("NO_COLOR", "1", 1);
+    fake *f = load("oneline", 1, 40);
+    start(f);
+    run_start(f, 3);
+    test_start(f, long_id, 2, 3);
+    /* 39 columns: 19 for the counts, 20 for the id. */
+    cr_assert_str_eq(f->status, "pkg.test_module      2/3 0F 0E 0S 0T 0!");
+    test_start(f, "averyveryverylongpackagenamewithoutanydot", 3, 3);
+    cr_assert_str_eq(f->status,
+                     "averyveryverylongpa\xe2\x80\xa6 3/3 0F 0E 0S 0T 0!");
+    unload(f);
+}
+
+/* A test with two results (a failure, then an error for a dirty reactor)
+ * finishes once; the dots end when the last test has finished. */
+Test(oneline, pipe_dots_and_lines)
+{
+    setenv("TERM", "xterm", 1);
+    unsetenv("NO_COLOR");
+    fake *f = load("oneline", 0, 80);
+    start(f);
+    run_start(f, 3);
+    test_start(f, "p.a", 1, 3);
+    result(f, "p.a", CCT_OUTCOME_SUCCESS, "", 3);
+    test_start(f, "p.b", 2, 3);
+    result(f, "p.b", CCT_OUTCOME_FAILURE, "f\n", 3);
+    result(f, "p.b", CCT_OUTCOME_ERROR, "dirty\n", 3);
+    test_start(f, "p.c", 3, 3);
+    result(f, "p.c", CCT_OUTCOME_SUCCESS, "", 3);
+    size_t before_end = f->printed_len;
+    run_end(f, 3);
+    /* Each line: the id in 70 columns, then the counts. */
+    char expected[2048];
+    snprintf(expected, sizeof(expected), ".\n%-70s%s\n%-70s%s\n.\n%-70s%s\n",
+             "p.b", "     2/    3     1F          0E          0S          0T"
+                    "          0!",
+             "p.b", "     2/    3     1F          1E          0S          0T"
+                    "          0!",
+             "p.c", "     3/    3     1F          1E          0S          0T"
+                    "          0!");
+    cr_assert_str_eq(f->printed, expected);
+    cr_assert_eq(f->printed[before_end - 1], '\n', "dots not ended before "
+                 "the run's end");
+    cr_assert_eq(f->status_calls, 0, "status used on a pipe");
+    unload(f);
+}
+
+Test(oneline, color_choices)
+{
+    static const struct {
+        int tty;
+        const char *no_color, *choice;
+        int colored;
+    } cases[] = {
+        {1, NULL, "auto", 1},   {1, "1", "auto", 0},   {1, "", "auto", 1},
+        {0, NULL, "auto", 0},   {1, NULL, "never", 0}, {0, "1", "always", 1},
+    };
+    setenv("TERM", "xterm", 1);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        if (cases[i].no_color)
+            setenv("NO_COLOR", cases[i].no_color, 1);
+        else
+            unsetenv("NO_COLOR");
+        fake *f = load("oneline", cases[i].tty, 200);
+        f->options[0][0] = "color";
+        f->options[0][1] = cases[i].choice;
+        start(f);
+        run_start(f, 1);
+        test_start(f, "p.a", 1, 1);
+        result(f, "p.a", CCT_OUTCOME_FAILURE, "f\n", 1);
+        run_end(f, 1);
+        int colored = strstr(f->printed, "\033[31m") != NULL;
+        cr_assert_eq(colored, cases[i].colored, "case %zu: %s", i,
+                     f->printed);
+        unload(f);
+    }
+}
+
+/* ---- json --------------------------------------------------------------- */
+
+static json_t *parse_line(const char *line, size_t len)
+{
+    json_error_t error;
+    json_t *v = json_loadb(line, len, 0, &error);
+    cr_assert_not_null(v, "not JSON (%s): %.*s", error.text, (int)len, line);
+    return v;
+}
+
+Test(json, invalid_utf8_becomes_replacement_characters)
+{
+    fake *f = load("json", 0, 80);
+    start(f);
+    /* A stray byte, an overlong '/', a surrogate, a cut sequence. */
+    const char *id = "p.t\xff" "x";
+    const char *text = "a\xc0\xaf" "b\xed\xa0\x80" "c\"\n\x01\xe6\xbc";
+    test_start(f, id, 1, 1);
+    result(f, id, CCT_OUTCOME_FAILURE, text, 1);
+    char *nl = strchr(f->printed, '\n');
+    cr_assert_not_null(nl);
+    json_t *start_ev = parse_line(f->printed, (size_t)(nl - f->printed));
+    cr_assert_str_eq(json_string_value(json_object_get(start_ev, "id")),
+                     "p.t\xef\xbf\xbdx");
+    char *line2 = nl + 1;
+    json_t *res = parse_line(line2, strlen(line2));
+    cr_assert_str_eq(json_string_value(json_object_get(res, "text")),
+                     "a\xef\xbf\xbd\xef\xbf\xbd" "b\xef\xbf\xbd\xef\xbf\xbd"
+                     "\xef\xbf\xbd" "c\"\n\x01\xef\xbf\xbd\xef\xbf\xbd");
+    json_decref(start_ev);
+    json_decref(res);
+    unload(f);
+}
+
+Test(json, every_event_is_one_line_with_the_common_fields)
+{
+    fake *f = load("json", 0, 80);
+    start(f);
+    run_start(f, 1);
+    test_start(f, "p.a", 1, 1);
+    result(f, "p.a", CCT_OUTCOME_SUCCESS, "", 1);
+    cct_test_log log = {sizeof(log), "p.a", "l\n", "", "e"};
+    f->plugin->reporter->test_log(f->ctx, &log);
+    run_end(f, 1);
+    cct_message msg = {sizeof(msg), CCT_MSG_WAITING,
+                       "waiting for filesystem change...", NULL};
+    f->plugin->reporter->message(f->ctx, &msg);
+    msg.kind = CCT_MSG_PLEASE_FIX;
+    msg.text = "please fix: a (p)";
+    msg.subject = "p.a";
+    f->plugin->reporter->message(f->ctx, &msg);
+    static const char *const names[] = {"run_start", "test_start",
+                                        "test_result", "log", "run_end",
+                                        "waiting", "message"};
+    const char *line = f->printed;
+    for (size_t i = 0; i < 7; i++) {
+        const char *nl = strchr(line, '\n');
+        cr_assert_not_null(nl, "event %zu missing", i);
+        json_t *e = parse_line(line, (size_t)(nl - line));
+        cr_assert_str_eq(json_string_value(json_object_get(e, "event")),
+                         names[i]);
+        cr_assert_eq(json_integer_value(json_object_get(e, "schema")), 1);
+        cr_assert_eq(strlen(json_string_value(json_object_get(e, "time"))),
+                     strlen("2024-05-01T09:30:00.123Z"));
+        json_decref(e);
+        line = nl + 1;
+    }
+    cr_assert_str_eq(line, "");
+    unload(f);
+}
+
+/* Cannot open, or cannot write: one warning, then silence; never a stop. */
+Test(json, failing_file_warns_once)
+{
+    static const char *const paths[] = {"/nonexistent-dir/events.jsonl",
+                                        "/dev/full"};
+    for (size_t i = 0; i < 2; i++) {
+        fake *f = load("json", 0, 80);
+        f->options[0][0] = "path";
+        f->options[0][1] = paths[i];
+        start(f);
+        for (int run = 0; run < 3; run++) {
+            run_start(f, 1);
+            test_start(f, "p.a", 1, 1);
+            result(f, "p.a", CCT_OUTCOME_SUCCESS, "", 1);
+            run_end(f, 1);
+        }
+        cr_assert_eq(f->logs, 1, "%s: %d messages, last: %s", paths[i],
+                     f->logs, f->last_log);
+        cr_assert(strstr(f->last_log, paths[i]), "%s", f->last_log);
+        cr_assert_eq(f->printed_len, 0);
+        unload(f);
+    }
+}
+
+Test(json, relative_path_is_under_the_project)
+{
+    char dir[] = "/tmp/cct-json-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    fake *f = load("json", 0, 80);
+    f->host.project_dir = dir;
+    f->options[0][0] = "path";
+    f->options[0][1] = "out.jsonl";
+    start(f);
+    run_start(f, 0);
+    run_end(f, 0);
+    unload(f);
+    char path[256];
+    snprintf(path, sizeof(path), "%s/out.jsonl", dir);
+    FILE *file = fopen(path, "r");
+    cr_assert_not_null(file);
+    char line[4096];
+    int lines = 0;
+    while (fgets(line, sizeof(line), file)) {
+        json_decref(parse_line(line, strlen(line)));
+        lines++;
+    }
+    fclose(file);
+    cr_assert_eq(lines, 2);
+    unlink(path);
+    rmdir(dir);
+}
