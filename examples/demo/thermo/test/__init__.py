@@ -1,0 +1,1 @@
+"""thermo's tests, run by trial (and cctrial)."""

@@ -1,0 +1,543 @@
+"""The end-to-end harness: run the built cctrial against real Twisted projects.
+
+End-to-end tests are plain Python 3 scripts (standard library only), run by
+CTest with the interpreter that has Twisted (CCT_TEST_PYTHON), so that they
+can also run `python3 -m twisted.trial` itself as the reference.  This module
+holds what they share; it knows nothing about any one test.
+
+Environment (set by add_test in tests/e2e/CMakeLists.txt):
+    CCTRIAL          the cctrial binary under test
+    CCT_SOURCE_DIR   the top of the source tree (fixtures, examples)
+    CCT_TEST_PYTHON  the Python with Twisted (default: this interpreter)
+    CCT_E2E_KEEP     when set and not empty, temporary copies are kept
+
+API:
+    copy_project(name_or_path) -> str
+        A fresh temporary copy of tests/projects/<name> (or of any
+        directory), removed when the script exits.
+    empty_dir() -> str
+        A fresh, empty temporary directory.
+    Cctrial(cwd, args, env=None, python=TEST_PYTHON, tty=False,
+            size=(24, 80))
+        One cctrial process.  `python` adds `--python PATH` in front of
+        args unless it is None (then cctrial searches as a user's would).
+        env entries are added to a clean environment (see base_env); a value
+        of None removes the variable.  tty=True gives it a pseudo-terminal
+        of `size` (rows, columns) for stdin, stdout and stderr; its
+        output then has \r\n line ends and escape sequences (see plain).
+        .start()                   start it, in its own process group
+        .wait_for(regex, timeout, what) -> re.Match
+                                   wait for output matching regex (searched
+                                   from the start of the output, or from
+                                   after the previous match when
+                                   since_last=True); fail saying `what`
+        .wait_exit(timeout) -> int wait for it to exit; fail if it does not
+        .run(timeout) -> int       start then wait_exit
+        .signal(sig, group=False)  send a signal to cctrial itself, or to
+                                   its process group
+        .write(text)               type on its terminal (tty=True; the
+                                   terminal is its controlling terminal, so
+                                   "\x03" is a real ^C) or on its stdin
+        .kill()                    SIGKILL its whole process group (cleanup)
+        .descendants() -> [(pid, cmdline)]
+                                   live processes it left or still has: its
+                                   descendants, its process group, and
+                                   orphans adopted by this script (which is
+                                   made a child subreaper)
+        .summary() -> Summary      parse_summary(.output), failing with the
+                                   whole output when there is none
+        .output / .stdout / .stderr / .stdout_bytes   what it printed
+        .returncode / .pid / .argv
+        .describe() -> str         argv, status and output, for messages
+        Also a context manager: leaving the block kills cctrial if it
+        still runs, and whatever it left behind.
+    run_trial(cwd, names, jobs=None, timeout=...) -> TrialRun
+        `python -m twisted.trial` for reference: .returncode, .output,
+        .summary (a Summary).
+    plain(text) -> str
+        Output of a terminal without its escape sequences and with each
+        line's carriage returns resolved (on a tty lines end in \r\n).
+    parse_summary(text) -> Summary
+        trial's closing lines, as trial and cctrial's summary reporter both
+        print them: Summary(ran, verdict, counts) where verdict is "PASSED"
+        or "FAILED" and counts maps trial's keys (successes, failures,
+        errors, skips, expectedFailures, unexpectedSuccesses) to numbers,
+        missing keys being 0.  Raises HarnessError when they are missing.
+    check(condition, message)      fail the script with message unless true
+    say(text)                      print one line of what was checked
+    HarnessError                   what every failure raises (AssertionError)
+    main(function)                 run a script's checks: "FAIL: why" and
+                                   exit 1 on a HarnessError, "OK" otherwise
+
+Nothing here sleeps for a fixed time to let something happen: every wait
+polls with a bound and says what it was waiting for when it gives up.
+"""
+
+import atexit
+import codecs
+import collections
+import ctypes
+import fcntl
+import os
+import re
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import threading
+import time
+
+CCTRIAL = os.environ.get("CCTRIAL", "")
+SOURCE_DIR = os.environ.get(
+    "CCT_SOURCE_DIR",
+    os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(
+        __file__)))))
+TEST_PYTHON = os.environ.get("CCT_TEST_PYTHON") or sys.executable
+PROJECTS_DIR = os.path.join(SOURCE_DIR, "tests", "projects")
+
+# Bounds for one cctrial or trial run of a small project; generous because
+# CTest runs tests in parallel on a small machine.
+RUN_TIMEOUT = 60.0
+TRIAL_KEYS = ("skips", "expectedFailures", "failures", "errors",
+              "unexpectedSuccesses", "successes")
+
+
+class HarnessError(AssertionError):
+    """A check failed, or something did not happen in time."""
+
+
+def say(text):
+    print(text, flush=True)
+
+
+def check(condition, message):
+    if not condition:
+        raise HarnessError(message)
+
+
+# ---- temporary directories ------------------------------------------------
+
+_temp_root = None
+
+
+def _root():
+    global _temp_root
+    if _temp_root is None:
+        _temp_root = tempfile.mkdtemp(prefix="cct-e2e-")
+        if os.environ.get("CCT_E2E_KEEP"):
+            say(f"keeping temporary files in {_temp_root}")
+        else:
+            atexit.register(shutil.rmtree, _temp_root, True)
+    return _temp_root
+
+
+def empty_dir(name="work"):
+    return tempfile.mkdtemp(prefix=name + "-", dir=_root())
+
+
+def copy_project(name_or_path):
+    """A fresh copy of a fixture project (its name under tests/projects)
+    or of any directory; the copy has no _trial_temp and no caches."""
+    src = name_or_path
+    if not os.path.isabs(src):
+        src = os.path.join(PROJECTS_DIR, name_or_path)
+    check(os.path.isdir(src), f"no project directory {src}")
+    dest = os.path.join(empty_dir(os.path.basename(src)), "project")
+    shutil.copytree(src, dest, ignore=shutil.ignore_patterns(
+        "__pycache__", "_trial_temp*", "*.pyc", ".cctrial"))
+    return dest
+
+
+def base_env():
+    """The environment cctrial runs in: this one, without what would make
+    a developer's set-up leak into the tests (their user configuration, a
+    virtualenv, extra plugin directories, colours)."""
+    env = dict(os.environ)
+    for key in ("VIRTUAL_ENV", "CCTRIAL_PLUGIN_PATH", "PYTHONPATH",
+                "NO_COLOR", "CCTRIAL"):
+        env.pop(key, None)
+    config_home = os.path.join(_root(), "xdg-config")
+    os.makedirs(config_home, exist_ok=True)
+    env["XDG_CONFIG_HOME"] = config_home
+    env["LANG"] = env["LC_ALL"] = "C.UTF-8"
+    env["PYTHONIOENCODING"] = "utf-8"
+    return env
+
+
+def _merge_env(extra):
+    env = base_env()
+    for key, value in (extra or {}).items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return env
+
+
+# ---- trial's closing lines --------------------------------------------------
+
+Summary = collections.namedtuple("Summary", "ran verdict counts")
+
+_RAN = re.compile(r"^Ran (\d+) tests? in [0-9.]+s$", re.M)
+_VERDICT = re.compile(r"^(PASSED|FAILED)(?: \(([^)]*)\))?$", re.M)
+_CSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def plain(text):
+    """Text as a terminal would leave it, roughly: colours and other
+    escape sequences removed, and of each line only what follows its last
+    carriage return (a status line rewritten in place)."""
+    lines = _CSI.sub("", text).replace("\r\n", "\n").split("\n")
+    return "\n".join(line.rsplit("\r", 1)[-1] for line in lines)
+
+
+def parse_summary(text):
+    text = plain(text)
+    ran = list(_RAN.finditer(text))
+    check(ran, "no 'Ran N tests in X.XXXs' line in:\n" + text)
+    last = ran[-1]
+    verdict = _VERDICT.search(text, last.end())
+    check(verdict, "no PASSED/FAILED line after 'Ran N tests' in:\n" + text)
+    counts = dict.fromkeys(TRIAL_KEYS, 0)
+    for item in filter(None, (verdict.group(2) or "").split(", ")):
+        key, _, number = item.partition("=")
+        check(key in counts and number.isdigit(),
+              f"unexpected item {item!r} in {verdict.group(0)!r}")
+        counts[key] = int(number)
+    return Summary(int(last.group(1)), verdict.group(1), counts)
+
+
+def format_summary(summary):
+    items = ", ".join(f"{k}={v}" for k, v in summary.counts.items() if v)
+    return f"Ran {summary.ran}, {summary.verdict} ({items})"
+
+
+# ---- the reference: trial itself ---------------------------------------------
+
+TrialRun = collections.namedtuple("TrialRun", "returncode output summary")
+
+
+def run_trial(cwd, names, jobs=None, timeout=RUN_TIMEOUT):
+    argv = [TEST_PYTHON, "-m", "twisted.trial"]
+    if jobs:
+        argv.append(f"-j{jobs}")
+    argv += list(names)
+    try:
+        done = subprocess.run(argv, cwd=cwd, env=base_env(), timeout=timeout,
+                              stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT)
+    except subprocess.TimeoutExpired as e:
+        raise HarnessError(
+            f"reference trial did not finish within {timeout}s: "
+            f"{' '.join(argv)} in {cwd}\noutput so far:\n"
+            + (e.output or b"").decode("utf-8", "replace"))
+    output = done.stdout.decode("utf-8", "replace")
+    return TrialRun(done.returncode, output, parse_summary(output))
+
+
+# ---- processes left behind ----------------------------------------------------
+
+def _become_subreaper():
+    """Orphans of cctrial's workers then become children of this script
+    instead of init's, so that descendants() still finds them after
+    cctrial has exited."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        PR_SET_CHILD_SUBREAPER = 36
+        libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass  # Without it, the process group check still holds.
+
+
+def _processes():
+    """pid -> (ppid, pgid, state, cmdline) of every process now."""
+    table = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                stat = f.read().decode("utf-8", "replace")
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmdline = f.read().replace(b"\0", b" ").decode(
+                    "utf-8", "replace").strip()
+        except OSError:
+            continue  # It exited meanwhile.
+        # The command name is in parentheses and may hold anything.
+        fields = stat[stat.rindex(")") + 2:].split()
+        table[int(entry)] = (int(fields[1]), int(fields[2]), fields[0],
+                             cmdline)
+    return table
+
+
+def _descends_from(pid, ancestor, table):
+    seen = set()
+    while pid in table and pid not in seen and pid > 1:
+        seen.add(pid)
+        pid = table[pid][0]
+        if pid == ancestor:
+            return True
+    return False
+
+
+# ---- cctrial ------------------------------------------------------------------
+
+_CONTROLLING_TTY = (
+    "import fcntl, os, sys, termios\n"
+    "os.setsid()\n"
+    "fcntl.ioctl(0, termios.TIOCSCTTY, 0)\n"
+    "os.execv(sys.argv[1], sys.argv[1:])\n")
+
+# The cctrial processes this script started that may still run, so that one
+# instance's descendants() does not count another's processes.
+_started = []
+
+
+class Cctrial:
+    """One cctrial process; see the module's docstring."""
+
+    def __init__(self, cwd, args, env=None, python=TEST_PYTHON, tty=False,
+                 size=(24, 80)):
+        check(CCTRIAL, "CCTRIAL (the binary under test) is not set")
+        self.cwd = cwd
+        self.argv = [CCTRIAL]
+        if python is not None:
+            self.argv += ["--python", python]
+        self.argv += list(args)
+        self.env = _merge_env(env)
+        self.tty = tty
+        self.size = size
+        self.proc = None
+        self.pid = None
+        self.returncode = None
+        self._lock = threading.Condition()
+        self._chunks = {"stdout": bytearray(), "stderr": bytearray()}
+        self._text = []  # decoded output of both streams, in arrival order
+        self._match_end = 0
+        self._readers = []
+        self._master = None
+
+    # -- starting and reading
+
+    def start(self):
+        _become_subreaper()
+        popen = dict(cwd=self.cwd, env=self.env, start_new_session=True)
+        if self.tty:
+            master, slave = os.openpty()
+            rows, cols = self.size
+            fcntl.ioctl(slave, termios.TIOCSWINSZ,
+                        struct.pack("HHHH", rows, cols, 0, 0))
+            # The terminal becomes cctrial's controlling terminal, as in a
+            # shell, so that typing ^C or ^Z signals its process group.
+            # A small exec wrapper does it: preexec_fn is not safe in a
+            # process with threads, and the pid stays cctrial's.
+            popen["start_new_session"] = False
+            self.proc = subprocess.Popen(
+                [sys.executable, "-c", _CONTROLLING_TTY] + self.argv,
+                stdin=slave, stdout=slave, stderr=slave, **popen)
+            os.close(slave)
+            self._master = master
+            self._reader("stdout", master, is_fd=True)
+        else:
+            self.proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE,
+                                         stdout=subprocess.PIPE,
+                                         stderr=subprocess.PIPE, **popen)
+            self._reader("stdout", self.proc.stdout)
+            self._reader("stderr", self.proc.stderr)
+        self.pid = self.proc.pid
+        _started.append(self)
+        return self
+
+    def _reader(self, name, stream, is_fd=False):
+        decoder = codecs.getincrementaldecoder("utf-8")("replace")
+
+        def read():
+            while True:
+                try:
+                    data = (os.read(stream, 65536) if is_fd
+                            else stream.read1(65536))
+                except OSError:  # EIO: the terminal's last user is gone
+                    data = b""
+                with self._lock:
+                    self._chunks[name] += data
+                    self._text.append(decoder.decode(data, final=not data))
+                    self._lock.notify_all()
+                if not data:
+                    return
+
+        thread = threading.Thread(target=read, daemon=True)
+        thread.start()
+        self._readers.append(thread)
+
+    @property
+    def output(self):
+        """stdout and stderr as they arrived (on a tty: the terminal)."""
+        with self._lock:
+            return "".join(self._text)
+
+    @property
+    def stdout_bytes(self):
+        with self._lock:
+            return bytes(self._chunks["stdout"])
+
+    @property
+    def stdout(self):
+        return self.stdout_bytes.decode("utf-8", "replace")
+
+    @property
+    def stderr(self):
+        with self._lock:
+            return bytes(self._chunks["stderr"]).decode("utf-8", "replace")
+
+    def summary(self):
+        """parse_summary of its output; a failure quotes the whole run."""
+        try:
+            return parse_summary(self.output)
+        except HarnessError:
+            raise HarnessError("no closing lines of trial's form "
+                               "(Ran N tests / PASSED or FAILED)\n"
+                               + self.describe()) from None
+
+    def describe(self):
+        status = ("still running" if self.returncode is None
+                  else f"exited with status {self.returncode}")
+        return (f"command: {' '.join(self.argv)}\n"
+                f"in: {self.cwd}\ncctrial {status}; its output:\n"
+                + _indent(self.output))
+
+    # -- waiting
+
+    def wait_for(self, regex, timeout, what, since_last=False):
+        """Wait until the output matches regex (re.M); returns the match.
+        With since_last, only output after the previous match counts."""
+        pattern = re.compile(regex, re.M)
+        start = self._match_end if since_last else 0
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while True:
+                text = "".join(self._text)
+                match = pattern.search(text, start)
+                if match:
+                    self._match_end = match.end()
+                    return match
+                finished = all(not t.is_alive() for t in self._readers)
+                left = deadline - time.monotonic()
+                if finished or left <= 0:
+                    break
+                self._lock.wait(min(left, 0.2))
+        self.proc.poll()
+        self.returncode = self.proc.returncode
+        why = ("its output ended" if finished
+               else f"{timeout:g}s passed")
+        raise HarnessError(
+            f"gave up waiting for {what} (/{regex}/): {why}\n"
+            + self.describe())
+
+    def wait_exit(self, timeout=RUN_TIMEOUT):
+        """Wait for cctrial to exit and its output to end; its status."""
+        try:
+            self.returncode = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise HarnessError(
+                f"cctrial did not exit within {timeout:g}s (killed now)\n"
+                + self.describe())
+        for thread in self._readers:
+            # Output ends when every holder of the pipes is gone; a worker
+            # left behind would hold them, which descendants() reports.
+            thread.join(5)
+        return self.returncode
+
+    def run(self, timeout=RUN_TIMEOUT):
+        self.start()
+        return self.wait_exit(timeout)
+
+    # -- acting on it
+
+    def signal(self, sig, group=False):
+        """Signal cctrial, or with group=True its whole process group, as
+        a terminal's ^C does (workers included unless they left it)."""
+        if group:
+            os.killpg(self.pid, sig)
+        else:
+            self.proc.send_signal(sig)
+
+    def write(self, text):
+        data = text.encode("utf-8")
+        if self._master is not None:
+            os.write(self._master, data)
+        else:
+            self.proc.stdin.write(data)
+            self.proc.stdin.flush()
+
+    def kill(self):
+        if self.pid is None:
+            return
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        for pid, _ in self.descendants():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.returncode = self.proc.wait()
+
+    def descendants(self):
+        """Live processes that cctrial started and that still run: those
+        whose parent chain leads to it, those in its process group, and,
+        once it has exited, orphans this script adopted.  Zombies do not
+        count: they are already dead."""
+        table = _processes()
+        me = os.getpid()
+        alive = self.proc.poll() is None
+        others = [c.pid for c in _started
+                  if c is not self and c.proc.poll() is None]
+        found = []
+        for pid, (ppid, pgid, state, cmdline) in table.items():
+            if pid == self.pid or state == "Z":
+                continue
+            ours = pgid == self.pid or _descends_from(pid, self.pid, table)
+            adopted = (not alive and _descends_from(pid, me, table)
+                       and pgid not in others and pid not in others
+                       and not any(_descends_from(pid, o, table)
+                                   for o in others))
+            if ours or adopted:
+                found.append((pid, cmdline))
+        return sorted(found)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        # Whatever it left behind goes too (a test has already checked
+        # descendants() when it cares), so that one test's leak does not
+        # outlive it.
+        if self.proc is not None and (self.proc.poll() is None
+                                      or self.descendants()):
+            self.kill()
+        if self._master is not None:
+            for thread in self._readers:
+                thread.join(1)
+            os.close(self._master)
+            self._master = None
+        return False
+
+
+def _indent(text):
+    return "".join("    " + line + "\n" for line in text.splitlines())
+
+
+def main(function):
+    """Run a test script's function; turn a HarnessError into a clear
+    failure (exit 1) instead of a traceback through the harness."""
+    try:
+        function()
+    except HarnessError as e:
+        print(f"FAIL: {e}", flush=True)
+        sys.exit(1)
+    say("OK")

@@ -1,0 +1,97 @@
+"""Parity with trial: cctrial --once gives trial's counts and exit status.
+
+    test_parity.py FIXTURE
+
+runs, on a fresh copy of tests/projects/FIXTURE, `python3 -m twisted.trial`
+(single-process: with Twisted 22.4, `trial -j2` dies silently at the end of
+a run holding an unexpected success, so its -j output is no reference),
+then `cctrial --once` and `cctrial --once -j2`, and checks for each:
+
+- the same closing line as trial's: Ran N tests, PASSED or FAILED, and every
+  count (successes, failures, errors, skips, expectedFailures,
+  unexpectedSuccesses);
+- the same exit status as trial's (1 when not successful, 0 otherwise);
+- "Running N tests." before anything ran, with trial's N;
+- the fixture's own marks in the output (a traceback's text, non-ASCII
+  characters arriving intact as UTF-8);
+- no process of cctrial's left once it has exited.
+"""
+
+import sys
+
+import harness
+from harness import check, say
+
+# fixture -> (test names, text cctrial's output must hold)
+FIXTURES = {
+    "passing": (["fxpass"], []),
+    "failing": (["fxfail"], ["twisted.trial.unittest.FailTest: always"]),
+    "erroring": (["fxerror"], ["builtins.RuntimeError: boom",
+                               "builtins.ValueError: deferred boom",
+                               "builtins.KeyError: 'missing'"]),
+    "skipped": (["fxskip"], []),
+    "todo": (["fxtodo"], []),
+    "unexpected": (["fxunexpected"], []),
+    "syntax": (["fxsyntax"], ["SyntaxError", "fxsyntax.test_broken"]),
+    "unicode": (["fxunicode"], ["FailTest: h\u00e9llo \u65e5\u672c",
+                                "ValueError: caf\u00e9 \u2603 \U0001f600",
+                                'self.fail("h\u00e9llo \u65e5\u672c")']),
+    "dirty": (["fxdirty"], ["failed, and the reactor is dirty too",
+                            "DirtyReactorAggregateError",
+                            "fxdirty.test_dirty.Dirty"
+                            ".test_fails_and_leaves_a_call"]),
+    "mixed": (["fxmixed"], ["SyntaxError", "DirtyReactorAggregateError",
+                            "h\u00e9llo \u65e5\u672c"]),
+}
+
+
+def check_run(project, names, jobs, reference, marks):
+    args = ["--once"] + (["-j", str(jobs)] if jobs else []) + names
+    label = "cctrial " + " ".join(args)
+    with harness.Cctrial(project, args) as cct:
+        status = cct.run()
+        got = cct.summary()
+        want = reference.summary
+        check(got == want,
+              f"{label}: expected trial's closing line "
+              f"[{harness.format_summary(want)}], got "
+              f"[{harness.format_summary(got)}]\n{cct.describe()}"
+              f"trial's output:\n{reference.output}")
+        check(status == reference.returncode,
+              f"{label}: expected exit status {reference.returncode} "
+              f"(trial's), got {status}\n{cct.describe()}")
+        running = f"Running {want.ran} tests."
+        check(running in cct.output.splitlines(),
+              f"{label}: expected the line {running!r}\n{cct.describe()}")
+        try:
+            cct.stdout_bytes.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise harness.HarnessError(
+                f"{label}: standard output is not valid UTF-8: {e}\n"
+                + cct.describe())
+        for mark in marks:
+            check(mark in cct.output,
+                  f"{label}: expected {mark!r} in the output\n"
+                  + cct.describe())
+        left = cct.descendants()
+        check(not left, f"{label}: processes left after exit: {left}")
+    say(f"{label}: {harness.format_summary(got)}, exit {status}, "
+        f"as trial; {len(marks)} marks found; no process left")
+
+
+def main():
+    if len(sys.argv) != 2 or sys.argv[1] not in FIXTURES:
+        sys.exit(f"usage: test_parity.py {{{','.join(FIXTURES)}}}")
+    fixture = sys.argv[1]
+    names, marks = FIXTURES[fixture]
+    project = harness.copy_project(fixture)
+    reference = harness.run_trial(project, names)
+    say(f"trial {' '.join(names)} on tests/projects/{fixture}: "
+        f"{harness.format_summary(reference.summary)}, "
+        f"exit {reference.returncode}")
+    for jobs in (None, 2):
+        check_run(project, names, jobs, reference, marks)
+
+
+if __name__ == "__main__":
+    harness.main(main)

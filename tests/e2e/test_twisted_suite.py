@@ -1,0 +1,54 @@
+"""Twisted's own tests through cctrial: the same counts as trial's.
+
+    test_twisted_suite.py MODULE
+
+runs one module of Twisted's own test suite (as installed with
+python3-twisted) with single-process `python3 -m twisted.trial MODULE` and
+with `cctrial --once -j2 MODULE`, both from the same empty temporary
+directory, and checks that cctrial's closing line (Ran N tests, the verdict
+and every count) and exit status are trial's.  Whatever fails on this
+machine (no network, running as root) fails for both: trial's result is the
+reference, not a fixed number.
+"""
+
+import sys
+
+import harness
+from harness import check, say
+
+# A large module of Twisted's own suite needs more than a small fixture.
+TIMEOUT = 240.0
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit("usage: test_twisted_suite.py MODULE")
+    module = sys.argv[1]
+    cwd = harness.empty_dir("twisted")
+    reference = harness.run_trial(cwd, [module], timeout=TIMEOUT)
+    say(f"trial {module}: {harness.format_summary(reference.summary)}, "
+        f"exit {reference.returncode}")
+    check(reference.summary.ran > 0,
+          f"trial ran no test of {module}:\n{reference.output}")
+    args = ["--once", "-j", "2", module]
+    with harness.Cctrial(cwd, args) as cct:
+        status = cct.run(TIMEOUT)
+        got = cct.summary()
+        want = reference.summary
+        check(got == want,
+              f"cctrial {' '.join(args)}: expected trial's closing line "
+              f"[{harness.format_summary(want)}], got "
+              f"[{harness.format_summary(got)}]\n{cct.describe()}"
+              f"trial's output:\n{reference.output}")
+        check(status == reference.returncode,
+              f"cctrial {' '.join(args)}: expected exit status "
+              f"{reference.returncode} (trial's), got {status}\n"
+              + cct.describe())
+        left = cct.descendants()
+        check(not left, f"processes left after cctrial exited: {left}")
+    say(f"cctrial {' '.join(args)}: {harness.format_summary(got)}, "
+        f"exit {status}, as trial; no process left")
+
+
+if __name__ == "__main__":
+    harness.main(main)

@@ -1,0 +1,1 @@
+"""A fixture for cctrial's end-to-end tests: assertions that fail."""
