@@ -321,6 +321,8 @@ int cct_config_validate(const cct_config *c, const char *section,
 const char *cct_config_value(const cct_config *c, const char *section,
                              const cct_option *options, const char *key)
 {
+    /* PATH options are expanded (~/) where they are used: see
+     * cct_expand_home() in the host and in the settings. */
     const cct_setting *s = find(c, section, key);
     if (s)
         return s->value;

@@ -42,7 +42,8 @@ void cct_console_close(cct_console *c)
 {
     cct_console_status(c, NULL);
     if (c->have_tty) {
-        uv_close((uv_handle_t *)&c->tty, NULL);
+        if (!uv_is_closing((uv_handle_t *)&c->tty))
+            uv_close((uv_handle_t *)&c->tty, NULL);
         c->have_tty = 0;
     }
 }

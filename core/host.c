@@ -47,9 +47,20 @@ static const char *host_option_string(const cct_host *host, const char *key)
 {
     cct_instance *in = instance_of(host);
     const cct_option *options = in->lib.desc->options;
-    if (!cct_option_find(options, key))
+    const cct_option *option = cct_option_find(options, key);
+    if (!option)
         return NULL;
-    return cct_config_value(in->context->config, in->section, options, key);
+    const char *value = cct_config_value(in->context->config, in->section,
+                                         options, key);
+    if (!value || option->type != CCT_OPT_PATH)
+        return value;
+    /* "~/" expanded, kept until the instance goes (one copy per key). */
+    for (size_t i = 0; i < in->expanded.len; i += 2)
+        if (strcmp(in->expanded.items[i], key) == 0)
+            return in->expanded.items[i + 1];
+    cct_strv_add(&in->expanded, key);
+    cct_strv_take(&in->expanded, cct_expand_home(value));
+    return in->expanded.items[in->expanded.len - 1];
 }
 
 static long host_option_int(const cct_host *host, const char *key)
@@ -222,6 +233,7 @@ void cct_instance_destroy(cct_instance *in)
     if (in->initialized && in->lib.desc->fini)
         in->lib.desc->fini(in->ctx);
     cct_plugin_unload(&in->lib);
+    cct_strv_free(&in->expanded);
     free(in->section);
     free(in);
 }

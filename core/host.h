@@ -33,6 +33,7 @@ typedef struct cct_instance {
     char *section; /* "reporter.json" */
     void *ctx;
     int initialized;
+    cct_strv expanded; /* PATH options with ~/ expanded: key, value, ... */
 } cct_instance;
 
 /* The configuration section of a plugin: "<kind>.<name>". */

@@ -243,9 +243,12 @@ int main(int argc, char **argv)
         cct_strv words;
         cct_strv_init(&words);
         cct_strv_split_words(&words, extra);
-        for (size_t i = 0; i < words.len; i++)
-            cct_strv_take(&config_dirs, cct_path_absolute(paths.project_dir,
-                                                          words.items[i]));
+        for (size_t i = 0; i < words.len; i++) {
+            char *dir = cct_expand_home(words.items[i]);
+            cct_strv_take(&config_dirs,
+                          cct_path_absolute(paths.project_dir, dir));
+            free(dir);
+        }
         cct_strv_free(&words);
     }
     cct_plugin_search_path(&plugin_dirs,

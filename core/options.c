@@ -34,7 +34,7 @@ const cct_option cct_core_options[] = {
     {"debounce", CCT_OPT_INT, "50",
      "Quiet period in milliseconds that turns a burst of changes into one "
      "run.", NULL, 0, 60000},
-    {"reporters", CCT_OPT_LIST, "summary",
+    {"reporters", CCT_OPT_LIST, "summary, oneline",
      "Reporter plugins, in order.", NULL, 0, 0},
     {"notifier", CCT_OPT_STRING, "auto",
      "Notifier plugin: auto (terminal-notifier on macOS, notify-send "
@@ -89,7 +89,8 @@ void cct_settings_load(cct_settings *s, const cct_config *c)
     memset(s, 0, sizeof(*s));
     load_list(&s->tests, value(c, "tests"));
     s->jobs = (unsigned)cct_parse_int(value(c, "jobs"));
-    s->python = dup_or_null(value(c, "python"));
+    s->python = value(c, "python") && *value(c, "python")
+                    ? cct_expand_home(value(c, "python")) : NULL;
     s->smart = cct_parse_bool(value(c, "smart"));
     s->forever = cct_parse_bool(value(c, "forever")) || s->smart;
     load_list(&s->watch, value(c, "watch"));

@@ -332,7 +332,8 @@ static void on_result(cct_test_result *result, void *arg)
     session *s = arg;
     cct_results_add(&s->results, result);
     result->total = s->run_tests.len;
-    result->done = s->run_finished;
+    /* This result's test is not counted as ended yet: include it. */
+    result->done = s->run_finished + 1;
     result->counts = s->results.counts;
     cct_report_test_result(&s->reporters, result);
 }
@@ -625,10 +626,12 @@ static void watch_roots(session *s)
         }
         return;
     }
-    for (size_t i = 0; i < watch->len; i++)
+    for (size_t i = 0; i < watch->len; i++) {
+        char *dir = cct_expand_home(watch->items[i]);
         cct_strv_take(&s->watch_roots,
-                      cct_path_absolute(s->paths->project_dir,
-                                        watch->items[i]));
+                      cct_path_absolute(s->paths->project_dir, dir));
+        free(dir);
+    }
 }
 
 static int start_watching(session *s)
@@ -931,10 +934,9 @@ int cct_session_run(const cct_cli *cli, const cct_config *config,
     free(error);
 
     uv_run(&s->loop, UV_RUN_DEFAULT);
+    cct_console_close(&s->console);
     /* Anything still open is a bug; end it rather than leave a process. */
     uv_walk(&s->loop, kill_stragglers, NULL);
-    uv_run(&s->loop, UV_RUN_DEFAULT);
-    cct_console_close(&s->console);
     uv_run(&s->loop, UV_RUN_DEFAULT);
     uv_loop_close(&s->loop);
 

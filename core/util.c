@@ -437,3 +437,12 @@ int cct_which(const char *program)
     free(copy);
     return found;
 }
+
+char *cct_expand_home(const char *path)
+{
+    const char *home = getenv("HOME");
+    if (home && *home && (strcmp(path, "~") == 0 ||
+                          cct_str_starts_with(path, "~/")))
+        return cct_xasprintf("%s%s", home, path + 1);
+    return cct_xstrdup(path);
+}

@@ -87,6 +87,8 @@ char *cct_path_absolute(const char *cwd, const char *path);
 /* Is `program` an executable file, itself (when it has a slash) or in a
  * directory of PATH? */
 int cct_which(const char *program);
+/* A copy of `path` with a leading "~/" replaced by $HOME. */
+char *cct_expand_home(const char *path);
 /* Milliseconds of a monotonic clock. */
 uint64_t cct_now_ms(void);
 

@@ -23,6 +23,8 @@ void cct_workflow_free(cct_workflow *wf)
     cct_strv_free(&wf->smart_suite);
     free(wf->retry_test);
     wf->retry_test = NULL;
+    free(wf->passed_alone);
+    wf->passed_alone = NULL;
 }
 
 const char *cct_suite_name(cct_suite suite)
@@ -64,6 +66,12 @@ static void forget_retry_test(cct_workflow *wf)
 {
     free(wf->retry_test);
     wf->retry_test = NULL;
+}
+
+static void set_passed_alone(cct_workflow *wf, const char *test)
+{
+    free(wf->passed_alone);
+    wf->passed_alone = test ? cct_xstrdup(test) : NULL;
 }
 
 cct_suite cct_workflow_next_suite(const cct_workflow *wf)
@@ -130,13 +138,13 @@ static void passed(cct_workflow *wf, const cct_run_outcome *run,
             strcmp(wf->retry_suite.items[0], wf->retry_test) == 0)
             cct_strv_clear(&wf->retry_suite);
         else
-            wf->retry_test_alone_passed = 1;
+            set_passed_alone(wf, wf->retry_test);
         forget_retry_test(wf);
         run_next(wf, out);
         return;
     case CCT_SUITE_RETRY_SUITE:
         cct_strv_clear(&wf->retry_suite);
-        wf->retry_test_alone_passed = 0;
+        set_passed_alone(wf, NULL);
         run_next(wf, out);
         return;
     case CCT_SUITE_FULL:
@@ -172,22 +180,26 @@ static void failed(cct_workflow *wf, const cct_run_outcome *run,
     }
     notify(out, CCT_NOTIFY_FAIL, title, text);
 
-    int stuck = wf->suite == CCT_SUITE_RETRY_SUITE &&
-                wf->retry_test_alone_passed;
+    /* The test that just passed alone fails again in the suite, with no
+     * change in between: it depends on the other tests.  Re-running it
+     * alone at once would pass and loop for ever. */
+    int stuck = wf->suite == CCT_SUITE_RETRY_SUITE && wf->passed_alone &&
+                cct_strv_contains(run->failed, wf->passed_alone);
     cct_strv_clear(&wf->retry_suite);
     for (size_t i = 0; i < run->failed->len; i++)
         cct_strv_add(&wf->retry_suite, run->failed->items[i]);
     forget_retry_test(wf);
-    wf->retry_test_alone_passed = 0;
-    if (run->biggest)
-        wf->retry_test = cct_xstrdup(run->biggest);
     if (stuck) {
-        /* Its retry test passed alone, yet the suite fails again without
-         * any change: re-running at once would loop for ever. */
+        /* Ask for a fix of that very test, and wait. */
+        wf->retry_test = wf->passed_alone;
+        wf->passed_alone = NULL;
         message(out, CCT_MSG_PLEASE_FIX, wf->retry_test);
         wait_or_go(wf, out);
         return;
     }
+    set_passed_alone(wf, NULL);
+    if (run->biggest)
+        wf->retry_test = cct_xstrdup(run->biggest);
     run_next(wf, out);
 }
 
@@ -211,7 +223,7 @@ void cct_workflow_change(cct_workflow *wf, const cct_strv *smart_suite,
                          cct_actions *out)
 {
     out->n = 0;
-    wf->retry_test_alone_passed = 0;
+    set_passed_alone(wf, NULL);
     if (smart_suite) {
         cct_strv_clear(&wf->smart_suite);
         for (size_t i = 0; i < smart_suite->len; i++)

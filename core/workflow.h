@@ -64,8 +64,8 @@ typedef struct cct_workflow {
     int change_pending;    /* a change arrived during the run */
     cct_strv retry_suite;
     char *retry_test;      /* NULL: none */
-    int retry_test_alone_passed; /* the retry test passed alone, and no
-                                    file changed since */
+    char *passed_alone;    /* the retry test that passed alone, with no
+                              file changed since; NULL otherwise */
     cct_strv smart_suite;
     int have_smart_suite;
 } cct_workflow;
