@@ -57,7 +57,7 @@ static const struct option long_options[] = {
 
 static const char help_text[] =
     "Usage: cctrial [OPTION]... [TEST_NAME]...\n"
-    "       cctrial install-hook [--force]\n"
+    "       cctrial install-hook [--force] [TEST_NAME]...\n"
     "Run Twisted's trial continuously: the whole suite, then the test whose\n"
     "failure is most common until it passes, then everything that failed,\n"
     "then the whole suite again, on every change of a source file.\n"
@@ -211,10 +211,6 @@ int cct_cli_parse(cct_cli *cli, int argc, char **argv, char **error)
         char text[8];
         snprintf(text, sizeof(text), "%d", verbose > 3 ? 3 : verbose);
         flag(cli, "verbose", text);
-    }
-    if (cli->command == CCT_CMD_INSTALL_HOOK && cli->names.len) {
-        *error = cct_xstrdup("install-hook takes no test names");
-        return CCT_EUSAGE;
     }
     if (cli->force && cli->command != CCT_CMD_INSTALL_HOOK) {
         *error = cct_xstrdup("--force is an option of install-hook");

@@ -64,7 +64,22 @@ static char *hook_path(const char *project_dir, char **error)
     return path;
 }
 
-int cct_install_hook(const char *project_dir, int force)
+/* 'text' for sh, with embedded quotes escaped. */
+static void add_quoted(cct_buf *b, const char *text)
+{
+    cct_buf_addc(b, ' ');
+    cct_buf_addc(b, '\'');
+    for (const char *p = text; *p; p++) {
+        if (*p == '\'')
+            cct_buf_adds(b, "'\\''");
+        else
+            cct_buf_addc(b, *p);
+    }
+    cct_buf_addc(b, '\'');
+}
+
+int cct_install_hook(const char *project_dir, const cct_strv *names,
+                     int force)
 {
     char *error = NULL;
     char *path = hook_path(project_dir, &error);
@@ -77,11 +92,23 @@ int cct_install_hook(const char *project_dir, int force)
     size_t size = sizeof(exe);
     if (uv_exepath(exe, &size) < 0)
         snprintf(exe, sizeof(exe), "cctrial");
+    cct_buf command;
+    cct_buf_init(&command);
+    /* git runs the hook at the top of the work tree; cctrial runs where
+     * it was installed from, where the project's .cctrialrc is. */
+    cct_buf_adds(&command, "cd");
+    add_quoted(&command, project_dir);
+    cct_buf_adds(&command, " || exit 0\nexec");
+    add_quoted(&command, exe);
+    cct_buf_adds(&command, " --hook");
+    for (size_t i = 0; i < names->len; i++)
+        add_quoted(&command, names->items[i]);
     char *script = cct_xasprintf(
         "#!/bin/sh\n"
         "# Installed by 'cctrial install-hook': run the tests the last\n"
         "# commit affects.  Remove this file to stop it.\n"
-        "exec '%s' --hook\n", exe);
+        "%s\n", command.data);
+    cct_buf_free(&command);
     int status = 0;
     char *existing = cct_read_file(path, 1 << 20, NULL, NULL);
     if (existing && strcmp(existing, script) == 0) {

@@ -264,7 +264,7 @@ int main(int argc, char **argv)
     else if (cli.command == CCT_CMD_PRINT_CONFIG)
         status = print_config(&config, &plugin_dirs);
     else if (cli.command == CCT_CMD_INSTALL_HOOK)
-        status = cct_install_hook(paths.project_dir, cli.force);
+        status = cct_install_hook(paths.project_dir, &cli.names, cli.force);
     else
         status = cct_session_run(&cli, &config, &paths, &plugin_dirs);
     cct_strv_free(&plugin_dirs);

@@ -170,23 +170,21 @@ static char *parse_document(cct_project *p, json_t *doc)
     if (!json_is_integer(version) || json_integer_value(version) != 1)
         return fail("unknown version");
 
-    struct { const char *key; int import_error; } lists[] = {
-        {"tests", 0}, {"import_errors", 1}};
-    for (size_t l = 0; l < CCT_ARRAY_SIZE(lists); l++) {
-        json_t *array = json_object_get(doc, lists[l].key);
-        if (!json_is_array(array))
-            return fail(lists[l].key);
-        size_t i;
-        json_t *entry;
-        json_array_foreach(array, i, entry) {
-            if (add_test(p, entry, lists[l].import_error) < 0)
-                return fail(lists[l].key);
-        }
+    /* Tests in trial's order; a module that failed to import is an entry
+     * with its traceback, where trial would run it. */
+    json_t *tests = json_object_get(doc, "tests");
+    size_t i;
+    json_t *entry;
+    if (!json_is_array(tests))
+        return fail("tests");
+    json_array_foreach(tests, i, entry) {
+        json_t *traceback = json_object_get(entry, "traceback");
+        if ((traceback && !json_is_string(traceback)) ||
+            add_test(p, entry, traceback != NULL) < 0)
+            return fail("tests");
     }
 
     json_t *unknown = json_object_get(doc, "unknown");
-    size_t i;
-    json_t *entry;
     if (!json_is_array(unknown))
         return fail("unknown");
     json_array_foreach(unknown, i, entry) {

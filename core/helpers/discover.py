@@ -13,8 +13,9 @@ being imported goes to standard error instead):
     {"version": 1, "python": ..., "executable": ..., "twisted": ...,
      "sys_path": [...],            # what the workers need as PYTHONPATH
      "dev_roots": [...],           # development installs on sys.path
-     "tests": [{"id", "module", "file"}],
-     "import_errors": [{"id", "module", "file", "traceback"}],
+     "tests": [{"id", "module", "file"[, "traceback"]}],  # trial's order;
+                                   # a module that failed to import has its
+                                   # traceback and the module's name as id
      "unknown": [{"name", "error"}],   # names that do not exist
      "modules": [{"name", "file", "imports": [file, ...]}],
      "preload": [...],             # third-party modules the tests import
@@ -428,9 +429,9 @@ def main(argv):
         "executable": sys.executable,
         "twisted": twisted.__version__,
         "tests": [],
-        "import_errors": [],
         "unknown": [],
     }
+    import_errors = []
     cache = discovery_cache.Cache(cache_path, {
         "executable": sys.executable,
         "sys_path": sys.path,
@@ -453,14 +454,15 @@ def main(argv):
                     {"name": name, "error": error_text(test)[1]}
                 )
             else:
-                document["import_errors"].append(
-                    {
-                        "id": name,
-                        "module": name,
-                        "file": module_file(name),
-                        "traceback": error_text(test)[0],
-                    }
-                )
+                # In trial's order among the tests: trial runs it there.
+                entry = {
+                    "id": name,
+                    "module": name,
+                    "file": module_file(name),
+                    "traceback": error_text(test)[0],
+                }
+                document["tests"].append(entry)
+                import_errors.append(entry)
             continue
         module = type(test).__module__
         document["tests"].append(
@@ -469,7 +471,7 @@ def main(argv):
 
     document["sys_path"] = [os.path.abspath(p or ".") for p in sys.path]
     document["dev_roots"] = dev_roots()
-    graph = {m["file"]: m for m in module_graph(roots, document["import_errors"])}
+    graph = {m["file"]: m for m in module_graph(roots, import_errors)}
     for path in cached_files:
         for entry in cache.graph_entries(cache.modules[path]):
             graph.setdefault(entry["file"], {
@@ -480,6 +482,8 @@ def main(argv):
     # Remember every whole module imported this time.
     by_file = {}
     for test in document["tests"]:
+        if "traceback" in test:
+            continue
         by_file.setdefault(test["file"], []).append(
             {"id": test["id"], "module": test["module"]})
     for path in loader.complete - cached_files:

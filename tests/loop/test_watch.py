@@ -1,0 +1,246 @@
+"""The watcher and signals, end to end, on a small real project.
+
+    test_watch.py CASE
+
+burst                200 writes in a burst make one run
+during_run           a change made while tests run leads to another run
+rename_save          a write-then-rename save is seen
+backup_save          a rename-the-original-then-write save (vim) is seen
+new_package          a sub-package created after the start is watched
+new_and_deleted_tests  a new test module runs, a deleted one disappears
+sigint_mid_run       Ctrl-C mid-run: exit 130, no process, no lock left
+sigterm_idle         SIGTERM while waiting: exit 143, nothing left
+sigint_during_discovery  Ctrl-C while tests are being discovered: 130
+"""
+
+import os
+import signal
+import sys
+
+import harness
+import loopkit
+from harness import check, say
+
+SLOW = loopkit.TEST_HEADER + """import time
+
+
+class Slow(unittest.TestCase):
+    def test_slow(self):
+        # Workers run in _trial_temp/<n>: a sign the test started.
+        open("slow-started", "w").close()
+        time.sleep({seconds})
+"""
+FAST = loopkit.TEST_HEADER + """from app import core
+
+
+class Fast(unittest.TestCase):
+    def test_one(self):
+        self.assertEqual(core.VALUE, 1)
+
+    def test_two(self):
+        pass
+"""
+
+
+def basic_project(slow_seconds=None):
+    files = {
+        "app/__init__.py": "",
+        "app/core.py": "VALUE = 1\n",
+        "app/test_fast.py": FAST,
+    }
+    if slow_seconds:
+        files["app/test_slow.py"] = SLOW.format(seconds=slow_seconds)
+    return loopkit.project(files)
+
+
+def start(root, extra=(), config=None):
+    args = ["-f"] + list(extra)
+    if config:
+        args = ["--config", loopkit.config(root, config)] + args
+    cct = harness.Cctrial(root, args + ["app"])
+    cct.start()
+    cct.wait_for(r"^waiting for filesystem change\.\.\.$", 60,
+                 "the first run to end and cctrial to wait")
+    return cct
+
+
+def wait_run(cct, what):
+    cct.wait_for(r"^Running \d+ tests\.$", 30, what, since_last=True)
+    cct.wait_for(r"^waiting for filesystem change\.\.\.$", 60,
+                 "the run after " + what + " to end", since_last=True)
+
+
+def finish(cct, root):
+    cct.signal(signal.SIGINT)
+    status = cct.wait_exit(30)
+    check(status == 130, f"exit status {status} after SIGINT:\n"
+          + cct.describe())
+    check(not cct.descendants(), f"processes left: {cct.descendants()}")
+    check(not os.path.lexists(os.path.join(root, "_trial_temp.lock")),
+          "_trial_temp.lock left behind")
+
+
+def burst():
+    root = basic_project()
+    # A generous quiet period: the point is that a burst is one change set,
+    # not how short the quiet period can be on a loaded machine.
+    with start(root, config="[cctrial]\ndebounce = 300\n") as cct:
+        core = os.path.join(root, "app/core.py")
+        for i in range(200):
+            with open(core, "a") as f:
+                f.write(f"# {i}\n")
+        wait_run(cct, "the burst")
+        # A sentinel change: any run still owed to the burst would come
+        # before the sentinel's own.
+        loopkit.write(os.path.join(root, "app/other.py"), "X = 1\n")
+        wait_run(cct, "the sentinel change")
+        runs = loopkit.runs(cct.output)
+        check(len(runs) == 3, f"expected 3 runs (start, burst, sentinel), "
+              f"saw {len(runs)}:\n" + cct.describe())
+        say("200 writes made one run")
+        finish(cct, root)
+
+
+def during_run():
+    root = basic_project(slow_seconds=3)
+    with start(root) as cct:
+        loopkit.write(os.path.join(root, "app/core.py"), "VALUE = 1\n# a\n")
+        cct.wait_for(r"^Running 3 tests\.$", 30, "the run for the change",
+                     since_last=True)
+        # Now the slow test runs: change again during the run.
+        loopkit.write(os.path.join(root, "app/core.py"), "VALUE = 1\n# b\n")
+        cct.wait_for(r"^PASSED", 60, "the run to end", since_last=True)
+        cct.wait_for(r"^Running 3 tests\.$", 30,
+                     "another run for the change made during the run",
+                     since_last=True)
+        cct.wait_for(r"^waiting for filesystem change\.\.\.$", 60,
+                     "that run to end", since_last=True)
+        say("a change during a run led to another run")
+        finish(cct, root)
+
+
+def rename_save():
+    root = basic_project()
+    with start(root) as cct:
+        temp = os.path.join(root, "app/.core.py.tmp")
+        loopkit.write(temp, "VALUE = 2\n")
+        os.rename(temp, os.path.join(root, "app/core.py"))
+        cct.wait_for(r"^FAILED", 60, "the run after a write-then-rename "
+                     "save (VALUE = 2 fails a test)", since_last=True)
+        say("write-then-rename save seen")
+        finish(cct, root)
+
+
+def backup_save():
+    root = basic_project()
+    with start(root) as cct:
+        core = os.path.join(root, "app/core.py")
+        os.rename(core, core + "~")
+        loopkit.write(core, "VALUE = 3\n")
+        cct.wait_for(r"^FAILED", 60, "the run after a rename-then-write "
+                     "save", since_last=True)
+        cct.wait_for(r"^waiting for filesystem change\.\.\.$", 60,
+                     "waiting after the save", since_last=True)
+        runs = loopkit.runs(cct.output)
+        # Full suite, then the re-run of the failing test: one change set.
+        check(runs[:2] == [2, 2], f"runs {runs}:\n" + cct.describe())
+        say("rename-the-original-then-write save seen, as one change")
+        finish(cct, root)
+
+
+def new_package():
+    root = basic_project()
+    with start(root) as cct:
+        os.mkdir(os.path.join(root, "app/sub"))
+        loopkit.write(os.path.join(root, "app/sub/__init__.py"), "")
+        loopkit.write(os.path.join(root, "app/sub/test_sub.py"),
+                      loopkit.TEST_HEADER +
+                      "class Sub(unittest.TestCase):\n"
+                      "    def test_sub(self):\n        pass\n")
+        cct.wait_for(r"^Running 3 tests\.$", 60,
+                     "a run including the new sub-package's test",
+                     since_last=True)
+        cct.wait_for(r"^waiting for filesystem change\.\.\.$", 60,
+                     "that run to end", since_last=True)
+        # Files in the new directory are watched too.
+        loopkit.write(os.path.join(root, "app/sub/helper.py"), "Y = 1\n")
+        wait_run(cct, "a change inside the new sub-package")
+        say("a sub-package created after the start is watched")
+        finish(cct, root)
+
+
+def new_and_deleted_tests():
+    root = basic_project()
+    with start(root) as cct:
+        loopkit.write(os.path.join(root, "app/test_new.py"),
+                      loopkit.TEST_HEADER +
+                      "class New(unittest.TestCase):\n"
+                      "    def test_1(self):\n        pass\n"
+                      "    def test_2(self):\n        pass\n")
+        cct.wait_for(r"^Running 4 tests\.$", 60, "the new module's tests "
+                     "in the full suite", since_last=True)
+        cct.wait_for(r"^waiting for filesystem change\.\.\.$", 60,
+                     "that run to end", since_last=True)
+        os.unlink(os.path.join(root, "app/test_new.py"))
+        cct.wait_for(r"^Running 2 tests\.$", 60, "the full suite without "
+                     "the deleted module", since_last=True)
+        cct.wait_for(r"^PASSED \(successes=2\)$", 60, "it passing",
+                     since_last=True)
+        say("new tests run, deleted tests disappear")
+        finish(cct, root)
+
+
+def sigint_mid_run():
+    root = basic_project(slow_seconds=60)
+    with harness.Cctrial(root, ["-j2", "app"]) as cct:
+        cct.start()
+        cct.wait_for(r"^Running 3 tests\.$", 60, "the run to start")
+        # Wait until a worker runs the slow test (it leaves a mark).
+        temp = os.path.join(root, "_trial_temp")
+        loopkit.wait_until(
+            lambda: any(os.path.exists(os.path.join(temp, d, "slow-started"))
+                        for d in ("0", "1")),
+            30, "a worker to start the slow test")
+        cct.signal(signal.SIGINT)
+        status = cct.wait_exit(30)
+        check(status == 130, f"exit status {status}:\n" + cct.describe())
+        check(not cct.descendants(), f"processes left: {cct.descendants()}")
+        check(not os.path.lexists(os.path.join(root, "_trial_temp.lock")),
+              "_trial_temp.lock left behind")
+        say("Ctrl-C mid-run: 130, no process and no lock left")
+
+
+def sigterm_idle():
+    root = basic_project()
+    with start(root) as cct:
+        cct.signal(signal.SIGTERM)
+        status = cct.wait_exit(30)
+        check(status == 143, f"exit status {status}:\n" + cct.describe())
+        check(not cct.descendants(), f"processes left: {cct.descendants()}")
+        say("SIGTERM while waiting: 143, nothing left")
+
+
+def sigint_during_discovery():
+    root = basic_project()
+    # Discovery imports the test modules: make one take its time.
+    loopkit.write(os.path.join(root, "app/test_zslow_import.py"),
+                  "import time\nopen('importing-slowly', 'w').close()\n"
+                  "time.sleep(60)\n")
+    with harness.Cctrial(root, ["app"]) as cct:
+        cct.start()
+        loopkit.wait_until(
+            lambda: os.path.exists(os.path.join(root, "importing-slowly")),
+            60, "discovery to import the slow module")
+        cct.signal(signal.SIGINT)
+        status = cct.wait_exit(30)
+        check(status == 130, f"exit status {status}:\n" + cct.describe())
+        check(not cct.descendants(), f"processes left: {cct.descendants()}")
+        say("Ctrl-C during discovery: 130, nothing left")
+
+
+CASES = {f.__name__: f for f in (
+    burst, during_run, rename_save, backup_save, new_package,
+    new_and_deleted_tests, sigint_mid_run, sigterm_idle,
+    sigint_during_discovery)}
+
+harness.main(CASES[sys.argv[1]])
