@@ -5,9 +5,13 @@
  * Notifications are started in order and never overlap: with
  * terminal-notifier's -group, a late-finishing older process would
  * otherwise replace a newer notification.  While one runs, later ones wait
- * in a short queue; when a stuck notifier lets the queue fill up, the
+ * in a short queue; when a slow notifier lets the queue fill up, the
  * oldest waiting notification is dropped, since the newest says most
- * about the code as it is now.
+ * about the code as it is now.  Once a process had to be killed, only the
+ * newest waiting notification is kept: the next one would most likely
+ * hang too, and cctrial's loop, which ends only when every process it
+ * started has, would otherwise take a timeout per waiting notification to
+ * exit.
  */
 #include "notifier_process.h"
 
@@ -122,14 +126,22 @@ static void drop_queue(notifier_process *np)
         notifier_argv_free(dequeue(np));
 }
 
+static void keep_newest(notifier_process *np)
+{
+    while (np->n > 1)
+        notifier_argv_free(dequeue(np));
+}
+
 /* ---- failures ------------------------------------------------------------- */
 
-static void failed(notifier_process *np, const char *fmt, ...)
-    CCT_PRINTF_LIKE(2, 3);
+static void failed(notifier_process *np, const char *hint,
+                   const char *fmt, ...) CCT_PRINTF_LIKE(3, 4);
 
 /* The first failure is worth a warning; repeating it after every run
- * would drown the test output, so later ones show only with -vv. */
-static void failed(notifier_process *np, const char *fmt, ...)
+ * would drown the test output, so later ones show only with -vv.  `hint`
+ * (may be NULL) says what to check. */
+static void failed(notifier_process *np, const char *hint,
+                   const char *fmt, ...)
 {
     char *what = NULL;
     va_list ap;
@@ -142,9 +154,10 @@ static void failed(notifier_process *np, const char *fmt, ...)
         np->host->log(np->host, CCT_LOG_DEBUG, "%s", text);
     } else {
         np->warned = 1;
-        np->host->log(np->host, CCT_LOG_WARNING, "%s (%s); desktop "
-                      "notifications may be missing, and later failures "
-                      "are not reported", text, np->hint);
+        np->host->log(np->host, CCT_LOG_WARNING, "%s%s%s%s; desktop "
+                      "notifications may be missing (later failures show "
+                      "only with -vv)", text, hint ? " (" : "",
+                      hint ? hint : "", hint ? ")" : "");
     }
     free(what);
 }
@@ -183,7 +196,7 @@ static void run_queue(notifier_process *np)
         if (rc < 0) {
             char buf[32];
             np->running = 0;
-            failed(np, "could not start %s: %s", np->program,
+            failed(np, NULL, "could not start %s: %s", np->program,
                    spawn_error(rc, buf, sizeof(buf)));
         }
     }
@@ -198,13 +211,17 @@ static void on_done(void *arg, int exit_status, int term_signal,
         destroy(np);
         return;
     }
-    if (timed_out)
-        failed(np, "%s did not finish within %u ms and was killed",
-               np->program, np->timeout_ms);
-    else if (term_signal)
-        failed(np, "%s was killed by signal %d", np->program, term_signal);
-    else if (exit_status != 0)
-        failed(np, "%s exited with status %d", np->program, exit_status);
+    if (timed_out) {
+        failed(np, np->hint, "%s did not finish within %u ms and was "
+               "killed", np->program, np->timeout_ms);
+        keep_newest(np);
+    } else if (term_signal) {
+        failed(np, np->hint, "%s was killed by signal %d", np->program,
+               term_signal);
+    } else if (exit_status != 0) {
+        failed(np, np->hint, "%s exited with status %d", np->program,
+               exit_status);
+    }
     run_queue(np);
 }
 

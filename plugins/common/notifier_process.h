@@ -3,9 +3,11 @@
  * both run their program alike: one process per notification, started
  * through host->spawn (an argument vector, never a shell), one at a time
  * in the order the notifications came, each killed when it outlives its
- * timeout.  A program that cannot start, fails or hangs never holds up
- * cctrial; the first such failure is logged as a warning, later ones only
- * at debug level.  Compiled into each notifier; uses only cctrial/plugin.h.
+ * timeout (after which only the newest waiting notification is kept, so
+ * that a hung notifier delays cctrial's exit by two timeouts at most).  A
+ * program that cannot start, fails or hangs never holds up cctrial; the
+ * first such failure is logged as a warning, later ones only at debug
+ * level (-vv).  Compiled into each notifier; uses only cctrial/plugin.h.
  */
 #ifndef CCT_PLUGINS_NOTIFIER_PROCESS_H
 #define CCT_PLUGINS_NOTIFIER_PROCESS_H
@@ -60,7 +62,9 @@ notifier_process *notifier_process_new(const cct_host *host,
 void notifier_process_send(notifier_process *np, char **argv);
 
 /* Frees the runner.  A process still running keeps it alive until that
- * process ends; notifications not started yet are dropped. */
+ * process ends (which cctrial lets happen before it unloads a plugin: its
+ * loop ends only when every process has); notifications not started yet
+ * are dropped. */
 void notifier_process_free(notifier_process *np);
 
 /* The icon for `status`: the option icon_pass / icon_fail when set, else
