@@ -1,0 +1,865 @@
+/*
+ * Unit tests of configuration (core/config.h, core/options.h) and the
+ * command line (core/cli.h): INI files written to a temporary directory,
+ * the order in which sources win, validation messages that say where and
+ * what, typed settings with their defaults, where the files are looked
+ * for, and every flag.
+ */
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "config.h"
+#include "error.h"
+#include "options.h"
+
+static char dir[64];
+static cct_config config;
+static char *error;
+
+static void setup(void)
+{
+    strcpy(dir, "/tmp/cct-config-XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+    cct_config_init(&config);
+    error = NULL;
+}
+
+static void teardown(void)
+{
+    cct_config_free(&config);
+    free(error);
+    char *cmd = cct_xasprintf("rm -rf '%s'", dir);
+    cr_expect_eq(system(cmd), 0);
+    free(cmd);
+}
+
+TestSuite(ini, .init = setup, .fini = teardown);
+TestSuite(validate, .init = setup, .fini = teardown);
+TestSuite(settings, .init = setup, .fini = teardown);
+TestSuite(locations, .init = setup, .fini = teardown);
+TestSuite(cli, .init = setup, .fini = teardown);
+
+/* Writes `text` to dir/name (creating parent directories) and returns
+ * the path. */
+static char *write_file(const char *name, const char *text)
+{
+    char *path = cct_path_join(dir, name);
+    for (char *p = path + strlen(dir) + 1; (p = strchr(p, '/')); p++) {
+        *p = '\0';
+        mkdir(path, 0755);
+        *p = '/';
+    }
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f, "cannot write %s", path);
+    fputs(text, f);
+    cr_assert_eq(fclose(f), 0);
+    return path;
+}
+
+static void assert_contains(const char *text, const char *part)
+{
+    cr_assert_not_null(text, "no text, expected one containing '%s'", part);
+    cr_assert_not_null(strstr(text, part), "'%s' does not contain '%s'",
+                       text, part);
+}
+
+/* ---- reading INI files ------------------------------------------------ */
+
+Test(ini, reads_sections_keys_and_where_each_came_from)
+{
+    char *path = write_file("rc", "; a comment\n"
+                                  "[cctrial]\n"
+                                  "jobs = 2\n"
+                                  "# another comment\n"
+                                  "reporters = summary, json\n"
+                                  "\n"
+                                  "[reporter.json]\n"
+                                  "path = out.jsonl\n");
+    cr_assert_eq(cct_config_read_file(&config, path, &error), 0, "%s",
+                 error);
+    cr_assert_str_eq(cct_config_get(&config, "cctrial", "jobs", NULL), "2");
+    cr_assert_str_eq(cct_config_get(&config, "cctrial", "reporters", NULL),
+                     "summary, json");
+    cr_assert_str_eq(cct_config_get(&config, "reporter.json", "path", NULL),
+                     "out.jsonl");
+    cr_assert_str_eq(cct_config_get(&config, "cctrial", "path", "none"),
+                     "none", "keys belong to their section");
+    const cct_setting *s = cct_config_find(&config, "reporter.json", "path");
+    cr_assert_not_null(s);
+    cr_assert_eq(s->line, 8);
+    cr_assert_str_eq(s->file, path);
+    char *origin = cct_xasprintf("%s:8", path);
+    cr_assert_str_eq(s->origin, origin);
+    free(origin);
+    cr_assert_eq(config.files.len, 1);
+    cr_assert_str_eq(config.files.items[0], path);
+    free(path);
+}
+
+Test(ini, lines_just_under_inih_limit_are_read_whole)
+{
+    /* inih's buffer holds 199 characters and the newline's place. */
+    char line[256];
+    int n = snprintf(line, sizeof(line), "tests = ");
+    while (n < 198)
+        line[n++] = 'x';
+    line[n] = '\0';
+    char *text = cct_xasprintf("[cctrial]\n%s\njobs = 2\n", line);
+    char *path = write_file("rc", text);
+    cr_assert_eq(cct_config_read_file(&config, path, &error), 0, "%s",
+                 error);
+    cr_assert_eq(strlen(cct_config_get(&config, "cctrial", "tests", "")),
+                 198 - strlen("tests = "));
+    free(text);
+    free(path);
+}
+
+Test(ini, indented_lines_continue_a_value)
+{
+    char *path = write_file("rc", "[cctrial]\n"
+                                  "ignore =\n"
+                                  "    build\n"
+                                  "\tdist\n"
+                                  "tests = pkg.a\n"
+                                  "  pkg.b\n"
+                                  "jobs = 3\n");
+    cr_assert_eq(cct_config_read_file(&config, path, &error), 0, "%s",
+                 error);
+    const cct_setting *s = cct_config_find(&config, "cctrial", "ignore");
+    cr_assert_str_eq(s->value, "build\ndist");
+    cr_assert_eq(s->line, 2, "a multi-line value is where it starts");
+    s = cct_config_find(&config, "cctrial", "tests");
+    cr_assert_str_eq(s->value, "pkg.a\npkg.b");
+    cr_assert_eq(s->line, 5);
+    s = cct_config_find(&config, "cctrial", "jobs");
+    cr_assert_str_eq(s->value, "3");
+    cr_assert_eq(s->line, 7);
+    free(path);
+}
+
+/* BUG (core/config.c, read_line/cct_config_read_file): Debian's inih is
+ * built with INI_MAX_LINE 200 and a stack buffer, so fgets hands it a line
+ * longer than 199 bytes in pieces: the rest of the line is parsed as a
+ * line of its own ("rc:3: not a 'key = value' line") and the line count is
+ * off from there on.  A `tests` or `ignore` list passes 200 characters
+ * easily.  Enable once read_line reads whole lines (getline) and hands a
+ * long one to inih as its key line plus indented continuation lines (a
+ * list's words survive either way; this test compares words), or at least
+ * refuses it with a message naming the line and the limit. */
+Test(ini, long_lines_are_read_whole, .disabled = true)
+{
+    cct_buf text, value;
+    cct_buf_init(&text);
+    cct_buf_init(&value);
+    for (int i = 0; i < 40; i++)
+        cct_buf_printf(&value, "%spkg.test_module_%02d", i ? " " : "", i);
+    cct_buf_printf(&text, "[cctrial]\ntests = %s\njobs = 2\n", value.data);
+    char *path = write_file("rc", text.data);
+    int rc = cct_config_read_file(&config, path, &error);
+    cr_assert_eq(rc, 0, "%s", error);
+    cct_strv want, got;
+    cct_strv_init(&want);
+    cct_strv_init(&got);
+    cct_strv_split_words(&want, value.data);
+    cct_strv_split_words(&got, cct_config_get(&config, "cctrial", "tests",
+                                              ""));
+    char *w = cct_strv_join(&want, " "), *g = cct_strv_join(&got, " ");
+    cr_expect_str_eq(g, w, "the words of the long list");
+    const cct_setting *s = cct_config_find(&config, "cctrial", "jobs");
+    cr_assert_not_null(s);
+    cr_expect_eq(s->line, 3, "lines are counted as in the file");
+    free(w);
+    free(g);
+    cct_strv_free(&want);
+    cct_strv_free(&got);
+    free(path);
+    cct_buf_free(&text);
+    cct_buf_free(&value);
+}
+
+Test(ini, a_key_outside_any_section_is_an_error_at_its_line)
+{
+    char *path = write_file("rc", "\njobs = 2\n[cctrial]\n");
+    cr_assert_eq(cct_config_read_file(&config, path, &error), CCT_ECONFIG);
+    char *where = cct_xasprintf("%s:2: ", path);
+    cr_assert(cct_str_starts_with(error, where), "%s", error);
+    assert_contains(error, "'jobs'");
+    assert_contains(error, "[cctrial]");
+    free(where);
+    free(path);
+}
+
+Test(ini, a_garbage_line_is_an_error_at_its_line)
+{
+    char *path = write_file("rc", "[cctrial]\njobs = 2\nthis is not ini\n");
+    cr_assert_eq(cct_config_read_file(&config, path, &error), CCT_ECONFIG);
+    char *where = cct_xasprintf("%s:3: ", path);
+    cr_assert(cct_str_starts_with(error, where), "%s", error);
+    free(where);
+    free(path);
+}
+
+Test(ini, an_unclosed_section_header_is_an_error)
+{
+    char *path = write_file("rc", "[cctrial]\njobs = 2\n[reporter.json\n");
+    cr_assert_eq(cct_config_read_file(&config, path, &error), CCT_ECONFIG);
+    char *where = cct_xasprintf("%s:3: ", path);
+    cr_assert(cct_str_starts_with(error, where), "%s", error);
+    free(where);
+    free(path);
+}
+
+Test(ini, names_must_be_lower_case)
+{
+    char *path = write_file("rc", "[cctrial]\nJobs = 2\n");
+    cr_assert_eq(cct_config_read_file(&config, path, &error), CCT_ECONFIG);
+    char *where = cct_xasprintf("%s:2: ", path);
+    cr_assert(cct_str_starts_with(error, where), "%s", error);
+    assert_contains(error, "Jobs");
+    free(where);
+    free(path);
+}
+
+Test(ini, a_missing_file_is_an_errno_error_naming_it)
+{
+    char *path = cct_path_join(dir, "missing");
+    int rc = cct_config_read_file(&config, path, &error);
+    cr_assert_eq(rc, -ENOENT);
+    assert_contains(error, path);
+    free(path);
+}
+
+static char **split_argv(const char *line, int *argc);
+static void free_argv(char **argv);
+
+Test(ini, later_sources_win)
+{
+    char *user = write_file("user/cctrialrc", "[cctrial]\n"
+                                              "jobs = 2\n"
+                                              "timeout = 10\n");
+    char *project = write_file("project/.cctrialrc", "[cctrial]\n"
+                                                     "jobs = 3\n"
+                                                     "debounce = 100\n");
+    cr_assert_eq(cct_config_read_file(&config, user, &error), 0);
+    cr_assert_eq(cct_config_read_file(&config, project, &error), 0);
+    cr_assert_str_eq(cct_config_get(&config, "cctrial", "jobs", NULL), "3");
+
+    cct_cli cli;
+    int argc;
+    char **argv = split_argv("cctrial -j 4 pkg.test_a pkg.test_b", &argc);
+    cr_assert_eq(cct_cli_parse(&cli, argc, argv, &error), 0, "%s", error);
+    cct_cli_apply(&cli, &config);
+    cct_cli_free(&cli);
+    free_argv(argv);
+
+    const cct_setting *s = cct_config_find(&config, "cctrial", "jobs");
+    cr_assert_str_eq(s->value, "4");
+    cr_assert_str_eq(s->origin, "command line");
+    cr_assert_null(s->file);
+    s = cct_config_find(&config, "cctrial", "timeout");
+    char *origin = cct_xasprintf("%s:3", user);
+    cr_assert_str_eq(s->origin, origin, "untouched settings keep their "
+                                        "origin");
+    free(origin);
+    s = cct_config_find(&config, "cctrial", "debounce");
+    origin = cct_xasprintf("%s:3", project);
+    cr_assert_str_eq(s->origin, origin);
+    free(origin);
+    s = cct_config_find(&config, "cctrial", "tests");
+    cr_assert_str_eq(s->value, "pkg.test_a pkg.test_b");
+    cr_assert_str_eq(s->origin, "command line");
+    cr_assert_eq(cct_config_validate(&config, CCT_CORE_SECTION,
+                                     cct_core_options, &error),
+                 0, "%s", error);
+    free(user);
+    free(project);
+}
+
+/* ---- validation -------------------------------------------------------- */
+
+typedef struct validate_case {
+    char key[16];
+    char value[32];
+    /* Parts the error must contain, '|'-separated; empty: valid. */
+    char expected[256];
+} validate_case;
+
+ParameterizedTestParameters(validate, core_options)
+{
+    static validate_case cases[] = {
+        {"colour", "yes",
+         "rc:4: |unknown key 'colour'|[cctrial]|valid keys: tests, jobs, "
+         "python, forever, smart, watch, watch_ext, ignore, debounce, "
+         "reporters, notifier, selector, plugin_path, timeout, grep, "
+         "verbose, worker"},
+        {"jobs", "abc", "rc:4: |[cctrial] jobs|'abc' is not a whole number"},
+        {"jobs", "2x", "rc:4: |jobs|'2x' is not a whole number"},
+        {"jobs", "", "rc:4: |jobs|not a whole number"},
+        {"jobs", "0", "rc:4: |jobs|out of range|1 to 256"},
+        {"jobs", "257", "rc:4: |jobs|out of range|1 to 256"},
+        {"jobs", "99999999999999999999", "rc:4: |jobs"},
+        {"timeout", "-1", "rc:4: |timeout|out of range|0 to 86400"},
+        {"debounce", "60001", "rc:4: |debounce|0 to 60000"},
+        {"verbose", "4", "rc:4: |verbose|0 to 3"},
+        {"forever", "maybe", "rc:4: |forever|'maybe' is not a boolean"},
+        {"smart", "2", "rc:4: |smart|not a boolean"},
+        {"worker", "turbo", "rc:4: |worker|'turbo' is not one of: fast, "
+                            "stock"},
+        {"worker", "fas", "rc:4: |worker|not one of"},
+        {"jobs", "256", ""},
+        {"jobs", "1", ""},
+        {"timeout", "0", ""},
+        {"forever", "Yes", ""},
+        {"forever", "off", ""},
+        {"smart", "1", ""},
+        {"smart", "FALSE", ""},
+        {"worker", "fast", ""},
+        {"worker", "stock", ""},
+        {"reporters", "summary json", ""},
+        {"python", "/usr/bin/python3", ""},
+    };
+    return cr_make_param_array(validate_case, cases, CCT_ARRAY_SIZE(cases));
+}
+
+ParameterizedTest(validate_case *c, validate, core_options)
+{
+    cct_config_set(&config, CCT_CORE_SECTION, c->key, c->value, NULL, "rc",
+                   4);
+    /* Settings of other sections are not this table's business. */
+    cct_config_set(&config, "reporter.json", "anything", "x", NULL, "rc", 9);
+    int rc = cct_config_validate(&config, CCT_CORE_SECTION, cct_core_options,
+                                 &error);
+    if (!*c->expected) {
+        cr_assert_eq(rc, 0, "%s = %s: %s", c->key, c->value, error);
+        cr_assert_null(error);
+        return;
+    }
+    cr_assert_eq(rc, CCT_ECONFIG, "%s = %s should be refused", c->key,
+                 c->value);
+    char *parts = cct_xstrdup(c->expected), *save = NULL;
+    for (char *p = strtok_r(parts, "|", &save); p;
+         p = strtok_r(NULL, "|", &save))
+        assert_contains(error, p);
+    cr_assert(cct_str_starts_with(error, "rc:4: "), "%s", error);
+    free(parts);
+}
+
+Test(validate, a_plugin_section_is_checked_against_its_own_table)
+{
+    static const cct_option options[] = {
+        {"path", CCT_OPT_PATH, "out.jsonl", "Where.", NULL, 0, 0},
+        {"style", CCT_OPT_CHOICE, "auto", "How.", "auto|always|never", 0, 0},
+        {NULL, 0, NULL, NULL, NULL, 0, 0},
+    };
+    cct_config_set(&config, "reporter.json", "style", "sometimes", NULL,
+                   "proj/.cctrialrc", 12);
+    cr_assert_eq(cct_config_validate(&config, "reporter.json", options,
+                                     &error),
+                 CCT_ECONFIG);
+    cr_assert_str_eq(error, "proj/.cctrialrc:12: [reporter.json] style: "
+                            "'sometimes' is not one of: auto, always, "
+                            "never");
+    free(error);
+    error = NULL;
+    cct_config_set(&config, "reporter.json", "style", "never", NULL,
+                   "proj/.cctrialrc", 12);
+    cct_config_set(&config, "reporter.json", "colour", "1", NULL,
+                   "proj/.cctrialrc", 13);
+    cr_assert_eq(cct_config_validate(&config, "reporter.json", options,
+                                     &error),
+                 CCT_ECONFIG);
+    cr_assert_str_eq(error, "proj/.cctrialrc:13: unknown key 'colour' in "
+                            "[reporter.json]; valid keys: path, style");
+}
+
+Test(validate, a_section_without_options_accepts_no_key)
+{
+    cct_config_set(&config, "notifier.quiet", "x", "1", "command line",
+                   NULL, 0);
+    cr_assert_eq(cct_config_validate(&config, "notifier.quiet", NULL,
+                                     &error),
+                 CCT_ECONFIG);
+    cr_assert_str_eq(error, "command line: unknown key 'x' in "
+                            "[notifier.quiet]; valid keys: (none)");
+}
+
+Test(validate, a_bad_flag_is_reported_as_from_the_command_line)
+{
+    cct_cli cli;
+    int argc;
+    char **argv = split_argv("cctrial -j lots", &argc);
+    cr_assert_eq(cct_cli_parse(&cli, argc, argv, &error), 0);
+    cct_cli_apply(&cli, &config);
+    cct_cli_free(&cli);
+    free_argv(argv);
+    cr_assert_eq(cct_config_validate(&config, CCT_CORE_SECTION,
+                                     cct_core_options, &error),
+                 CCT_ECONFIG);
+    cr_assert_str_eq(error, "command line: [cctrial] jobs: 'lots' is not a "
+                            "whole number");
+}
+
+Test(validate, option_values_fall_back_to_defaults)
+{
+    cct_config_set(&config, CCT_CORE_SECTION, "jobs", "8", NULL, "rc", 1);
+    cr_assert_str_eq(cct_config_value(&config, CCT_CORE_SECTION,
+                                      cct_core_options, "jobs"),
+                     "8");
+    cr_assert_str_eq(cct_config_value(&config, CCT_CORE_SECTION,
+                                      cct_core_options, "timeout"),
+                     "300");
+    cr_assert_null(cct_config_value(&config, CCT_CORE_SECTION,
+                                     cct_core_options, "grep"));
+    cr_assert_null(cct_config_value(&config, CCT_CORE_SECTION,
+                                    cct_core_options, "nonsense"));
+}
+
+Test(validate, print_config_shows_values_and_origins)
+{
+    cct_config_set(&config, CCT_CORE_SECTION, "jobs", "4", NULL, "rc", 2);
+    cct_config_set(&config, CCT_CORE_SECTION, "ignore", "build\ndist", NULL,
+                   "rc", 5);
+    cct_config_set(&config, CCT_CORE_SECTION, "forever", "true",
+                   "command line", NULL, 0);
+    cct_buf out;
+    cct_buf_init(&out);
+    cct_config_print_section(&config, CCT_CORE_SECTION, cct_core_options,
+                             &out);
+    cr_assert(cct_str_starts_with(out.data, "[cctrial]\n"));
+    assert_contains(out.data, "\njobs = 4 ; rc:2\n");
+    assert_contains(out.data, "\nignore = build dist ; rc:5\n");
+    assert_contains(out.data, "\nforever = true ; command line\n");
+    assert_contains(out.data, "\ntimeout = 300 ; default\n");
+    assert_contains(out.data, "\ngrep =  ; unset\n");
+    for (const cct_option *o = cct_core_options; o->key; o++) {
+        char *line = cct_xasprintf("\n%s = ", o->key);
+        assert_contains(out.data, line);
+        free(line);
+    }
+    cct_buf_free(&out);
+}
+
+/* ---- typed settings ----------------------------------------------------- */
+
+static char *joined(const cct_strv *v)
+{
+    return cct_strv_join(v, "|");
+}
+
+static void assert_list(const cct_strv *v, const char *expected)
+{
+    char *got = joined(v);
+    cr_assert_str_eq(got, expected);
+    free(got);
+}
+
+Test(settings, defaults)
+{
+    cct_settings s;
+    cct_settings_load(&s, &config);
+    cr_assert_eq(s.jobs, 1);
+    cr_assert_eq(s.timeout_s, 300);
+    cr_assert_eq(s.debounce_ms, 50);
+    cr_assert_eq(s.verbose, 0);
+    cr_assert_eq(s.forever, 0);
+    cr_assert_eq(s.smart, 0);
+    cr_assert_eq(s.fast_worker, 0);
+    cr_assert_null(s.python);
+    cr_assert_null(s.grep);
+    cr_assert_str_eq(s.notifier, "auto");
+    cr_assert_str_eq(s.selector, "all");
+    assert_list(&s.reporters, "summary|oneline");
+    assert_list(&s.watch, "auto");
+    assert_list(&s.watch_ext, ".py");
+    assert_list(&s.tests, "");
+    assert_list(&s.plugin_path, "");
+    size_t n = 0;
+    while (cct_default_ignores[n])
+        n++;
+    cr_assert_eq(s.ignore.len, n);
+    for (size_t i = 0; i < n; i++)
+        cr_assert_str_eq(s.ignore.items[i], cct_default_ignores[i]);
+    cct_settings_free(&s);
+}
+
+Test(settings, typed_values)
+{
+    static const char *const pairs[][2] = {
+        {"jobs", "4"},
+        {"timeout", "0"},
+        {"debounce", "250"},
+        {"verbose", "2"},
+        {"smart", "yes"},
+        {"worker", "fast"},
+        {"python", "/opt/py/bin/python3"},
+        {"grep", "test_login"},
+        {"notifier", "none"},
+        {"selector", "smart-import"},
+        {"reporters", "summary, json"},
+        {"watch", "src\nlib"},
+        {"watch_ext", ".py .pyx"},
+        {"ignore", "build, *.log"},
+        {"tests", "pkg.test_a pkg.test_b"},
+        {"plugin_path", "~/plugins"},
+    };
+    for (size_t i = 0; i < CCT_ARRAY_SIZE(pairs); i++)
+        cct_config_set(&config, CCT_CORE_SECTION, pairs[i][0], pairs[i][1],
+                       NULL, "rc", (int)i + 2);
+    cr_assert_eq(cct_config_validate(&config, CCT_CORE_SECTION,
+                                     cct_core_options, &error),
+                 0, "%s", error);
+    cct_settings s;
+    cct_settings_load(&s, &config);
+    cr_assert_eq(s.jobs, 4);
+    cr_assert_eq(s.timeout_s, 0);
+    cr_assert_eq(s.debounce_ms, 250);
+    cr_assert_eq(s.verbose, 2);
+    cr_assert_eq(s.smart, 1);
+    cr_assert_eq(s.forever, 1, "smart mode implies forever");
+    cr_assert_eq(s.fast_worker, 1);
+    cr_assert_str_eq(s.python, "/opt/py/bin/python3");
+    cr_assert_str_eq(s.grep, "test_login");
+    cr_assert_str_eq(s.notifier, "none");
+    cr_assert_str_eq(s.selector, "smart-import");
+    assert_list(&s.reporters, "summary|json");
+    assert_list(&s.watch, "src|lib");
+    assert_list(&s.watch_ext, ".py|.pyx");
+    assert_list(&s.tests, "pkg.test_a|pkg.test_b");
+    assert_list(&s.plugin_path, "~/plugins");
+    /* The user's globs come after the built-in ones, which stay. */
+    cr_assert_str_eq(s.ignore.items[s.ignore.len - 2], "build");
+    cr_assert_str_eq(s.ignore.items[s.ignore.len - 1], "*.log");
+    cr_assert(cct_strv_contains(&s.ignore, ".git"));
+    cr_assert(cct_strv_contains(&s.ignore, "__pycache__"));
+    cct_settings_free(&s);
+}
+
+Test(settings, the_python_path_expands_the_home_directory)
+{
+    setenv("HOME", "/home/someone", 1);
+    cct_config_set(&config, CCT_CORE_SECTION, "python", "~/venv/bin/python",
+                   NULL, "rc", 2);
+    cct_settings s;
+    cct_settings_load(&s, &config);
+    cr_assert_str_eq(s.python, "/home/someone/venv/bin/python");
+    cct_settings_free(&s);
+    cct_config_set(&config, CCT_CORE_SECTION, "python", "/a/~/python", NULL,
+                   "rc", 2);
+    cct_settings_load(&s, &config);
+    cr_assert_str_eq(s.python, "/a/~/python", "only a leading ~/ expands");
+    cct_settings_free(&s);
+}
+
+Test(settings, booleans_in_every_spelling)
+{
+    static const char *const yes[] = {"true", "True", "YES", "on", "1"};
+    static const char *const no[] = {"false", "No", "OFF", "0"};
+    for (size_t i = 0; i < CCT_ARRAY_SIZE(yes); i++)
+        cr_assert_eq(cct_parse_bool(yes[i]), 1, "%s", yes[i]);
+    for (size_t i = 0; i < CCT_ARRAY_SIZE(no); i++)
+        cr_assert_eq(cct_parse_bool(no[i]), 0, "%s", no[i]);
+}
+
+/* ---- where the files are ------------------------------------------------ */
+
+Test(locations, the_nearest_project_file_upward)
+{
+    char *top = write_file("a/.cctrialrc", "[cctrial]\n");
+    char *deep = cct_path_join(dir, "a/b/c");
+    char *mid = cct_path_join(dir, "a/b");
+    mkdir(mid, 0755);
+    mkdir(deep, 0755);
+    char *found = cct_config_project_file(deep);
+    cr_assert_str_eq(found, top);
+    free(found);
+
+    char *nearer = write_file("a/b/.cctrialrc", "[cctrial]\n");
+    found = cct_config_project_file(deep);
+    cr_assert_str_eq(found, nearer);
+    free(found);
+    found = cct_config_project_file(mid);
+    cr_assert_str_eq(found, nearer, "the directory itself counts");
+    free(found);
+    free(top);
+    free(nearer);
+    free(deep);
+    free(mid);
+}
+
+Test(locations, no_project_file_below_the_temporary_directory)
+{
+    char *empty = cct_path_join(dir, "x/y");
+    char *x = cct_path_join(dir, "x");
+    mkdir(x, 0755);
+    mkdir(empty, 0755);
+    char *found = cct_config_project_file(empty);
+    /* A .cctrialrc may exist above /tmp on this machine; none is ours. */
+    if (found)
+        cr_assert_not(cct_str_starts_with(found, dir), "found %s", found);
+    free(found);
+    free(empty);
+    free(x);
+}
+
+Test(locations, the_user_file_follows_xdg_config_home_then_home)
+{
+    char *xdg = cct_path_join(dir, "xdg");
+    char *home = cct_path_join(dir, "home");
+    mkdir(xdg, 0755);
+    mkdir(home, 0755);
+    setenv("XDG_CONFIG_HOME", xdg, 1);
+    setenv("HOME", home, 1);
+    char *found = cct_config_user_file();
+    cr_assert_null(found, "no file yet: %s", found);
+
+    char *in_home = write_file("home/.config/cctrial/cctrialrc", "");
+    found = cct_config_user_file();
+    cr_assert_null(found, "XDG_CONFIG_HOME is set, so HOME is not used");
+    unsetenv("XDG_CONFIG_HOME");
+    found = cct_config_user_file();
+    cr_assert_str_eq(found, in_home);
+    free(found);
+    setenv("XDG_CONFIG_HOME", "", 1);
+    found = cct_config_user_file();
+    cr_assert_str_eq(found, in_home, "an empty XDG_CONFIG_HOME is unset");
+    free(found);
+
+    char *in_xdg = write_file("xdg/cctrial/cctrialrc", "");
+    setenv("XDG_CONFIG_HOME", xdg, 1);
+    found = cct_config_user_file();
+    cr_assert_str_eq(found, in_xdg);
+    free(found);
+
+    unsetenv("XDG_CONFIG_HOME");
+    unsetenv("HOME");
+    cr_assert_null(cct_config_user_file());
+    free(in_home);
+    free(in_xdg);
+    free(xdg);
+    free(home);
+}
+
+/* ---- the command line ---------------------------------------------------- */
+
+/* argv from a line split on spaces, as a shell would for these cases;
+ * the strings are copies, since getopt permutes argv. */
+static char **split_argv(const char *line, int *argc)
+{
+    cct_strv words;
+    cct_strv_init(&words);
+    char *copy = cct_xstrdup(line), *save = NULL;
+    for (char *w = strtok_r(copy, " ", &save); w;
+         w = strtok_r(NULL, " ", &save))
+        cct_strv_add(&words, w);
+    free(copy);
+    *argc = (int)words.len;
+    return words.items; /* NULL-terminated, owned by the caller */
+}
+
+static void free_argv(char **argv)
+{
+    for (char **p = argv; *p; p++)
+        free(*p);
+    free(argv);
+}
+
+static const char *const command_names[] = {
+    "run", "help", "version", "list_plugins", "print_config",
+    "list_selected", "install_hook"};
+
+/* Everything a parse produced, as one line. */
+static char *cli_text(const cct_cli *cli)
+{
+    cct_buf b;
+    cct_buf_init(&b);
+    cct_buf_printf(&b, "%s", command_names[cli->command]);
+    if (cli->once)
+        cct_buf_adds(&b, " once");
+    if (cli->hook)
+        cct_buf_adds(&b, " hook");
+    if (cli->force)
+        cct_buf_adds(&b, " force");
+    if (cli->no_config)
+        cct_buf_adds(&b, " no_config");
+    if (cli->since)
+        cct_buf_printf(&b, " since=%s", cli->since);
+    if (cli->config_file)
+        cct_buf_printf(&b, " config=%s", cli->config_file);
+    for (size_t i = 0; i < cli->flags.n; i++) {
+        const cct_setting *s = &cli->flags.items[i];
+        if (strcmp(s->section, CCT_CORE_SECTION) == 0)
+            cct_buf_printf(&b, " %s=%s", s->key, s->value);
+    }
+    for (size_t i = 0; i < cli->names.len; i++)
+        cct_buf_printf(&b, " [%s]", cli->names.items[i]);
+    return cct_buf_steal(&b);
+}
+
+typedef struct cli_case {
+    char line[128];
+    char expected[128];
+} cli_case;
+
+ParameterizedTestParameters(cli, parses)
+{
+    static cli_case cases[] = {
+        {"cctrial", "run"},
+        {"cctrial pkg", "run [pkg]"},
+        {"cctrial -j 2", "run jobs=2"},
+        {"cctrial -j2", "run jobs=2"},
+        {"cctrial --jobs=3", "run jobs=3"},
+        {"cctrial --jobs 3", "run jobs=3"},
+        {"cctrial -f", "run forever=true"},
+        {"cctrial --forever", "run forever=true"},
+        {"cctrial -g login", "run grep=login"},
+        {"cctrial -v", "run verbose=1"},
+        {"cctrial -v -v", "run verbose=2"},
+        {"cctrial -vvvvv", "run verbose=3"},
+        {"cctrial -s", "run smart=true"},
+        {"cctrial -c", "run watch=cwd"},
+        {"cctrial -H", "run hook"},
+        {"cctrial -fsc", "run forever=true smart=true watch=cwd"},
+        {"cctrial --once pkg.test_a", "run once [pkg.test_a]"},
+        {"cctrial --config my.ini", "run config=my.ini"},
+        {"cctrial --no-config", "run no_config"},
+        {"cctrial --print-config", "print_config"},
+        {"cctrial --list-selected", "list_selected"},
+        {"cctrial --list-plugins", "list_plugins"},
+        {"cctrial -h", "help"},
+        {"cctrial --help", "help"},
+        {"cctrial -V", "version"},
+        {"cctrial -H --since HEAD~3", "run hook since=HEAD~3"},
+        {"cctrial pkg.test_a -j 3 pkg.test_b -v",
+         "run jobs=3 verbose=1 [pkg.test_a] [pkg.test_b]"},
+        {"cctrial pkg -- -dash", "run [pkg] [-dash]"},
+        {"cctrial --python /usr/bin/python3 --reporters summary,json "
+         "--notifier none --selector smart-import --timeout 10 "
+         "--worker fast",
+         "run python=/usr/bin/python3 reporters=summary,json notifier=none "
+         "selector=smart-import timeout=10 worker=fast"},
+        {"cctrial -j 2 -j 5", "run jobs=5"},
+        {"cctrial install-hook", "install_hook"},
+        {"cctrial install-hook --force", "install_hook force"},
+        {"cctrial install-hook pkg.test_a --force",
+         "install_hook force [pkg.test_a]"},
+    };
+    return cr_make_param_array(cli_case, cases, CCT_ARRAY_SIZE(cases));
+}
+
+ParameterizedTest(cli_case *c, cli, parses)
+{
+    cct_cli cli;
+    int argc;
+    char **argv = split_argv(c->line, &argc);
+    int rc = cct_cli_parse(&cli, argc, argv, &error);
+    cr_assert_eq(rc, 0, "'%s': %s", c->line, error);
+    char *got = cli_text(&cli);
+    cr_assert_str_eq(got, c->expected, "'%s'", c->line);
+    free(got);
+    cct_cli_free(&cli);
+    free_argv(argv);
+}
+
+ParameterizedTestParameters(cli, refuses)
+{
+    static cli_case cases[] = {
+        {"cctrial --bogus", "unknown option --bogus"},
+        {"cctrial pkg --bogus=1", "unknown option --bogus=1"},
+        {"cctrial -x", "unknown option -x"},
+        {"cctrial -j", "option -j needs a value"},
+        {"cctrial pkg -g", "option -g needs a value"},
+        {"cctrial --print-config --list-selected", "cannot be combined"},
+        {"cctrial --list-plugins --print-config", "cannot be combined"},
+        {"cctrial --force", "--force is an option of install-hook"},
+    };
+    return cr_make_param_array(cli_case, cases, CCT_ARRAY_SIZE(cases));
+}
+
+ParameterizedTest(cli_case *c, cli, refuses)
+{
+    cct_cli cli;
+    int argc;
+    char **argv = split_argv(c->line, &argc);
+    int rc = cct_cli_parse(&cli, argc, argv, &error);
+    cr_assert_eq(rc, CCT_EUSAGE, "'%s' should be refused", c->line);
+    assert_contains(error, c->expected);
+    cct_cli_free(&cli);
+    free_argv(argv);
+}
+
+/* BUG (core/cli.c, cct_cli_parse): a long option that needs a value and is
+ * given none (--config, --python, --timeout, --since...) gives "unknown
+ * option -" followed by a control character: getopt_long sets optopt to
+ * the option's value (>= 256 for options without a short form), which the
+ * '?' branch prints with %c.  Enable once that branch looks optopt up in
+ * long_options and says "option --config needs a value". */
+Test(cli, a_long_option_without_its_value_says_so, .disabled = true)
+{
+    static const char *const lines[] = {"cctrial --config", "cctrial --python",
+                                        "cctrial --timeout", "cctrial --since"};
+    for (size_t i = 0; i < CCT_ARRAY_SIZE(lines); i++) {
+        cct_cli cli;
+        int argc;
+        char **argv = split_argv(lines[i], &argc);
+        cr_expect_eq(cct_cli_parse(&cli, argc, argv, &error), CCT_EUSAGE);
+        cr_expect(error && strstr(error, "needs a value"), "'%s' gave '%s'",
+                  lines[i], error);
+        free(error);
+        error = NULL;
+        cct_cli_free(&cli);
+        free_argv(argv);
+    }
+}
+
+Test(cli, parsing_again_in_one_process_starts_afresh)
+{
+    static const char *const lines[][2] = {
+        {"cctrial -j 2 pkg.a", "run jobs=2 [pkg.a]"},
+        {"cctrial --once pkg.b", "run once [pkg.b]"},
+        {"cctrial -v pkg.c -f", "run forever=true verbose=1 [pkg.c]"},
+        {"cctrial --bogus pkg.d", NULL}, /* an error half-way */
+        {"cctrial pkg.e -s", "run smart=true [pkg.e]"},
+        {"cctrial", "run"},
+        {"cctrial install-hook --force", "install_hook force"},
+        {"cctrial -H", "run hook"},
+    };
+    for (int round = 0; round < 2; round++) {
+        for (size_t i = 0; i < CCT_ARRAY_SIZE(lines); i++) {
+            cct_cli cli;
+            int argc;
+            char **argv = split_argv(lines[i][0], &argc);
+            int rc = cct_cli_parse(&cli, argc, argv, &error);
+            if (lines[i][1]) {
+                cr_assert_eq(rc, 0, "'%s': %s", lines[i][0], error);
+                char *got = cli_text(&cli);
+                cr_assert_str_eq(got, lines[i][1], "'%s'", lines[i][0]);
+                free(got);
+            } else {
+                cr_assert_eq(rc, CCT_EUSAGE);
+                free(error);
+                error = NULL;
+            }
+            cct_cli_free(&cli);
+            free_argv(argv);
+        }
+    }
+}
+
+Test(cli, help_text_names_every_flag)
+{
+    static const char *const flags[] = {
+        "--jobs", "--forever", "--grep", "--smart", "--cwd", "--hook",
+        "--once", "--since", "--list-selected", "--verbose", "--config",
+        "--no-config", "--print-config", "--python", "--reporters",
+        "--notifier", "--selector", "--timeout", "--worker",
+        "--list-plugins", "--help", "--version", "install-hook"};
+    const char *help = cct_cli_help();
+    for (size_t i = 0; i < CCT_ARRAY_SIZE(flags); i++)
+        assert_contains(help, flags[i]);
+}
