@@ -17,6 +17,7 @@
 #include "discovery.h"
 #include "error.h"
 #include "host.h"
+#include "keys.h"
 #include "loader.h"
 #include "project.h"
 #include "report.h"
@@ -74,13 +75,23 @@ typedef struct session {
     int run_waits_for_discovery;
     cct_strv changes_waiting; /* changes seen while rediscovering */
 
-    uv_signal_t sigint, sigterm;
+    cct_keys *keys;          /* NULL unless stdin is a terminal */
+    int pending_request;     /* a key's request waiting for the run to stop:
+                                a cct_request, or -1 */
+
+    uv_signal_t sigint, sigterm, sighup;
     int signals_open;
     int exit_code;
     int exiting;
 } session;
 
 static void do_actions(session *s, const cct_actions *actions);
+static void on_key(int key, void *arg);
+
+/* Shown under "waiting for filesystem change..." when keys work. */
+static const char KEYS_HINT[] =
+    "keys: Enter re-run, a all, f failed, s smart, p grep, c clear grep, "
+    "? help, q quit";
 static void start_discovery(session *s, int blocking);
 static void exit_session(session *s, int code);
 
@@ -380,6 +391,8 @@ static void show_logs(session *s, const char *test)
     free(err);
 }
 
+static void carry_out_request(session *s, cct_request request);
+
 static void on_run_end(int interrupted, void *arg)
 {
     session *s = arg;
@@ -403,6 +416,13 @@ static void on_run_end(int interrupted, void *arg)
 
     if (s->mode != MODE_CONTINUOUS) {
         exit_session(s, ev.passed ? 0 : 1);
+        return;
+    }
+    if (interrupted && s->pending_request >= 0) {
+        /* Stopped for a key: do what it asked, and nothing else. */
+        cct_request request = (cct_request)s->pending_request;
+        s->pending_request = -1;
+        carry_out_request(s, request);
         return;
     }
     cct_strv failed;
@@ -517,6 +537,8 @@ static void do_actions(session *s, const cct_actions *actions)
         case CCT_ACT_WAIT:
             cct_report_message(&s->reporters, CCT_MSG_WAITING, NULL,
                                "waiting for filesystem change...");
+            if (s->keys)
+                cct_console_printf(&s->console, "%s\n", KEYS_HINT);
             break;
         case CCT_ACT_EXIT:
             exit_session(s, a->exit_code);
@@ -563,7 +585,7 @@ static void act_on_change(session *s, const cct_strv *files)
 {
     cct_strv smart;
     cct_strv_init(&smart);
-    int use_selector = s->selector != NULL;
+    int use_selector = s->workflow.smart && s->selector;
     if (use_selector && select_tests(s, files, &smart) < 0)
         cct_strv_clear(&smart); /* the selector said why; nothing runs */
     cct_actions actions;
@@ -739,6 +761,9 @@ static void first_discovery_done(session *s)
     watch_roots(s);
     if (start_watching(s) < 0)
         return;
+    /* Keys only with a terminal to type on; no error without one. */
+    if (cct_keys_start(&s->loop, &s->console, on_key, s, &s->keys) < 0)
+        s->keys = NULL;
     cct_actions actions;
     cct_workflow_start(&s->workflow, &actions);
     do_actions(s, &actions);
@@ -818,6 +843,117 @@ static void start_discovery(session *s, int blocking)
     free(remember);
 }
 
+/* ---- keys ------------------------------------------------------------------------- */
+
+static const char KEYS_HELP[] =
+    "  Enter  re-run the current suite\n"
+    "  a      run the full suite\n"
+    "  f      run only the tests that failed last\n"
+    "  s      turn smart mode on or off (run only what a change affects)\n"
+    "  p      filter tests by a text in their id (--grep)\n"
+    "  c      clear that filter\n"
+    "  w, ?   show these keys\n"
+    "  q      quit\n";
+
+static void carry_out_request(session *s, cct_request request)
+{
+    cct_actions actions;
+    if (cct_workflow_request(&s->workflow, request, &actions) < 0) {
+        cct_console_printf(&s->console, "no failed test to run\n");
+        return;
+    }
+    do_actions(s, &actions);
+}
+
+/* Runs a request now, or once the run going on has stopped. */
+static void request(session *s, cct_request request)
+{
+    if (s->run_active) {
+        s->pending_request = (int)request;
+        cct_runner_interrupt(s->runner);
+        return;
+    }
+    if (s->discovery && s->discovery_blocks_runs) {
+        s->run_waits_for_discovery = 1;
+        return;
+    }
+    carry_out_request(s, request);
+}
+
+static void toggle_smart(session *s)
+{
+    int on = !s->workflow.smart;
+    if (on && !s->selector) {
+        const char *name = strcmp(s->settings.selector, "all") == 0
+                               ? "smart-import" : s->settings.selector;
+        if (load_plugin(s, CCT_PLUGIN_SELECTOR, name, &s->selector) < 0)
+            return;
+    }
+    cct_workflow_set_smart(&s->workflow, on);
+    cct_console_printf(&s->console, "smart mode %s\n",
+                       on ? "on: each change runs the tests it affects"
+                          : "off: each change runs the full suite");
+}
+
+static void on_grep_line(const char *line, void *arg)
+{
+    session *s = arg;
+    if (!line) {
+        cct_console_printf(&s->console, "grep unchanged\n");
+        return;
+    }
+    free(s->settings.grep);
+    s->settings.grep = *line ? cct_xstrdup(line) : NULL;
+    request(s, CCT_REQ_ALL);
+}
+
+static void on_key(int key, void *arg)
+{
+    session *s = arg;
+    if (s->exiting)
+        return;
+    switch (key) {
+    case CCT_KEY_INTERRUPT:
+        exit_session(s, 128 + SIGINT);
+        break;
+    case 'q':
+        exit_session(s, 0);
+        break;
+    case CCT_KEY_ENTER:
+        request(s, CCT_REQ_RERUN);
+        break;
+    case 'a':
+        request(s, CCT_REQ_ALL);
+        break;
+    case 'f':
+        request(s, CCT_REQ_FAILED);
+        break;
+    case 's':
+        toggle_smart(s);
+        break;
+    case 'p':
+        if (s->run_active) {
+            s->pending_request = -1;
+            cct_runner_interrupt(s->runner);
+        }
+        cct_keys_read_line(s->keys, "grep pattern (Enter to apply, Escape "
+                                    "to cancel): ", on_grep_line, s);
+        break;
+    case 'c':
+        free(s->settings.grep);
+        s->settings.grep = NULL;
+        cct_console_printf(&s->console, "grep cleared\n");
+        request(s, CCT_REQ_ALL);
+        break;
+    case 'w':
+    case '?':
+        cct_console_printf(&s->console, "%s", KEYS_HELP);
+        break;
+    default:
+        break;
+    }
+}
+
 /* ---- signals and exit --------------------------------------------------------- */
 
 static void close_signal_handles(session *s)
@@ -827,12 +963,23 @@ static void close_signal_handles(session *s)
     s->signals_open = 0;
     uv_close((uv_handle_t *)&s->sigint, NULL);
     uv_close((uv_handle_t *)&s->sigterm, NULL);
+    uv_close((uv_handle_t *)&s->sighup, NULL);
+}
+
+static void kill_process(uv_handle_t *handle, void *arg)
+{
+    (void)arg;
+    if (handle->type == UV_PROCESS && !uv_is_closing(handle))
+        uv_process_kill((uv_process_t *)handle, SIGKILL);
 }
 
 static void runner_closed(void *arg)
 {
     session *s = arg;
     s->runner = NULL;
+    /* Interrupted: do not wait for a notifier or helper to finish. */
+    if (s->exit_code >= 128)
+        uv_walk(&s->loop, kill_process, NULL);
     cct_trial_temp_release(&s->temp);
     close_signal_handles(s);
 }
@@ -848,6 +995,10 @@ static void exit_session(session *s, int code)
     if (s->watcher) {
         cct_watcher_close(s->watcher);
         s->watcher = NULL;
+    }
+    if (s->keys) {
+        cct_keys_stop(s->keys);
+        s->keys = NULL;
     }
     cct_console_status(&s->console, NULL);
     if (s->runner) {
@@ -912,9 +1063,12 @@ int cct_session_run(const cct_cli *cli, const cct_config *config,
 
     uv_signal_init(&s->loop, &s->sigint);
     uv_signal_init(&s->loop, &s->sigterm);
-    s->sigint.data = s->sigterm.data = s;
+    uv_signal_init(&s->loop, &s->sighup);
+    s->sigint.data = s->sigterm.data = s->sighup.data = s;
     uv_signal_start(&s->sigint, on_signal, SIGINT);
     uv_signal_start(&s->sigterm, on_signal, SIGTERM);
+    uv_signal_start(&s->sighup, on_signal, SIGHUP);
+    s->pending_request = -1;
     s->signals_open = 1;
 
     char *error = NULL;

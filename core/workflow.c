@@ -264,3 +264,38 @@ void cct_workflow_forget_missing(cct_workflow *wf,
     if (wf->retry_test && !exists(wf->retry_test, arg))
         forget_retry_test(wf);
 }
+
+int cct_workflow_request(cct_workflow *wf, cct_request request,
+                         cct_actions *out)
+{
+    out->n = 0;
+    switch (request) {
+    case CCT_REQ_RERUN:
+        break;
+    case CCT_REQ_ALL:
+        forget_retry_test(wf);
+        cct_strv_clear(&wf->retry_suite);
+        wf->have_smart_suite = 0;
+        break;
+    case CCT_REQ_FAILED:
+        if (!wf->retry_suite.len && !wf->retry_test)
+            return -1;
+        if (!wf->retry_suite.len)
+            cct_strv_add(&wf->retry_suite, wf->retry_test);
+        forget_retry_test(wf);
+        break;
+    }
+    set_passed_alone(wf, NULL);
+    wf->running = 0;
+    run_next(wf, out);
+    return 0;
+}
+
+void cct_workflow_set_smart(cct_workflow *wf, int smart)
+{
+    wf->smart = smart;
+    if (smart)
+        wf->forever = 1;
+    else
+        wf->have_smart_suite = 0;
+}

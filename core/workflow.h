@@ -93,6 +93,20 @@ void cct_workflow_run_done(cct_workflow *wf, const cct_run_outcome *run,
  * (possibly none); otherwise it is NULL. */
 void cct_workflow_change(cct_workflow *wf, const cct_strv *smart_suite,
                          cct_actions *out);
+/* What the user asks for with a key while cctrial watches. */
+typedef enum cct_request {
+    CCT_REQ_RERUN = 0, /* the suite that would run next, now */
+    CCT_REQ_ALL,       /* the full suite, forgetting what was failing */
+    CCT_REQ_FAILED     /* only the tests that failed last */
+} cct_request;
+
+/* A request; any run going on has been stopped by the caller.  Returns 0,
+ * or -1 when there is nothing to do (no failed test for CCT_REQ_FAILED). */
+int cct_workflow_request(cct_workflow *wf, cct_request request,
+                         cct_actions *out);
+/* Turns smart mode on or off (on implies forever). */
+void cct_workflow_set_smart(cct_workflow *wf, int smart);
+
 /* The tests of a suite other than the full one (owned by the workflow). */
 const cct_strv *cct_workflow_tests(const cct_workflow *wf, cct_suite suite);
 /* Which suite would run next. */

@@ -150,8 +150,9 @@ struct cct_host {
     /* Looks `program` up on PATH: 1 when found and executable, else 0. */
     int (*have_program)(const cct_host *host, const char *program);
 
-    /* The directory of cctrial's shared data (icons, helpers), in the
-     * source tree when cctrial runs from its build tree. */
+    /* The directory of cctrial's shared data (icons/, helpers/):
+     * <prefix>/share/cctrial once installed, build/share/cctrial when
+     * cctrial runs from its build tree. */
     const char *data_dir;
 
     /* The directory cctrial was started in: the project's root. */

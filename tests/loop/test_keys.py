@@ -1,0 +1,228 @@
+"""Interactive keys while watching, on a real pseudo-terminal.
+
+    test_keys.py CASE
+
+Each case starts `cctrial -f` on a small project with a pseudo-terminal as
+its controlling terminal (as in a shell), types keys, checks what happens,
+and checks that the terminal is back in its normal mode (ICANON and ECHO)
+once cctrial has gone, however it went.
+"""
+
+import os
+import signal
+import sys
+import termios
+
+import harness
+import loopkit
+from harness import check, say
+
+FILES = {
+    "app/__init__.py": "",
+    "app/core.py": "VALUE = 1\n",
+    "app/test_core.py": loopkit.TEST_HEADER + "from app import core\n\n\n"
+    "class Core(unittest.TestCase):\n"
+    "    def test_value(self):\n        self.assertEqual(core.VALUE, 1)\n"
+    "    def test_other(self):\n        pass\n",
+    "app/test_more.py": loopkit.TEST_HEADER +
+    "class More(unittest.TestCase):\n"
+    "    def test_more(self):\n        pass\n",
+}
+SLOW = loopkit.TEST_HEADER + ("import time\n\n\nclass Slow(unittest.TestCase):\n"
+                              "    def test_slow(self):\n"
+                              "        time.sleep(60)\n")
+WAITING = r"waiting for filesystem change\.\.\."
+HINT = r"keys: Enter re-run"
+
+
+def terminal_path(cct):
+    """/dev/pts/N: the terminal cctrial reads its keys from."""
+    return os.readlink(f"/proc/{cct.pid}/fd/0")
+
+
+def check_terminal_normal(path, when):
+    fd = os.open(path, os.O_RDWR | os.O_NOCTTY)
+    try:
+        lflag = termios.tcgetattr(fd)[3]
+    finally:
+        os.close(fd)
+    check(lflag & termios.ICANON and lflag & termios.ECHO,
+          f"the terminal was left in raw mode {when} (lflag {lflag:#x})")
+
+
+def start(files=FILES, args=()):
+    root = loopkit.project(files)
+    cct = harness.Cctrial(root, ["-f"] + list(args) + ["app"], tty=True,
+                          size=(40, 120))
+    cct.start()
+    cct.wait_for(WAITING, 60, "the first run to end")
+    cct.wait_for(HINT, 30, "the one-line hint of the keys")
+    return root, cct
+
+
+def expect_run(cct, count, what):
+    cct.wait_for(rf"Running {count} tests\.", 30, what, since_last=True)
+    cct.wait_for(WAITING, 60, "the run for " + what + " to end",
+                 since_last=True)
+
+
+def quit_with_q(cct, path):
+    cct.write("q")
+    status = cct.wait_exit(30)
+    check(status == 0, f"q: exit status {status}:\n" + cct.describe())
+    check(not cct.descendants(), f"processes left: {cct.descendants()}")
+    check_terminal_normal(path, "after q")
+
+
+def keys_run():
+    root, cct = start()
+    with cct:
+        path = terminal_path(cct)
+        cct.write("\r")
+        expect_run(cct, 3, "Enter (re-run the current suite)")
+        cct.write("?")
+        cct.wait_for(r"f +run only the tests that failed last", 30,
+                     "the help of the keys after ?", since_last=True)
+        cct.write("w")
+        cct.wait_for(r"q +quit", 30, "the help again after w",
+                     since_last=True)
+        # Break one test: the workflow re-runs it, says please fix.
+        loopkit.write(os.path.join(root, "app/core.py"), "VALUE = 2\n")
+        cct.wait_for(r"please fix: test_value", 60, "please fix",
+                     since_last=True)
+        cct.wait_for(WAITING, 30, "waiting", since_last=True)
+        cct.write("f")
+        expect_run(cct, 1, "f (only the test that failed)")
+        cct.write("a")
+        expect_run(cct, 3, "a (the full suite)")
+        quit_with_q(cct, path)
+    say("Enter, ?, w, f, a and q do what they say")
+
+
+def keys_grep():
+    root, cct = start()
+    with cct:
+        path = terminal_path(cct)
+        cct.write("p")
+        cct.wait_for(r"grep pattern", 30, "the grep prompt", since_last=True)
+        cct.write("test_more\r")
+        expect_run(cct, 1, "the tests matching the pattern")
+        cct.write("c")
+        cct.wait_for(r"grep cleared", 30, "grep cleared", since_last=True)
+        expect_run(cct, 3, "every test again after c")
+        cct.write("p")
+        cct.wait_for(r"grep pattern", 30, "the prompt again",
+                     since_last=True)
+        cct.write("xyz\x1b")
+        cct.wait_for(r"grep unchanged", 30, "Escape cancelling the prompt",
+                     since_last=True)
+        quit_with_q(cct, path)
+    say("p sets a --grep filter, c clears it, Escape cancels")
+
+
+def keys_smart():
+    root, cct = start()
+    with cct:
+        path = terminal_path(cct)
+        cct.write("s")
+        cct.wait_for(r"smart mode on", 30, "smart mode on", since_last=True)
+        loopkit.write(os.path.join(root, "app/test_more.py"),
+                      FILES["app/test_more.py"] + "# changed\n")
+        expect_run(cct, 1, "the one test a change to test_more.py affects")
+        cct.write("s")
+        cct.wait_for(r"smart mode off", 30, "smart mode off",
+                     since_last=True)
+        loopkit.write(os.path.join(root, "app/test_more.py"),
+                      FILES["app/test_more.py"] + "# again\n")
+        expect_run(cct, 3, "the full suite with smart mode off")
+        quit_with_q(cct, path)
+    say("s turns smart mode on and off")
+
+
+def key_during_run():
+    files = dict(FILES)
+    files["app/test_slow.py"] = SLOW
+    root = loopkit.project(files)
+    cct = harness.Cctrial(root, ["-f", "-g", "test_more", "app"], tty=True,
+                          size=(40, 120))
+    with cct:
+        cct.start()
+        cct.wait_for(WAITING, 60, "the first run (only test_more) to end")
+        path = terminal_path(cct)
+        cct.write("c")  # clear the filter: the full suite, with the slow one
+        cct.wait_for(r"Running 4 tests\.", 30, "the full suite to start",
+                     since_last=True)
+        temp = os.path.join(root, "_trial_temp")
+        loopkit.wait_until(
+            lambda: any(os.path.exists(os.path.join(temp, d, "0"))
+                        for d in ("",)), 30, "the run's worker directory")
+        cct.write("p")  # interrupts the run at once
+        cct.wait_for(r"grep pattern", 30, "the prompt during the run",
+                     since_last=True)
+        check("FAILED" not in cct.output.split("Running 4 tests.")[-1],
+              "the interrupted run was reported as failed:\n"
+              + cct.describe())
+        cct.write("test_more\r")
+        expect_run(cct, 1, "the filtered run after the prompt")
+        quit_with_q(cct, path)
+    say("a key during a run stops it at once; it is not reported failed")
+
+
+def ctrl_c():
+    root, cct = start()
+    with cct:
+        path = terminal_path(cct)
+        cct.write("\x03")
+        status = cct.wait_exit(30)
+        check(status == 130, f"Ctrl-C: exit status {status}:\n"
+              + cct.describe())
+        check(not cct.descendants(), f"processes left: {cct.descendants()}")
+        check_terminal_normal(path, "after Ctrl-C")
+    say("Ctrl-C: 130, terminal restored")
+
+
+def sigterm():
+    root, cct = start()
+    with cct:
+        path = terminal_path(cct)
+        cct.signal(signal.SIGTERM)
+        status = cct.wait_exit(30)
+        check(status == 143, f"SIGTERM: exit status {status}")
+        check_terminal_normal(path, "after SIGTERM")
+    say("SIGTERM: 143, terminal restored")
+
+
+def fatal_signal():
+    root, cct = start()
+    with cct:
+        path = terminal_path(cct)
+        cct.signal(signal.SIGSEGV)
+        status = cct.wait_exit(30)
+        check(status == -signal.SIGSEGV, f"SIGSEGV: exit status {status}")
+        check_terminal_normal(path, "after a fatal signal")
+        cct.kill()  # its workers, orphaned by the crash
+    say("a fatal signal: the terminal is restored before cctrial dies")
+
+
+def no_terminal():
+    root = loopkit.project(FILES)
+    cct = harness.Cctrial(root, ["-f", "app"])
+    with cct:
+        cct.start()
+        cct.wait_for(WAITING, 60, "the first run to end")
+        cct.write("q")
+        loopkit.write(os.path.join(root, "app/core.py"), "VALUE = 1\n# x\n")
+        cct.wait_for(r"Running 3 tests\.", 30, "a run after a change: q on "
+                     "a pipe must not have quit", since_last=True)
+        check("keys:" not in cct.output, "a hint of keys without a "
+              "terminal:\n" + cct.describe())
+        cct.signal(signal.SIGINT)
+        cct.wait_exit(30)
+    say("standard input not a terminal: no key handling")
+
+
+CASES = {f.__name__: f for f in (keys_run, keys_grep, keys_smart,
+                                 key_during_run, ctrl_c, sigterm,
+                                 fatal_signal, no_terminal)}
+
+harness.main(CASES[sys.argv[1]])
