@@ -3,6 +3,8 @@
  */
 #include "amp.h"
 
+#include <errno.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,7 +138,15 @@ int cct_amp_get_int(const cct_amp_box *box, const char *key, long long *out)
     if (digits_from == len || strspn(text + digits_from, "0123456789") !=
                                   len - digits_from)
         return CCT_EPROTOCOL;
-    *out = strtoll(text, NULL, 10);
+    /* Twenty digits can exceed long long; strtoll would then clamp to
+     * LLONG_MAX or LLONG_MIN silently, so that two different ids could
+     * read alike.  Out of range is not an integer we can hold (found by
+     * tests/fuzz/fuzz_amp; regressions/amp/get_int_overflow). */
+    errno = 0;
+    long long n = strtoll(text, NULL, 10);
+    if (errno == ERANGE)
+        return CCT_EPROTOCOL;
+    *out = n;
     return 0;
 }
 

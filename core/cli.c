@@ -112,6 +112,15 @@ const char *cct_cli_help(void)
     return help_text;
 }
 
+/* "option --config needs a value", for a short or a long option. */
+static char *missing_value(int option)
+{
+    for (const struct option *o = long_options; o->name; o++)
+        if (o->val == option && option >= 256)
+            return cct_xasprintf("option --%s needs a value", o->name);
+    return cct_xasprintf("option -%c needs a value", option);
+}
+
 static void flag(cct_cli *cli, const char *key, const char *value)
 {
     cct_config_set(&cli->flags, CCT_CORE_SECTION, key, value,
@@ -149,7 +158,8 @@ int cct_cli_parse(cct_cli *cli, int argc, char **argv, char **error)
     optind = 0;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "j:fg:vscHhV", long_options,
+    /* A leading ':' makes a missing value ':' rather than '?'. */
+    while ((c = getopt_long(argc, argv, ":j:fg:vscHhV", long_options,
                             NULL)) != -1) {
         int rc = 0;
         switch (c) {
@@ -190,11 +200,12 @@ int cct_cli_parse(cct_cli *cli, int argc, char **argv, char **error)
         case OPT_TIMEOUT: flag(cli, "timeout", optarg); break;
         case OPT_WORKER: flag(cli, "worker", optarg); break;
         case OPT_FORCE: cli->force = 1; break;
+        case ':':
+            *error = missing_value(optopt);
+            return CCT_EUSAGE;
         case '?':
         default:
-            if (optopt && optopt < 256 && strchr("jg", optopt))
-                *error = cct_xasprintf("option -%c needs a value", optopt);
-            else if (optopt)
+            if (optopt && optopt < 256)
                 *error = cct_xasprintf("unknown option -%c", optopt);
             else
                 *error = cct_xasprintf("unknown option %s",

@@ -86,6 +86,12 @@ const char *cct_config_get(const cct_config *c, const char *section,
 /* inih hands us key/value pairs; we feed it lines ourselves so that we
  * know the line each pair came from and whether it continues the previous
  * value (an indented line). */
+/* inih hands us key/value pairs; we feed it lines ourselves so that we
+ * know the line each pair came from and whether it continues the previous
+ * value (an indented line).  inih's line buffer is small (200 bytes in
+ * Debian's build): a longer line is handed over in pieces cut at spaces,
+ * each further piece indented so that inih reads it as a continuation.
+ * The pieces of a list keep all their words. */
 typedef struct reader {
     FILE *file;
     const char *path;
@@ -93,17 +99,63 @@ typedef struct reader {
     int continuation;
     cct_config *config;
     char *error;
+    char *text;       /* the line being handed over */
+    size_t text_cap;
+    size_t offset;    /* how much of it inih has had */
+    size_t text_len;
+    int *line_of_call; /* the file's line for each line inih was given */
+    size_t calls, cap_calls;
 } reader;
+
+/* The next piece of the current line, at most `room` bytes. */
+static size_t next_piece(reader *r, size_t room)
+{
+    size_t left = r->text_len - r->offset;
+    if (left <= room)
+        return left;
+    /* Cut at the last space that fits; a piece without one is an error. */
+    size_t cut = room;
+    while (cut > 0 && r->text[r->offset + cut] != ' ' &&
+           r->text[r->offset + cut] != '\t')
+        cut--;
+    return cut;
+}
 
 static char *read_line(char *str, int num, void *stream)
 {
     reader *r = stream;
-    char *line = fgets(str, num, r->file);
-    if (line) {
+    if (r->offset >= r->text_len) {
+        ssize_t n = getline(&r->text, &r->text_cap, r->file);
+        if (n <= 0)
+            return NULL;
+        r->text_len = (size_t)n;
+        r->offset = 0;
         r->line++;
-        r->continuation = line[0] == ' ' || line[0] == '\t';
+        r->continuation = r->text[0] == ' ' || r->text[0] == '\t';
+    } else {
+        r->continuation = 1; /* a further piece of a long line */
     }
-    return line;
+    int first = r->offset == 0;
+    CCT_GROW(r->line_of_call, r->cap_calls, r->calls + 1);
+    r->line_of_call[r->calls++] = r->line;
+    /* Room for the piece, the indent of a further piece, a newline and
+     * the NUL. */
+    size_t room = (size_t)num - 2 - (first ? 0 : 1);
+    size_t piece = next_piece(r, room);
+    if (piece == 0) {
+        if (!r->error)
+            r->error = cct_xasprintf(
+                "%s:%d: a word of this line is longer than %d characters; "
+                "shorten it", r->path, r->line, num - 3);
+        r->offset = r->text_len;
+        snprintf(str, (size_t)num, "\n");
+        return str;
+    }
+    snprintf(str, (size_t)num, "%s%.*s%s", first ? "" : " ", (int)piece,
+             r->text + r->offset, r->offset + piece < r->text_len &&
+             r->text[r->text_len - 1] == '\n' ? "\n" : "");
+    r->offset += piece;
+    return str;
 }
 
 static int valid_name(const char *s)
@@ -163,6 +215,11 @@ int cct_config_read_file(cct_config *c, const char *path, char **error)
     }
     int bad_line = ini_parse_stream(read_line, &r, on_pair, &r);
     fclose(r.file);
+    free(r.text);
+    /* inih counts the pieces of a long line as lines: map back. */
+    if (bad_line > 0 && (size_t)bad_line <= r.calls)
+        bad_line = r.line_of_call[bad_line - 1];
+    free(r.line_of_call);
     cct_strv_add(&c->files, path);
     if (r.error) {
         *error = r.error;

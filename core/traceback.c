@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nonprintable.h"
 #include "util.h"
 
 /* The files read so far.  Tracebacks of one run touch few files, so a list
@@ -210,6 +211,24 @@ static size_t utf8_decode(const unsigned char *s, unsigned *cp)
     return n;
 }
 
+/* Does Python's repr() escape this code point (str.isprintable())? */
+static int nonprintable(unsigned cp)
+{
+    if (cp < 0x80)
+        return cp < 0x20 || cp == 0x7f;
+    size_t lo = 0, hi = CCT_ARRAY_SIZE(cct_nonprintable);
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (cp < cct_nonprintable[mid][0])
+            hi = mid;
+        else if (cp > cct_nonprintable[mid][1])
+            lo = mid + 1;
+        else
+            return 1;
+    }
+    return 0;
+}
+
 char *cct_python_repr(const char *text)
 {
     char quote = (strchr(text, '\'') && !strchr(text, '"')) ? '"' : '\'';
@@ -233,8 +252,12 @@ char *cct_python_repr(const char *text)
             cct_buf_adds(&out, "\\r");
         else if (cp == '\t')
             cct_buf_adds(&out, "\\t");
-        else if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
+        else if (nonprintable(cp) && cp < 0x100)
             cct_buf_printf(&out, "\\x%02x", cp);
+        else if (nonprintable(cp) && cp < 0x10000)
+            cct_buf_printf(&out, "\\u%04x", cp);
+        else if (nonprintable(cp))
+            cct_buf_printf(&out, "\\U%08x", cp);
         else
             cct_buf_add(&out, s, n);
         s += n;

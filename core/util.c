@@ -366,38 +366,51 @@ uint64_t cct_now_ms(void)
     return uv_hrtime() / 1000000u;
 }
 
-/* Length of the valid UTF-8 sequence at s (at most `avail` bytes), or 0. */
-static size_t utf8_valid_length(const unsigned char *s, size_t avail)
+/* The bytes a lead byte allows second (others take 0x80-0xBF), per the
+ * well-formed table of the Unicode standard (no overlong forms, no
+ * surrogates, nothing past U+10FFFF).  Returns the sequence's length, 0
+ * for a byte that cannot start one. */
+static size_t utf8_lead(unsigned char c, unsigned char *lo, unsigned char *hi)
 {
-    unsigned char c = s[0];
-    size_t n;
-    unsigned min;
+    *lo = 0x80;
+    *hi = 0xbf;
     if (c < 0x80)
         return 1;
-    if (c >= 0xc2 && c <= 0xdf) {
-        n = 2;
-        min = 0x80;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        n = 3;
-        min = 0x800;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4;
-        min = 0x10000;
-    } else {
-        return 0;
+    if (c >= 0xc2 && c <= 0xdf)
+        return 2;
+    if (c == 0xe0)
+        *lo = 0xa0;
+    else if (c == 0xed)
+        *hi = 0x9f;
+    if (c >= 0xe0 && c <= 0xef)
+        return 3;
+    if (c == 0xf0)
+        *lo = 0x90;
+    else if (c == 0xf4)
+        *hi = 0x8f;
+    if (c >= 0xf0 && c <= 0xf4)
+        return 4;
+    return 0;
+}
+
+/* How many bytes at s form a valid sequence (returned positive), or the
+ * length of the maximal subpart of one that is cut short (returned
+ * negative, at least 1 byte): that whole subpart is one U+FFFD, as Python
+ * and the Unicode standard replace it. */
+static long utf8_step(const unsigned char *s, size_t avail)
+{
+    unsigned char lo, hi;
+    size_t n = utf8_lead(s[0], &lo, &hi);
+    if (n == 0)
+        return -1;
+    size_t k = 1;
+    while (k < n && k < avail) {
+        unsigned char c = s[k];
+        if (c < (k == 1 ? lo : 0x80) || c > (k == 1 ? hi : 0xbf))
+            break;
+        k++;
     }
-    if (avail < n)
-        return 0;
-    unsigned cp = c & (0x7f >> n);
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    /* Overlong forms, UTF-16 surrogates and values past U+10FFFF. */
-    if (cp < min || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-        return 0;
-    return n;
+    return k == n ? (long)n : -(long)k;
 }
 
 char *cct_utf8_sanitize(const char *s, size_t len)
@@ -408,14 +421,14 @@ char *cct_utf8_sanitize(const char *s, size_t len)
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
     while (i < len) {
-        size_t n = utf8_valid_length(p + i, len - i);
-        if (n == 0) {
+        long step = utf8_step(p + i, len - i);
+        if (step < 0) {
             cct_buf_add(&out, "\xef\xbf\xbd", 3);
-            i++;
+            i += (size_t)-step;
         } else {
-            if (!(n == 1 && p[i] == 0))
-                cct_buf_add(&out, p + i, n);
-            i += n;
+            if (!(step == 1 && p[i] == 0))
+                cct_buf_add(&out, p + i, (size_t)step);
+            i += (size_t)step;
         }
     }
     return cct_buf_steal(&out);

@@ -137,8 +137,7 @@ static void passed(cct_workflow *wf, const cct_run_outcome *run,
         if (wf->retry_suite.len == 1 &&
             strcmp(wf->retry_suite.items[0], wf->retry_test) == 0)
             cct_strv_clear(&wf->retry_suite);
-        else
-            set_passed_alone(wf, wf->retry_test);
+        set_passed_alone(wf, wf->retry_test);
         forget_retry_test(wf);
         run_next(wf, out);
         return;
@@ -149,6 +148,7 @@ static void passed(cct_workflow *wf, const cct_run_outcome *run,
         return;
     case CCT_SUITE_FULL:
     case CCT_SUITE_SMART:
+        set_passed_alone(wf, NULL);
         if (!wf->forever) {
             add(out, CCT_ACT_EXIT)->exit_code = 0;
             return;
@@ -180,10 +180,10 @@ static void failed(cct_workflow *wf, const cct_run_outcome *run,
     }
     notify(out, CCT_NOTIFY_FAIL, title, text);
 
-    /* The test that just passed alone fails again in the suite, with no
-     * change in between: it depends on the other tests.  Re-running it
+    /* The test that just passed alone fails again in a bigger suite, with
+     * no change in between: it depends on the other tests.  Re-running it
      * alone at once would pass and loop for ever. */
-    int stuck = wf->suite == CCT_SUITE_RETRY_SUITE && wf->passed_alone &&
+    int stuck = wf->passed_alone &&
                 cct_strv_contains(run->failed, wf->passed_alone);
     cct_strv_clear(&wf->retry_suite);
     for (size_t i = 0; i < run->failed->len; i++)

@@ -527,11 +527,10 @@ ParameterizedTest(int_case *c, amp, integers)
     }
 }
 
-/* BUG (core/amp.c, cct_amp_get_int): text of 19 or 20 digits beyond the
+/* Regression, once a bug in core/amp.c, cct_amp_get_int: text of 19 or 20 digits beyond the
  * range of long long is accepted, strtoll's saturated LLONG_MAX returned
- * as if the peer had sent it.  Enable once strtoll's ERANGE is turned into
- * CCT_EPROTOCOL. */
-Test(amp, integers_out_of_range_are_errors, .disabled = true)
+ * as if the peer had sent it. */
+Test(amp, integers_out_of_range_are_errors)
 {
     static const char *const texts[] = {"9223372036854775808",
                                         "99999999999999999999",

@@ -143,16 +143,13 @@ Test(ini, indented_lines_continue_a_value)
     free(path);
 }
 
-/* BUG (core/config.c, read_line/cct_config_read_file): Debian's inih is
+/* Regression, once a bug in core/config.c, read_line/cct_config_read_file: Debian's inih is
  * built with INI_MAX_LINE 200 and a stack buffer, so fgets hands it a line
  * longer than 199 bytes in pieces: the rest of the line is parsed as a
  * line of its own ("rc:3: not a 'key = value' line") and the line count is
  * off from there on.  A `tests` or `ignore` list passes 200 characters
- * easily.  Enable once read_line reads whole lines (getline) and hands a
- * long one to inih as its key line plus indented continuation lines (a
- * list's words survive either way; this test compares words), or at least
- * refuses it with a message naming the line and the limit. */
-Test(ini, long_lines_are_read_whole, .disabled = true)
+ * easily. */
+Test(ini, long_lines_are_read_whole)
 {
     cct_buf text, value;
     cct_buf_init(&text);
@@ -793,13 +790,12 @@ ParameterizedTest(cli_case *c, cli, refuses)
     free_argv(argv);
 }
 
-/* BUG (core/cli.c, cct_cli_parse): a long option that needs a value and is
+/* Regression, once a bug in core/cli.c, cct_cli_parse: a long option that needs a value and is
  * given none (--config, --python, --timeout, --since...) gives "unknown
  * option -" followed by a control character: getopt_long sets optopt to
  * the option's value (>= 256 for options without a short form), which the
- * '?' branch prints with %c.  Enable once that branch looks optopt up in
- * long_options and says "option --config needs a value". */
-Test(cli, a_long_option_without_its_value_says_so, .disabled = true)
+ * '?' branch prints with %c. */
+Test(cli, a_long_option_without_its_value_says_so)
 {
     static const char *const lines[] = {"cctrial --config", "cctrial --python",
                                         "cctrial --timeout", "cctrial --since"};

@@ -334,16 +334,14 @@ ParameterizedTest(repr_case *c, repr, python)
     free(got);
 }
 
-/* BUG (core/traceback.c, cct_python_repr): Python's repr() escapes every
+/* Regression, once a bug in core/traceback.c, cct_python_repr: Python's repr() escapes every
  * character that str.isprintable() rejects, not only ASCII and C1
  * controls: U+00A0 and U+3000 (spaces other than ' '), U+00AD and U+200B
  * and U+FEFF (format characters), U+2028 (line separator), U+E000 (private
  * use) and unassigned code points come out as \xNN or \uNNNN.  The repr
  * keeps them raw, so a skip or todo reason holding one is shown unlike
- * trial.  Enable once cct_python_repr escapes by a table of the
- * non-printable ranges (generated from Python's unicodedata). */
-Test(repr, non_printable_unicode_is_escaped_as_python_does,
-     .disabled = true)
+ * trial. */
+Test(repr, non_printable_unicode_is_escaped_as_python_does)
 {
     static const char *const cases[][2] = {
         {"\xc2\xa0", "'\\xa0'"},

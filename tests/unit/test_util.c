@@ -126,14 +126,12 @@ Test(utf8, truncated_sequences_are_replaced)
     }
 }
 
-/* BUG (core/util.c, cct_utf8_sanitize): util.h promises that "every invalid
+/* Regression, once a bug in core/util.c, cct_utf8_sanitize: util.h promises that "every invalid
  * UTF-8 sequence" is replaced by U+FFFD, and Python (which produced the
  * text trial prints) replaces a truncated sequence with one U+FFFD (the
  * Unicode "maximal subpart" practice); cct_utf8_sanitize replaces each of
- * its bytes, so "\xe6\x97" becomes two.  Enable once utf8_valid_length
- * reports how many bytes of a cut sequence were valid and the caller skips
- * them all after one U+FFFD. */
-Test(utf8, a_truncated_sequence_is_one_replacement, .disabled = true)
+ * its bytes, so "\xe6\x97" becomes two. */
+Test(utf8, a_truncated_sequence_is_one_replacement)
 {
     char *got = cct_utf8_sanitize("x\xe6\x97y", 4);
     cr_expect_str_eq(got, "x" FFFD "y");
