@@ -31,7 +31,7 @@ demo: build
 	cd examples/demo && ../../$(BUILD)/cctrial
 
 install: build
-	cmake --install $(BUILD) --prefix $(PREFIX)
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
 
 clean:
 	rm -rf $(BUILD)

@@ -1,0 +1,129 @@
+# bash completion for cctrial(1).
+#
+# Installed as share/bash-completion/completions/cctrial, where the
+# bash-completion package loads it on first use; it needs nothing from that
+# package, so `source` it by hand elsewhere.  Plugin names come from the
+# cctrial being completed (`cctrial --list-plugins`), so plugins on the
+# project's plugin_path are offered too; test names are the packages and
+# modules under the current directory.
+
+_cctrial_options="--jobs= --forever --grep= --verbose --smart --cwd --hook
+    --since= --once --list-selected --config= --no-config --print-config
+    --python= --reporters= --notifier= --selector= --timeout= --worker=
+    --list-plugins --help --version"
+
+# The names of the plugins of one kind ($2) that the cctrial program $1
+# finds.
+_cctrial_plugins()
+{
+    "$1" --list-plugins 2>/dev/null |
+        while read -r kind name _; do
+            [ "$kind" = "$2" ] && printf '%s\n' "$name"
+        done
+}
+
+# Dotted package and module names under the current directory: "pkg." is
+# offered for a package so that the user can go on to its modules.
+_cctrial_test_names()
+{
+    local cur=$1 dir="." prefix=""
+    if [[ $cur == *.* ]]; then
+        prefix=${cur%.*}.
+        dir=${prefix%.}
+        dir=${dir//./\/}
+    fi
+    local entry base
+    for entry in "$dir"/*; do
+        base=${entry##*/}
+        if [[ -d $entry && -f $entry/__init__.py ]]; then
+            printf '%s\n' "$prefix$base" "$prefix$base."
+        elif [[ $base == *.py && $base != __init__.py ]]; then
+            printf '%s\n' "$prefix${base%.py}"
+        fi
+    done
+}
+
+# The values an option takes, one word each, for compgen -W; empty when
+# they cannot be listed (numbers, text), "!files" for file names.
+_cctrial_values()
+{
+    local program=$1 option=$2
+    case $option in
+    --config | --python) echo '!files' ;;
+    --since) echo "HEAD~1 $(git for-each-ref --format='%(refname:short)' \
+                 2>/dev/null)" ;;
+    --worker) echo "stock fast" ;;
+    --notifier) echo "auto none $(_cctrial_plugins "$program" notifier)" ;;
+    --selector) _cctrial_plugins "$program" selector ;;
+    --reporters) _cctrial_plugins "$program" reporter ;;
+    esac
+}
+
+_cctrial()
+{
+    local cur=${COMP_WORDS[COMP_CWORD]}
+    local prev=${COMP_WORDS[COMP_CWORD-1]}
+    local program=${COMP_WORDS[0]}
+    local keep="" # what stays in front of each reply
+    COMPREPLY=()
+
+    # bash splits a long option from its "=value" (COMP_WORDBREAKS): join
+    # them again.
+    if [[ $cur == = ]]; then
+        cur=""
+    elif [[ $prev == = && $COMP_CWORD -ge 2 ]]; then
+        prev=${COMP_WORDS[COMP_CWORD-2]}
+    elif [[ $cur == --*=* ]]; then
+        prev=${cur%%=*}
+        keep=$prev=
+        cur=${cur#*=}
+    fi
+
+    if [[ ${COMP_WORDS[1]} == install-hook ]]; then
+        [[ $COMP_CWORD -ge 2 ]] &&
+            mapfile -t COMPREPLY < <(compgen -W "--force" -- "$cur")
+        return
+    fi
+
+    case $prev in
+    -j | --jobs | -g | --grep | --timeout | --config | --python | --since | \
+    --worker | --notifier | --selector | --reporters)
+        local values
+        values=$(_cctrial_values "$program" "$prev")
+        if [[ $values == '!files' ]]; then
+            compopt -o filenames 2>/dev/null
+            mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+            return
+        fi
+        # --reporters takes a comma-separated list: complete its last word.
+        if [[ $prev == --reporters && $cur == *,* ]]; then
+            keep=$keep${cur%,*},
+            cur=${cur##*,}
+        fi
+        mapfile -t COMPREPLY < <(compgen -P "$keep" -W "$values" -- "$cur")
+        return ;;
+    esac
+
+    if [[ $cur == -* ]]; then
+        mapfile -t COMPREPLY < <(compgen -W "$_cctrial_options -j -f -g -v
+            -s -c -H -h -V" -- "$cur")
+        [[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *= ]] &&
+            compopt -o nospace 2>/dev/null
+        return
+    fi
+
+    local words
+    words=$(_cctrial_test_names "$cur")
+    [[ $COMP_CWORD -eq 1 ]] && words="install-hook $words"
+    mapfile -t COMPREPLY < <(compgen -W "$words" -- "$cur")
+    # A package may go on with one of its modules.
+    local reply
+    for reply in "${COMPREPLY[@]}"; do
+        if [[ $reply == *. ]]; then
+            compopt -o nospace 2>/dev/null
+            break
+        fi
+    done
+}
+
+complete -F _cctrial cctrial

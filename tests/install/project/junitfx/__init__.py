@@ -1,0 +1,1 @@
+"""A small project with every kind of outcome, for the JUnit reporter."""

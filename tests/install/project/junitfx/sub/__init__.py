@@ -1,0 +1,1 @@
+"""A subpackage: its tests form a suite of their own."""
