@@ -43,6 +43,19 @@ _cctrial_test_names()
     done
 }
 
+# No space after a reply "pkg.": a package may go on with one of its
+# modules.
+_cctrial_package_nospace()
+{
+    local reply
+    for reply in "${COMPREPLY[@]}"; do
+        if [[ $reply == *. ]]; then
+            compopt -o nospace 2>/dev/null
+            return
+        fi
+    done
+}
+
 # The values an option takes, one word each, for compgen -W; empty when
 # they cannot be listed (numbers, text), "!files" for file names.
 _cctrial_values()
@@ -79,9 +92,16 @@ _cctrial()
         cur=${cur#*=}
     fi
 
-    if [[ ${COMP_WORDS[1]} == install-hook ]]; then
-        [[ $COMP_CWORD -ge 2 ]] &&
-            mapfile -t COMPREPLY < <(compgen -W "--force" -- "$cur")
+    local words
+    if [[ ${COMP_WORDS[1]} == install-hook && $COMP_CWORD -ge 2 ]]; then
+        # install-hook [--force] [TEST_NAME]...
+        if [[ $cur == -* ]]; then
+            words="--force"
+        else
+            words=$(_cctrial_test_names "$cur")
+        fi
+        mapfile -t COMPREPLY < <(compgen -W "$words" -- "$cur")
+        _cctrial_package_nospace
         return
     fi
 
@@ -112,18 +132,10 @@ _cctrial()
         return
     fi
 
-    local words
     words=$(_cctrial_test_names "$cur")
     [[ $COMP_CWORD -eq 1 ]] && words="install-hook $words"
     mapfile -t COMPREPLY < <(compgen -W "$words" -- "$cur")
-    # A package may go on with one of its modules.
-    local reply
-    for reply in "${COMPREPLY[@]}"; do
-        if [[ $reply == *. ]]; then
-            compopt -o nospace 2>/dev/null
-            break
-        fi
-    done
+    _cctrial_package_nospace
 }
 
 complete -F _cctrial cctrial

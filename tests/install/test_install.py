@@ -448,6 +448,10 @@ def bash_completion_completes_from_the_installed_tree():
           % (offered, selectors))
     check("junitfx.test_alpha" in complete("junitfx."),
           "test names are not completed: %s" % complete("junitfx."))
+    check(complete("install-hook", "junitfx.sub.t")
+          == ["junitfx.sub.test_beta"],
+          "install-hook's test names are not completed: %s"
+          % complete("install-hook", "junitfx.sub.t"))
 
 
 def zsh_completion_loads():

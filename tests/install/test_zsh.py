@@ -109,6 +109,8 @@ CASES = [
     ("cctrial junitfx.sub.t", "cctrial junitfx.sub.test_beta"),
     ("cctrial install-h", "cctrial install-hook"),
     ("cctrial install-hook --f", "cctrial install-hook --force"),
+    ("cctrial install-hook junitfx.sub.t",
+     "cctrial install-hook junitfx.sub.test_beta"),
 ]
 
 
