@@ -7,6 +7,12 @@
 #   make install PREFIX=/usr/local DESTDIR=
 
 BUILD ?= build
+# The same sources built with AddressSanitizer and UBSan, for `make test`.
+SAN_BUILD ?= build-asan
+# Any sanitizer report fails the process that made it, with a status no
+# test expects (cctrial's own are 0, 1, 2, 130 and 143).
+SAN_ENV = ASAN_OPTIONS=detect_leaks=1:exitcode=86:halt_on_error=1 \
+          UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=87
 PREFIX ?= /usr/local
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
@@ -26,9 +32,39 @@ build: configure
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+	@test -f $(SAN_BUILD)/CMakeCache.txt || \
+	    cmake -S . -B $(SAN_BUILD) -DCCT_SANITIZE=ON \
+	          -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(SAN_BUILD) -j $(JOBS)
+	$(SAN_ENV) ctest --test-dir $(SAN_BUILD) --output-on-failure -j $(JOBS) \
+	    -LE 'install|endurance'
 
 demo: build
 	cd examples/demo && ../../$(BUILD)/cctrial
+
+# Each fuzzer runs FUZZ_SECONDS in its own clang tree, one process (the
+# machine is shared), on a working corpus in the tree grown from the
+# committed seeds; it fails when a fuzzer finds a crash, a leak or a broken
+# invariant, and leaves the input in $(FUZZ_BUILD)/crashes/<target>/.
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS = amp config discovery
+
+fuzz: deps
+	@test -f $(FUZZ_BUILD)/CMakeCache.txt || \
+	    CC=clang cmake -S . -B $(FUZZ_BUILD) -DCCT_FUZZ=ON \
+	        -DBUILD_TESTING=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) \
+	    --target $(addprefix fuzz_,$(FUZZ_TARGETS))
+	@for t in $(FUZZ_TARGETS); do \
+	    echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
+	    mkdir -p $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/crashes/$$t && \
+	    $(FUZZ_BUILD)/tests/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
+	        -timeout=30 -dict=tests/fuzz/dict/$$t.dict \
+	        -artifact_prefix=$(FUZZ_BUILD)/crashes/$$t/ \
+	        $(FUZZ_BUILD)/corpus/$$t tests/fuzz/corpus/$$t \
+	        tests/fuzz/regressions/$$t || exit 1; \
+	done
 
 install: build
 	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"

@@ -75,8 +75,8 @@ static const char help_text[] =
     "                        implies --forever, waits for the first change\n"
     "  -c, --cwd             watch only the current directory\n"
     "  -H, --hook            run the tests the last commit affects, once\n"
-    "      --since=REF       with --hook or --selector=git-diff: the\n"
-    "                        changes since REF, not the last commit\n"
+    "      --since=REF       the tests the changes since REF affect\n"
+    "                        (REF...HEAD), not the last commit's\n"
     "      --once            run the selected tests once and exit\n"
     "      --list-selected   print the ids that would run, run nothing\n"
     "  -v, --verbose         print each selected test; twice for more\n"
@@ -219,7 +219,7 @@ int cct_cli_parse(cct_cli *cli, int argc, char **argv, char **error)
     while (optind < argc)
         cct_strv_add(&cli->names, argv[optind++]);
     if (verbose) {
-        char text[8];
+        char text[16];
         snprintf(text, sizeof(text), "%d", verbose > 3 ? 3 : verbose);
         flag(cli, "verbose", text);
     }

@@ -25,6 +25,7 @@
 #include "runner.h"
 #include "trialtemp.h"
 #include "watcher.h"
+#include "workerenv.h"
 #include "workflow.h"
 
 #define EXIT_USAGE 2
@@ -55,9 +56,10 @@ typedef struct session {
     int have_project;
     char *python;
     cct_strv names;
-    cct_strv worker_argv;
-    cct_strv worker_env;
+    cct_worker_command worker_command;
     cct_runner *runner;
+    int runner_is_guess;    /* its workers run the last session's command,
+                               until discovery says what this one's is */
 
     cct_workflow workflow;
     cct_results results;
@@ -162,7 +164,8 @@ static const char *auto_notifier(session *s)
  * runs the full suite and needs none. */
 static const char *selector_name(const session *s)
 {
-    if (s->cli->hook)
+    if (s->cli->hook ||
+        (s->cli->since && strcmp(s->settings.selector, "all") == 0))
         return "git-diff";
     if (s->settings.smart && strcmp(s->settings.selector, "all") == 0)
         return "smart-import";
@@ -206,57 +209,36 @@ static void notify(session *s, const cct_action *a)
 
 /* ---- workers -------------------------------------------------------------------- */
 
-/* Writes the modules a fast worker may import while it waits, one per
- * line, to .cctrial/preload.txt; returns its path, or NULL. */
-static char *write_preload(session *s)
+/* .cctrial/<name> of the project; malloc'ed. */
+static char *state_file(const session *s, const char *name)
 {
-    char *dir = cct_path_join(s->paths->project_dir, ".cctrial");
-    char *path = cct_path_join(dir, "preload.txt");
+    return cct_xasprintf("%s/.cctrial/%s", s->paths->project_dir, name);
+}
+
+/* Writes the modules a fast worker may import while it waits, one per
+ * line, to .cctrial/preload.txt (read by core/helpers/fastworker.py). */
+static void write_preload(session *s)
+{
+    char *path = state_file(s, "preload.txt");
+    char *dir = state_file(s, "");
     mkdir(dir, 0755);
     free(dir);
     FILE *f = fopen(path, "w");
-    if (!f) {
-        free(path);
-        return NULL;
-    }
-    for (size_t i = 0; i < s->project.preload.len; i++)
+    for (size_t i = 0; f && i < s->project.preload.len; i++)
         fprintf(f, "%s\n", s->project.preload.items[i]);
-    if (fclose(f) != 0) {
-        free(path);
-        return NULL;
-    }
-    return path;
+    if (f)
+        fclose(f); /* a preload list that cannot be written costs time only */
+    free(path);
 }
 
-static void build_worker_command(session *s)
+static void worker_command_for(session *s, const char *python,
+                               const cct_strv *sys_path,
+                               cct_worker_command *out)
 {
-    cct_strv_add(&s->worker_argv, s->python);
-    if (s->settings.fast_worker) {
-        cct_strv_take(&s->worker_argv,
-                      cct_paths_helper(s->paths, "fastworker.py"));
-    } else {
-        cct_strv_add(&s->worker_argv, "-m");
-        cct_strv_add(&s->worker_argv, "twisted.trial._dist.workertrial");
-    }
-    /* As trial's manager does: the workers see our sys.path. */
-    char **env = NULL;
-    int count = 0;
-    if (uv_os_environ((uv_env_item_t **)&env, &count) == 0) {
-        uv_env_item_t *items = (uv_env_item_t *)env;
-        for (int i = 0; i < count; i++)
-            if (strcmp(items[i].name, "PYTHONPATH") != 0)
-                cct_strv_take(&s->worker_env,
-                              cct_xasprintf("%s=%s", items[i].name,
-                                            items[i].value));
-        uv_os_free_environ(items, count);
-    }
-    char *path = cct_strv_join(&s->project.sys_path, ":");
-    cct_strv_take(&s->worker_env, cct_xasprintf("PYTHONPATH=%s", path));
-    free(path);
-    char *preload = s->settings.fast_worker ? write_preload(s) : NULL;
-    if (preload)
-        cct_strv_take(&s->worker_env,
-                      cct_xasprintf("CCTRIAL_PRELOAD=%s", preload));
+    char *preload = s->settings.fast_worker
+                        ? state_file(s, "preload.txt") : NULL;
+    cct_worker_command_build(out, python, sys_path, s->settings.fast_worker,
+                             s->paths->data_dir, preload);
     free(preload);
 }
 
@@ -452,6 +434,13 @@ static void on_test_end(const char *test_id, void *arg)
 static void on_fatal(const char *why, void *arg)
 {
     session *s = arg;
+    if (s->runner_is_guess) {
+        /* Only a guess that no longer works: discovery will say. */
+        cct_runner_close(s->runner, NULL, NULL);
+        s->runner = NULL;
+        s->runner_is_guess = 0;
+        return;
+    }
     fail_usage(s, "the trial workers cannot run: %s", why);
 }
 
@@ -701,13 +690,12 @@ static int report_unknown_names(session *s)
     return -1;
 }
 
-static void create_runner(session *s)
+static void start_runner(session *s)
 {
-    build_worker_command(s);
     cct_runner_config config = {
         .jobs = s->settings.jobs,
-        .argv = (const char *const *)s->worker_argv.items,
-        .env = (const char *const *)s->worker_env.items,
+        .argv = (const char *const *)s->worker_command.argv.items,
+        .env = (const char *const *)s->worker_command.env.items,
         .cwd = s->paths->project_dir,
         .temp_dir = s->temp.dir,
         .timeout_s = s->settings.timeout_s,
@@ -722,6 +710,52 @@ static void create_runner(session *s)
     };
     s->runner = cct_runner_new(&s->loop, &config, &events, s);
     cct_runner_prewarm(s->runner);
+}
+
+/* Workers started before discovery, with the command the last session's
+ * discovery gave (.cctrial/workers): Python's start-up and Twisted's
+ * import then overlap discovery instead of following it. */
+static void start_guessed_workers(session *s)
+{
+    if (!s->settings.cache || s->mode == MODE_LIST)
+        return;
+    char *memo = state_file(s, "workers");
+    char *python = NULL;
+    cct_strv sys_path;
+    cct_strv_init(&sys_path);
+    if (cct_worker_memo_read(memo, &python, &sys_path) == 0 &&
+        (!s->settings.python || strcmp(s->settings.python, python) == 0)) {
+        worker_command_for(s, python, &sys_path, &s->worker_command);
+        start_runner(s);
+        s->runner_is_guess = 1;
+    }
+    free(python);
+    free(memo);
+    cct_strv_free(&sys_path);
+}
+
+/* The workers discovery calls for: the guessed ones when they match. */
+static void create_runner(session *s)
+{
+    if (s->settings.fast_worker)
+        write_preload(s);
+    cct_worker_command real;
+    worker_command_for(s, s->python, &s->project.sys_path, &real);
+    char *memo = state_file(s, "workers");
+    if (s->settings.cache)
+        cct_worker_memo_write(memo, s->python, &s->project.sys_path);
+    free(memo);
+    if (s->runner && cct_worker_command_equal(&real, &s->worker_command)) {
+        cct_worker_command_free(&real);
+        s->runner_is_guess = 0;
+        return;
+    }
+    if (s->runner) /* the guess was wrong: its workers go */
+        cct_runner_close(s->runner, NULL, NULL);
+    cct_worker_command_free(&s->worker_command);
+    s->worker_command = real;
+    s->runner_is_guess = 0;
+    start_runner(s);
 }
 
 /* Once, hook and list modes: the selector decides, with no change set. */
@@ -1045,8 +1079,8 @@ int cct_session_run(const cct_cli *cli, const cct_config *config,
     cct_workflow_init(&s->workflow, s->settings.forever, s->settings.smart);
     cct_results_init(&s->results);
     cct_strv_init(&s->names);
-    cct_strv_init(&s->worker_argv);
-    cct_strv_init(&s->worker_env);
+    cct_strv_init(&s->worker_command.argv);
+    cct_strv_init(&s->worker_command.env);
     cct_strv_init(&s->run_tests);
     cct_strv_init(&s->watch_roots);
     cct_strv_init(&s->changes_waiting);
@@ -1083,6 +1117,7 @@ int cct_session_run(const cct_cli *cli, const cct_config *config,
                    0) {
         fail_usage(s, "%s", error);
     } else {
+        start_guessed_workers(s);
         start_discovery(s, 1);
     }
     free(error);
@@ -1105,8 +1140,7 @@ int cct_session_run(const cct_cli *cli, const cct_config *config,
     cct_results_free(&s->results);
     cct_settings_free(&s->settings);
     cct_strv_free(&s->names);
-    cct_strv_free(&s->worker_argv);
-    cct_strv_free(&s->worker_env);
+    cct_worker_command_free(&s->worker_command);
     cct_strv_free(&s->run_tests);
     cct_strv_free(&s->watch_roots);
     cct_strv_free(&s->changes_waiting);

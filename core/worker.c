@@ -761,7 +761,7 @@ static void on_results(uv_stream_t *stream, ssize_t n, const uv_buf_t *buf)
     if (n > 0 && !w->results_eof) {
         cct_amp_decoder_feed(&w->decoder, buf->base, (size_t)n);
         cct_amp_box box;
-        int rc;
+        int rc = 0;
         while (!w->results_eof &&
                (rc = cct_amp_decoder_next(&w->decoder, &box)) > 0)
             handle_box(w, &box);

@@ -54,8 +54,9 @@ extern "C" {
 #define CCT_PRINTF_LIKE(f, a)
 #endif
 
-/* Does a struct that starts with `size_t struct_size` (or the descriptor's
- * uint32_t size) hold `field`?  Use before reading fields newer than 1.0. */
+/* Does an event or host struct (they start with `size_t struct_size`) hold
+ * `field`?  Use before reading fields newer than 1.0.  (cctrial checks a
+ * plugin's descriptor against its `size` itself.) */
 #define CCT_HAS_FIELD(ptr, type, field)                                  \
     ((ptr)->struct_size >= offsetof(type, field) + sizeof((ptr)->field))
 

@@ -231,6 +231,7 @@ def hook_since():
     git(root, "add", "README")
     git(root, "commit", "-qm", "docs")
     expect_list(root, ["lay.test_a.A.test_a"], "-H", "--since", "main")
+    expect_list(root, ["lay.test_a.A.test_a"], "--since", "main")
     hook(root, [1], extra=["--since", "main"])
     expect_list(root, [], "-H")  # the last commit alone touched no .py
     say("--since REF: what the branch affects")

@@ -1,0 +1,116 @@
+/*
+ * Worker command, environment and memo (see workerenv.h).
+ */
+#include "workerenv.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <uv.h>
+
+void cct_worker_command_build(cct_worker_command *c, const char *python,
+                              const cct_strv *sys_path, int fast,
+                              const char *data_dir, const char *preload_file)
+{
+    cct_strv_init(&c->argv);
+    cct_strv_init(&c->env);
+    cct_strv_add(&c->argv, python);
+    if (fast) {
+        cct_strv_take(&c->argv,
+                      cct_xasprintf("%s/helpers/fastworker.py", data_dir));
+    } else {
+        cct_strv_add(&c->argv, "-m");
+        cct_strv_add(&c->argv, "twisted.trial._dist.workertrial");
+    }
+    uv_env_item_t *items = NULL;
+    int count = 0;
+    if (uv_os_environ(&items, &count) == 0) {
+        for (int i = 0; i < count; i++)
+            if (strcmp(items[i].name, "PYTHONPATH") != 0 &&
+                strcmp(items[i].name, "CCTRIAL_PRELOAD") != 0)
+                cct_strv_take(&c->env, cct_xasprintf("%s=%s", items[i].name,
+                                                     items[i].value));
+        uv_os_free_environ(items, count);
+    }
+    /* As trial's manager does: the workers see the sys.path discovery saw
+     * (cctrial's own would be no use: it has none). */
+    char *path = cct_strv_join(sys_path, ":");
+    cct_strv_take(&c->env, cct_xasprintf("PYTHONPATH=%s", path));
+    free(path);
+    if (fast && preload_file)
+        cct_strv_take(&c->env,
+                      cct_xasprintf("CCTRIAL_PRELOAD=%s", preload_file));
+}
+
+void cct_worker_command_free(cct_worker_command *c)
+{
+    cct_strv_free(&c->argv);
+    cct_strv_free(&c->env);
+}
+
+static int same_strings(const cct_strv *a, const cct_strv *b)
+{
+    if (a->len != b->len)
+        return 0;
+    for (size_t i = 0; i < a->len; i++)
+        if (strcmp(a->items[i], b->items[i]) != 0)
+            return 0;
+    return 1;
+}
+
+int cct_worker_command_equal(const cct_worker_command *a,
+                             const cct_worker_command *b)
+{
+    return same_strings(&a->argv, &b->argv) && same_strings(&a->env, &b->env);
+}
+
+/* The memo holds one line per item: "python=...", then "path=..." per
+ * sys.path entry.  Paths with a newline cannot be on PYTHONPATH anyway. */
+int cct_worker_memo_read(const char *file, char **python, cct_strv *sys_path)
+{
+    char *text = cct_read_file(file, 1 << 20, NULL, NULL);
+    if (!text)
+        return -1;
+    *python = NULL;
+    char *save = NULL;
+    for (char *line = strtok_r(text, "\n", &save); line;
+         line = strtok_r(NULL, "\n", &save)) {
+        if (cct_str_starts_with(line, "python=") && !*python)
+            *python = cct_xstrdup(line + strlen("python="));
+        else if (cct_str_starts_with(line, "path="))
+            cct_strv_add(sys_path, line + strlen("path="));
+    }
+    free(text);
+    if (!*python || !**python) {
+        free(*python);
+        *python = NULL;
+        cct_strv_clear(sys_path);
+        return -1;
+    }
+    return 0;
+}
+
+void cct_worker_memo_write(const char *file, const char *python,
+                           const cct_strv *sys_path)
+{
+    char *dir = cct_xstrdup(file);
+    char *slash = strrchr(dir, '/');
+    if (slash) {
+        *slash = '\0';
+        mkdir(dir, 0755);
+    }
+    free(dir);
+    char *tmp = cct_xasprintf("%s.tmp", file);
+    FILE *f = fopen(tmp, "w");
+    if (f) {
+        fprintf(f, "python=%s\n", python);
+        for (size_t i = 0; i < sys_path->len; i++)
+            fprintf(f, "path=%s\n", sys_path->items[i]);
+        if (fclose(f) == 0)
+            rename(tmp, file);
+        else
+            remove(tmp);
+    }
+    free(tmp);
+}
