@@ -126,8 +126,14 @@ static char *read_line(char *str, int num, void *stream)
     reader *r = stream;
     if (r->offset >= r->text_len) {
         ssize_t n = getline(&r->text, &r->text_cap, r->file);
-        if (n <= 0)
+        if (n <= 0) {
+            /* Not the end: a directory opens but cannot be read. */
+            if (ferror(r->file) && !r->error)
+                r->error = cct_xasprintf("%s: cannot read the "
+                                         "configuration: %s", r->path,
+                                         strerror(errno));
             return NULL;
+        }
         r->text_len = (size_t)n;
         r->offset = 0;
         r->line++;

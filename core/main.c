@@ -3,6 +3,7 @@
  * commands that only print (--help, --version, --print-config,
  * --list-plugins), then a session.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,6 +190,10 @@ static int list_plugins(const cct_strv *dirs)
 
 int main(int argc, char **argv)
 {
+    /* A worker that closes its command pipe must not kill us: writing to
+     * it then fails with EPIPE, which the worker code handles.  Children
+     * start with the default again (uv_spawn resets every signal). */
+    signal(SIGPIPE, SIG_IGN);
     cct_cli cli;
     char *error = NULL;
     if (cct_cli_parse(&cli, argc, argv, &error) < 0) {

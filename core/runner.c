@@ -39,6 +39,8 @@ struct cct_runner {
     int running;
     cct_strv tests;
     size_t next;     /* next test to hand out */
+    size_t *requeued; /* tests handed back, handed out again first */
+    size_t n_requeued, cap_requeued;
     size_t ended;    /* tests that have ended */
     unsigned idle_deaths;
     int fatal;
@@ -118,7 +120,11 @@ static void on_test_done(cct_worker *w, size_t n_results, void *arg)
         synthetic_error(r, s->test, s - r->slots,
                         "the worker reported no result for this test (a "
                         "test is never counted as passed unless the worker "
-                        "reports its success)\n");
+                        "reports its success).  Before Twisted 22.10, "
+                        "trial's worker cannot send a failure whose text "
+                        "or traceback is over 64 KiB, or not encodable as "
+                        "UTF-8: run the test with 'python3 -m "
+                        "twisted.trial' to see it.\n");
     test_ended(r, s);
     hand_out(r, s);
     check_end(r);
@@ -129,6 +135,14 @@ static void on_died(cct_worker *w, const char *why, void *arg)
     cct_runner *r = arg;
     slot *s = slot_of(r, w);
     s->worker = NULL;
+    if (s->test != NO_TEST && !cct_worker_is_ready(w)) {
+        /* It died before it could begin its test: the test goes to the
+         * next worker, and this is the death of a worker that cannot
+         * start, as if it had been idle. */
+        CCT_GROW(r->requeued, r->cap_requeued, r->n_requeued + 1);
+        r->requeued[r->n_requeued++] = s->test;
+        s->test = NO_TEST;
+    }
     if (s->test != NO_TEST) {
         r->idle_deaths = 0;
         char *text = cct_xasprintf("%s\n", why);
@@ -160,6 +174,7 @@ static void on_closed(cct_worker *w, void *arg)
         for (unsigned i = 0; i < r->jobs; i++)
             free(r->slots[i].dir);
         free(r->slots);
+        free(r->requeued);
         cct_strv_free(&r->argv);
         cct_strv_free(&r->env);
         cct_strv_free(&r->tests);
@@ -208,7 +223,7 @@ static void spawn_slot(cct_runner *r, unsigned n)
 static void hand_out(cct_runner *r, slot *s)
 {
     if (!r->running || !s->worker || s->test != NO_TEST ||
-        r->next >= r->tests.len)
+        (r->next >= r->tests.len && r->n_requeued == 0))
         return;
     if (!cct_worker_is_started(s->worker)) {
         int rc = cct_worker_start(s->worker, s->dir);
@@ -217,7 +232,7 @@ static void hand_out(cct_runner *r, slot *s)
             return;
         }
     }
-    size_t test = r->next++;
+    size_t test = r->n_requeued ? r->requeued[--r->n_requeued] : r->next++;
     s->test = test;
     s->used = 1;
     unsigned n = (unsigned)(s - r->slots);
@@ -270,6 +285,7 @@ int cct_runner_run(cct_runner *r, const cct_strv *tests)
     for (size_t i = 0; i < tests->len; i++)
         cct_strv_add(&r->tests, tests->items[i]);
     r->next = 0;
+    r->n_requeued = 0;
     r->ended = 0;
     r->running = 1;
     cct_source_cache_clear(r->sources);

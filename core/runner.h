@@ -11,7 +11,10 @@
  * Nothing is lost when a worker misbehaves: a worker that dies or hangs
  * gives its test an error that says how it ended, a replacement takes its
  * place, and the run goes on with the other tests.  A Run answered without
- * any result is an error, never a pass.
+ * any result is an error, never a pass.  A worker that dies before it
+ * could begin its test (it never answered Start) hands the test on to the
+ * next one; a few such deaths in a row mean that workers cannot start at
+ * all, which is fatal.
  */
 #ifndef CCT_RUNNER_H
 #define CCT_RUNNER_H

@@ -34,6 +34,16 @@
 /* The end of stderr kept to explain a crash. */
 #define ERR_TAIL 4096
 #define ERR_TAIL_LINES 12
+/* Streams (22.10+) open at once; the beginning every stream keeps; what
+ * all of them keep together beyond their beginnings (see may_keep()). */
+#define MAX_STREAMS 4096
+#define STREAM_HEAD 65536
+#define STREAMS_KEPT (4 * CCT_MAX_TEXT)
+/* The send queue (see "sending"): bytes per write, and what may wait
+ * besides ranges of answers. */
+#define OUT_CHUNK 65536
+#define OUT_MAX_BYTES (1u << 20)
+#define OUT_MAX_SEGS 4096
 
 enum { LOG_OUT, LOG_ERR, LOG_TEST, N_LOGS };
 static const char *const log_names[N_LOGS] = {"out.log", "err.log",
@@ -49,9 +59,23 @@ typedef struct stream {
     long long id;
     chunk *chunks;
     size_t n, cap;
-    size_t total;
-    int cut;
+    size_t kept;  /* bytes in chunks */
+    size_t total; /* bytes written to it */
+    int cut;      /* chunks were dropped: kept < total */
 } stream;
+
+/* What a command's answer holds (see command_fn). */
+enum { ANSWER_SUCCESS, ANSWER_EMPTY, ANSWER_FIELDS };
+
+/* A stretch of the send queue: encoded boxes, or answers to the asks
+ * first..last, each `success: True` or empty. */
+typedef enum seg_kind { SEG_BOXES, SEG_SUCCESS, SEG_EMPTY } seg_kind;
+
+typedef struct out_seg {
+    seg_kind kind;
+    cct_buf boxes;
+    unsigned long long first, last;
+} out_seg;
 
 struct cct_worker {
     uv_loop_t *loop;
@@ -72,6 +96,7 @@ struct cct_worker {
     cct_amp_decoder decoder;
     long long next_ask;
     long long start_ask; /* 0: none pending */
+    int ready;           /* it answered Start */
     long long run_ask;
 
     char *dir;
@@ -86,6 +111,12 @@ struct cct_worker {
     stream *streams;
     size_t n_streams, cap_streams;
     long long next_stream;
+    size_t streams_kept; /* bytes kept by all open streams */
+
+    out_seg *queue;      /* what waits to be sent: queue[q_head .. q_len) */
+    size_t q_head, q_len, q_cap;
+    size_t q_bytes;      /* in its SEG_BOXES stretches */
+    int writing;         /* a write is in flight */
 
     int spawned;
     int exited;
@@ -154,6 +185,8 @@ static stream *find_stream(cct_worker *w, long long id, size_t *index)
     return NULL;
 }
 
+static void free_queue(cct_worker *w);
+
 /* ---- ending ------------------------------------------------------------- */
 
 static void on_closed(uv_handle_t *handle)
@@ -171,6 +204,7 @@ static void on_closed(uv_handle_t *handle)
     for (size_t i = 0; i < w->n_streams; i++)
         free_stream(&w->streams[i]);
     free(w->streams);
+    free_queue(w);
     cct_buf_free(&w->err_tail);
     cct_amp_decoder_free(&w->decoder);
     free(w->dir);
@@ -310,38 +344,208 @@ static void on_process_exit(uv_process_t *process, int64_t status, int signal)
 
 /* ---- sending ------------------------------------------------------------ */
 
+/* What we send a worker waits in its queue, in order, until the command
+ * pipe takes it; one write is in flight at a time.  A worker busy in a
+ * test reads none of it (trial's worker reads commands between tests
+ * only), yet each line a test logs is a TestWrite command that we answer:
+ * a test logging a million lines would queue a million answers.  So
+ * answers that carry only `success: True`, or nothing, to consecutive asks
+ * wait as a range and are encoded when the pipe can take them: a flood of
+ * them costs a few bytes.  Anything else (our commands, other answers) is
+ * queued encoded, and a worker that lets more than OUT_MAX_BYTES of that
+ * pile up is not reading us at all. */
+
+static void free_queue(cct_worker *w)
+{
+    for (size_t i = w->q_head; i < w->q_len; i++)
+        cct_buf_free(&w->queue[i].boxes);
+    free(w->queue);
+    w->queue = NULL;
+    w->q_head = w->q_len = w->q_cap = 0;
+    w->q_bytes = 0;
+}
+
+/* The last segment of the queue if it is of this kind, else NULL. */
+static out_seg *queue_tail(cct_worker *w, seg_kind kind)
+{
+    if (w->q_len > w->q_head && w->queue[w->q_len - 1].kind == kind)
+        return &w->queue[w->q_len - 1];
+    return NULL;
+}
+
+static out_seg *queue_push(cct_worker *w, seg_kind kind)
+{
+    if (w->q_head == w->q_len) {
+        w->q_head = w->q_len = 0;
+    } else if (w->q_head > 0 && w->q_len == w->q_cap) {
+        memmove(w->queue, w->queue + w->q_head,
+                (w->q_len - w->q_head) * sizeof(*w->queue));
+        w->q_len -= w->q_head;
+        w->q_head = 0;
+    }
+    CCT_GROW(w->queue, w->q_cap, w->q_len + 1);
+    out_seg *seg = &w->queue[w->q_len++];
+    memset(seg, 0, sizeof(*seg));
+    seg->kind = kind;
+    cct_buf_init(&seg->boxes);
+    return seg;
+}
+
+static void cannot_write(cct_worker *w, int status)
+{
+    free_queue(w);
+    if (w->stopping || w->finished || status == UV_ECANCELED)
+        return;
+    char *why = cct_xasprintf("cctrial cannot write to the worker (%s): it "
+                              "closed its command pipe (cctrial killed it)",
+                              uv_strerror(status));
+    cct_worker_kill(w, why);
+    free(why);
+}
+
 typedef struct write_req {
     uv_write_t req;
     char *data;
 } write_req;
 
+static void flush_queue(cct_worker *w);
+
 static void on_written(uv_write_t *req, int status)
 {
-    (void)status; /* a dead worker shows up through its exit */
     write_req *wr = (write_req *)req;
+    cct_worker *w = req->handle->data;
     free(wr->data);
     free(wr);
+    w->writing = 0;
+    if (status < 0)
+        cannot_write(w, status);
+    else
+        flush_queue(w);
 }
 
-/* Sends the encoded bytes of a box (box->len bytes; AMP boxes contain NUL
- * bytes, so lengths are explicit). */
-static int send_bytes(cct_worker *w, cct_buf *box)
+static void encode_answer(cct_buf *out, unsigned long long ask, int success)
+{
+    char text[24];
+    snprintf(text, sizeof(text), "%llx", ask);
+    cct_amp_put_str(out, "_answer", text);
+    if (success)
+        cct_amp_put_bool(out, "success", 1);
+    cct_amp_end(out);
+}
+
+/* Writes up to OUT_CHUNK bytes from the front of the queue, unless a
+ * write is already in flight. */
+static void flush_queue(cct_worker *w)
+{
+    if (w->writing || w->q_head == w->q_len ||
+        uv_is_closing((uv_handle_t *)&w->cmd))
+        return;
+    cct_buf chunk;
+    cct_buf_init(&chunk);
+    while (w->q_head < w->q_len && chunk.len < OUT_CHUNK) {
+        out_seg *seg = &w->queue[w->q_head];
+        if (seg->kind == SEG_BOXES) {
+            cct_buf_add(&chunk, seg->boxes.data, seg->boxes.len);
+            w->q_bytes -= seg->boxes.len;
+            cct_buf_free(&seg->boxes);
+            w->q_head++;
+            continue;
+        }
+        while (seg->first <= seg->last && chunk.len < OUT_CHUNK)
+            encode_answer(&chunk, seg->first++, seg->kind == SEG_SUCCESS);
+        if (seg->first > seg->last)
+            w->q_head++;
+    }
+    size_t len = chunk.len;
+    write_req *wr = cct_xmalloc(sizeof(*wr));
+    wr->data = cct_buf_steal(&chunk);
+    uv_buf_t buf = uv_buf_init(wr->data, (unsigned)len);
+    int rc = uv_write(&wr->req, (uv_stream_t *)&w->cmd, &buf, 1, on_written);
+    if (rc < 0) {
+        free(wr->data);
+        free(wr);
+        cannot_write(w, rc);
+        return;
+    }
+    w->writing = 1;
+}
+
+/* Called after anything is queued: starts writing, or drops a worker that
+ * reads nothing. */
+static int queue_added(cct_worker *w)
+{
+    if (w->q_bytes > OUT_MAX_BYTES || w->q_len - w->q_head > OUT_MAX_SEGS) {
+        protocol_error(w, "it reads none of what cctrial sends it");
+        return CCT_EPROTOCOL;
+    }
+    flush_queue(w);
+    return 0;
+}
+
+/* Queues an encoded box (box->len bytes: AMP boxes contain NUL bytes) and
+ * frees `box`. */
+static int queue_box(cct_worker *w, cct_buf *box)
 {
     cct_amp_end(box);
     if (uv_is_closing((uv_handle_t *)&w->cmd) || w->finished) {
         cct_buf_free(box);
         return UV_EPIPE;
     }
-    size_t len = box->len;
-    write_req *wr = cct_xmalloc(sizeof(*wr));
-    wr->data = cct_buf_steal(box);
-    uv_buf_t buf = uv_buf_init(wr->data, (unsigned)len);
-    int rc = uv_write(&wr->req, (uv_stream_t *)&w->cmd, &buf, 1, on_written);
-    if (rc < 0) {
-        free(wr->data);
-        free(wr);
+    out_seg *seg = queue_tail(w, SEG_BOXES);
+    if (!seg)
+        seg = queue_push(w, SEG_BOXES);
+    cct_buf_add(&seg->boxes, box->data, box->len);
+    w->q_bytes += box->len;
+    cct_buf_free(box);
+    return queue_added(w);
+}
+
+/* An ask as Twisted writes it (its counter in lower-case hex), so that
+ * encode_answer() gives back the same text. */
+static int parse_ask(const char *text, size_t len, unsigned long long *out)
+{
+    if (len == 0 || len > 15 || text[0] == '0')
+        return 0;
+    unsigned long long value = 0;
+    for (size_t i = 0; i < len; i++) {
+        const char *digit = strchr("0123456789abcdef", text[i]);
+        if (!text[i] || !digit)
+            return 0;
+        value = value * 16 + (unsigned long long)(digit - "0123456789abcdef");
     }
-    return rc;
+    *out = value;
+    return 1;
+}
+
+/* Queues the answer to `ask`: `fields` (encoded pairs, freed) for
+ * ANSWER_FIELDS, else nothing but the success flag or nothing at all. */
+static void queue_answer(cct_worker *w, const char *ask, size_t ask_len,
+                         int kind, cct_buf *fields)
+{
+    unsigned long long id;
+    if (kind == ANSWER_FIELDS || !parse_ask(ask, ask_len, &id)) {
+        cct_buf box;
+        cct_buf_init(&box);
+        cct_amp_put(&box, "_answer", ask, ask_len);
+        if (kind == ANSWER_SUCCESS)
+            cct_amp_put_bool(&box, "success", 1);
+        cct_buf_add(&box, fields->data, fields->len);
+        cct_buf_free(fields);
+        queue_box(w, &box);
+        return;
+    }
+    cct_buf_free(fields);
+    if (uv_is_closing((uv_handle_t *)&w->cmd) || w->finished)
+        return;
+    seg_kind seg_kind = kind == ANSWER_SUCCESS ? SEG_SUCCESS : SEG_EMPTY;
+    out_seg *seg = queue_tail(w, seg_kind);
+    if (seg && seg->last + 1 == id) {
+        seg->last = id;
+    } else {
+        seg = queue_push(w, seg_kind);
+        seg->first = seg->last = id;
+    }
+    queue_added(w);
 }
 
 static long long call_remote(cct_worker *w, const char *command,
@@ -358,7 +562,7 @@ static long long call_remote(cct_worker *w, const char *command,
         cct_buf_free(&box);
         return CCT_ETOOLONG;
     }
-    int rc = send_bytes(w, &box);
+    int rc = queue_box(w, &box);
     return rc < 0 ? rc : ask;
 }
 
@@ -404,6 +608,7 @@ static int take_stream(cct_worker *w, const cct_amp_box *box,
         return -1;
     *out = w->streams[index];
     w->streams[index] = w->streams[--w->n_streams];
+    w->streams_kept -= out->kept;
     return 0;
 }
 
@@ -416,8 +621,8 @@ static char *join_stream(const stream *s)
     char *text = dup_text(b.data ? b.data : "", b.len);
     if (s->cut) {
         char *marked = cct_xasprintf(
-            "%s\n[cut by cctrial after %u bytes of %zu]", text,
-            CCT_MAX_TEXT, s->total);
+            "%s\n[cut by cctrial after %zu bytes of %zu]", text, s->kept,
+            s->total);
         free(text);
         text = marked;
     }
@@ -457,9 +662,19 @@ static int read_failure(cct_worker *w, const cct_amp_box *box,
     free_stream(&text);
     if (take_stream(w, box, "framesStreamId", &frame_items) < 0)
         return -1;
-    for (size_t i = 0; i < frame_items.n; i++)
+    /* Three items per frame: a cut stream keeps its whole frames. */
+    size_t n = frame_items.cut ? frame_items.n - frame_items.n % 3
+                               : frame_items.n;
+    for (size_t i = 0; i < n; i++)
         cct_strv_take(&f->frames, dup_text(frame_items.chunks[i].data,
                                            frame_items.chunks[i].len));
+    if (frame_items.cut) {
+        char *marked = cct_xasprintf(
+            "%s\n[cut by cctrial: the traceback's first %zu frames]",
+            f->message, n / 3);
+        free(f->message);
+        f->message = marked;
+    }
     free_stream(&frame_items);
     return 0;
 }
@@ -485,22 +700,22 @@ static int add_problem(cct_worker *w, const cct_amp_box *box,
 
 static int add_failure(cct_worker *w, const cct_amp_box *box, cct_buf *answer)
 {
-    cct_amp_put_bool(answer, "success", 1);
-    return add_problem(w, box, CCT_OUTCOME_FAILURE);
+    (void)answer;
+    return add_problem(w, box, CCT_OUTCOME_FAILURE) < 0 ? -1 : ANSWER_SUCCESS;
 }
 
 static int add_error(cct_worker *w, const cct_amp_box *box, cct_buf *answer)
 {
-    cct_amp_put_bool(answer, "success", 1);
-    return add_problem(w, box, CCT_OUTCOME_ERROR);
+    (void)answer;
+    return add_problem(w, box, CCT_OUTCOME_ERROR) < 0 ? -1 : ANSWER_SUCCESS;
 }
 
 static int add_success(cct_worker *w, const cct_amp_box *box, cct_buf *answer)
 {
     (void)box;
-    cct_amp_put_bool(answer, "success", 1);
+    (void)answer;
     emit(w, CCT_OUTCOME_SUCCESS, NULL, NULL, NULL);
-    return 0;
+    return ANSWER_SUCCESS;
 }
 
 static int add_skip(cct_worker *w, const cct_amp_box *box, cct_buf *answer)
@@ -508,12 +723,12 @@ static int add_skip(cct_worker *w, const cct_amp_box *box, cct_buf *answer)
     char *reason = box_text(box, "reason");
     if (!reason)
         return -1;
+    (void)answer;
     char *text = cct_xasprintf("%s\n", reason);
-    cct_amp_put_bool(answer, "success", 1);
     emit(w, CCT_OUTCOME_SKIP, text, NULL, reason);
     free(text);
     free(reason);
-    return 0;
+    return ANSWER_SUCCESS;
 }
 
 /* "Reason: 'todo'\n", as trial prints expected failures and unexpected
@@ -551,13 +766,13 @@ static int add_expected_failure(cct_worker *w, const cct_amp_box *box,
     }
     if (!todo)
         todo = cct_xstrdup("<unknown>");
+    (void)answer;
     char *text = todo_text(todo, message);
-    cct_amp_put_bool(answer, "success", 1);
     emit(w, CCT_OUTCOME_EXPECTED_FAILURE, text, NULL, todo);
     free(text);
     free(todo);
     free(message);
-    return 0;
+    return ANSWER_SUCCESS;
 }
 
 static int add_unexpected_success(cct_worker *w, const cct_amp_box *box,
@@ -566,12 +781,12 @@ static int add_unexpected_success(cct_worker *w, const cct_amp_box *box,
     char *todo = box_text(box, "todo");
     if (!todo)
         return -1;
+    (void)answer;
     char *text = todo_text(todo, NULL);
-    cct_amp_put_bool(answer, "success", 1);
     emit(w, CCT_OUTCOME_UNEXPECTED_SUCCESS, text, NULL, todo);
     free(text);
     free(todo);
-    return 0;
+    return ANSWER_SUCCESS;
 }
 
 static int test_write(cct_worker *w, const cct_amp_box *box, cct_buf *answer)
@@ -580,31 +795,46 @@ static int test_write(cct_worker *w, const cct_amp_box *box, cct_buf *answer)
     const char *out = cct_amp_get(box, "out", &len);
     if (!out)
         return -1;
+    (void)answer;
     log_write(w, LOG_TEST, out, len);
     log_write(w, LOG_TEST, "\n", 1);
-    cct_amp_put_bool(answer, "success", 1);
-    return 0;
+    return ANSWER_SUCCESS;
 }
 
 static int stream_open(cct_worker *w, const cct_amp_box *box, cct_buf *answer)
 {
     (void)box;
-    /* A worker opens a stream per text and closes it with the result that
-     * uses it; hundreds open at once means it is not a trial worker. */
-    if (w->n_streams >= 256)
+    /* A worker opens two streams per failure (its text and its frames) and
+     * closes them with the result that uses them; a test with many logged
+     * errors has many open at once, but thousands means it is not a trial
+     * worker. */
+    if (w->n_streams >= MAX_STREAMS)
         return -1;
     CCT_GROW(w->streams, w->cap_streams, w->n_streams + 1);
     stream *s = &w->streams[w->n_streams++];
     memset(s, 0, sizeof(*s));
     s->id = w->next_stream++;
     cct_amp_put_int(answer, "streamId", s->id);
-    return 0;
+    return ANSWER_FIELDS;
+}
+
+/* Whether a chunk of `len` bytes more may be kept.  Chunks are kept whole
+ * (a frame's item is one chunk), each stream up to CCT_MAX_TEXT; beyond
+ * its first STREAM_HEAD bytes, only while all open streams together keep
+ * less than STREAMS_KEPT, so that streams opened and never used cannot
+ * fill our memory, while each still keeps its beginning. */
+static int may_keep(const cct_worker *w, const stream *s, size_t len)
+{
+    if (s->cut || s->kept + len > CCT_MAX_TEXT)
+        return 0;
+    return s->kept + len <= STREAM_HEAD ||
+           w->streams_kept + len <= STREAMS_KEPT;
 }
 
 static int stream_write(cct_worker *w, const cct_amp_box *box,
                         cct_buf *answer)
 {
-    (void)answer; /* StreamWrite's answer carries no value */
+    (void)answer;
     long long id;
     size_t len;
     const char *data = cct_amp_get(box, "data", &len);
@@ -613,17 +843,22 @@ static int stream_write(cct_worker *w, const cct_amp_box *box,
         !(s = find_stream(w, id, NULL)))
         return -1;
     s->total += len;
-    if (s->total > CCT_MAX_TEXT) {
+    if (!may_keep(w, s, len)) {
         s->cut = 1; /* keep counting, stop keeping */
-        return 0;
+        return ANSWER_EMPTY;
     }
     CCT_GROW(s->chunks, s->cap, s->n + 1);
     s->chunks[s->n].data = cct_xstrndup(data, len);
     s->chunks[s->n].len = len;
     s->n++;
-    return 0;
+    s->kept += len;
+    w->streams_kept += len;
+    return ANSWER_EMPTY; /* StreamWrite's answer carries no value */
 }
 
+/* A command's handler returns what its answer holds (ANSWER_*, the
+ * fields put in `answer` for ANSWER_FIELDS), or -1 for malformed
+ * arguments. */
 typedef int (*command_fn)(cct_worker *w, const cct_amp_box *box,
                           cct_buf *answer);
 
@@ -656,7 +891,7 @@ static void answer_unhandled(cct_worker *w, const char *ask, size_t ask_len,
     cct_amp_put_str(&box, "_error_code", "UNHANDLED");
     cct_amp_put_str(&box, "_error_description", description);
     free(description);
-    send_bytes(w, &box);
+    queue_box(w, &box);
 }
 
 static void handle_command(cct_worker *w, const cct_amp_box *box)
@@ -676,18 +911,18 @@ static void handle_command(cct_worker *w, const cct_amp_box *box)
             protocol_error(w, "a result while no test was running");
             return;
         }
-        cct_buf answer;
-        cct_buf_init(&answer);
-        cct_amp_put(&answer, "_answer", ask, ask_len);
-        if (commands[i].handle(w, box, &answer) < 0) {
-            cct_buf_free(&answer);
+        cct_buf fields;
+        cct_buf_init(&fields);
+        int kind = commands[i].handle(w, box, &fields);
+        if (kind < 0) {
+            cct_buf_free(&fields);
             char *what = cct_xasprintf("malformed arguments to %s",
                                        commands[i].name);
             protocol_error(w, what);
             free(what);
             return;
         }
-        send_bytes(w, &answer);
+        queue_answer(w, ask, ask_len, kind, &fields);
         return;
     }
     answer_unhandled(w, ask, ask_len, name, name_len);
@@ -718,6 +953,8 @@ static void handle_reply(cct_worker *w, const cct_amp_box *box, int is_error)
         w->start_ask = 0;
         if (is_error)
             protocol_error(w, "it refused Start");
+        else
+            w->ready = 1;
         return;
     }
     if (!ask_matches(id, len, w->run_ask)) {
@@ -766,7 +1003,9 @@ static void on_results(uv_stream_t *stream, ssize_t n, const uv_buf_t *buf)
                (rc = cct_amp_decoder_next(&w->decoder, &box)) > 0)
             handle_box(w, &box);
         if (!w->results_eof && rc < 0)
-            protocol_error(w, cct_strerror(rc));
+            protocol_error(w, rc == CCT_ETOOLONG
+                                  ? "a key longer than 255 bytes"
+                                  : "a box of more than 64 keys");
     } else if (n < 0 && !w->results_eof) {
         w->results_eof = 1;
         uv_read_stop(stream);
@@ -921,6 +1160,11 @@ unsigned cct_worker_number(const cct_worker *w)
 int cct_worker_is_started(const cct_worker *w)
 {
     return w->dir != NULL;
+}
+
+int cct_worker_is_ready(const cct_worker *w)
+{
+    return w->ready;
 }
 
 int cct_worker_is_busy(const cct_worker *w)

@@ -73,6 +73,9 @@ void cct_worker_kill(cct_worker *w, const char *why);
 
 unsigned cct_worker_number(const cct_worker *w);
 int cct_worker_is_started(const cct_worker *w);
+/* It answered Start: trial's worker reads commands in order, so a test
+ * handed to a worker that is not ready has not begun. */
+int cct_worker_is_ready(const cct_worker *w);
 int cct_worker_is_busy(const cct_worker *w);
 int cct_worker_is_alive(const cct_worker *w);
 /* The test being run, or NULL. */

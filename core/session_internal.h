@@ -1,0 +1,115 @@
+/*
+ * The session's state, shared by the files that make it up:
+ *
+ *   session.c         setting up and tearing down: plugins, signals, the
+ *                     _trial_temp lock, leaving no process behind
+ *   session_run.c     runs: the workers' command, starting a run, its
+ *                     events, its end, the workflow's actions
+ *   session_change.c  discovery and changes: what the project holds, what
+ *                     changed, which tests that selects
+ *   session_keys.c    keys typed while watching
+ *
+ * Only these files include it.
+ */
+#ifndef CCT_SESSION_INTERNAL_H
+#define CCT_SESSION_INTERNAL_H
+
+#include <uv.h>
+
+#include "cli.h"
+#include "config.h"
+#include "console.h"
+#include "discovery.h"
+#include "host.h"
+#include "keys.h"
+#include "options.h"
+#include "paths.h"
+#include "project.h"
+#include "report.h"
+#include "results.h"
+#include "runner.h"
+#include "trialtemp.h"
+#include "watcher.h"
+#include "workerenv.h"
+#include "workflow.h"
+
+#define EXIT_USAGE 2
+
+/* continuous: the workflow, on every change; once: the selected tests,
+ * once; hook: what the last commit affects, once; list: print the ids. */
+typedef enum mode { MODE_CONTINUOUS, MODE_ONCE, MODE_HOOK, MODE_LIST } mode;
+
+typedef struct session {
+    uv_loop_t loop;
+    cct_console console;
+    const cct_cli *cli;
+    const cct_config *config;
+    cct_settings settings;
+    const cct_paths *paths;
+    const cct_strv *plugin_dirs;
+    mode mode;
+
+    cct_host_context host_context;
+    cct_reporters reporters;
+    cct_instance *notifier;
+    cct_instance *selector; /* NULL: continuous without smart mode */
+
+    cct_trial_temp temp;
+    cct_project project;
+    int have_project;
+    char *python;
+    cct_strv names;
+    cct_worker_command worker_command;
+    cct_runner *runner;
+    int runner_is_guess;    /* its workers run the last session's command,
+                               until discovery says what this one's is */
+
+    cct_workflow workflow;
+    cct_results results;
+    cct_strv run_tests;
+    cct_suite run_suite;
+    int run_active;
+    uint64_t run_started;
+    size_t run_finished; /* tests that ended, for the running counts */
+    unsigned retry_worker;
+
+    cct_watcher *watcher;
+    cct_strv watch_roots;
+    cct_discovery *discovery;
+    int discovery_blocks_runs; /* the next run needs its result */
+    int run_waits_for_discovery;
+    cct_strv changes_waiting; /* changes seen while rediscovering */
+
+    cct_keys *keys;          /* NULL unless stdin is a terminal */
+    int pending_request;     /* a key's request waiting for the run to stop:
+                                a cct_request, or -1 */
+
+    uv_signal_t sigint, sigterm, sighup;
+    int signals_open;
+    int exit_code;
+    int exiting;
+} session;
+
+/* session.c */
+void cct__session_exit(session *s, int code);
+void cct__session_fail(session *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+int cct__session_load_plugin(session *s, cct_plugin_kind kind,
+                             const char *name, cct_instance **out);
+
+/* session_run.c */
+void cct__session_guess_workers(session *s);
+void cct__session_create_runner(session *s);
+void cct__session_start_run(session *s, cct_suite suite, const cct_strv *ids);
+void cct__session_act(session *s, const cct_actions *actions);
+int cct__session_select(session *s, const cct_strv *changes, cct_strv *out);
+
+/* session_change.c */
+void cct__session_discover(session *s, int blocking);
+
+/* session_keys.c */
+extern const char cct__session_keys_hint[];
+void cct__session_on_key(int key, void *arg);
+void cct__session_request_now(session *s, cct_request request);
+
+#endif

@@ -1,0 +1,124 @@
+/*
+ * Keys typed while cctrial watches (see keys.h for the terminal side):
+ * what each key asks of the workflow, and stopping a run for it.
+ */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "session_internal.h"
+
+/* Shown under "waiting for filesystem change..." when keys work. */
+const char cct__session_keys_hint[] =
+    "keys: Enter re-run, a all, f failed, s smart, p grep, c clear grep, "
+    "? help, q quit";
+
+static const char KEYS_HELP[] =
+    "  Enter  re-run the current suite\n"
+    "  a      run the full suite\n"
+    "  f      run only the tests that failed last\n"
+    "  s      turn smart mode on or off (run only what a change affects)\n"
+    "  p      filter tests by a text in their id (--grep)\n"
+    "  c      clear that filter\n"
+    "  w, ?   show these keys\n"
+    "  q      quit\n";
+
+void cct__session_request_now(session *s, cct_request request)
+{
+    cct_actions actions;
+    if (cct_workflow_request(&s->workflow, request, &actions) < 0) {
+        cct_console_printf(&s->console, "no failed test to run\n");
+        return;
+    }
+    cct__session_act(s, &actions);
+}
+
+/* Runs a request now, or once the run going on has stopped. */
+static void request(session *s, cct_request request)
+{
+    if (s->run_active) {
+        s->pending_request = (int)request;
+        cct_runner_interrupt(s->runner);
+        return;
+    }
+    if (s->discovery && s->discovery_blocks_runs) {
+        s->run_waits_for_discovery = 1;
+        return;
+    }
+    cct__session_request_now(s, request);
+}
+
+static void toggle_smart(session *s)
+{
+    int on = !s->workflow.smart;
+    if (on && !s->selector) {
+        const char *name = strcmp(s->settings.selector, "all") == 0
+                               ? "smart-import" : s->settings.selector;
+        if (cct__session_load_plugin(s, CCT_PLUGIN_SELECTOR, name,
+                                     &s->selector) < 0)
+            return;
+    }
+    cct_workflow_set_smart(&s->workflow, on);
+    cct_console_printf(&s->console, "smart mode %s\n",
+                       on ? "on: each change runs the tests it affects"
+                          : "off: each change runs the full suite");
+}
+
+static void on_grep_line(const char *line, void *arg)
+{
+    session *s = arg;
+    if (!line) {
+        cct_console_printf(&s->console, "grep unchanged\n");
+        return;
+    }
+    free(s->settings.grep);
+    s->settings.grep = *line ? cct_xstrdup(line) : NULL;
+    request(s, CCT_REQ_ALL);
+}
+
+void cct__session_on_key(int key, void *arg)
+{
+    session *s = arg;
+    if (s->exiting)
+        return;
+    switch (key) {
+    case CCT_KEY_INTERRUPT:
+        cct__session_exit(s, 128 + SIGINT);
+        break;
+    case 'q':
+        cct__session_exit(s, 0);
+        break;
+    case CCT_KEY_ENTER:
+        request(s, CCT_REQ_RERUN);
+        break;
+    case 'a':
+        request(s, CCT_REQ_ALL);
+        break;
+    case 'f':
+        request(s, CCT_REQ_FAILED);
+        break;
+    case 's':
+        toggle_smart(s);
+        break;
+    case 'p':
+        if (s->run_active) {
+            s->pending_request = -1;
+            cct_runner_interrupt(s->runner);
+        }
+        cct_keys_read_line(s->keys, "grep pattern (Enter to apply, Escape "
+                                    "to cancel): ", on_grep_line, s);
+        break;
+    case 'c':
+        free(s->settings.grep);
+        s->settings.grep = NULL;
+        cct_console_printf(&s->console, "grep cleared\n");
+        request(s, CCT_REQ_ALL);
+        break;
+    case 'w':
+    case '?':
+        cct_console_printf(&s->console, "%s", KEYS_HELP);
+        break;
+    default:
+        break;
+    }
+}

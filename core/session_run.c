@@ -1,0 +1,427 @@
+/*
+ * Runs (see session_internal.h): the command the workers run with, the
+ * worker pool, starting a run of a suite, its events on their way to the
+ * reporters, its end handed to the workflow, and the workflow's actions
+ * carried out.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "error.h"
+#include "session_internal.h"
+
+/* How much of each log the retry test's report shows. */
+#define LOG_LIMIT 65536
+
+/* "test_method (pkg.module.Class)", as Python's unittest shows a test. */
+static char *display_test(const session *s, const char *id)
+{
+    size_t index = s->have_project ? cct_project_find_test(&s->project, id)
+                                   : CCT_STRMAP_MISSING;
+    const char *dot = strrchr(id, '.');
+    if (!dot || (index != CCT_STRMAP_MISSING &&
+                 s->project.import_error[index]))
+        return cct_xstrdup(id);
+    return cct_xasprintf("%s (%.*s)", dot + 1, (int)(dot - id), id);
+}
+
+static void notify(session *s, const cct_action *a)
+{
+    if (!s->notifier)
+        return;
+    const cct_notifier_ops *ops = s->notifier->lib.desc->notifier;
+    if (ops->notify)
+        ops->notify(s->notifier->ctx, a->title, a->text, a->status);
+}
+
+/* .cctrial/<name> of the project; malloc'ed. */
+static char *state_file(const session *s, const char *name)
+{
+    return cct_xasprintf("%s/.cctrial/%s", s->paths->project_dir, name);
+}
+
+/* Writes the modules a fast worker may import while it waits, one per
+ * line, to .cctrial/preload.txt (read by core/helpers/fastworker.py). */
+static void write_preload(session *s)
+{
+    char *path = state_file(s, "preload.txt");
+    char *dir = state_file(s, "");
+    mkdir(dir, 0755);
+    free(dir);
+    FILE *f = fopen(path, "w");
+    for (size_t i = 0; f && i < s->project.preload.len; i++)
+        fprintf(f, "%s\n", s->project.preload.items[i]);
+    if (f)
+        fclose(f); /* a preload list that cannot be written costs time only */
+    free(path);
+}
+
+static void worker_command_for(session *s, const char *python,
+                               const cct_strv *sys_path,
+                               cct_worker_command *out)
+{
+    char *preload = s->settings.fast_worker
+                        ? state_file(s, "preload.txt") : NULL;
+    cct_worker_command_build(out, python, sys_path, s->settings.fast_worker,
+                             s->paths->data_dir, preload);
+    free(preload);
+}
+
+static void full_suite(session *s, cct_strv *out)
+{
+    for (size_t i = 0; i < s->project.n_tests; i++) {
+        const char *id = s->project.tests[i].id;
+        if (!s->settings.grep || strstr(id, s->settings.grep))
+            cct_strv_add(out, id);
+    }
+}
+
+/* Starts a run of `suite`; `ids` gives its tests when the workflow does
+ * not hold them (once and hook modes). */
+void cct__session_start_run(session *s, cct_suite suite,
+                            const cct_strv *ids)
+{
+    if (s->discovery && s->discovery_blocks_runs) {
+        /* Re-discovery is under way: the run needs its result. */
+        s->run_waits_for_discovery = 1;
+        s->run_suite = suite;
+        return;
+    }
+    cct_strv_clear(&s->run_tests);
+    if (ids) {
+        for (size_t i = 0; i < ids->len; i++)
+            cct_strv_add(&s->run_tests, ids->items[i]);
+    } else if (suite == CCT_SUITE_FULL) {
+        full_suite(s, &s->run_tests);
+    } else if (suite == CCT_SUITE_RETRY_TEST) {
+        cct_strv_add(&s->run_tests, s->workflow.retry_test);
+    } else {
+        const cct_strv *tests = cct_workflow_tests(&s->workflow, suite);
+        for (size_t i = 0; i < tests->len; i++)
+            cct_strv_add(&s->run_tests, tests->items[i]);
+    }
+    char *error = NULL;
+    if (cct_trial_temp_clear(&s->temp, &error) < 0) {
+        cct__session_fail(s, "%s", error);
+        free(error);
+        return;
+    }
+    if (s->settings.verbose)
+        for (size_t i = 0; i < s->run_tests.len; i++)
+            cct_console_printf(&s->console, "%s\n", s->run_tests.items[i]);
+    cct_results_reset(&s->results);
+    s->run_suite = suite;
+    s->run_finished = 0;
+    s->run_active = 1;
+    s->run_started = uv_hrtime();
+    unsigned jobs = s->settings.jobs;
+    cct_run_start ev = {
+        .struct_size = sizeof(ev),
+        .suite = suite,
+        .total = s->run_tests.len,
+        .workers = s->run_tests.len < jobs ? (unsigned)s->run_tests.len
+                                           : jobs,
+    };
+    cct_report_run_start(&s->reporters, &ev);
+    int rc = cct_runner_run(s->runner, &s->run_tests);
+    if (rc < 0)
+        cct__session_fail(s, "cannot start the run: %s", cct_strerror(rc));
+}
+
+static void on_test_start(const char *test_id, unsigned worker, size_t index,
+                          void *arg)
+{
+    session *s = arg;
+    if (s->run_suite == CCT_SUITE_RETRY_TEST)
+        s->retry_worker = worker;
+    cct_test_start ev = {
+        .struct_size = sizeof(ev),
+        .test_id = test_id,
+        .worker = worker,
+        .index = index,
+        .total = s->run_tests.len,
+    };
+    cct_report_test_start(&s->reporters, &ev);
+}
+
+static void on_result(cct_test_result *result, void *arg)
+{
+    session *s = arg;
+    cct_results_add(&s->results, result);
+    result->total = s->run_tests.len;
+    /* This result's test is not counted as ended yet: include it. */
+    result->done = s->run_finished + 1;
+    result->counts = s->results.counts;
+    cct_report_test_result(&s->reporters, result);
+}
+
+static char *read_log(const char *dir, const char *name)
+{
+    char *path = cct_path_join(dir, name);
+    size_t len = 0;
+    int cut = 0;
+    char *text = cct_read_file(path, 0, &len, NULL);
+    if (text && len > LOG_LIMIT) {
+        free(text);
+        char *tail = cct_read_file_tail(path, LOG_LIMIT);
+        text = cct_xasprintf("[cut by cctrial: the last %d KiB of %s]\n%s",
+                             LOG_LIMIT / 1024, path, tail);
+        free(tail);
+        cut = 1;
+    }
+    (void)cut;
+    free(path);
+    if (!text)
+        return cct_xstrdup("");
+    char *clean = cct_utf8_sanitize(text, strlen(text));
+    free(text);
+    return clean;
+}
+
+static void show_logs(session *s, const char *test)
+{
+    const char *dir = cct_runner_worker_dir(s->runner, s->retry_worker);
+    char *log = read_log(dir, "test.log");
+    char *out = read_log(dir, "out.log");
+    char *err = read_log(dir, "err.log");
+    cct_test_log ev = {
+        .struct_size = sizeof(ev),
+        .test_id = test,
+        .log = log,
+        .out = out,
+        .err = err,
+    };
+    cct_report_test_log(&s->reporters, &ev);
+    free(log);
+    free(out);
+    free(err);
+}
+
+static void on_run_end(int interrupted, void *arg)
+{
+    session *s = arg;
+    s->run_active = 0;
+    cct_results_group(&s->results);
+    double wall = (double)(uv_hrtime() - s->run_started) / 1e9;
+    cct_run_end ev = {
+        .struct_size = sizeof(ev),
+        .suite = s->run_suite,
+        .tests_run = s->run_finished,
+        .wall_time = wall,
+        .passed = cct_results_passed(&s->results),
+        .interrupted = interrupted,
+        .n_groups = s->results.n_groups,
+        .groups = s->results.groups,
+    };
+    memcpy(ev.counts, s->results.counts, sizeof(ev.counts));
+    if (s->exiting)
+        return; /* a signal: nothing more is reported */
+    cct_report_run_end(&s->reporters, &ev);
+
+    if (s->mode != MODE_CONTINUOUS) {
+        cct__session_exit(s, ev.passed ? 0 : 1);
+        return;
+    }
+    if (interrupted && s->pending_request >= 0) {
+        /* Stopped for a key: do what it asked, and nothing else. */
+        cct_request request = (cct_request)s->pending_request;
+        s->pending_request = -1;
+        cct__session_request_now(s, request);
+        return;
+    }
+    cct_strv failed;
+    cct_strv_init(&failed);
+    cct_results_failed_ids(&s->results, &failed);
+    const cct_result_group *biggest = cct_results_biggest_problem(&s->results);
+    cct_run_outcome outcome = {
+        .passed = ev.passed,
+        .tests_run = ev.tests_run,
+        .failed = &failed,
+        .biggest = biggest ? biggest->test_ids[0] : NULL,
+        .interrupted = interrupted,
+    };
+    cct_actions actions;
+    cct_workflow_run_done(&s->workflow, &outcome, &actions);
+    cct__session_act(s, &actions);
+    cct_strv_free(&failed);
+}
+
+static void on_test_end(const char *test_id, void *arg)
+{
+    (void)test_id;
+    session *s = arg;
+    s->run_finished++;
+}
+
+static void on_fatal(const char *why, void *arg)
+{
+    session *s = arg;
+    if (s->runner_is_guess) {
+        /* Only a guess that no longer works: discovery will say. */
+        cct_runner_close(s->runner, NULL, NULL);
+        s->runner = NULL;
+        s->runner_is_guess = 0;
+        return;
+    }
+    cct__session_fail(s, "the trial workers cannot run: %s", why);
+}
+
+static void start_runner(session *s)
+{
+    cct_runner_config config = {
+        .jobs = s->settings.jobs,
+        .argv = (const char *const *)s->worker_command.argv.items,
+        .env = (const char *const *)s->worker_command.env.items,
+        .cwd = s->paths->project_dir,
+        .temp_dir = s->temp.dir,
+        .timeout_s = s->settings.timeout_s,
+        .single_run = s->mode != MODE_CONTINUOUS,
+    };
+    static const cct_runner_events events = {
+        .test_start = on_test_start,
+        .result = on_result,
+        .test_end = on_test_end,
+        .run_end = on_run_end,
+        .fatal = on_fatal,
+    };
+    s->runner = cct_runner_new(&s->loop, &config, &events, s);
+    cct_runner_prewarm(s->runner);
+}
+
+/* Workers started before discovery, with the command the last session's
+ * discovery gave (.cctrial/workers): Python's start-up and Twisted's
+ * import then overlap discovery instead of following it. */
+void cct__session_guess_workers(session *s)
+{
+    if (!s->settings.cache || s->mode == MODE_LIST)
+        return;
+    char *memo = state_file(s, "workers");
+    char *python = NULL;
+    cct_strv sys_path;
+    cct_strv_init(&sys_path);
+    if (cct_worker_memo_read(memo, &python, &sys_path) == 0 &&
+        (!s->settings.python || strcmp(s->settings.python, python) == 0)) {
+        worker_command_for(s, python, &sys_path, &s->worker_command);
+        start_runner(s);
+        s->runner_is_guess = 1;
+    }
+    free(python);
+    free(memo);
+    cct_strv_free(&sys_path);
+}
+
+/* The workers discovery calls for: the guessed ones when they match. */
+void cct__session_create_runner(session *s)
+{
+    if (s->settings.fast_worker)
+        write_preload(s);
+    cct_worker_command real;
+    worker_command_for(s, s->python, &s->project.sys_path, &real);
+    char *memo = state_file(s, "workers");
+    if (s->settings.cache)
+        cct_worker_memo_write(memo, s->python, &s->project.sys_path);
+    free(memo);
+    if (s->runner && cct_worker_command_equal(&real, &s->worker_command)) {
+        cct_worker_command_free(&real);
+        s->runner_is_guess = 0;
+        return;
+    }
+    if (s->runner) /* the guess was wrong: its workers go */
+        cct_runner_close(s->runner, NULL, NULL);
+    cct_worker_command_free(&s->worker_command);
+    s->worker_command = real;
+    s->runner_is_guess = 0;
+    start_runner(s);
+}
+
+/* A path as the user would type it: relative to the project when inside. */
+static const char *shown_path(const session *s, const char *path)
+{
+    size_t n = strlen(s->paths->project_dir);
+    if (strncmp(path, s->paths->project_dir, n) == 0 && path[n] == '/')
+        return path + n + 1;
+    return path;
+}
+
+static void on_unreached(cct_selection *sel, const char *file)
+{
+    session *s = sel->host_data;
+    if (s->mode == MODE_LIST) { /* standard output holds only the ids */
+        cct_console_error(&s->console, "no test detected for %s",
+                          shown_path(s, file));
+        return;
+    }
+    cct_report_message(&s->reporters, CCT_MSG_NO_TEST_FOR, file,
+                       "no test detected for %s", shown_path(s, file));
+}
+
+/* Asks the selector which tests `changes` (NULL: none known yet) run;
+ * `out` gets their ids in trial's order, after --grep.  Returns 0, or -1
+ * when the selector failed (it said why). */
+int cct__session_select(session *s, const cct_strv *changes, cct_strv *out)
+{
+    cct_catalog catalog;
+    cct_project_catalog(&s->project, &catalog);
+    unsigned char *selected = cct_xcalloc(catalog.n_tests, 1);
+    cct_selection selection = {
+        .struct_size = sizeof(selection),
+        .selected = selected,
+        .unreached = on_unreached,
+        .host_data = s,
+    };
+    cct_change_set change_set = {
+        .struct_size = sizeof(change_set),
+        .n_files = changes ? changes->len : 0,
+        .files = changes ? (const char *const *)changes->items : NULL,
+    };
+    const cct_selector_ops *ops = s->selector->lib.desc->selector;
+    int rc = ops->select ? ops->select(s->selector->ctx, &catalog,
+                                       changes ? &change_set : NULL,
+                                       &selection)
+                         : -1;
+    for (size_t i = 0; rc >= 0 && i < catalog.n_tests; i++) {
+        const char *id = catalog.tests[i].id;
+        if (selected[i] && (!s->settings.grep || strstr(id, s->settings.grep)))
+            cct_strv_add(out, id);
+    }
+    free(selected);
+    return rc < 0 ? -1 : 0;
+}
+
+void cct__session_act(session *s, const cct_actions *actions)
+{
+    for (size_t i = 0; i < actions->n && !s->exiting; i++) {
+        const cct_action *a = &actions->items[i];
+        char *shown = a->test ? display_test(s, a->test) : NULL;
+        switch (a->kind) {
+        case CCT_ACT_RUN:
+            cct__session_start_run(s, a->suite, NULL);
+            break;
+        case CCT_ACT_NOTIFY:
+            notify(s, a);
+            break;
+        case CCT_ACT_SHOW_LOGS:
+            show_logs(s, a->test);
+            break;
+        case CCT_ACT_MESSAGE:
+            cct_report_message(&s->reporters, a->message, a->test, "%s: %s",
+                               a->message == CCT_MSG_RERUN ? "re-run"
+                                                           : "please fix",
+                               shown);
+            break;
+        case CCT_ACT_WAIT:
+            cct_report_message(&s->reporters, CCT_MSG_WAITING, NULL,
+                               "waiting for filesystem change...");
+            if (s->keys)
+                cct_console_printf(&s->console, "%s\n",
+                                   cct__session_keys_hint);
+            break;
+        case CCT_ACT_EXIT:
+            cct__session_exit(s, a->exit_code);
+            break;
+        }
+        free(shown);
+    }
+}
