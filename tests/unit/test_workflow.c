@@ -16,7 +16,10 @@ typedef enum event_kind {
     EV_START,
     EV_DONE,    /* the run ended */
     EV_CHANGE,  /* files changed (not smart mode) */
-    EV_SMART    /* files changed; these tests are affected */
+    EV_SMART,   /* files changed; these tests are affected */
+    EV_REQUEST, /* a key asks for something (a cct_request) */
+    EV_SMART_ON,
+    EV_SMART_OFF
 } event_kind;
 
 typedef struct event {
@@ -27,6 +30,7 @@ typedef struct event {
     const char *failed;  /* ids, sorted, space-separated */
     const char *biggest;
     const char *smart;   /* EV_SMART: affected ids */
+    cct_request request; /* EV_REQUEST */
 } event;
 
 #define START {.kind = EV_START}
@@ -36,6 +40,9 @@ typedef struct event {
 #define INTERRUPTED {.kind = EV_DONE, .interrupted = 1}
 #define CHANGE {.kind = EV_CHANGE}
 #define SMART(ids) {.kind = EV_SMART, .smart = (ids)}
+#define REQUEST(r) {.kind = EV_REQUEST, .request = (r)}
+#define SMART_ON {.kind = EV_SMART_ON}
+#define SMART_OFF {.kind = EV_SMART_OFF}
 
 typedef struct row {
     const char *name;
@@ -231,10 +238,8 @@ static const row rows[] = {
      {START, SMART("t.A"), SMART("t.B"), PASS(1)},
      "NOTIFY pass \"1 tests run\" \"everything good!\"; RUN smart",
      "next=smart retry=- suite=- smart=t.B"},
-};
 
-/* Rows for a loop once found in core/workflow.c. */
-static const row bug_rows[] = {
+    /* ---- a test that passes alone but not with the others ------------ */
     /* Regression: when the retry suite held only the retry test, it is skipped
      * and the full suite runs; if the test passes alone but fails in the
      * full suite (an isolation problem) and nothing changes, cctrial runs
@@ -246,6 +251,43 @@ static const row bug_rows[] = {
      "NOTIFY fail \"5 tests run\" \"1 tests broken!\"; "
      "MESSAGE please_fix t.A; WAIT",
      "next=retry_test retry=t.A suite=t.A smart=-"},
+
+    /* ---- keys: requests while watching ---------------------------------- */
+    {"Enter while waiting for a fix re-runs the retry test", 0, 0,
+     {START, FAIL(5, "t.A t.B", "t.B"), FAIL(1, "t.B", "t.B"),
+      REQUEST(CCT_REQ_RERUN)},
+     "MESSAGE rerun t.B; RUN retry_test",
+     "next=retry_test retry=t.B suite=t.A,t.B smart=-"},
+    {"a: the full suite, forgetting what was failing", 0, 0,
+     {START, FAIL(5, "t.A t.B", "t.B"), FAIL(1, "t.B", "t.B"),
+      REQUEST(CCT_REQ_ALL)},
+     "RUN full",
+     "next=full retry=- suite=- smart=-"},
+    {"f: only the tests that failed last", 0, 0,
+     {START, FAIL(5, "t.A t.B", "t.B"), FAIL(1, "t.B", "t.B"),
+      REQUEST(CCT_REQ_FAILED)},
+     "RUN retry_suite",
+     "next=retry_suite retry=- suite=t.A,t.B smart=-"},
+    {"f with nothing failed does nothing", 1, 0,
+     {START, PASS(5), REQUEST(CCT_REQ_FAILED)},
+     "",
+     "next=full retry=- suite=- smart=-"},
+    {"a request after an interrupted run runs at once", 1, 0,
+     {START, INTERRUPTED, REQUEST(CCT_REQ_RERUN)},
+     "RUN full",
+     "next=full retry=- suite=- smart=-"},
+    {"s turns smart mode on: a change runs only what it affects", 0, 0,
+     {START, PASS(5), SMART_ON, SMART("t.C")},
+     "RUN smart",
+     "next=smart retry=- suite=- smart=t.C"},
+    {"s turns smart mode on: it implies forever", 0, 0,
+     {START, PASS(5), SMART_ON, SMART("t.C"), PASS(1)},
+     "NOTIFY pass \"1 tests run\" \"everything good!\"; WAIT",
+     "next=smart retry=- suite=- smart=t.C"},
+    {"s turns smart mode off: a change runs the full suite", 1, 1,
+     {START, SMART("t.C"), PASS(1), SMART_OFF, CHANGE},
+     "RUN full",
+     "next=full retry=- suite=- smart=t.C"},
 };
 
 static cct_workflow wf;
@@ -268,7 +310,6 @@ static void teardown(void)
 }
 
 TestSuite(workflow, .init = setup, .fini = teardown);
-TestSuite(workflow_bugs, .init = setup, .fini = teardown);
 
 static const char *const message_names[] = {
     "rerun", "please_fix", "waiting", "no_test_for", "no_test_to_run",
@@ -360,6 +401,16 @@ static void apply(const event *e)
         cct_strv_split_words(&affected, e->smart);
         cct_workflow_change(&wf, &affected, &actions);
         break;
+    case EV_REQUEST:
+        /* As the session does: a refused request changes nothing. */
+        if (cct_workflow_request(&wf, e->request, &actions) < 0)
+            actions.n = 0;
+        break;
+    case EV_SMART_ON:
+    case EV_SMART_OFF:
+        cct_workflow_set_smart(&wf, e->kind == EV_SMART_ON);
+        actions.n = 0;
+        break;
     case EV_END:
         break;
     }
@@ -413,20 +464,6 @@ ParameterizedTestParameters(workflow, transitions)
 ParameterizedTest(size_t *i, workflow, transitions)
 {
     check_row(&rows[*i]);
-}
-
-ParameterizedTestParameters(workflow_bugs, transitions)
-{
-    static size_t indexes[CCT_ARRAY_SIZE(bug_rows)];
-    for (size_t i = 0; i < CCT_ARRAY_SIZE(bug_rows); i++)
-        indexes[i] = i;
-    return cr_make_param_array(size_t, indexes, CCT_ARRAY_SIZE(indexes));
-}
-
-/* Disabled until core/workflow.c is fixed (see bug_rows). */
-ParameterizedTest(size_t *i, workflow_bugs, transitions)
-{
-    check_row(&bug_rows[*i]);
 }
 
 /* ---- whole sessions ------------------------------------------------------- */
