@@ -157,21 +157,20 @@ static void on_result(cct_test_result *result, void *arg)
     cct_report_test_result(&s->reporters, result);
 }
 
+/* A log of the retry test's worker, its last LOG_LIMIT bytes at most
+ * (saying so when cut): a test may write megabytes. */
 static char *read_log(const char *dir, const char *name)
 {
     char *path = cct_path_join(dir, name);
-    size_t len = 0;
     int cut = 0;
-    char *text = cct_read_file(path, 0, &len, NULL);
-    if (text && len > LOG_LIMIT) {
+    char *text = cct_read_file(path, LOG_LIMIT, NULL, &cut);
+    if (text && cut) {
         free(text);
         char *tail = cct_read_file_tail(path, LOG_LIMIT);
         text = cct_xasprintf("[cut by cctrial: the last %d KiB of %s]\n%s",
-                             LOG_LIMIT / 1024, path, tail);
+                             LOG_LIMIT / 1024, path, tail ? tail : "");
         free(tail);
-        cut = 1;
     }
-    (void)cut;
     free(path);
     if (!text)
         return cct_xstrdup("");
