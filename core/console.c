@@ -25,9 +25,39 @@ static void write_all(int fd, const char *data, size_t len)
     }
 }
 
+/* Beyond this, output is written at once rather than at the turn's end. */
+#define PENDING_LIMIT 65536
+
+void cct_console_flush(cct_console *c)
+{
+    if (c->pending.len) {
+        write_all(1, c->pending.data, c->pending.len);
+        cct_buf_reset(&c->pending);
+    }
+}
+
+static void on_check(uv_check_t *handle)
+{
+    cct_console_flush(handle->data);
+}
+
+static void emit(cct_console *c, const char *data, size_t len)
+{
+    cct_buf_add(&c->pending, data, len);
+    if (c->pending.len >= PENDING_LIMIT || !c->have_flush)
+        cct_console_flush(c);
+}
+
 void cct_console_init(cct_console *c, uv_loop_t *loop)
 {
     memset(c, 0, sizeof(*c));
+    cct_buf_init(&c->pending);
+    if (uv_check_init(loop, &c->flush) == 0) {
+        c->flush.data = c;
+        uv_check_start(&c->flush, on_check);
+        uv_unref((uv_handle_t *)&c->flush); /* never keeps the loop alive */
+        c->have_flush = 1;
+    }
     c->out_is_tty = uv_guess_handle(1) == UV_TTY;
     c->err_is_tty = uv_guess_handle(2) == UV_TTY;
     c->width = 80;
@@ -41,6 +71,13 @@ void cct_console_init(cct_console *c, uv_loop_t *loop)
 void cct_console_close(cct_console *c)
 {
     cct_console_status(c, NULL);
+    cct_console_flush(c);
+    if (c->have_flush) {
+        if (!uv_is_closing((uv_handle_t *)&c->flush))
+            uv_close((uv_handle_t *)&c->flush, NULL);
+        c->have_flush = 0;
+    }
+    cct_buf_free(&c->pending);
     if (c->have_tty) {
         if (!uv_is_closing((uv_handle_t *)&c->tty))
             uv_close((uv_handle_t *)&c->tty, NULL);
@@ -51,7 +88,7 @@ void cct_console_close(cct_console *c)
 static void clear_status(cct_console *c)
 {
     if (c->status_shown) {
-        write_all(1, "\r\033[K", 4);
+        emit(c, "\r\033[K", 4);
         c->status_shown = 0;
     }
 }
@@ -59,7 +96,7 @@ static void clear_status(cct_console *c)
 void cct_console_print(cct_console *c, const char *text, size_t len)
 {
     clear_status(c);
-    write_all(1, text, len);
+    emit(c, text, len);
 }
 
 void cct_console_printf(cct_console *c, const char *fmt, ...)
@@ -77,6 +114,7 @@ void cct_console_verror(cct_console *c, const char *prefix, const char *fmt,
 {
     if (c->err_is_tty)
         clear_status(c);
+    cct_console_flush(c); /* what came before stays before */
     char *text = cct_xvasprintf(fmt, ap);
     char *line = cct_xasprintf("%s%s\n", prefix, text);
     write_all(2, line, strlen(line));
@@ -125,7 +163,7 @@ void cct_console_status(cct_console *c, const char *line)
         cct_buf_addc(&b, (char)*p);
     }
     cct_buf_adds(&b, "\033[0m\033[K");
-    write_all(1, b.data, b.len);
+    emit(c, b.data, b.len);
     cct_buf_free(&b);
     c->status_shown = 1;
 }

@@ -2,6 +2,12 @@
  * The terminal: every line cctrial or a plugin prints goes through here, so
  * that the one-line status a reporter keeps updating in place is cleared
  * before any other output and nothing is garbled.
+ *
+ * Standard output is gathered during each turn of the event loop and
+ * written once at its end (a uv_check handle): a run of thousands of tests
+ * makes thousands of status updates and dots, not thousands of writes.
+ * Standard error is written at once, after what standard output holds, so
+ * that the two stay in order.
  */
 #ifndef CCT_CONSOLE_H
 #define CCT_CONSOLE_H
@@ -10,6 +16,8 @@
 #include <stddef.h>
 #include <uv.h>
 
+#include "util.h"
+
 typedef struct cct_console {
     int out_is_tty;
     int err_is_tty;
@@ -17,10 +25,15 @@ typedef struct cct_console {
     int width;
     uv_tty_t tty;   /* standard output, to ask its width */
     int have_tty;
+    cct_buf pending;  /* standard output not yet written */
+    uv_check_t flush; /* writes it once per turn of the loop */
+    int have_flush;
 } cct_console;
 
 void cct_console_init(cct_console *c, uv_loop_t *loop);
 void cct_console_close(cct_console *c);
+/* Writes what standard output holds now (the loop does so by itself). */
+void cct_console_flush(cct_console *c);
 /* Writes text on standard output (clearing the status line first). */
 void cct_console_print(cct_console *c, const char *text, size_t len);
 void cct_console_printf(cct_console *c, const char *fmt, ...)
