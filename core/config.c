@@ -85,9 +85,6 @@ const char *cct_config_get(const cct_config *c, const char *section,
 
 /* inih hands us key/value pairs; we feed it lines ourselves so that we
  * know the line each pair came from and whether it continues the previous
- * value (an indented line). */
-/* inih hands us key/value pairs; we feed it lines ourselves so that we
- * know the line each pair came from and whether it continues the previous
  * value (an indented line).  inih's line buffer is small (200 bytes in
  * Debian's build): a longer line is handed over in pieces cut at spaces,
  * each further piece indented so that inih reads it as a continuation.
@@ -107,6 +104,18 @@ typedef struct reader {
     size_t calls, cap_calls;
 } reader;
 
+/* Can a piece end before s[i]: a space or tab, not followed (after the
+ * blanks) by '#', which would make inih read the next piece as a comment
+ * and drop its words (regressions/config/long_line_hash_word). */
+static int cut_point(const char *s, size_t i)
+{
+    if (s[i] != ' ' && s[i] != '\t')
+        return 0;
+    while (isspace((unsigned char)s[i]))
+        i++;
+    return s[i] != '#';
+}
+
 /* The next piece of the current line, at most `room` bytes. */
 static size_t next_piece(reader *r, size_t room)
 {
@@ -115,10 +124,41 @@ static size_t next_piece(reader *r, size_t room)
         return left;
     /* Cut at the last space that fits; a piece without one is an error. */
     size_t cut = room;
-    while (cut > 0 && r->text[r->offset + cut] != ' ' &&
-           r->text[r->offset + cut] != '\t')
+    while (cut > 0 && !cut_point(r->text + r->offset, cut))
         cut--;
     return cut;
+}
+
+/* Takes off a line too long for one piece what inih ignores in a line:
+ * its comment (a line whose first non-blank is ';' or '#', or from a ';'
+ * after a blank) and what follows a [section] header's ']', keeping the
+ * newline.  Else the pieces after it would reach inih as lines of their
+ * own: a continuation of the value, comment words and all, or new keys
+ * (found by tests/fuzz/fuzz_config; regressions/config/long_comment_*,
+ * long_section_line). */
+static void drop_ignored_tail(reader *r, size_t room)
+{
+    char *t = r->text;
+    if (r->text_len <= room)
+        return; /* one piece: inih sees it whole */
+    size_t start = r->line == 1 && memcmp(t, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+    size_t i = start;
+    while (i < r->text_len && isspace((unsigned char)t[i]))
+        i++;
+    int header = i == start && t[i] == '[';
+    size_t cut = r->text_len;
+    if (i < r->text_len && (t[i] == ';' || t[i] == '#'))
+        cut = 0;
+    for (; cut == r->text_len && i < r->text_len; i++)
+        if (i > 0 && t[i] == ';' && isspace((unsigned char)t[i - 1]))
+            cut = i;
+        else if (header && t[i] == ']')
+            cut = i + 1;
+    if (cut < r->text_len) {
+        t[cut] = '\n';
+        t[cut + 1] = '\0';
+        r->text_len = cut + 1;
+    }
 }
 
 static char *read_line(char *str, int num, void *stream)
@@ -137,7 +177,11 @@ static char *read_line(char *str, int num, void *stream)
         r->text_len = (size_t)n;
         r->offset = 0;
         r->line++;
-        r->continuation = r->text[0] == ' ' || r->text[0] == '\t';
+        /* inih continues a value on a line starting with any blank, '\r'
+         * or '\f' too, not only ' ' and '\t' (found by tests/fuzz/
+         * fuzz_config; regressions/config/continuation_*). */
+        r->continuation = isspace((unsigned char)r->text[0]);
+        drop_ignored_tail(r, (size_t)num - 2);
     } else {
         r->continuation = 1; /* a further piece of a long line */
     }

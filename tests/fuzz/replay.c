@@ -26,6 +26,9 @@ static int replay_file(const char *path)
         perror(path);
         return -1;
     }
+    /* Named first, so that a crash says which input it was. */
+    printf("%s\n", path);
+    fflush(stdout);
     LLVMFuzzerTestOneInput((const uint8_t *)data, len);
     free(data);
     return 0;
