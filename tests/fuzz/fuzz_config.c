@@ -15,10 +15,11 @@
  * comment taken out (inih's rules: a line whose first non-blank is ';' or
  * '#'; in an unindented line, from a ';' after a blank to the end) must
  * read without error too and give the same settings, word for word.
- * And no word is lost: for the last line that sets a key (an unindented
- * "key = value" line, as inih reads it), the value's words begin the
- * setting's words, however long the line (cctrial hands lines longer than
- * inih's buffer over in pieces).
+ * And nothing is lost or made up: for the last line that sets a key (an
+ * unindented "key = value" line, as inih reads it), the value's words
+ * begin the setting's words, and every setting's key is set by some line,
+ * however long the lines (cctrial hands a line longer than inih's buffer
+ * over in pieces).
  * Inputs holding a NUL byte are left out of both: inih sees a line only up
  * to its first NUL.
  */
