@@ -102,6 +102,9 @@ typedef struct reader {
     size_t text_len;
     int *line_of_call; /* the file's line for each line inih was given */
     size_t calls, cap_calls;
+    /* "section\nkey" of the value an indented line would continue: the
+     * last pair since the last [section] header, as inih sees it. */
+    char *open_value;
 } reader;
 
 /* Can a piece end before s[i]: a space or tab, not followed (after the
@@ -181,6 +184,11 @@ static char *read_line(char *str, int num, void *stream)
          * or '\f' too, not only ' ' and '\t' (found by tests/fuzz/
          * fuzz_config; regressions/config/continuation_*). */
         r->continuation = isspace((unsigned char)r->text[0]);
+        size_t lead = strspn(r->text, " \t\r\f\v");
+        if (r->text[lead] == '[') { /* a header: no value continues past */
+            free(r->open_value);
+            r->open_value = NULL;
+        }
         drop_ignored_tail(r, (size_t)num - 2);
     } else {
         r->continuation = 1; /* a further piece of a long line */
@@ -237,12 +245,28 @@ static int on_pair(void *user, const char *section, const char *key,
         return 1;
     }
     const cct_setting *previous = find(r->config, section, key);
-    if (r->continuation && previous && previous->file &&
-        strcmp(previous->file, r->path) == 0) {
-        /* An indented line continues a multi-line value. */
+    char *this_value = cct_xasprintf("%s\n%s", section, key);
+    int continues = r->continuation && previous && r->open_value &&
+                    strcmp(r->open_value, this_value) == 0;
+    free(r->open_value);
+    r->open_value = this_value;
+    if (continues) {
+        /* An indented line continues a multi-line value.  Debian's inih
+         * keeps an inline comment there ("  pkg.a ; old"): drop it, as it
+         * is dropped on the key's own line. */
+        char *text = cct_xstrdup(value);
+        for (char *c = text; (c = strchr(c, ';')); c++)
+            if (c > text && (c[-1] == ' ' || c[-1] == '\t')) {
+                *c = '\0';
+                break;
+            }
+        size_t n = strlen(text);
+        while (n > 0 && (text[n - 1] == ' ' || text[n - 1] == '\t'))
+            text[--n] = '\0';
         char *joined = *previous->value
-                           ? cct_xasprintf("%s\n%s", previous->value, value)
-                           : cct_xstrdup(value);
+                           ? cct_xasprintf("%s\n%s", previous->value, text)
+                           : cct_xstrdup(text);
+        free(text);
         int line = previous->line;
         cct_config_set(r->config, section, key, joined, NULL, r->path, line);
         free(joined);
@@ -270,6 +294,7 @@ int cct_config_read_file(cct_config *c, const char *path, char **error)
     if (bad_line > 0 && (size_t)bad_line <= r.calls)
         bad_line = r.line_of_call[bad_line - 1];
     free(r.line_of_call);
+    free(r.open_value);
     cct_strv_add(&c->files, path);
     if (r.error) {
         *error = r.error;

@@ -143,6 +143,37 @@ Test(ini, indented_lines_continue_a_value)
     free(path);
 }
 
+/* An inline comment on a continuation line goes, as on the key's own
+ * line (Debian's inih keeps it there). */
+Test(ini, a_continuation_line_drops_its_inline_comment)
+{
+    char *path = write_file("rc", "[cctrial]\n"
+                                  "tests = pkg.a ; first\n"
+                                  "    pkg.b ; old\n"
+                                  "    pkg;c\n");
+    cr_assert_eq(cct_config_read_file(&config, path, &error), 0, "%s",
+                 error);
+    const cct_setting *s = cct_config_find(&config, "cctrial", "tests");
+    cr_assert_str_eq(s->value, "pkg.a\npkg.b\npkg;c");
+    free(path);
+}
+
+/* An indented pair after a [section] header is a new pair for inih, not a
+ * continuation of the same key set earlier in the file. */
+Test(ini, an_indented_pair_after_a_header_replaces)
+{
+    char *path = write_file("rc", "[cctrial]\n"
+                                  "jobs = 2\n"
+                                  "[cctrial]\n"
+                                  "  jobs = 3\n");
+    cr_assert_eq(cct_config_read_file(&config, path, &error), 0, "%s",
+                 error);
+    const cct_setting *s = cct_config_find(&config, "cctrial", "jobs");
+    cr_assert_str_eq(s->value, "3");
+    cr_assert_eq(s->line, 4);
+    free(path);
+}
+
 /* Regression, once a bug in core/config.c, read_line/cct_config_read_file: Debian's inih is
  * built with INI_MAX_LINE 200 and a stack buffer, so fgets hands it a line
  * longer than 199 bytes in pieces: the rest of the line is parsed as a
