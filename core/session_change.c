@@ -66,13 +66,23 @@ static void on_change(const cct_strv *files, int overflow, void *arg)
         for (size_t i = 0; i < files->len; i++)
             cct_console_error(&s->console, "changed: %s", files->items[i]);
     if (s->discovery || needs_rediscovery(s, files, overflow)) {
-        for (size_t i = 0; i < files->len; i++)
-            if (!cct_strv_contains(&s->changes_waiting, files->items[i]))
-                cct_strv_add(&s->changes_waiting, files->items[i]);
         if (!s->discovery)
             cct__session_discover(s, 1);
         else
             s->discovery_blocks_runs = 1;
+        /* The test being fixed (or those that failed) need no discovery:
+         * they run now, while it goes on; a full suite after them waits
+         * for it (see cct__session_start_run).  Smart mode's selection
+         * needs the new catalog first. */
+        cct_suite next = cct_workflow_next_suite(&s->workflow);
+        if (!s->workflow.smart && (next == CCT_SUITE_RETRY_TEST ||
+                                   next == CCT_SUITE_RETRY_SUITE)) {
+            act_on_change(s, files);
+            return;
+        }
+        for (size_t i = 0; i < files->len; i++)
+            if (!cct_strv_contains(&s->changes_waiting, files->items[i]))
+                cct_strv_add(&s->changes_waiting, files->items[i]);
         return;
     }
     act_on_change(s, files);

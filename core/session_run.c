@@ -83,8 +83,12 @@ static void full_suite(session *s, cct_strv *out)
 void cct__session_start_run(session *s, cct_suite suite,
                             const cct_strv *ids)
 {
-    if (s->discovery && s->discovery_blocks_runs) {
-        /* Re-discovery is under way: the run needs its result. */
+    /* Re-discovery is under way: the full and smart suites need its
+     * result (new tests, a new graph).  The test being fixed and the ones
+     * that failed are known by id: they run now, which is the fix loop's
+     * whole point when the test module itself was saved. */
+    if (s->discovery && s->discovery_blocks_runs &&
+        (suite == CCT_SUITE_FULL || suite == CCT_SUITE_SMART)) {
         s->run_waits_for_discovery = 1;
         s->run_suite = suite;
         return;
