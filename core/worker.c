@@ -29,16 +29,25 @@
 #define STOP_GRACE_MS 2000
 #define DRAIN_MS 1000
 #define EOF_GRACE_MS 1000
+/* How long a worker may take to answer Start: Python's start and the
+ * import of Twisted, on a machine that may be very busy.  The per-test
+ * timeout counts from then, so that it bounds the test, not the start. */
+#define START_MS 60000
 /* Output written before the worker has log files, kept per stream. */
 #define EARLY_LIMIT 65536
+/* The most read at once from a stdout or stderr pipe (drain_output()):
+ * more than a pipe holds. */
+#define PIPE_DRAIN (4u << 20)
 /* The end of stderr kept to explain a crash. */
 #define ERR_TAIL 4096
 #define ERR_TAIL_LINES 12
-/* Streams (22.10+) open at once; the beginning every stream keeps; what
- * all of them keep together beyond their beginnings (see may_keep()). */
+/* Streams (22.10+): how many may be open at once; what all open streams
+ * keep together, first come first kept; beyond that, each stream's
+ * beginning only, up to a hard total (see may_keep()). */
 #define MAX_STREAMS 4096
-#define STREAM_HEAD 65536
 #define STREAMS_KEPT (4 * CCT_MAX_TEXT)
+#define STREAM_HEAD 65536
+#define STREAMS_MAX (16 * CCT_MAX_TEXT)
 /* The send queue (see "sending"): bytes per write, and what may wait
  * besides ranges of answers. */
 #define OUT_CHUNK 65536
@@ -153,6 +162,45 @@ static void log_write(cct_worker *w, int which, const char *data, size_t len)
     if (early->len < EARLY_LIMIT)
         cct_buf_add(early, data, len < EARLY_LIMIT - early->len
                                      ? len : EARLY_LIMIT - early->len);
+}
+
+/* What the test wrote on its stdout or stderr. */
+static void take_output(cct_worker *w, int is_err, const char *data,
+                        size_t len)
+{
+    log_write(w, is_err ? LOG_ERR : LOG_OUT, data, len);
+    if (is_err) {
+        cct_buf_add(&w->err_tail, data, len);
+        if (w->err_tail.len > ERR_TAIL)
+            cct_buf_consume(&w->err_tail, w->err_tail.len - ERR_TAIL);
+    }
+}
+
+/* Reads what waits in the stdout and stderr pipes now.  What a worker
+ * wrote there before it answered Run, or before it died, is in the pipes
+ * by then, but libuv may not have read it yet: the logs of a test, and the
+ * stderr of a crash, must be whole when it is reported.  The pipes are
+ * non-blocking; PIPE_DRAIN bounds the reading in case a thread of the test
+ * keeps writing. */
+static void drain_output(cct_worker *w)
+{
+    uv_pipe_t *pipes[] = {&w->out, &w->err};
+    char buf[65536];
+    for (int i = 0; i < 2; i++) {
+        uv_os_fd_t fd;
+        if (uv_is_closing((uv_handle_t *)pipes[i]) ||
+            uv_fileno((uv_handle_t *)pipes[i], &fd) < 0)
+            continue;
+        for (size_t total = 0; total < PIPE_DRAIN;) {
+            ssize_t n = read(fd, buf, sizeof(buf));
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0)
+                break; /* EAGAIN: all read; 0: its end, which libuv sees */
+            take_output(w, i == 1, buf, (size_t)n);
+            total += (size_t)n;
+        }
+    }
 }
 
 static char *dup_text(const char *value, size_t len)
@@ -280,6 +328,7 @@ static void finish(cct_worker *w)
         return;
     w->finished = 1;
     uv_timer_stop(&w->timer);
+    drain_output(w);
     if (!w->stopping && w->events.died) {
         char *why = describe_end(w);
         w->events.died(w, why, w->arg);
@@ -322,6 +371,11 @@ static void on_timer(uv_timer_t *timer)
     } else if (w->results_eof) {
         cct_worker_kill(w, "the worker closed its result pipe and did not "
                            "exit (cctrial killed it)");
+    } else if (!w->ready) {
+        char *why = cct_xasprintf("the worker did not answer Start within "
+                                  "%d s (cctrial killed it)", START_MS / 1000);
+        cct_worker_kill(w, why);
+        free(why);
     } else if (w->test) {
         char *why = cct_xasprintf("timed out after %u s (cctrial killed the "
                                   "worker)", w->timeout_s);
@@ -805,9 +859,8 @@ static int stream_open(cct_worker *w, const cct_amp_box *box, cct_buf *answer)
 {
     (void)box;
     /* A worker opens two streams per failure (its text and its frames) and
-     * closes them with the result that uses them; a test with many logged
-     * errors has many open at once, but thousands means it is not a trial
-     * worker. */
+     * closes them with the result that uses them; thousands open at once
+     * means it is not a trial worker. */
     if (w->n_streams >= MAX_STREAMS)
         return -1;
     CCT_GROW(w->streams, w->cap_streams, w->n_streams + 1);
@@ -819,16 +872,18 @@ static int stream_open(cct_worker *w, const cct_amp_box *box, cct_buf *answer)
 }
 
 /* Whether a chunk of `len` bytes more may be kept.  Chunks are kept whole
- * (a frame's item is one chunk), each stream up to CCT_MAX_TEXT; beyond
- * its first STREAM_HEAD bytes, only while all open streams together keep
- * less than STREAMS_KEPT, so that streams opened and never used cannot
- * fill our memory, while each still keeps its beginning. */
+ * (a frame's item is one chunk), each stream up to CCT_MAX_TEXT.  Streams
+ * opened and never used must not fill our memory, yet a test with many
+ * logged errors legitimately opens hundreds at once (two per error, all
+ * before any is used): beyond STREAMS_KEPT in all, a stream keeps only its
+ * beginning, and nothing beyond STREAMS_MAX. */
 static int may_keep(const cct_worker *w, const stream *s, size_t len)
 {
     if (s->cut || s->kept + len > CCT_MAX_TEXT)
         return 0;
-    return s->kept + len <= STREAM_HEAD ||
-           w->streams_kept + len <= STREAMS_KEPT;
+    size_t all = w->streams_kept + len;
+    return all <= STREAMS_KEPT ||
+           (s->kept + len <= STREAM_HEAD && all <= STREAMS_MAX);
 }
 
 static int stream_write(cct_worker *w, const cct_amp_box *box,
@@ -928,6 +983,19 @@ static void handle_command(cct_worker *w, const cct_amp_box *box)
     answer_unhandled(w, ask, ask_len, name, name_len);
 }
 
+/* The per-test timeout, once the worker is ready and has a test; until
+ * then the timer bounds its start (see START_MS). */
+static void start_test_timer(cct_worker *w)
+{
+    if (w->exited || w->stopping || w->results_eof)
+        return; /* the timer bounds its end instead */
+    if (w->ready && w->test && w->timeout_s)
+        uv_timer_start(&w->timer, on_timer, (uint64_t)w->timeout_s * 1000,
+                       0);
+    else if (w->ready)
+        uv_timer_stop(&w->timer);
+}
+
 static int ask_matches(const char *value, size_t len, long long ask)
 {
     char text[24];
@@ -939,6 +1007,7 @@ static void test_over(cct_worker *w)
 {
     size_t n = w->n_results;
     uv_timer_stop(&w->timer);
+    drain_output(w);
     free(w->test);
     w->test = NULL;
     w->run_ask = 0;
@@ -951,10 +1020,12 @@ static void handle_reply(cct_worker *w, const cct_amp_box *box, int is_error)
     const char *id = cct_amp_get(box, is_error ? "_error" : "_answer", &len);
     if (ask_matches(id, len, w->start_ask)) {
         w->start_ask = 0;
-        if (is_error)
+        if (is_error) {
             protocol_error(w, "it refused Start");
-        else
+        } else {
             w->ready = 1;
+            start_test_timer(w);
+        }
         return;
     }
     if (!ask_matches(id, len, w->run_ask)) {
@@ -1023,17 +1094,11 @@ static void on_results(uv_stream_t *stream, ssize_t n, const uv_buf_t *buf)
 static void on_output(uv_stream_t *stream, ssize_t n, const uv_buf_t *buf)
 {
     cct_worker *w = stream->data;
-    int is_err = stream == (uv_stream_t *)&w->err;
-    if (n > 0) {
-        log_write(w, is_err ? LOG_ERR : LOG_OUT, buf->base, (size_t)n);
-        if (is_err) {
-            cct_buf_add(&w->err_tail, buf->base, (size_t)n);
-            if (w->err_tail.len > ERR_TAIL)
-                cct_buf_consume(&w->err_tail, w->err_tail.len - ERR_TAIL);
-        }
-    } else if (n < 0) {
+    if (n > 0)
+        take_output(w, stream == (uv_stream_t *)&w->err, buf->base,
+                    (size_t)n);
+    else if (n < 0)
         uv_read_stop(stream);
-    }
     free(buf->base);
 }
 
@@ -1123,6 +1188,7 @@ int cct_worker_start(cct_worker *w, const char *dir)
     if (ask < 0)
         return (int)ask;
     w->start_ask = ask;
+    uv_timer_start(&w->timer, on_timer, START_MS, 0);
     return 0;
 }
 
@@ -1136,9 +1202,7 @@ int cct_worker_run(cct_worker *w, const char *test_id)
     w->run_ask = ask;
     w->n_results = 0;
     w->test_start = uv_hrtime();
-    if (w->timeout_s)
-        uv_timer_start(&w->timer, on_timer, (uint64_t)w->timeout_s * 1000,
-                       0);
+    start_test_timer(w);
     return 0;
 }
 

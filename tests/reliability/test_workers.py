@@ -1,0 +1,285 @@
+"""Workers that die or hang, end to end.
+
+    test_workers.py CASE [JOBS]
+
+exit JOBS         a test ends its worker with os._exit(3)
+sigkill JOBS      ... with SIGKILL sent to itself
+segv JOBS         ... with a segmentation fault (ctypes.string_at(0))
+setup_exit JOBS   setUp ends the worker with os._exit(4)
+timeout JOBS      `timeout = 2` and a test that sleeps 60 s
+no_result         a failure text over 64 KiB (Twisted 22.4 sends no result)
+
+In the four ways to die, the dying test first writes two lines on its
+stderr.  It must get one ERROR result saying how its worker ended (the exit
+status or the signal's name) with those lines; every other test runs and
+passes; exit status 1; nothing left running.  That a new worker replaced
+the dead one is seen in the tests themselves: each records the pid of the
+worker that ran it.  With one job, the tests after the crash ran in another
+process than the crash's.  With two, the two tests after it wait for each
+other (a barrier, bounded), which only two live workers can satisfy: the
+survivor and the replacement.
+
+no_result: what each runner makes of `self.fail("x" * 70000)` with
+Twisted 22.4, whose worker cannot send a failure text over 64 KiB and
+still answers Run with success:
+    python3 -m twisted.trial         FAILED (failures=1, successes=1)
+    python3 -m twisted.trial -j2     Ran 2 tests, PASSED (successes=1): the
+                                     test is counted as run, silently lost,
+                                     and the run passes
+    cctrial                          FAILED (errors=1, successes=1): "the
+                                     worker reported no result"
+The script checks all three (with Twisted 22.10 or later the text travels
+as a stream and cctrial reports the failure itself).
+"""
+
+import os
+import re
+import sys
+import time
+
+import harness
+import relkit
+from harness import check, say
+
+PROJECT = relkit.TEST_HEADER + """import ctypes
+import os
+import signal
+import sys
+import time
+
+STATE = {state!r}
+JOBS = {jobs}
+
+
+def note_pid(test):
+    with open(os.path.join(STATE, "pid-" + test.id()), "w") as f:
+        f.write(str(os.getpid()))
+
+
+def end_worker():
+    sys.stderr.write("first line on stderr\\nthe worker ends now\\n")
+    sys.stderr.flush()
+    {end}
+
+
+class Before(unittest.TestCase):
+    def setUp(self):
+        note_pid(self)
+
+    def test_1(self):
+        pass
+
+    def test_2(self):
+        pass
+
+    def test_3(self):
+        pass
+
+
+class Crash(unittest.TestCase):
+    def setUp(self):
+        note_pid(self)
+        {setup_end}
+
+    def test_end(self):
+        end_worker()
+
+
+class ZAfter(unittest.TestCase):
+    def setUp(self):
+        note_pid(self)
+        if JOBS > 1:
+            self.barrier()
+
+    def barrier(self):
+        # Both tests of this class wait until both have started: two live
+        # workers after the crash, so one of them replaced it.
+        open(os.path.join(STATE, "barrier-" + self.id()), "w").close()
+        deadline = time.monotonic() + 60
+        while len([n for n in os.listdir(STATE)
+                   if n.startswith("barrier-")]) < 2:
+            if time.monotonic() > deadline:
+                self.fail("no second worker reached the barrier in 60 s")
+            time.sleep(0.02)
+
+    def test_1(self):
+        pass
+
+    def test_2(self):
+        pass
+"""
+
+ENDS = {
+    "exit": ("os._exit(3)", "test_end", r"the worker exited with status 3"),
+    "sigkill": ("os.kill(os.getpid(), signal.SIGKILL)", "test_end",
+                r"the worker was killed by signal 9 \(SIGKILL\)"),
+    "segv": ("ctypes.string_at(0)", "test_end",
+             r"the worker was killed by signal 11 \(SIGSEGV\)"),
+    "setup_exit": ("os._exit(4)", "setUp",
+                   r"the worker exited with status 4"),
+}
+CRASH = "crashy.test_crash.Crash.test_end"
+OTHERS = ["crashy.test_crash.Before.test_1", "crashy.test_crash.Before.test_2",
+          "crashy.test_crash.Before.test_3", "crashy.test_crash.ZAfter.test_1",
+          "crashy.test_crash.ZAfter.test_2"]
+
+
+def read_pid(state, test_id):
+    path = os.path.join(state, "pid-" + test_id)
+    check(os.path.exists(path), f"{test_id} did not run (no {path})")
+    with open(path) as f:
+        return int(f.read())
+
+
+def pid_alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ")[1][0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def case_death(how, jobs):
+    end, where, pattern = ENDS[how]
+    state = harness.empty_dir("state")
+    source = PROJECT.format(
+        state=state, jobs=jobs,
+        end=end,
+        setup_end="end_worker()" if where == "setUp" else "pass")
+    root = relkit.project({"crashy/__init__.py": "",
+                           "crashy/test_crash.py": source})
+    run = relkit.run_once(root, ["crashy"], jobs=jobs)
+    run.expect(1, 6, "FAILED", errors=1, successes=5)
+    run.expect_valid_utf8()
+
+    error = run.only_result(CRASH)
+    text = error["text"]
+    check(error["outcome"] == "error" and re.search(pattern, text),
+          f"expected an error saying /{pattern}/, got {error}")
+    tail = re.search(r"Last lines of its stderr \(.*/err\.log\):\n"
+                     r"first line on stderr\nthe worker ends now\n", text)
+    check(tail, f"expected the last lines of its stderr in:\n{text}")
+    say(f"{CRASH}: {text.splitlines()[0]!r}, with its stderr's last lines")
+    for test_id in OTHERS:
+        result = run.only_result(test_id)
+        check(result["outcome"] == "success",
+              f"expected {test_id} to pass, got {result}")
+
+    crash_pid = read_pid(state, CRASH)
+    check(not pid_alive(crash_pid), f"the crashed worker {crash_pid} lives")
+    after = {read_pid(state, t) for t in OTHERS if "ZAfter" in t}
+    check(crash_pid not in after,
+          f"tests after the crash ran in the dead worker {crash_pid}?")
+    if jobs > 1:
+        check(len(after) == 2, f"the two tests after the crash ran in "
+              f"{after}: expected two workers (survivor and replacement)")
+    say(f"the dead worker ({crash_pid}) was replaced: the tests after it "
+        f"ran in {sorted(after)}")
+
+
+TIMEOUT_PROJECT = relkit.TEST_HEADER + """import sys
+import time
+
+
+class Hang(unittest.TestCase):
+    def test_a(self):
+        pass
+
+    def test_hang(self):
+        sys.stderr.write("sleeping for a minute\\n")
+        sys.stderr.flush()
+        time.sleep(60)
+
+    def test_z(self):
+        pass
+
+
+class More(unittest.TestCase):
+    def test_1(self):
+        pass
+
+    def test_2(self):
+        pass
+"""
+
+
+def case_timeout(jobs):
+    root = relkit.project({"hangs/__init__.py": "",
+                           "hangs/test_hang.py": TIMEOUT_PROJECT})
+    started = time.monotonic()
+    run = relkit.run_once(root, ["hangs"], jobs=jobs,
+                          config_text="[cctrial]\ntimeout = 2\n")
+    wall = time.monotonic() - started
+    run.expect(1, 5, "FAILED", errors=1, successes=4)
+    error = run.only_result("hangs.test_hang.Hang.test_hang")
+    check(error["outcome"] == "error"
+          and error["text"].startswith("timed out after 2 s")
+          and "sleeping for a minute" in error["text"],
+          f"expected 'timed out after 2 s' and its stderr, got {error}")
+    say(f"the hanging test: {error['text'].splitlines()[0]!r}")
+    # Not a speed check: a generous bound that only a missing timeout
+    # (the test sleeping its whole minute) would break.
+    check(wall < 45, f"cctrial took {wall:.0f}s: the 60 s sleep was not "
+          "cut short")
+    say(f"the run took {wall:.1f}s, not the 60 s of the sleep")
+
+
+BIG_FAIL = relkit.TEST_HEADER + """
+
+class Big(unittest.TestCase):
+    def test_big_fail(self):
+        self.fail("x" * 70000)
+
+    def test_ok(self):
+        pass
+"""
+
+
+def case_no_result():
+    root = relkit.project({"bigfail/__init__.py": "",
+                           "bigfail/test_big.py": BIG_FAIL})
+    names = ["bigfail"]
+    single = harness.run_trial(root, names)
+    check(single.summary.counts["failures"] == 1
+          and single.summary.counts["successes"] == 1,
+          "single-process trial should report the failure:\n"
+          + single.output)
+    say(f"trial: {harness.format_summary(single.summary)}")
+    streams = relkit.twisted_version() >= (22, 10)
+    dist = harness.run_trial(root, names, jobs=2)
+    say(f"trial -j2: {harness.format_summary(dist.summary)}")
+    if not streams:
+        # What the docstring says of Twisted 22.4's distributed trial.
+        check(dist.summary.ran == 2 and dist.summary.verdict == "PASSED"
+              and dist.summary.counts["successes"] == 1
+              and dist.summary.counts["failures"] == 0,
+              "trial -j2 no longer loses the failure silently; update "
+              "this test's docstring:\n" + dist.output)
+
+    run = relkit.run_once(root, names)
+    if streams:
+        run.expect(1, 2, "FAILED", failures=1, successes=1)
+        return
+    run.expect(1, 2, "FAILED", errors=1, successes=1)
+    error = run.only_result("bigfail.test_big.Big.test_big_fail")
+    check(error["outcome"] == "error"
+          and "the worker reported no result" in error["text"],
+          f"expected 'the worker reported no result', got {error}")
+    say(f"cctrial: {error['text'].splitlines()[0]!r}")
+
+
+def main():
+    args = sys.argv[1:]
+    if args and args[0] in ENDS and len(args) == 2:
+        case_death(args[0], int(args[1]))
+    elif args[:1] == ["timeout"] and len(args) == 2:
+        case_timeout(int(args[1]))
+    elif args == ["no_result"]:
+        case_no_result()
+    else:
+        sys.exit("usage: test_workers.py {exit,sigkill,segv,setup_exit,"
+                 "timeout} JOBS | no_result")
+
+
+if __name__ == "__main__":
+    harness.main(main)
