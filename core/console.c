@@ -36,7 +36,7 @@ void cct_console_flush(cct_console *c)
     }
 }
 
-static void on_check(uv_check_t *handle)
+static void on_prepare(uv_prepare_t *handle)
 {
     cct_console_flush(handle->data);
 }
@@ -52,9 +52,9 @@ void cct_console_init(cct_console *c, uv_loop_t *loop)
 {
     memset(c, 0, sizeof(*c));
     cct_buf_init(&c->pending);
-    if (uv_check_init(loop, &c->flush) == 0) {
+    if (uv_prepare_init(loop, &c->flush) == 0) {
         c->flush.data = c;
-        uv_check_start(&c->flush, on_check);
+        uv_prepare_start(&c->flush, on_prepare);
         uv_unref((uv_handle_t *)&c->flush); /* never keeps the loop alive */
         c->have_flush = 1;
     }

@@ -4,7 +4,8 @@
  * before any other output and nothing is garbled.
  *
  * Standard output is gathered during each turn of the event loop and
- * written once at its end (a uv_check handle): a run of thousands of tests
+ * written once before the loop waits again (a uv_prepare handle, which
+ * runs even when the output came from a close callback): a run of thousands of tests
  * makes thousands of status updates and dots, not thousands of writes.
  * Standard error is written at once, after what standard output holds, so
  * that the two stay in order.
@@ -26,7 +27,7 @@ typedef struct cct_console {
     uv_tty_t tty;   /* standard output, to ask its width */
     int have_tty;
     cct_buf pending;  /* standard output not yet written */
-    uv_check_t flush; /* writes it once per turn of the loop */
+    uv_prepare_t flush; /* writes it before the loop waits again */
     int have_flush;
 } cct_console;
 

@@ -109,6 +109,7 @@ def caching_loader(runner, modules, cache):
         def __init__(self):
             super().__init__()
             self.complete = set()  # files of modules loaded whole
+            self.package_dirs = set()  # directories walked for tests
 
         def loadModule(self, module):
             path = getattr(module, "__file__", None)
@@ -121,8 +122,13 @@ def caching_loader(runner, modules, cache):
                 raise TypeError("%r is not a package" % (package,))
             found = modules.getModule(package.__name__)
             walk = found.walkModules() if recurse else found.iterModules()
-            wanted = [m for m in walk
-                      if m.name.split(".")[-1].startswith(self.modulePrefix)]
+            wanted = []
+            for m in walk:
+                if m.isPackage():
+                    self.package_dirs.add(
+                        os.path.realpath(m.filePath.parent().path))
+                if m.name.split(".")[-1].startswith(self.modulePrefix):
+                    wanted.append(m)
             suite = self.suiteFactory()
             for info in self.sort(wanted):
                 path = os.path.realpath(info.filePath.path)
@@ -388,6 +394,22 @@ def dev_roots():
     return found
 
 
+def twisted_stamp():
+    """Where Twisted is and how its version file looks, found without
+    importing it: an upgrade of Twisted makes the cache stale."""
+    try:
+        import importlib.util
+
+        spec = importlib.util.find_spec("twisted")
+        origin = spec.origin if spec is not None else None
+    except Exception:
+        origin = None
+    if not origin:
+        return None
+    version = os.path.join(os.path.dirname(origin), "_version.py")
+    return [origin, discovery_cache.file_state(version)]
+
+
 def preload_modules(roots, previous):
     """Modules from outside the project that loading the tests imported:
     what a fast worker may import while it waits."""
@@ -412,6 +434,23 @@ def main(argv):
     os.dup2(2, 1)
     sys.stdout = sys.stderr
 
+    roots, names, cache_path = parse_args(argv)
+    cache = discovery_cache.Cache(cache_path, {
+        "executable": sys.executable,
+        "sys_path": sys.path,
+        "twisted": twisted_stamp(),
+    })
+    request = {"names": names, "roots": roots}
+    known = cache.last_answer(request)
+    if known is not None:
+        # Nothing it rests on changed: the same answer, without importing
+        # Twisted or a single test module.
+        known = dict(known, dev_roots=dev_roots(), cache_hits=cache.hits)
+        json.dump(known, output, ensure_ascii=False)
+        output.write("\n")
+        output.flush()
+        return 0
+
     try:
         import twisted
         from twisted.trial import runner
@@ -420,7 +459,6 @@ def main(argv):
         sys.stderr.write("%s\n" % (e,))
         return NO_TWISTED
 
-    roots, names, cache_path = parse_args(argv)
     from twisted.python import modules as twisted_modules
 
     document = {
@@ -432,11 +470,6 @@ def main(argv):
         "unknown": [],
     }
     import_errors = []
-    cache = discovery_cache.Cache(cache_path, {
-        "executable": sys.executable,
-        "sys_path": sys.path,
-        "twisted": twisted.__version__,
-    })
     loader = caching_loader(runner, twisted_modules, cache)
     suite = loader.loadByNames(names, recurse=True)
 
@@ -491,6 +524,8 @@ def main(argv):
             cache.record(path, by_file[path], None, graph)
     document["preload"] = preload_modules(roots, cache.preload)
     document["cache_hits"] = cache.hits
+    if not import_errors and not document["unknown"]:
+        cache.remember_answer(request, loader.package_dirs, document)
     cache.save(document["preload"])
 
     json.dump(document, output, ensure_ascii=False)

@@ -486,6 +486,10 @@ class Cctrial:
             except ProcessLookupError:
                 pass
         self.returncode = self.proc.wait()
+        # SIGKILL is not instant: wait (bounded) until they are dead.
+        deadline = time.monotonic() + 10
+        while self.descendants() and time.monotonic() < deadline:
+            time.sleep(0.02)
 
     def descendants(self):
         """Live processes that cctrial started and that still run: those
