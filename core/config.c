@@ -81,7 +81,7 @@ const char *cct_config_get(const cct_config *c, const char *section,
     return s ? s->value : fallback;
 }
 
-/* ---- reading INI files --------------------------------------------------- */
+/* ---- reading INI files -------------------------------------------------- */
 
 /* inih hands us key/value pairs; we feed it lines ourselves so that we
  * know the line each pair came from and whether it continues the previous
@@ -312,7 +312,7 @@ int cct_config_read_file(cct_config *c, const char *path, char **error)
     return 0;
 }
 
-/* ---- validation ------------------------------------------------------------ */
+/* ---- validation --------------------------------------------------------- */
 
 const cct_option *cct_option_find(const cct_option *options, const char *key)
 {
@@ -462,7 +462,7 @@ const char *cct_config_value(const cct_config *c, const char *section,
     return o ? o->default_value : NULL;
 }
 
-/* ---- where the files are ----------------------------------------------------- */
+/* ---- where the files are ------------------------------------------------ */
 
 char *cct_config_user_file(void)
 {

@@ -5,8 +5,9 @@
  *
  * Standard output is gathered during each turn of the event loop and
  * written once before the loop waits again (a uv_prepare handle, which
- * runs even when the output came from a close callback): a run of thousands of tests
- * makes thousands of status updates and dots, not thousands of writes.
+ * also covers output made in a close callback): a run of thousands of
+ * tests makes thousands of status updates and dots, not thousands of
+ * writes.
  * Standard error is written at once, after what standard output holds, so
  * that the two stay in order.
  */

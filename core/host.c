@@ -25,7 +25,7 @@ char *cct_plugin_section(cct_plugin_kind kind, const char *name)
     return cct_xasprintf("%s.%s", cct_plugin_kind_name(kind), name);
 }
 
-/* ---- services ------------------------------------------------------------ */
+/* ---- services ----------------------------------------------------------- */
 
 static void host_log(const cct_host *host, cct_log_level level,
                      const char *fmt, ...)
@@ -174,7 +174,7 @@ static int host_spawn(const cct_host *host, const char *const *argv,
     return 0;
 }
 
-/* ---- instances ----------------------------------------------------------- */
+/* ---- instances ---------------------------------------------------------- */
 
 int cct_instance_create(cct_host_context *context, cct_loaded_plugin *lib,
                         cct_instance **out, char **error)

@@ -27,7 +27,8 @@ void cct_reporters_destroy(cct_reporters *r)
 #define FAN_OUT(r, callback, ev)                                         \
     do {                                                                 \
         for (size_t i_ = 0; i_ < (r)->n; i_++) {                         \
-            const cct_reporter_ops *ops_ = (r)->items[i_]->lib.desc->reporter; \
+            const cct_reporter_ops *ops_ =                               \
+                (r)->items[i_]->lib.desc->reporter;                      \
             if (ops_->callback)                                          \
                 ops_->callback((r)->items[i_]->ctx, (ev));               \
         }                                                                \

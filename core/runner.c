@@ -19,6 +19,7 @@ typedef struct slot {
     cct_worker *worker; /* NULL while none is alive */
     char *dir;          /* _trial_temp/<n> */
     size_t test;        /* index of its running test, or NO_TEST */
+    size_t next;        /* the test sent ahead of its end, or NO_TEST */
     int used;           /* ran something in the current run */
 } slot;
 
@@ -33,6 +34,7 @@ struct cct_runner {
     char *cwd;
     unsigned timeout_s;
     int single_run;
+    int send_ahead;
     cct_source_cache *sources;
     slot *slots;
 
@@ -69,6 +71,8 @@ static void check_end(cct_runner *r)
     for (unsigned i = 0; i < r->jobs; i++) {
         slot *s = &r->slots[i];
         if (s->used && s->worker) {
+            /* Its logs must be whole when the retry test's are shown. */
+            cct_worker_drain(s->worker);
             cct_worker_stop(s->worker);
             s->worker = NULL;
         }
@@ -79,12 +83,28 @@ static void check_end(cct_runner *r)
     r->events.run_end(0, r->arg);
 }
 
+static void begin(cct_runner *r, slot *s)
+{
+    r->events.test_start(r->tests.items[s->test], (unsigned)(s - r->slots),
+                         s->test + 1, r->arg);
+}
+
+/* The slot's running test ended; the one sent ahead, if any, begins. */
 static void test_ended(cct_runner *r, slot *s)
 {
     size_t test = s->test;
-    s->test = NO_TEST;
+    s->test = s->next;
+    s->next = NO_TEST;
     r->ended++;
     r->events.test_end(r->tests.items[test], r->arg);
+    if (s->test != NO_TEST)
+        begin(r, s);
+}
+
+static void requeue(cct_runner *r, size_t test)
+{
+    CCT_GROW(r->requeued, r->cap_requeued, r->n_requeued + 1);
+    r->requeued[r->n_requeued++] = test;
 }
 
 static void on_result(cct_worker *w, cct_test_result *result, void *arg)
@@ -135,12 +155,15 @@ static void on_died(cct_worker *w, const char *why, void *arg)
     cct_runner *r = arg;
     slot *s = slot_of(r, w);
     s->worker = NULL;
+    if (s->next != NO_TEST) { /* sent ahead, never begun: run it elsewhere */
+        requeue(r, s->next);
+        s->next = NO_TEST;
+    }
     if (s->test != NO_TEST && !cct_worker_is_ready(w)) {
         /* It died before it could begin its test: the test goes to the
          * next worker, and this is the death of a worker that cannot
          * start, as if it had been idle. */
-        CCT_GROW(r->requeued, r->cap_requeued, r->n_requeued + 1);
-        r->requeued[r->n_requeued++] = s->test;
+        requeue(r, s->test);
         s->test = NO_TEST;
     }
     if (s->test != NO_TEST) {
@@ -218,27 +241,45 @@ static void spawn_slot(cct_runner *r, unsigned n)
     r->live++;
 }
 
-/* Gives the slot's worker the next test, starting the worker first when
- * this is its first test of the run. */
+static size_t tests_left(const cct_runner *r)
+{
+    return r->tests.len - r->next + r->n_requeued;
+}
+
+static size_t take_test(cct_runner *r)
+{
+    return r->n_requeued ? r->requeued[--r->n_requeued] : r->next++;
+}
+
+/* Gives the slot's worker its next test (starting the worker first when
+ * this is its first of the run), and one more ahead of its end. */
 static void hand_out(cct_runner *r, slot *s)
 {
-    if (!r->running || !s->worker || s->test != NO_TEST ||
-        (r->next >= r->tests.len && r->n_requeued == 0))
+    if (!r->running || !s->worker || !tests_left(r))
         return;
-    if (!cct_worker_is_started(s->worker)) {
-        int rc = cct_worker_start(s->worker, s->dir);
-        if (rc < 0) {
-            cct_worker_kill(s->worker, "cannot open its log files");
+    if (!cct_worker_is_started(s->worker) &&
+        cct_worker_start(s->worker, s->dir) < 0) {
+        cct_worker_kill(s->worker, "cannot open its log files");
+        return;
+    }
+    if (s->test == NO_TEST) {
+        s->test = take_test(r);
+        s->used = 1;
+        begin(r, s);
+        if (cct_worker_run(s->worker, r->tests.items[s->test]) < 0) {
+            cct_worker_kill(s->worker, "cannot send it the test");
             return;
         }
     }
-    size_t test = r->n_requeued ? r->requeued[--r->n_requeued] : r->next++;
-    s->test = test;
-    s->used = 1;
-    unsigned n = (unsigned)(s - r->slots);
-    r->events.test_start(r->tests.items[test], n, test + 1, r->arg);
-    if (cct_worker_run(s->worker, r->tests.items[test]) < 0)
-        cct_worker_kill(s->worker, "cannot send it the test");
+    /* The last tests of a run are not sent ahead: one waiting behind a
+     * slow test would keep it from a worker that has nothing left to do. */
+    if (r->send_ahead && s->next == NO_TEST &&
+        tests_left(r) > 2 * (size_t)r->jobs &&
+        cct_worker_can_queue(s->worker)) {
+        s->next = take_test(r);
+        if (cct_worker_run(s->worker, r->tests.items[s->next]) < 0)
+            cct_worker_kill(s->worker, "cannot send it the test");
+    }
 }
 
 cct_runner *cct_runner_new(uv_loop_t *loop, const cct_runner_config *config,
@@ -259,6 +300,7 @@ cct_runner *cct_runner_new(uv_loop_t *loop, const cct_runner_config *config,
     r->cwd = cct_xstrdup(config->cwd);
     r->timeout_s = config->timeout_s;
     r->single_run = config->single_run;
+    r->send_ahead = config->send_ahead;
     r->sources = cct_source_cache_new();
     r->slots = cct_xcalloc(r->jobs, sizeof(slot));
     for (unsigned i = 0; i < r->jobs; i++) {
@@ -266,8 +308,14 @@ cct_runner *cct_runner_new(uv_loop_t *loop, const cct_runner_config *config,
         snprintf(name, sizeof(name), "%u", i);
         r->slots[i].dir = cct_path_join(config->temp_dir, name);
         r->slots[i].test = NO_TEST;
+        r->slots[i].next = NO_TEST;
     }
     return r;
+}
+
+void cct_runner_set_send_ahead(cct_runner *r, int send_ahead)
+{
+    r->send_ahead = send_ahead;
 }
 
 void cct_runner_prewarm(cct_runner *r)
@@ -321,6 +369,7 @@ void cct_runner_interrupt(cct_runner *r)
             s->worker = NULL;
         }
         s->test = NO_TEST;
+        s->next = NO_TEST;
         s->used = 0;
     }
     if (!r->closing)

@@ -51,11 +51,21 @@ typedef struct cct_runner_config {
     unsigned timeout_s;       /* per test, 0 for none */
     int single_run;           /* no run will follow: do not spawn workers
                                  for the next one */
+    int send_ahead;           /* send a worker its next test while it runs
+                                 one: only for workers that take commands
+                                 strictly one after the other (see
+                                 cct_runner_new) */
 } cct_runner_config;
 
-/* The config's strings are copied. */
+/* The config's strings are copied.  Sending a test ahead is safe with
+ * trial's worker before Twisted 22.10 (it reads commands one at a time and
+ * answers Run before reading the next) and with cctrial's fast worker; from
+ * 22.10, trial's worker answers Run asynchronously and would start the
+ * next test while the previous one's results wait for their answers. */
 cct_runner *cct_runner_new(uv_loop_t *loop, const cct_runner_config *config,
                            const cct_runner_events *events, void *arg);
+/* Changes send_ahead (once discovery has said which Twisted runs). */
+void cct_runner_set_send_ahead(cct_runner *r, int send_ahead);
 /* Spawns the workers that are missing. */
 void cct_runner_prewarm(cct_runner *r);
 /* Starts a run of `tests` (copied).  `temp_dir` must exist and be empty.

@@ -271,6 +271,18 @@ static void on_fatal(const char *why, void *arg)
     cct__session_fail(s, "the trial workers cannot run: %s", why);
 }
 
+/* Is the project's Twisted older than major.minor?  Unknown (no project
+ * yet: guessed workers) counts as not older. */
+static int twisted_before(const session *s, int major, int minor)
+{
+    int have_major, have_minor;
+    if (!s->have_project || !s->project.twisted_version ||
+        sscanf(s->project.twisted_version, "%d.%d", &have_major,
+               &have_minor) != 2)
+        return 0;
+    return have_major < major || (have_major == major && have_minor < minor);
+}
+
 static void start_runner(session *s)
 {
     cct_runner_config config = {
@@ -281,6 +293,8 @@ static void start_runner(session *s)
         .temp_dir = s->temp.dir,
         .timeout_s = s->settings.timeout_s,
         .single_run = s->mode != MODE_CONTINUOUS,
+        .send_ahead = s->settings.fast_worker ||
+                      twisted_before(s, 22, 10),
     };
     static const cct_runner_events events = {
         .test_start = on_test_start,
@@ -329,6 +343,8 @@ void cct__session_create_runner(session *s)
     if (s->runner && cct_worker_command_equal(&real, &s->worker_command)) {
         cct_worker_command_free(&real);
         s->runner_is_guess = 0;
+        cct_runner_set_send_ahead(s->runner, s->settings.fast_worker ||
+                                                 twisted_before(s, 22, 10));
         return;
     }
     if (s->runner) /* the guess was wrong: its workers go */

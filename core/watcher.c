@@ -74,7 +74,7 @@ const char *cct_watch_limit_message(void)
     return limit_message;
 }
 
-/* ---- rules ---------------------------------------------------------------- */
+/* ---- rules -------------------------------------------------------------- */
 
 int cct_watch_ignored(const cct_strv *ignore, const char *name)
 {
@@ -111,7 +111,7 @@ static int path_ignored(cct_watcher *w, size_t root, const char *path)
     return 0;
 }
 
-/* ---- the change set -------------------------------------------------------- */
+/* ---- the change set ----------------------------------------------------- */
 
 static void on_quiet(uv_timer_t *timer);
 
@@ -137,7 +137,7 @@ static void touch_timer(cct_watcher *w)
     uv_timer_start(&w->timer, on_quiet, wait, 0);
 }
 
-/* ---- watches ---------------------------------------------------------------- */
+/* ---- watches ------------------------------------------------------------ */
 
 static void forget_watch(cct_watcher *w, int wd)
 {
@@ -290,7 +290,7 @@ static void check_roots_back(cct_watcher *w)
     }
 }
 
-/* ---- events ------------------------------------------------------------------ */
+/* ---- events ------------------------------------------------------------- */
 
 static void handle_event(cct_watcher *w, const struct inotify_event *ev)
 {
@@ -406,7 +406,7 @@ static void on_quiet(uv_timer_t *timer)
     cct_strv_free(&files);
 }
 
-/* ---- public ------------------------------------------------------------------ */
+/* ---- public ------------------------------------------------------------- */
 
 static void on_closed(uv_handle_t *handle)
 {

@@ -107,6 +107,10 @@ struct cct_worker {
     long long start_ask; /* 0: none pending */
     int ready;           /* it answered Start */
     long long run_ask;
+    /* The next test, sent while this one runs, so that the worker finds
+     * it waiting instead of waiting for us (see cct_worker_run). */
+    char *queued_test;
+    long long queued_ask;
 
     char *dir;
     int log_fd[N_LOGS];
@@ -257,6 +261,7 @@ static void on_closed(uv_handle_t *handle)
     cct_amp_decoder_free(&w->decoder);
     free(w->dir);
     free(w->test);
+    free(w->queued_test);
     free(w->death);
     free(w);
 }
@@ -1007,10 +1012,18 @@ static void test_over(cct_worker *w)
 {
     size_t n = w->n_results;
     uv_timer_stop(&w->timer);
-    drain_output(w);
     free(w->test);
     w->test = NULL;
     w->run_ask = 0;
+    if (w->queued_test) { /* the worker goes on with it at once */
+        w->test = w->queued_test;
+        w->run_ask = w->queued_ask;
+        w->queued_test = NULL;
+        w->queued_ask = 0;
+        w->n_results = 0;
+        w->test_start = uv_hrtime();
+        start_test_timer(w);
+    }
     w->events.test_done(w, n, w->arg);
 }
 
@@ -1026,6 +1039,10 @@ static void handle_reply(cct_worker *w, const cct_amp_box *box, int is_error)
             w->ready = 1;
             start_test_timer(w);
         }
+        return;
+    }
+    if (ask_matches(id, len, w->queued_ask)) {
+        protocol_error(w, "it answered a Run before the one sent earlier");
         return;
     }
     if (!ask_matches(id, len, w->run_ask)) {
@@ -1194,16 +1211,38 @@ int cct_worker_start(cct_worker *w, const char *dir)
 
 int cct_worker_run(cct_worker *w, const char *test_id)
 {
+    if (w->queued_test)
+        return UV_EBUSY;
     long long ask = call_remote(w, "Run", "testCase", test_id);
     if (ask < 0)
         return (int)ask;
-    free(w->test);
+    if (w->test) {
+        w->queued_test = cct_xstrdup(test_id);
+        w->queued_ask = ask;
+        return 0;
+    }
     w->test = cct_xstrdup(test_id);
     w->run_ask = ask;
     w->n_results = 0;
     w->test_start = uv_hrtime();
     start_test_timer(w);
     return 0;
+}
+
+int cct_worker_can_queue(const cct_worker *w)
+{
+    return w->test && !w->queued_test && cct_worker_is_alive(w);
+}
+
+const char *cct_worker_queued(const cct_worker *w)
+{
+    return w->queued_test;
+}
+
+void cct_worker_drain(cct_worker *w)
+{
+    if (!w->finished)
+        drain_output(w);
 }
 
 void cct_worker_stop(cct_worker *w)

@@ -62,8 +62,20 @@ int cct_worker_spawn(uv_loop_t *loop, const cct_worker_setup *setup,
 /* Opens out.log, err.log and test.log in `dir` (an absolute path, created
  * by the caller) and sends Start(dir).  Returns 0 or a negative error. */
 int cct_worker_start(cct_worker *w, const char *dir);
-/* Sends Run(test_id); the worker must be started and idle. */
+/* Sends Run(test_id).  A started worker runs one test at a time; while it
+ * has one, one more may be sent ahead, which it finds waiting when the
+ * first ends (the latency of a round trip through cctrial is then
+ * hidden).  Returns 0, UV_EBUSY when that one is already there, or a
+ * negative error. */
 int cct_worker_run(cct_worker *w, const char *test_id);
+/* Whether a test may be sent ahead now (see cct_worker_run). */
+int cct_worker_can_queue(const cct_worker *w);
+/* The test sent ahead, or NULL. */
+const char *cct_worker_queued(const cct_worker *w);
+/* Reads what waits in the test's stdout and stderr pipes into the logs, so
+ * that they are whole when shown (at the end of a run; a dying worker's
+ * are read by itself). */
+void cct_worker_drain(cct_worker *w);
 /* Asks the worker to exit (closes its command pipe); kills it if it has
  * not exited within a grace period.  No `died` event follows. */
 void cct_worker_stop(cct_worker *w);

@@ -39,7 +39,7 @@ struct notifier_process {
     size_t head, n;    /* a ring: queue[head] waits longest */
 };
 
-/* ---- argument vectors ---------------------------------------------------- */
+/* ---- argument vectors --------------------------------------------------- */
 
 static void argv_push(notifier_argv *a, char *copy)
 {
@@ -97,7 +97,7 @@ char **notifier_argv_take(notifier_argv *a)
     return argv;
 }
 
-/* ---- the queue ------------------------------------------------------------ */
+/* ---- the queue ---------------------------------------------------------- */
 
 static void enqueue(notifier_process *np, char **argv)
 {
@@ -132,7 +132,7 @@ static void keep_newest(notifier_process *np)
         notifier_argv_free(dequeue(np));
 }
 
-/* ---- failures ------------------------------------------------------------- */
+/* ---- failures ----------------------------------------------------------- */
 
 static void failed(notifier_process *np, const char *hint,
                    const char *fmt, ...) CCT_PRINTF_LIKE(3, 4);
@@ -162,7 +162,7 @@ static void failed(notifier_process *np, const char *hint,
     free(what);
 }
 
-/* ---- processes ------------------------------------------------------------ */
+/* ---- processes ---------------------------------------------------------- */
 
 static void destroy(notifier_process *np)
 {
@@ -267,7 +267,7 @@ void notifier_process_free(notifier_process *np)
     destroy(np);
 }
 
-/* ---- icons ---------------------------------------------------------------- */
+/* ---- icons -------------------------------------------------------------- */
 
 char *notifier_icon(const cct_host *host, cct_notify_status status)
 {

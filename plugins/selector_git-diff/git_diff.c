@@ -103,7 +103,8 @@ static int run_git(const char *const *args, output *out, output *err)
         errno = rc;
         return -1;
     }
-    struct pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
+    struct pollfd fds[2] = {{out_pipe[0], POLLIN, 0},
+                            {err_pipe[0], POLLIN, 0}};
     output *dest[2] = {out, err};
     int open_fds = 2;
     while (open_fds > 0) {

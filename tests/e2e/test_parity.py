@@ -45,8 +45,9 @@ FIXTURES = {
 }
 
 
-def check_run(project, names, jobs, reference, marks):
-    args = ["--once"] + (["-j", str(jobs)] if jobs else []) + names
+def check_run(project, names, jobs, worker, reference, marks):
+    args = (["--once", f"--worker={worker}"] +
+            (["-j", str(jobs)] if jobs else []) + names)
     label = "cctrial " + " ".join(args)
     with harness.Cctrial(project, args) as cct:
         status = cct.run()
@@ -89,8 +90,11 @@ def main():
     say(f"trial {' '.join(names)} on tests/projects/{fixture}: "
         f"{harness.format_summary(reference.summary)}, "
         f"exit {reference.returncode}")
-    for jobs in (None, 2):
-        check_run(project, names, jobs, reference, marks)
+    # Both worker bootstraps: fast is the default only while it gives
+    # exactly what trial's own worker gives.
+    for worker in ("fast", "stock"):
+        for jobs in (None, 2):
+            check_run(project, names, jobs, worker, reference, marks)
 
 
 if __name__ == "__main__":

@@ -30,24 +30,25 @@ def main():
         f"exit {reference.returncode}")
     check(reference.summary.ran > 0,
           f"trial ran no test of {module}:\n{reference.output}")
-    args = ["--once", "-j", "2", module]
-    with harness.Cctrial(cwd, args) as cct:
-        status = cct.run(TIMEOUT)
-        got = cct.summary()
-        want = reference.summary
-        check(got == want,
-              f"cctrial {' '.join(args)}: expected trial's closing line "
-              f"[{harness.format_summary(want)}], got "
-              f"[{harness.format_summary(got)}]\n{cct.describe()}"
-              f"trial's output:\n{reference.output}")
-        check(status == reference.returncode,
-              f"cctrial {' '.join(args)}: expected exit status "
-              f"{reference.returncode} (trial's), got {status}\n"
-              + cct.describe())
-        left = cct.descendants()
-        check(not left, f"processes left after cctrial exited: {left}")
-    say(f"cctrial {' '.join(args)}: {harness.format_summary(got)}, "
-        f"exit {status}, as trial; no process left")
+    for worker in ("fast", "stock"):
+        args = ["--once", "-j", "2", f"--worker={worker}", module]
+        with harness.Cctrial(cwd, args) as cct:
+            status = cct.run(TIMEOUT)
+            got = cct.summary()
+            want = reference.summary
+            check(got == want,
+                  f"cctrial {' '.join(args)}: expected trial's closing line "
+                  f"[{harness.format_summary(want)}], got "
+                  f"[{harness.format_summary(got)}]\n{cct.describe()}"
+                  f"trial's output:\n{reference.output}")
+            check(status == reference.returncode,
+                  f"cctrial {' '.join(args)}: expected exit status "
+                  f"{reference.returncode} (trial's), got {status}\n"
+                  + cct.describe())
+            left = cct.descendants()
+            check(not left, f"processes left after cctrial exited: {left}")
+        say(f"cctrial {' '.join(args)}: {harness.format_summary(got)}, "
+            f"exit {status}, as trial; no process left")
 
 
 if __name__ == "__main__":

@@ -326,7 +326,9 @@ def case_hanging():
     want = [n[:2] for n in (FULL_FAILED, STILL_A, ONE_PASSED,
                             RETRY_SUITE_FAILED, STILL_C, ONE_PASSED,
                             FULL_PASSED)]
-    check(is_subsequence(got, want) and got[:2] == want[:2],
+    # The first goes out at once; after it is killed only the newest
+    # waiting one is kept, so which follow depends on how fast the runs go.
+    check(is_subsequence(got, want) and got[:1] == want[:1],
           f"notifications out of order or unexpected: {got}")
     check(not any(call["overlapped"] for call in calls),
           f"a notifier started while another still ran: {calls}")

@@ -83,6 +83,14 @@ class Reader:
 
 reader = Reader()
 asks = 0
+# Commands that came while we waited for an answer: cctrial may send a
+# worker its next Run before the current one ends, and trial's worker
+# reads it when it gets there.
+pending = []
+
+
+def next_command():
+    return pending.pop(0) if pending else reader.box()
 
 
 def call(command, *pairs):
@@ -95,6 +103,9 @@ def call(command, *pairs):
         box = reader.box()
         if box.get("_answer") == ask or box.get("_error") == ask:
             return box
+        if "_command" in box:
+            pending.append(box)
+            continue
         fail(f"unexpected box while waiting for the answer to {command}: "
              f"{box}")
 
@@ -292,7 +303,7 @@ def main():
         sys.stderr.flush()
         os._exit(5)
     while True:
-        box = reader.box()
+        box = next_command()
         command = box.get("_command")
         if command == b"Start":
             os.chdir(box["directory"])

@@ -111,8 +111,9 @@ def ran_by(state, test_id):
 
 def run(mode, **kwargs):
     root, state, env = setup(mode)
+    # The fake stands in for trial's own worker: --worker=stock runs it.
     result = relkit.run_once(root, ["liars"], env=env, python=fake_python(),
-                             **kwargs)
+                             args=["--worker=stock"], **kwargs)
     return result, state
 
 
@@ -197,7 +198,8 @@ def many_streams():
 
 def stray_result():
     root, state, env = setup("stray_result")
-    with relkit.Session(root, ["liars"], once=False, args=["-f"], env=env,
+    with relkit.Session(root, ["liars"], once=False,
+                        args=["-f", "--worker=stock"], env=env,
                         python=fake_python()) as session:
         session.start()
         session.wait_event(lambda e: e["event"] == "waiting", 60,

@@ -497,7 +497,7 @@ Test(settings, defaults)
     cr_assert_eq(s.verbose, 0);
     cr_assert_eq(s.forever, 0);
     cr_assert_eq(s.smart, 0);
-    cr_assert_eq(s.fast_worker, 0);
+    cr_assert_eq(s.fast_worker, 1);
     cr_assert_null(s.python);
     cr_assert_null(s.grep);
     cr_assert_str_eq(s.notifier, "auto");

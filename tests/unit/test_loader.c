@@ -575,6 +575,7 @@ Test(instance, destroying_an_instance_calls_fini)
     cct_instance *in = create_good();
     cr_redirect_stdout();
     cct_instance_destroy(in);
+    cct_console_flush(&console); /* the loop would, before it waits */
     fflush(stdout);
     cr_assert_stdout_eq_str("reporter_good: fini\n");
 }
