@@ -111,6 +111,10 @@ struct cct_worker {
      * it waiting instead of waiting for us (see cct_worker_run). */
     char *queued_test;
     long long queued_ask;
+    /* While the boxes of one read are handled, what we send and what goes
+     * to test.log waits, to go out in one write each at the end. */
+    int in_read;
+    cct_buf log_batch;
 
     char *dir;
     int log_fd[N_LOGS];
@@ -158,6 +162,10 @@ static void write_all(int fd, const char *data, size_t len)
 
 static void log_write(cct_worker *w, int which, const char *data, size_t len)
 {
+    if (w->in_read && which == LOG_TEST && w->log_fd[which] >= 0) {
+        cct_buf_add(&w->log_batch, data, len);
+        return;
+    }
     if (w->log_fd[which] >= 0) {
         write_all(w->log_fd[which], data, len);
         return;
@@ -262,6 +270,7 @@ static void on_closed(uv_handle_t *handle)
     free(w->dir);
     free(w->test);
     free(w->queued_test);
+    cct_buf_free(&w->log_batch);
     free(w->death);
     free(w);
 }
@@ -537,7 +546,8 @@ static int queue_added(cct_worker *w)
         protocol_error(w, "it reads none of what cctrial sends it");
         return CCT_EPROTOCOL;
     }
-    flush_queue(w);
+    if (!w->in_read)
+        flush_queue(w);
     return 0;
 }
 
@@ -1087,9 +1097,16 @@ static void on_results(uv_stream_t *stream, ssize_t n, const uv_buf_t *buf)
         cct_amp_decoder_feed(&w->decoder, buf->base, (size_t)n);
         cct_amp_box box;
         int rc = 0;
+        w->in_read = 1;
         while (!w->results_eof &&
                (rc = cct_amp_decoder_next(&w->decoder, &box)) > 0)
             handle_box(w, &box);
+        w->in_read = 0;
+        if (w->log_batch.len) {
+            log_write(w, LOG_TEST, w->log_batch.data, w->log_batch.len);
+            cct_buf_reset(&w->log_batch);
+        }
+        flush_queue(w);
         if (!w->results_eof && rc < 0)
             protocol_error(w, rc == CCT_ETOOLONG
                                   ? "a key longer than 255 bytes"
