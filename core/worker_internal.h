@@ -1,0 +1,163 @@
+/*
+ * A worker's state, shared by the files that make it up:
+ *
+ *   worker.c           its process and its life: spawning, starting, Run
+ *                      and its answer, death, logs, the public functions
+ *   worker_send.c      what we send it: one queue, written a chunk at a time
+ *   worker_commands.c  what it sends us: results, streams, log lines
+ *
+ * Only these files include it.
+ */
+#ifndef CCT_WORKER_INTERNAL_H
+#define CCT_WORKER_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "amp.h"
+#include "util.h"
+#include "worker.h"
+
+/* How long a worker asked to stop may take before it is killed, how long
+ * its result pipe may stay open after it exited, and how long it may live
+ * after closing its result pipe. */
+#define STOP_GRACE_MS 2000
+#define DRAIN_MS 1000
+#define EOF_GRACE_MS 1000
+/* How long a worker may take to answer Start: Python's start and the
+ * import of Twisted, on a machine that may be very busy.  The per-test
+ * timeout counts from then, so that it bounds the test, not the start. */
+#define START_MS 60000
+/* Output written before the worker has log files, kept per stream. */
+#define EARLY_LIMIT 65536
+/* The most read at once from a stdout or stderr pipe (drain_output()):
+ * more than a pipe holds. */
+#define PIPE_DRAIN (4u << 20)
+/* The end of stderr kept to explain a crash. */
+#define ERR_TAIL 4096
+#define ERR_TAIL_LINES 12
+/* Streams (22.10+): how many may be open at once; what all open streams
+ * keep together, first come first kept; beyond that, each stream's
+ * beginning only, up to a hard total (see may_keep()). */
+#define MAX_STREAMS 4096
+#define STREAMS_KEPT (4 * CCT_MAX_TEXT)
+#define STREAM_HEAD 65536
+#define STREAMS_MAX (16 * CCT_MAX_TEXT)
+/* The send queue (see "sending"): bytes per write, and what may wait
+ * besides ranges of answers. */
+#define OUT_CHUNK 65536
+#define OUT_MAX_BYTES (1u << 20)
+#define OUT_MAX_SEGS 4096
+
+enum { LOG_OUT, LOG_ERR, LOG_TEST, N_LOGS };
+
+typedef struct chunk {
+    char *data;
+    size_t len;
+} chunk;
+
+/* A stream of the 22.10+ protocol: the chunks written to it so far. */
+typedef struct stream {
+    long long id;
+    chunk *chunks;
+    size_t n, cap;
+    size_t kept;  /* bytes in chunks */
+    size_t total; /* bytes written to it */
+    int cut;      /* chunks were dropped: kept < total */
+} stream;
+
+/* What a command's answer holds (see command_fn). */
+enum { ANSWER_SUCCESS, ANSWER_EMPTY, ANSWER_FIELDS };
+
+/* A stretch of the send queue: encoded boxes, or answers to the asks
+ * first..last, each `success: True` or empty. */
+typedef enum seg_kind { SEG_BOXES, SEG_SUCCESS, SEG_EMPTY } seg_kind;
+
+typedef struct out_seg {
+    seg_kind kind;
+    cct_buf boxes;
+    unsigned long long first, last;
+} out_seg;
+
+struct cct_worker {
+    uv_loop_t *loop;
+    uv_process_t process;
+    uv_pipe_t cmd;     /* fd 3: our commands */
+    uv_pipe_t results; /* fd 4: its commands */
+    uv_pipe_t out;     /* fd 1 */
+    uv_pipe_t err;     /* fd 2 */
+    uv_timer_t timer;  /* test timeout, stop grace, drain: one at a time */
+    int open_handles;
+
+    unsigned number;
+    cct_worker_events events;
+    void *arg;
+    cct_source_cache *sources;
+    unsigned timeout_s;
+
+    cct_amp_decoder decoder;
+    long long next_ask;
+    long long start_ask; /* 0: none pending */
+    int ready;           /* it answered Start */
+    long long run_ask;
+    /* The next test, sent while this one runs, so that the worker finds
+     * it waiting instead of waiting for us (see cct_worker_run). */
+    char *queued_test;
+    long long queued_ask;
+    /* While the boxes of one read are handled, what we send and what goes
+     * to test.log waits, to go out in one write each at the end. */
+    int in_read;
+    cct_buf log_batch;
+
+    char *dir;
+    int log_fd[N_LOGS];
+    cct_buf early[N_LOGS];
+    cct_buf err_tail;
+
+    char *test;          /* the running test, or NULL */
+    uint64_t test_start; /* uv_hrtime() when it was handed out */
+    size_t n_results;
+
+    stream *streams;
+    size_t n_streams, cap_streams;
+    long long next_stream;
+    size_t streams_kept; /* bytes kept by all open streams */
+
+    out_seg *queue;      /* what waits to be sent: queue[q_head .. q_len) */
+    size_t q_head, q_len, q_cap;
+    size_t q_bytes;      /* in its SEG_BOXES stretches */
+    int writing;         /* a write is in flight */
+
+    int spawned;
+    int exited;
+    int64_t exit_status;
+    int term_signal;
+    int results_eof;
+    int stopping;  /* we asked it to go: no `died` event */
+    int finished;  /* its end has been handled */
+    char *death;   /* why we killed it */
+};
+
+/* worker.c */
+void cct__worker_log(cct_worker *w, int which, const char *data, size_t len);
+void cct__worker_protocol_error(cct_worker *w, const char *what);
+void cct__worker_start_test_timer(cct_worker *w);
+
+/* worker_send.c */
+void cct__worker_free_queue(cct_worker *w);
+void cct__worker_flush(cct_worker *w);
+int cct__worker_queue_box(cct_worker *w, cct_buf *box);
+void cct__worker_queue_answer(cct_worker *w, const char *ask, size_t ask_len,
+                              int kind, cct_buf *fields);
+long long cct__worker_call(cct_worker *w, const char *command,
+                           const char *key, const char *value);
+
+/* worker_commands.c */
+char *cct__worker_box_text(const cct_amp_box *box, const char *key);
+void cct__worker_emit(cct_worker *w, cct_outcome outcome, const char *text,
+                      const char *error_class, const char *reason);
+void cct__worker_free_stream(stream *s);
+void cct__worker_handle_command(cct_worker *w, const cct_amp_box *box);
+
+#endif
