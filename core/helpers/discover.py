@@ -77,11 +77,14 @@ def parse_args(argv):
 
 
 class CachedTest:
-    """A test known from the cache: only its id is needed."""
+    """A test known from the cache: only its id is needed.  `path` is the
+    file of the module that holds it (the cache's key), `file` that of the
+    module defining its class (another one for an imported class)."""
 
-    def __init__(self, test_id, module, path):
-        self._id = test_id
-        self.module = module
+    def __init__(self, entry, path):
+        self._id = entry["id"]
+        self.module = entry["module"]
+        self.file = entry.get("file", path)
         self.path = path
 
     def id(self):
@@ -105,17 +108,33 @@ def caching_loader(runner, modules, cache):
     of tests.  Modules that fail to import are never cached.
     """
 
+    from twisted.trial._asyncrunner import _iterateTests
+
     class CachingLoader(runner.TestLoader):
         def __init__(self):
             super().__init__()
-            self.complete = set()  # files of modules loaded whole
+            self.complete = {}  # file of a module loaded whole -> its tests
             self.package_dirs = set()  # directories walked for tests
 
         def loadModule(self, module):
+            suite = super().loadModule(module)
             path = getattr(module, "__file__", None)
             if path:
-                self.complete.add(os.path.realpath(path))
-            return super().loadModule(module)
+                # What trial loads from the module, classes imported into
+                # it included, as the cache will give it again.
+                tests = []
+                for test in _iterateTests(suite):
+                    if isinstance(test, runner.ErrorHolder):
+                        return suite  # not a module worth remembering
+                    name = type(test).__module__
+                    tests.append({"id": test.id(), "module": name,
+                                  "file": module_file(name)})
+                self.complete[os.path.realpath(path)] = tests
+            return suite
+
+        # trial binds this alias to its own loadModule, and a module named
+        # on the command line is loaded through it.
+        loadTestsFromModule = loadModule
 
         def loadPackage(self, package, recurse=False):
             if not runner.isPackage(package):
@@ -135,8 +154,7 @@ def caching_loader(runner, modules, cache):
                 entry = cache.lookup(path)
                 if entry is not None:
                     suite.addTest(self.suiteFactory(
-                        [CachedTest(t["id"], t["module"], path)
-                         for t in entry["tests"]]))
+                        [CachedTest(t, path) for t in entry["tests"]]))
                     continue
                 try:
                     module = info.load()
@@ -478,7 +496,7 @@ def main(argv):
         if isinstance(test, CachedTest):
             cached_files.add(test.path)
             document["tests"].append(
-                {"id": test.id(), "module": test.module, "file": test.path})
+                {"id": test.id(), "module": test.module, "file": test.file})
             continue
         if isinstance(test, runner.ErrorHolder):
             name = test.description
@@ -513,15 +531,9 @@ def main(argv):
     document["modules"] = sorted(graph.values(), key=lambda m: m["name"])
 
     # Remember every whole module imported this time.
-    by_file = {}
-    for test in document["tests"]:
-        if "traceback" in test:
-            continue
-        by_file.setdefault(test["file"], []).append(
-            {"id": test["id"], "module": test["module"]})
-    for path in loader.complete - cached_files:
-        if path in by_file:
-            cache.record(path, by_file[path], None, graph)
+    for path, tests in loader.complete.items():
+        if path not in cached_files:
+            cache.record(path, tests, None, graph)
     document["preload"] = preload_modules(roots, cache.preload)
     document["cache_hits"] = cache.hits
     if not import_errors and not document["unknown"]:

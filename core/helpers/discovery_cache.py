@@ -24,7 +24,7 @@ import hashlib
 import json
 import os
 
-VERSION = 1
+VERSION = 2
 
 
 def listing(directory):
@@ -144,10 +144,15 @@ class Cache:
     def remember_answer(self, request, package_dirs, document):
         """Keeps a whole answer for `request` (names and roots), with the
         listings of the package directories it walked."""
+        # A test's file that is no module loaded whole (a class inherited
+        # from another module's tests) is checked on its own.
+        files = {t["file"] for t in document.get("tests", [])}
         self.last = {
             "request": request,
             "listings": {d: listing(d) for d in package_dirs},
             "document": document,
+            "files": {f: file_state(f) for f in files
+                      if f is not None and f not in self.modules},
         }
 
     def last_answer(self, request):
@@ -159,9 +164,13 @@ class Cache:
             if listing(directory) != seen:
                 return None  # a test module or package came or went
         document = last.get("document") or {}
-        files = {t["file"] for t in document.get("tests", [])}
-        if None in files or any(self.lookup(f) is None for f in files):
-            return None
+        others = last.get("files") or {}
+        for path in {t["file"] for t in document.get("tests", [])}:
+            if path in others:
+                if not self._unchanged(path, others[path]):
+                    return None
+            elif path is None or self.lookup(path) is None:
+                return None
         return document
 
     def save(self, preload):
