@@ -199,7 +199,7 @@ typedef struct cct_test_start {
     size_t struct_size;
     const char *test_id;   /* e.g. "pkg.test_mod.TestCase.test_method" */
     unsigned worker;       /* worker number, as in _trial_temp/<worker> */
-    size_t index;          /* 1-based position of this test in the run */
+    size_t index;          /* 1-based: the n-th test begun in the run */
     size_t total;
 } cct_test_start;
 
