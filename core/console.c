@@ -4,6 +4,7 @@
 #include "console.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,18 +28,45 @@ static void write_all(int fd, const char *data, size_t len)
 
 /* Beyond this, output is written at once rather than at the turn's end. */
 #define PENDING_LIMIT 65536
+/* While output keeps coming, it is written at most this often: a status
+ * line redrawn faster than this is not seen anyway. */
+#define FLUSH_INTERVAL_MS 10
 
 void cct_console_flush(cct_console *c)
 {
+    if (c->have_later)
+        uv_timer_stop(&c->later);
     if (c->pending.len) {
         write_all(1, c->pending.data, c->pending.len);
         cct_buf_reset(&c->pending);
+        if (c->have_flush)
+            c->flushed_at = uv_now(c->flush.loop);
     }
+}
+
+static void on_later(uv_timer_t *handle)
+{
+    cct_console_flush(handle->data);
 }
 
 static void on_prepare(uv_prepare_t *handle)
 {
-    cct_console_flush(handle->data);
+    cct_console *c = handle->data;
+    if (!c->pending.len)
+        return;
+    uint64_t now = uv_now(handle->loop);
+    uint64_t due = c->flushed_at + FLUSH_INTERVAL_MS;
+    if (now >= due || !c->have_later)
+        cct_console_flush(c);
+    else if (!uv_is_active((uv_handle_t *)&c->later))
+        uv_timer_start(&c->later, on_later, due - now, 0);
+}
+
+static void on_winch(uv_signal_t *handle, int signum)
+{
+    (void)signum;
+    cct_console *c = handle->data;
+    c->width_known = 0;
 }
 
 static void emit(cct_console *c, const char *data, size_t len)
@@ -58,6 +86,11 @@ void cct_console_init(cct_console *c, uv_loop_t *loop)
         uv_unref((uv_handle_t *)&c->flush); /* never keeps the loop alive */
         c->have_flush = 1;
     }
+    if (uv_timer_init(loop, &c->later) == 0) {
+        c->later.data = c;
+        uv_unref((uv_handle_t *)&c->later);
+        c->have_later = 1;
+    }
     c->out_is_tty = uv_guess_handle(1) == UV_TTY;
     c->err_is_tty = uv_guess_handle(2) == UV_TTY;
     c->width = 80;
@@ -65,24 +98,31 @@ void cct_console_init(cct_console *c, uv_loop_t *loop)
         c->have_tty = 1;
         /* Only asked for its size: it must not keep the loop alive. */
         uv_unref((uv_handle_t *)&c->tty);
+        if (uv_signal_init(loop, &c->winch) == 0) {
+            c->winch.data = c;
+            uv_signal_start(&c->winch, on_winch, SIGWINCH);
+            uv_unref((uv_handle_t *)&c->winch);
+            c->have_winch = 1;
+        }
     }
+}
+
+static void close_handle(uv_handle_t *handle, int *have)
+{
+    if (*have && !uv_is_closing(handle))
+        uv_close(handle, NULL);
+    *have = 0;
 }
 
 void cct_console_close(cct_console *c)
 {
     cct_console_status(c, NULL);
     cct_console_flush(c);
-    if (c->have_flush) {
-        if (!uv_is_closing((uv_handle_t *)&c->flush))
-            uv_close((uv_handle_t *)&c->flush, NULL);
-        c->have_flush = 0;
-    }
+    close_handle((uv_handle_t *)&c->flush, &c->have_flush);
+    close_handle((uv_handle_t *)&c->later, &c->have_later);
     cct_buf_free(&c->pending);
-    if (c->have_tty) {
-        if (!uv_is_closing((uv_handle_t *)&c->tty))
-            uv_close((uv_handle_t *)&c->tty, NULL);
-        c->have_tty = 0;
-    }
+    close_handle((uv_handle_t *)&c->tty, &c->have_tty);
+    close_handle((uv_handle_t *)&c->winch, &c->have_winch);
 }
 
 static void clear_status(cct_console *c)
@@ -170,9 +210,13 @@ void cct_console_status(cct_console *c, const char *line)
 
 int cct_console_width(cct_console *c)
 {
+    /* Asked once per status line: the terminal is asked again only after
+     * it was resized, or when no SIGWINCH can tell. */
     int width, height;
-    if (c->have_tty && uv_tty_get_winsize(&c->tty, &width, &height) == 0 &&
-        width > 0)
+    if (c->have_tty && (!c->width_known || !c->have_winch) &&
+        uv_tty_get_winsize(&c->tty, &width, &height) == 0 && width > 0) {
         c->width = width;
+        c->width_known = 1;
+    }
     return c->width;
 }

@@ -4,10 +4,12 @@
  * before any other output and nothing is garbled.
  *
  * Standard output is gathered during each turn of the event loop and
- * written once before the loop waits again (a uv_prepare handle, which
- * also covers output made in a close callback): a run of thousands of
- * tests makes thousands of status updates and dots, not thousands of
- * writes.
+ * written before the loop waits again (a uv_prepare handle, which also
+ * covers output made in a close callback), at most once per
+ * FLUSH_INTERVAL_MS while output keeps coming (a timer writes the rest): a
+ * run of thousands of tests makes thousands of status updates and dots,
+ * not thousands of writes.  Output after a quiet moment is written at
+ * once.
  * Standard error is written at once, after what standard output holds, so
  * that the two stay in order.
  */
@@ -16,6 +18,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <uv.h>
 
 #include "util.h"
@@ -25,11 +28,17 @@ typedef struct cct_console {
     int err_is_tty;
     int status_shown;
     int width;
+    int width_known;  /* until the terminal is resized (SIGWINCH) */
     uv_tty_t tty;   /* standard output, to ask its width */
     int have_tty;
+    uv_signal_t winch;
+    int have_winch;
     cct_buf pending;  /* standard output not yet written */
     uv_prepare_t flush; /* writes it before the loop waits again */
     int have_flush;
+    uv_timer_t later; /* writes it when written too recently */
+    int have_later;
+    uint64_t flushed_at; /* loop time of the last write */
 } cct_console;
 
 void cct_console_init(cct_console *c, uv_loop_t *loop);

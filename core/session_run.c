@@ -249,6 +249,8 @@ static void on_run_end(int interrupted, void *arg)
     cct_workflow_run_done(&s->workflow, &outcome, &actions);
     cct__session_act(s, &actions);
     cct_strv_free(&failed);
+    /* The run's end is shown at once, however recently its last dot was. */
+    cct_console_flush(&s->console);
 }
 
 static void on_test_end(const char *test_id, void *arg)
