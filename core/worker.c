@@ -37,10 +37,36 @@ static void write_all(int fd, const char *data, size_t len)
     }
 }
 
+/* test.log's lines gathered so far (see log_batch). */
+static void write_log_batch(cct_worker *w)
+{
+    uv_timer_stop(&w->log_timer);
+    if (w->log_batch.len && w->log_fd[LOG_TEST] >= 0)
+        write_all(w->log_fd[LOG_TEST], w->log_batch.data, w->log_batch.len);
+    cct_buf_reset(&w->log_batch);
+}
+
+static void on_log_timer(uv_timer_t *timer)
+{
+    write_log_batch(timer->data);
+}
+
+/* At the end of a read: test.log is written when enough waits, or soon. */
+static void schedule_log_batch(cct_worker *w)
+{
+    if (w->log_batch.len >= LOG_BATCH_MAX)
+        write_log_batch(w);
+    else if (w->log_batch.len &&
+             !uv_is_active((uv_handle_t *)&w->log_timer))
+        uv_timer_start(&w->log_timer, on_log_timer, LOG_BATCH_MS, 0);
+}
+
 void cct__worker_log(cct_worker *w, int which, const char *data, size_t len)
 {
-    if (w->in_read && which == LOG_TEST && w->log_fd[which] >= 0) {
+    if (which == LOG_TEST && w->log_fd[which] >= 0) {
         cct_buf_add(&w->log_batch, data, len);
+        if (!w->in_read)
+            schedule_log_batch(w);
         return;
     }
     if (w->log_fd[which] >= 0) {
@@ -51,14 +77,6 @@ void cct__worker_log(cct_worker *w, int which, const char *data, size_t len)
     if (early->len < EARLY_LIMIT)
         cct_buf_add(early, data, len < EARLY_LIMIT - early->len
                                      ? len : EARLY_LIMIT - early->len);
-}
-
-/* test.log's lines gathered during a read of results (see in_read). */
-static void write_log_batch(cct_worker *w)
-{
-    if (w->log_batch.len && w->log_fd[LOG_TEST] >= 0)
-        write_all(w->log_fd[LOG_TEST], w->log_batch.data, w->log_batch.len);
-    cct_buf_reset(&w->log_batch);
 }
 
 /* What the test wrote on its stdout or stderr. */
@@ -135,6 +153,7 @@ static void close_handle(uv_handle_t *handle)
 static void close_all(cct_worker *w)
 {
     close_handle((uv_handle_t *)&w->timer);
+    close_handle((uv_handle_t *)&w->log_timer);
     close_handle((uv_handle_t *)&w->cmd);
     close_handle((uv_handle_t *)&w->results);
     close_handle((uv_handle_t *)&w->out);
@@ -368,7 +387,7 @@ static void on_results(uv_stream_t *stream, ssize_t n, const uv_buf_t *buf)
                (rc = cct_amp_decoder_next(&w->decoder, &box)) > 0)
             handle_box(w, &box);
         w->in_read = 0;
-        write_log_batch(w);
+        schedule_log_batch(w);
         cct__worker_flush(w);
         if (!w->results_eof && rc < 0)
             cct__worker_protocol_error(w, rc == CCT_ETOOLONG
@@ -424,7 +443,8 @@ int cct_worker_spawn(uv_loop_t *loop, const cct_worker_setup *setup,
         pipes[i]->data = w;
     }
     uv_timer_init(loop, &w->timer);
-    w->timer.data = w->process.data = w;
+    uv_timer_init(loop, &w->log_timer);
+    w->timer.data = w->log_timer.data = w->process.data = w;
 
     uv_stdio_container_t stdio[5];
     stdio[0].flags = UV_IGNORE;
@@ -448,7 +468,7 @@ int cct_worker_spawn(uv_loop_t *loop, const cct_worker_setup *setup,
     po.exit_cb = on_process_exit;
 
     int rc = uv_spawn(loop, &w->process, &po);
-    w->open_handles = 6;
+    w->open_handles = 7;
     if (rc < 0) {
         w->finished = 1;
         close_all(w); /* frees w without any event */

@@ -29,6 +29,9 @@
  * import of Twisted, on a machine that may be very busy.  The per-test
  * timeout counts from then, so that it bounds the test, not the start. */
 #define START_MS 60000
+/* test.log's lines are written in batches (see log_batch). */
+#define LOG_BATCH_MAX 16384
+#define LOG_BATCH_MS 20
 /* Output written before the worker has log files, kept per stream. */
 #define EARLY_LIMIT 65536
 /* The most read at once from a stdout or stderr pipe (drain_output()):
@@ -105,10 +108,13 @@ struct cct_worker {
      * it waiting instead of waiting for us (see cct_worker_run). */
     char *queued_test;
     long long queued_ask;
-    /* While the boxes of one read are handled, what we send and what goes
-     * to test.log waits, to go out in one write each at the end. */
+    /* While the boxes of one read are handled, what we send waits, to go
+     * out in one write at the end.  What goes to test.log waits longer:
+     * until LOG_BATCH_MAX bytes, LOG_BATCH_MS, or the end of the run or of
+     * the worker, whichever comes first. */
     int in_read;
     cct_buf log_batch;
+    uv_timer_t log_timer;
 
     char *dir;
     int log_fd[N_LOGS];
