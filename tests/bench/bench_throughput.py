@@ -217,11 +217,10 @@ def run(ctx):
         "cache, its first row; the other rows are shown for comparison. "
         "The Twisted modules, chosen because they pass or skip quickly "
         "here (no network, no subprocesses, no time zone data): "
-        + ", ".join(f"`{m}`" for m in TWISTED_MODULES) + ". They are named "
-        "one by one, and cctrial's discovery cache keeps only modules found "
-        "by walking a package (`core/helpers/discover.py`), so for this "
-        "suite a warm and a cold start do the same work: the difference "
-        "between those two rows is the machine's noise.\n\n")
+        + ", ".join(f"`{m}`" for m in TWISTED_MODULES) + ". With a warm "
+        "cache, discovery answers without importing Twisted or any test "
+        "module (`core/helpers/discovery_cache.py`); the cold-cache row "
+        "imports them all first, as trial does.\n\n")
     return benchlib.Result("1. Throughput", intro + "\n".join(parts), targets)
 
 
