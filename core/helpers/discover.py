@@ -36,8 +36,15 @@ import json
 import os
 import sys
 
-# Imported now, while sys.path[0] is still this directory.
-import discovery_cache
+# Imported now, while sys.path[0] is still this directory, and without
+# leaving bytecode among cctrial's own files (an installed tree, or the
+# build tree a layout test compares with it).  The project's modules are
+# compiled and cached as usual.
+_dont_write_bytecode = sys.dont_write_bytecode
+sys.dont_write_bytecode = True
+import discovery_cache  # noqa: E402
+
+sys.dont_write_bytecode = _dont_write_bytecode
 
 NO_TWISTED = 3
 

@@ -12,11 +12,14 @@ what trial itself finds:
 - a touched file (new mtime, same content) is not;
 - a change to a project file a test module imports re-imports that module;
 - a test class inherited from another module follows that module's edits;
-- a test module added to a package is found.
+- a test module added to a package is found;
+- the project's modules are compiled to bytecode as usual, but no bytecode
+  is left beside the helpers (cctrial's own, possibly installed, files).
 """
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -24,7 +27,8 @@ import time
 import harness
 from harness import check, say
 
-HELPER = os.path.join(harness.SOURCE_DIR, "core", "helpers", "discover.py")
+HELPERS = os.path.join(harness.SOURCE_DIR, "core", "helpers")
+HELPER = None  # discover.py, copied into a directory of its own by main()
 
 FILES = {
     "proj/__init__.py": "",
@@ -77,13 +81,15 @@ def write(root, path, text):
 
 
 def discover(root, names):
-    """(test ids, modules imported) of one discovery run."""
+    """(test ids, modules imported) of one discovery run, with bytecode
+    written as a user's Python writes it."""
+    env = harness.base_env()
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     proc = subprocess.run(
         [harness.TEST_PYTHON, HELPER, "--root", root,
          "--cache", os.path.join(root, ".cctrial", "discovery.json"), "--"]
         + names,
-        cwd=root, capture_output=True, text=True, timeout=60,
-        env=dict(harness.base_env(), PYTHONDONTWRITEBYTECODE="1"))
+        cwd=root, capture_output=True, text=True, timeout=60, env=env)
     check(proc.returncode == 0,
           f"discovery exited {proc.returncode}: {proc.stderr}")
     document = json.loads(proc.stdout)
@@ -127,6 +133,7 @@ def walked_package():
         write(root, path, text)
     names = ["proj"]
     step(root, names, "first start", ["test_a", "test_b", "test_c"])
+    project_bytecode(root)
     step(root, names, "second start, nothing changed", [])
     write(root, "proj/test/test_c.py",
           FILES["proj/test/test_c.py"] + "\n    def test_c2(self):\n"
@@ -173,9 +180,27 @@ def named_modules():
     step(root, names, "named modules, second start after the edit", [])
 
 
+def no_bytecode_beside_the_helpers():
+    helpers = os.path.dirname(HELPER)
+    check(not os.path.exists(os.path.join(helpers, "__pycache__")),
+          f"discovery left bytecode in {helpers}: {os.listdir(helpers)}")
+    say("ok   no bytecode beside the helpers")
+
+
+def project_bytecode(root):
+    check(os.path.isdir(os.path.join(root, "proj", "test", "__pycache__")),
+          "the project's test modules were not compiled to bytecode")
+
+
 def main():
+    global HELPER
+    helpers = os.path.join(harness.empty_dir("helpers"), "helpers")
+    shutil.copytree(HELPERS, helpers,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    HELPER = os.path.join(helpers, "discover.py")
     walked_package()
     named_modules()
+    no_bytecode_beside_the_helpers()
 
 
 if __name__ == "__main__":
