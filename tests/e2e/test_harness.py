@@ -12,6 +12,7 @@ Uses small shell scripts in place of cctrial (harness.CCTRIAL is replaced):
 
 import os
 import re
+import time
 
 import harness
 from harness import HarnessError, check, say
@@ -97,9 +98,17 @@ def check_descendants():
                              "exit 0\n")
     with harness.Cctrial(harness.empty_dir(), [], python=None) as cct:
         check(cct.run(10) == 0, "the fake cctrial failed\n" + cct.describe())
-        left = cct.descendants()
-        check(len(left) == 2 and all("sleep 60" in c for _, c in left),
-              f"expected the two sleeps left behind, found {left}")
+        # A background job may still be between its fork and its exec of
+        # sleep (an empty or a shell's command line) when the script ends.
+        deadline = time.monotonic() + 5
+        while True:
+            left = cct.descendants()
+            if len(left) == 2 and all("sleep 60" in c for _, c in left):
+                break
+            check(time.monotonic() < deadline,
+                  f"expected the two sleeps left behind within 5 s, found "
+                  f"{left}")
+            time.sleep(0.05)
     check(not cct.descendants(), "leaving the block did not end them")
     say("descendants: finds processes left behind, in the group or not; "
         "the context manager ends them")
