@@ -129,13 +129,15 @@ def caching_loader(runner, modules, cache):
             if path:
                 # What trial loads from the module, classes imported into
                 # it included, as the cache will give it again.
-                tests = []
+                tests, files = [], {}
                 for test in _iterateTests(suite):
                     if isinstance(test, runner.ErrorHolder):
                         return suite  # not a module worth remembering
                     name = type(test).__module__
+                    if name not in files:
+                        files[name] = module_file(name)
                     tests.append({"id": test.id(), "module": name,
-                                  "file": module_file(name)})
+                                  "file": files[name]})
                 self.complete[os.path.realpath(path)] = tests
             return suite
 
