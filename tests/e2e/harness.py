@@ -238,6 +238,23 @@ def run_trial(cwd, names, jobs=None, timeout=RUN_TIMEOUT):
     return TrialRun(done.returncode, output, parse_summary(output))
 
 
+def check_as_trial(cct, label, reference, timeout=RUN_TIMEOUT):
+    """Runs `cct` to its end and checks that its closing line (Ran N tests,
+    the verdict, every count) and its exit status are those of trial's
+    run `reference`; returns (exit status, summary)."""
+    status = cct.run(timeout)
+    got = cct.summary()
+    want = reference.summary
+    check(got == want,
+          f"{label}: expected trial's closing line "
+          f"[{format_summary(want)}], got [{format_summary(got)}]\n"
+          f"{cct.describe()}trial's output:\n{reference.output}")
+    check(status == reference.returncode,
+          f"{label}: expected exit status {reference.returncode} "
+          f"(trial's), got {status}\n{cct.describe()}")
+    return status, got
+
+
 # ---- processes left behind ----------------------------------------------------
 
 def _become_subreaper():

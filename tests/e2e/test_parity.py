@@ -50,18 +50,8 @@ def check_run(project, names, jobs, worker, reference, marks):
             (["-j", str(jobs)] if jobs else []) + names)
     label = "cctrial " + " ".join(args)
     with harness.Cctrial(project, args) as cct:
-        status = cct.run()
-        got = cct.summary()
-        want = reference.summary
-        check(got == want,
-              f"{label}: expected trial's closing line "
-              f"[{harness.format_summary(want)}], got "
-              f"[{harness.format_summary(got)}]\n{cct.describe()}"
-              f"trial's output:\n{reference.output}")
-        check(status == reference.returncode,
-              f"{label}: expected exit status {reference.returncode} "
-              f"(trial's), got {status}\n{cct.describe()}")
-        running = f"Running {want.ran} tests."
+        status, got = harness.check_as_trial(cct, label, reference)
+        running = f"Running {got.ran} tests."
         check(running in cct.output.splitlines(),
               f"{label}: expected the line {running!r}\n{cct.describe()}")
         try:

@@ -32,23 +32,14 @@ def main():
           f"trial ran no test of {module}:\n{reference.output}")
     for worker in ("fast", "stock"):
         args = ["--once", "-j", "2", f"--worker={worker}", module]
+        label = "cctrial " + " ".join(args)
         with harness.Cctrial(cwd, args) as cct:
-            status = cct.run(TIMEOUT)
-            got = cct.summary()
-            want = reference.summary
-            check(got == want,
-                  f"cctrial {' '.join(args)}: expected trial's closing line "
-                  f"[{harness.format_summary(want)}], got "
-                  f"[{harness.format_summary(got)}]\n{cct.describe()}"
-                  f"trial's output:\n{reference.output}")
-            check(status == reference.returncode,
-                  f"cctrial {' '.join(args)}: expected exit status "
-                  f"{reference.returncode} (trial's), got {status}\n"
-                  + cct.describe())
+            status, got = harness.check_as_trial(cct, label, reference,
+                                                 TIMEOUT)
             left = cct.descendants()
             check(not left, f"processes left after cctrial exited: {left}")
-        say(f"cctrial {' '.join(args)}: {harness.format_summary(got)}, "
-            f"exit {status}, as trial; no process left")
+        say(f"{label}: {harness.format_summary(got)}, exit {status}, as "
+            f"trial; no process left")
 
 
 if __name__ == "__main__":
