@@ -106,10 +106,6 @@ static int add_test(cct_project *p, json_t *entry, int import_error)
     json_t *file = json_object_get(entry, "file");
     if (!id || !module || !(json_is_string(file) || json_is_null(file)))
         return -1;
-    /* trial may list a test twice (two names selecting it); run it once,
-     * as the ids are what results are matched on. */
-    if (cct_strmap_get(&p->test_index, id) != CCT_STRMAP_MISSING)
-        return 0;
     CCT_GROW(p->tests, p->cap_tests, p->n_tests + 1);
     p->import_error = cct_xrealloc(p->import_error, p->cap_tests);
     cct_catalog_test *t = &p->tests[p->n_tests];
@@ -119,7 +115,11 @@ static int add_test(cct_project *p, json_t *entry, int import_error)
                   ? cct_project_file(p, json_string_value(file), 1)
                   : CCT_NO_FILE;
     p->import_error[p->n_tests] = (unsigned char)import_error;
-    cct_strmap_put(&p->test_index, t->id, p->n_tests);
+    /* trial runs a test as often as its loader lists it (a package and
+     * one of its modules both named, a TestCase imported into a second
+     * test module): so does cctrial.  The index finds the first. */
+    if (cct_strmap_get(&p->test_index, t->id) == CCT_STRMAP_MISSING)
+        cct_strmap_put(&p->test_index, t->id, p->n_tests);
     p->n_tests++;
     return 0;
 }

@@ -1,29 +1,29 @@
 """cctrial's fast worker bootstrap (worker = fast).
 
 A drop-in for `python -m twisted.trial._dist.workertrial`, on the same
-file descriptors (commands on 3, results on 4): each test is loaded and run
-exactly as trial's worker runs it (TestLoader.loadByName, a TrialSuite of
-its own, trial's WorkerReporter), and each result is encoded by Twisted's
-own AMP argument types, so the manager receives the same boxes.  What
-differs is only the plumbing around them, all about time:
+file descriptors (commands on 3, results on 4).  Everything that decides a
+result is the installed Twisted's own: its `WorkerProtocol` (an AMP
+protocol object) loads and runs each test, gathers its results through
+the installed `WorkerReporter` and answers `Run`, whichever generation
+it is (22.4 sends results inline and answers at once; 22.10 and later
+stream failure texts, wait for the manager's answers, and fall back to
+`addErrorFallible` when reporting fails).  What differs from trial's
+worker is only the plumbing around that object, all about time:
 
-- Commands are read in blocks, not one byte at a time with a flush after
-  each byte, and the boxes are taken apart here rather than by Twisted's
-  AMP protocol object: a result is written out at once, without the
-  Deferreds that would wait for its answer (answers only say `success`,
-  and trial's worker ignores them too).
-- The lines trial logs during a test (its "--> <test id> <--" line first)
-  go to the manager in one TestWrite when the test ends, not one each:
-  test.log gets the same bytes, and trial's own worker holds them in its
-  output buffer until the test ends too.  A line too long for AMP still
-  goes alone, at once, and fails as it does there.
+- Commands are read in blocks, not one byte at a time with a flush
+  after each byte; complete boxes are handed to the protocol one by one.
+- A `Run` that arrives while another is still unanswered (cctrial sends
+  a worker its next test ahead of time) waits until the first one is
+  answered, so tests never overlap, on any generation.
+- What the protocol writes is gathered and written to fd 4 after each
+  box it handled, and at once for each log line: a test that hangs and
+  is killed keeps the lines it logged (trial's worker holds them in a
+  buffer until the test ends).
 - While no command has arrived yet, the worker imports the third-party
   modules the project's tests use (the file named by CCTRIAL_PRELOAD, one
-  module name per line, written by cctrial from discovery), checking for a
-  command between imports: a worker prewarmed while cctrial waits for a
-  change has them ready; one needed at once stops preloading at once.
-  A module that fails to import here is left for the test to import (and
-  fail) as it would have anyway.
+  module name per line, written by cctrial from discovery), checking for
+  a command between imports.  A module that fails to import here is left
+  for the test to import (and fail) as it would have anyway.
 """
 
 import os
@@ -33,8 +33,6 @@ import sys
 
 COMMANDS = 3
 RESULTS = 4
-# Lines of one TestWrite: well under AMP's 64 KiB for a value.
-BATCH_BYTES = 48 * 1024
 
 
 def command_waiting():
@@ -94,101 +92,20 @@ def boxes(buffer):
         pos = cursor
 
 
-class Worker:
-    """The worker's side of trial's protocol, as trial's WorkerProtocol
-    does it, with results written as they come (see the docstring)."""
+class Transport:
+    """What the AMP protocol writes to: a buffer, written out by `send`."""
 
-    def __init__(self, force_gc):
-        from twisted.trial._dist.workerreporter import WorkerReporter
-        from twisted.trial.runner import TestLoader
+    disconnecting = False
 
-        self.force_gc = force_gc
-        self.loader = TestLoader()
-        self.reporter = WorkerReporter(self)
-        self.asked = 0
+    def __init__(self):
         self.out = bytearray()
-        self.lines = []
-        self.lines_size = 0
 
-    # What WorkerReporter and the log observer call.
-    def callRemote(self, command, **arguments):
-        from twisted.protocols.amp import AmpBox
+    def write(self, data):
+        self.out += data
 
-        box = AmpBox(command.makeArguments(arguments, self))
-        self.asked += 1
-        box[b"_command"] = command.commandName
-        box[b"_ask"] = b"%x" % self.asked
-        self.out += box.serialize()  # too long: TooLong, as in trial
-
-    def log(self, event):
-        """The log observer: lines wait for the end of the test."""
-        from twisted.python.log import textFromEventDict
-        from twisted.trial._dist import managercommands
-
-        text = textFromEventDict(event)
-        if text is None:
-            return
-        size = len(text.encode("utf-8", "surrogatepass")) + 1
-        if size > BATCH_BYTES:
-            self.flush_lines()
-            self.callRemote(managercommands.TestWrite, out=text)
-            return
-        if self.lines_size + size > BATCH_BYTES:
-            self.flush_lines()
-        self.lines.append(text)
-        self.lines_size += size
-
-    def flush_lines(self):
-        from twisted.trial._dist import managercommands
-
-        if self.lines:
-            text = "\n".join(self.lines)
-            self.lines, self.lines_size = [], 0
-            self.callRemote(managercommands.TestWrite, out=text)
-
-    def answer(self, ask, **values):
-        from twisted.protocols.amp import AmpBox
-
-        box = AmpBox(_answer=ask)
-        for key, value in values.items():
-            box[key.encode()] = value
-        self.out += box.serialize()
-
-    def error(self, ask, code, description):
-        from twisted.protocols.amp import AmpBox
-
-        self.out += AmpBox(_error=ask, _error_code=code,
-                           _error_description=description.encode(
-                               "utf-8", "replace")).serialize()
-
-    def run(self, test_id):
-        from twisted.trial.runner import TrialSuite
-
-        case = self.loader.loadByName(test_id)
-        TrialSuite([case], self.force_gc).run(self.reporter)
-
-    def handle(self, box):
-        if b"_command" not in box:
-            return  # an answer to one of our results: nothing to do
-        name, ask = box[b"_command"], box.get(b"_ask")
-        try:
-            if name == b"Run":
-                self.run(box[b"testCase"].decode("utf-8"))
-                self.flush_lines()
-            elif name == b"Start":
-                os.chdir(box[b"directory"].decode("utf-8"))
-            else:
-                if ask is not None:
-                    self.error(ask, b"UNHANDLED",
-                               "Unhandled Command: %r" % (name,))
-                return
-        except BaseException as e:
-            self.flush_lines()
-            if ask is not None:
-                self.error(ask, b"UNKNOWN", "%s: %s" % (type(e).__name__, e))
-            return
-        if ask is not None:
-            self.answer(ask, success=b"True")
+    def writeSequence(self, data):
+        for item in data:
+            self.out += item
 
     def send(self):
         data, self.out = bytes(self.out), bytearray()
@@ -197,6 +114,81 @@ class Worker:
         sys.stdout.flush()
         sys.stderr.flush()
 
+    def loseConnection(self):
+        # Twisted's AMP drops a connection that sent a malformed box; the
+        # manager sees the worker end, as with trial's own worker.
+        self.send()
+        os._exit(1)
+
+    def getPeer(self):
+        return "manager"
+
+    def getHost(self):
+        return "worker"
+
+
+def protocol_class():
+    from twisted.trial._dist.worker import WorkerProtocol
+
+    class Protocol(WorkerProtocol):
+        """Twisted's worker protocol, telling when a Run is answered."""
+
+        running = None  # the _ask of the Run not answered yet
+
+        def sendBox(self, box):
+            answered = box.get(b"_answer", box.get(b"_error"))
+            if answered is not None and answered == self.running:
+                self.running = None
+            super().sendBox(box)
+
+    return Protocol
+
+
+def log_observer(protocol, transport):
+    """trial's worker's log observer, with each line written at once."""
+    from twisted.python.log import textFromEventDict
+    from twisted.trial._dist import managercommands
+
+    def emit(event):
+        text = textFromEventDict(event)
+        if text is None:
+            return
+        protocol.callRemote(managercommands.TestWrite, out=text)
+        transport.send()
+
+    return emit
+
+
+def serve(protocol, transport):
+    """Hands the manager's boxes to the protocol until fd 3 closes."""
+    from twisted.protocols.amp import AmpBox
+
+    received = bytearray()
+    waiting = []  # commands held while a Run is unanswered
+    while True:
+        try:
+            data = os.read(COMMANDS, 65536)
+        except InterruptedError:
+            continue
+        if not data:
+            return
+        received += data
+        for box in boxes(received):
+            if b"_command" in box:
+                waiting.append(box)
+            else:
+                protocol.ampBoxReceived(AmpBox(box))
+                transport.send()
+            while waiting and protocol.running is None:
+                box = waiting.pop(0)
+                if box[b"_command"] == b"Run":
+                    protocol.running = box.get(b"_ask")
+                protocol.ampBoxReceived(AmpBox(box))
+                # After each command, as trial's worker flushes after each
+                # byte: a test that kills the worker keeps the results of
+                # the tests before it.
+                transport.send()
+
 
 def main():
     from twisted.python.log import startLoggingWithObserver
@@ -204,25 +196,13 @@ def main():
 
     config = WorkerOptions()
     config.parseOptions()
-    worker = Worker(config["force-gc"])
-    startLoggingWithObserver(worker.log, False)
-    worker.flush_lines()  # "Log opened.", as trial's worker says it at once
-    worker.send()
+    protocol = protocol_class()(config["force-gc"])
+    transport = Transport()
+    protocol.makeConnection(transport)
+    startLoggingWithObserver(log_observer(protocol, transport), False)
+    transport.send()
     preload()
-    received = bytearray()
-    while True:
-        try:
-            data = os.read(COMMANDS, 65536)
-        except InterruptedError:
-            continue
-        if not data:
-            break
-        received += data
-        for box in boxes(received):
-            worker.handle(box)
-            # After each command, as trial's worker flushes after each:
-            # Start's answer must be out before a test that kills us runs.
-            worker.send()
+    serve(protocol, transport)
     if config.tracer:
         # --coverage, as trial's worker finishes it.
         sys.settrace(None)
