@@ -53,10 +53,10 @@ const cct_option cct_core_options[] = {
      "0 normal, 1 lists the selected tests and explains choices (-v), 2 "
      "more (-vv).", NULL, 0, 3},
     {"worker", CCT_OPT_CHOICE, "fast",
-     "Worker bootstrap: fast (cctrial's: trial's own loading, running and "
-     "reporting of each test, with commands read in blocks and the "
-     "project's libraries imported while it waits) or stock (trial's own "
-     "workertrial).", "fast|stock", 0, 0},
+     "Worker bootstrap: fast (cctrial's: the installed Twisted's own worker "
+     "protocol loads, runs and reports each test, with commands read in "
+     "blocks and its output written once per command) or stock (trial's "
+     "own workertrial).", "fast|stock", 0, 0},
     {"cache", CCT_OPT_BOOL, "true",
      "Keep a discovery cache in .cctrial/ so that unchanged test modules "
      "are not imported again at start.", NULL, 0, 0},

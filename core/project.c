@@ -20,7 +20,6 @@ void cct_project_init(cct_project *p)
     cct_strv_init(&p->unknown_errors);
     cct_strv_init(&p->sys_path);
     cct_strv_init(&p->dev_roots);
-    cct_strv_init(&p->preload);
 }
 
 void cct_project_free(cct_project *p)
@@ -42,7 +41,6 @@ void cct_project_free(cct_project *p)
     cct_strv_free(&p->unknown_errors);
     cct_strv_free(&p->sys_path);
     cct_strv_free(&p->dev_roots);
-    cct_strv_free(&p->preload);
     free(p->python_version);
     free(p->twisted_version);
     free(p->executable);
@@ -211,9 +209,6 @@ static char *parse_document(cct_project *p, json_t *doc)
     json_t *roots = json_object_get(doc, "dev_roots");
     if (roots && add_strings(&p->dev_roots, roots) < 0)
         return fail("dev_roots");
-    json_t *preload = json_object_get(doc, "preload");
-    if (preload && add_strings(&p->preload, preload) < 0)
-        return fail("preload");
     json_t *hits = json_object_get(doc, "cache_hits");
     if (json_is_integer(hits) && json_integer_value(hits) >= 0)
         p->cache_hits = (size_t)json_integer_value(hits);

@@ -37,7 +37,6 @@ typedef struct cct_project {
     cct_strv unknown_errors; /* why, one per name */
     cct_strv sys_path;
     cct_strv dev_roots;
-    cct_strv preload;  /* third-party modules the tests import */
     size_t cache_hits; /* test modules discovery took from its cache */
     char *python_version;
     char *twisted_version;

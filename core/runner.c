@@ -20,7 +20,6 @@ typedef struct slot {
     char *dir;          /* _trial_temp/<n> */
     size_t test;        /* index of its running test, or NO_TEST */
     size_t next;        /* the test sent ahead of its end, or NO_TEST */
-    size_t from, to;    /* its share of the run not yet handed out */
     int used;           /* ran something in the current run */
 } slot;
 
@@ -41,7 +40,7 @@ struct cct_runner {
 
     int running;
     cct_strv tests;
-    size_t handed;   /* tests taken from the slots' shares */
+    size_t handed;   /* tests handed out, in trial's order */
     size_t begun;    /* tests begun (and not handed back): their index */
     size_t *requeued; /* tests handed back, handed out again first */
     size_t n_requeued, cap_requeued;
@@ -249,42 +248,15 @@ static size_t tests_left(const cct_runner *r)
     return r->tests.len - r->handed + r->n_requeued;
 }
 
-/* Each slot starts the run with a contiguous share of the tests, which
- * trial's order keeps module by module: a worker then imports only the
- * modules of its share, where handing the tests out in turns would have
- * every worker import every module.  A slot whose share is done takes the
- * second half of the largest share left. */
-static void split_run(cct_runner *r)
-{
-    for (unsigned i = 0; i < r->jobs; i++) {
-        r->slots[i].from = r->tests.len * i / r->jobs;
-        r->slots[i].to = r->tests.len * (i + 1) / r->jobs;
-    }
-}
-
-static void take_share(cct_runner *r, slot *s)
-{
-    slot *largest = NULL;
-    for (unsigned i = 0; i < r->jobs; i++) {
-        slot *v = &r->slots[i];
-        if (!largest || v->to - v->from > largest->to - largest->from)
-            largest = v;
-    }
-    size_t left = largest->to - largest->from;
-    s->from = largest->from + left / 2;
-    s->to = largest->to;
-    largest->to = s->from;
-}
-
-/* Only called while tests_left(r) > 0. */
-static size_t take_test(cct_runner *r, slot *s)
+/* The next test in trial's order, as trial's manager hands them out:
+ * each worker imports the project's modules in the order trial would, so
+ * a suite whose modules depend on import order ends as under trial -jN.
+ * Only called while tests_left(r) > 0. */
+static size_t take_test(cct_runner *r)
 {
     if (r->n_requeued)
         return r->requeued[--r->n_requeued];
-    if (s->from == s->to)
-        take_share(r, s);
-    r->handed++;
-    return s->from++;
+    return r->handed++;
 }
 
 /* Gives the slot's worker its next test (starting the worker first when
@@ -299,7 +271,7 @@ static void hand_out(cct_runner *r, slot *s)
         return;
     }
     if (s->test == NO_TEST) {
-        s->test = take_test(r, s);
+        s->test = take_test(r);
         s->used = 1;
         begin(r, s);
         if (cct_worker_run(s->worker, r->tests.items[s->test]) < 0) {
@@ -312,7 +284,7 @@ static void hand_out(cct_runner *r, slot *s)
     if (r->send_ahead && s->next == NO_TEST &&
         tests_left(r) > 2 * (size_t)r->jobs &&
         cct_worker_can_queue(s->worker)) {
-        s->next = take_test(r, s);
+        s->next = take_test(r);
         if (cct_worker_run(s->worker, r->tests.items[s->next]) < 0)
             cct_worker_kill(s->worker, "cannot send it the test");
     }
@@ -371,7 +343,6 @@ int cct_runner_run(cct_runner *r, const cct_strv *tests)
     r->handed = 0;
     r->begun = 0;
     r->n_requeued = 0;
-    split_run(r);
     r->ended = 0;
     r->running = 1;
     cct_source_cache_clear(r->sources);

@@ -42,31 +42,12 @@ static char *state_file(const session *s, const char *name)
     return cct_xasprintf("%s/.cctrial/%s", s->paths->project_dir, name);
 }
 
-/* Writes the modules a fast worker may import while it waits, one per
- * line, to .cctrial/preload.txt (read by core/helpers/fastworker.py). */
-static void write_preload(session *s)
-{
-    char *path = state_file(s, "preload.txt");
-    char *dir = state_file(s, "");
-    mkdir(dir, 0755);
-    free(dir);
-    FILE *f = fopen(path, "w");
-    for (size_t i = 0; f && i < s->project.preload.len; i++)
-        fprintf(f, "%s\n", s->project.preload.items[i]);
-    if (f)
-        fclose(f); /* a preload list that cannot be written costs time only */
-    free(path);
-}
-
 static void worker_command_for(session *s, const char *python,
                                const cct_strv *sys_path,
                                cct_worker_command *out)
 {
-    char *preload = s->settings.fast_worker
-                        ? state_file(s, "preload.txt") : NULL;
     cct_worker_command_build(out, python, sys_path, s->settings.fast_worker,
-                             s->paths->data_dir, preload);
-    free(preload);
+                             s->paths->data_dir);
 }
 
 static void full_suite(session *s, cct_strv *out)
@@ -334,8 +315,6 @@ void cct__session_guess_workers(session *s)
 /* The workers discovery calls for: the guessed ones when they match. */
 void cct__session_create_runner(session *s)
 {
-    if (s->settings.fast_worker)
-        write_preload(s);
     cct_worker_command real;
     worker_command_for(s, s->python, &s->project.sys_path, &real);
     char *memo = state_file(s, "workers");

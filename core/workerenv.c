@@ -11,7 +11,7 @@
 
 void cct_worker_command_build(cct_worker_command *c, const char *python,
                               const cct_strv *sys_path, int fast,
-                              const char *data_dir, const char *preload_file)
+                              const char *data_dir)
 {
     cct_strv_init(&c->argv);
     cct_strv_init(&c->env);
@@ -27,8 +27,7 @@ void cct_worker_command_build(cct_worker_command *c, const char *python,
     int count = 0;
     if (uv_os_environ(&items, &count) == 0) {
         for (int i = 0; i < count; i++)
-            if (strcmp(items[i].name, "PYTHONPATH") != 0 &&
-                strcmp(items[i].name, "CCTRIAL_PRELOAD") != 0)
+            if (strcmp(items[i].name, "PYTHONPATH") != 0)
                 cct_strv_take(&c->env, cct_xasprintf("%s=%s", items[i].name,
                                                      items[i].value));
         uv_os_free_environ(items, count);
@@ -38,9 +37,6 @@ void cct_worker_command_build(cct_worker_command *c, const char *python,
     char *path = cct_strv_join(sys_path, ":");
     cct_strv_take(&c->env, cct_xasprintf("PYTHONPATH=%s", path));
     free(path);
-    if (fast && preload_file)
-        cct_strv_take(&c->env,
-                      cct_xasprintf("CCTRIAL_PRELOAD=%s", preload_file));
 }
 
 void cct_worker_command_free(cct_worker_command *c)

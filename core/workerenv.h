@@ -19,10 +19,9 @@ typedef struct cct_worker_command {
     cct_strv env;
 } cct_worker_command;
 
-/* `preload_file` (for the fast bootstrap) may be NULL. */
 void cct_worker_command_build(cct_worker_command *c, const char *python,
                               const cct_strv *sys_path, int fast,
-                              const char *data_dir, const char *preload_file);
+                              const char *data_dir);
 void cct_worker_command_free(cct_worker_command *c);
 int cct_worker_command_equal(const cct_worker_command *a,
                              const cct_worker_command *b);

@@ -3,7 +3,7 @@
 cctrial's core is written in C, but only Python can load Python tests.  The
 core runs this file with the chosen interpreter, in the project's directory:
 
-    python discover.py [--root DIR]... [--cache FILE] [--] NAME...
+    python discover.py [--root DIR]... [--cache FILE [--fresh]] [--] NAME...
 
 It loads NAME... with trial's own TestLoader, recursively, exactly as
 `python -m twisted.trial NAME...` would from the same directory, and writes
@@ -18,14 +18,14 @@ being imported goes to standard error instead):
                                    # traceback and the module's name as id
      "unknown": [{"name", "error"}],   # names that do not exist
      "modules": [{"name", "file", "imports": [file, ...]}],
-     "preload": [...],             # third-party modules the tests import
      "cache_hits": N}              # test modules taken from the cache
 
 "modules" lists every module loaded from a --root directory, with the
 project files it imports (from its import statements, and from the modules
 that define the objects in its namespace); cctrial's selectors use it.
 With --cache, unchanged test modules are not imported again (see
-discovery_cache.py).
+discovery_cache.py for when that holds); --fresh imports them all and
+only writes the cache.
 
 Exit status: 0 with the document; 3 when Twisted cannot be imported (the
 core then tries another interpreter); 2 on a bad command line.
@@ -34,6 +34,8 @@ core then tries another interpreter); 2 on a bad command line.
 import ast
 import json
 import os
+import re
+import subprocess
 import sys
 
 # Imported now, while sys.path[0] is still this directory, and without
@@ -63,10 +65,12 @@ def restore_trial_sys_path():
 
 
 def parse_args(argv):
-    roots, names, cache = [], [], None
+    roots, names, cache, fresh = [], [], None, False
     args = iter(argv)
     for arg in args:
-        if arg in ("--root", "--cache"):
+        if arg == "--fresh":
+            fresh = True
+        elif arg in ("--root", "--cache"):
             try:
                 value = next(args)
             except StopIteration:
@@ -80,7 +84,37 @@ def parse_args(argv):
             names.extend(args)
         else:
             names.append(arg)
-    return roots, names, cache
+    return roots, names, cache, fresh
+
+
+class Sources:
+    """The text of source files, read once each."""
+
+    def __init__(self):
+        self.texts = {}
+
+    def defines(self, path, kind, name):
+        """Does the file hold a `class NAME` or `def NAME` statement?"""
+        if path not in self.texts:
+            try:
+                with open(path, encoding="utf-8", errors="replace") as f:
+                    self.texts[path] = f.read()
+            except (OSError, TypeError):
+                self.texts[path] = ""
+        pattern = r"^[ \t]*%s%s[ \t]+%s\b" % (
+            "(?:async[ \t]+)?" if kind == "def" else "", kind,
+            re.escape(name))
+        return re.search(pattern, self.texts[path], re.MULTILINE) is not None
+
+
+def in_plain_sight(test, file, sources):
+    """Is the test's class defined by a `class` statement and its method by
+    a `def` in `file`, the file of the class's module?  Only then does the
+    module's source alone decide that the test exists."""
+    method = getattr(test, "_testMethodName", None)
+    return (file is not None and method is not None and
+            sources.defines(file, "class", type(test).__name__) and
+            sources.defines(file, "def", method))
 
 
 class CachedTest:
@@ -112,7 +146,8 @@ def caching_loader(runner, modules, cache):
 
     Only whole modules found by walking a package come from the cache: the
     walk itself needs no import, and the result is the module's full list
-    of tests.  Modules that fail to import are never cached.
+    of tests.  Modules that fail to import, or whose tests are made by
+    code, are never cached.
     """
 
     from twisted.trial._asyncrunner import _iterateTests
@@ -122,6 +157,7 @@ def caching_loader(runner, modules, cache):
             super().__init__()
             self.complete = {}  # file of a module loaded whole -> its tests
             self.package_dirs = set()  # directories walked for tests
+            self.sources = Sources()
 
         def loadModule(self, module):
             suite = super().loadModule(module)
@@ -136,6 +172,8 @@ def caching_loader(runner, modules, cache):
                     name = type(test).__module__
                     if name not in files:
                         files[name] = module_file(name)
+                    if not in_plain_sight(test, files[name], self.sources):
+                        return suite  # made by code: loaded anew each time
                     tests.append({"id": test.id(), "module": name,
                                   "file": files[name]})
                 self.complete[os.path.realpath(path)] = tests
@@ -437,20 +475,13 @@ def twisted_stamp():
     return [origin, discovery_cache.file_state(version)]
 
 
-def preload_modules(roots, previous):
-    """Modules from outside the project that loading the tests imported:
-    what a fast worker may import while it waits."""
-    names = list(previous)
-    seen = set(names)
-    for name, module in list(sys.modules.items()):
-        path = getattr(module, "__file__", None)
-        if (name in seen or name in ("__main__", "discovery_cache")
-                or name.startswith("_") or path is None
-                or under_roots(os.path.realpath(path), roots)):
-            continue
-        seen.add(name)
-        names.append(name)
-    return names
+def start_over(argv, output):
+    """Runs discovery again with --fresh; its answer is ours."""
+    done = subprocess.run([sys.executable, os.path.abspath(__file__),
+                           "--fresh"] + argv, stdout=subprocess.PIPE)
+    output.write(done.stdout.decode("utf-8"))
+    output.flush()
+    return done.returncode
 
 
 def main(argv):
@@ -461,12 +492,14 @@ def main(argv):
     os.dup2(2, 1)
     sys.stdout = sys.stderr
 
-    roots, names, cache_path = parse_args(argv)
+    roots, names, cache_path, fresh = parse_args(argv)
     cache = discovery_cache.Cache(cache_path, {
         "executable": sys.executable,
         "sys_path": sys.path,
         "twisted": twisted_stamp(),
     })
+    if fresh:
+        cache.reusable = False
     request = {"names": names, "roots": roots}
     known = cache.last_answer(request)
     if known is not None:
@@ -539,15 +572,21 @@ def main(argv):
                 "imports": entry["imports"]})
     document["modules"] = sorted(graph.values(), key=lambda m: m["name"])
 
+    if import_errors and cache.hits:
+        # A module imported alone failed, where after the modules before it
+        # (taken from the cache) it might not have: start over, importing
+        # every module in trial's order, in a process of its own.
+        output.flush()
+        return start_over(argv, output)
+
     # Remember every whole module imported this time.
     for path, tests in loader.complete.items():
         if path not in cached_files:
             cache.record(path, tests, None, graph)
-    document["preload"] = preload_modules(roots, cache.preload)
     document["cache_hits"] = cache.hits
     if not import_errors and not document["unknown"]:
         cache.remember_answer(request, loader.package_dirs, document)
-    cache.save(document["preload"])
+    cache.save(reusable=not import_errors)
 
     json.dump(document, output, ensure_ascii=False)
     output.write("\n")

@@ -8,6 +8,20 @@ imports (transitively) are unchanged: same size and modification time, or,
 when those differ, the same content hash (so `touch` or a checkout of the
 same content keeps it).  Anything else re-imports that module alone.
 
+The cache must never change the answer, and a module imported alone is not
+always a module imported as trial imports it, after every module before it
+(a framework chosen once per process, a registry filled by an earlier
+import).  So an entry is used only where that cannot matter:
+
+- Only a module whose tests are all defined in plain sight is remembered:
+  each test's class by a `class` statement and its method by a `def` in
+  the file that defines the class.  Tests made by code (a loop, a data
+  file, a third-party base class) are loaded anew every time.
+- When the last whole discovery had a module that failed to import, no
+  entry is used at all: the failure may come from what was imported before
+  it, so every module is imported again, in trial's order.  (discover.py
+  also starts over without entries when a module imported alone fails.)
+
 The cache lives in one JSON file (cctrial passes `.cctrial/discovery.json`),
 written atomically; it is keyed by the interpreter, its sys.path and
 Twisted's own files, and ignored when any of those differ.
@@ -24,7 +38,7 @@ import hashlib
 import json
 import os
 
-VERSION = 2
+VERSION = 3
 
 
 def listing(directory):
@@ -54,8 +68,8 @@ class Cache:
         self.key = key
         self.modules = {}  # test module file -> entry
         self.graph = {}  # project file -> {"name", "file", "imports", "state"}
-        self.preload = []
         self.last = None  # the last whole answer and what it rests on
+        self.reusable = False  # may entries stand in for imports?
         self._checked = {}  # file -> still valid?
         self.hits = 0
         if path:
@@ -73,8 +87,8 @@ class Cache:
             return
         self.modules = data.get("modules") or {}
         self.graph = data.get("graph") or {}
-        self.preload = data.get("preload") or []
         self.last = data.get("last")
+        self.reusable = data.get("reusable") is True
 
     def _unchanged(self, path, state):
         """Is the file as `state` recorded it?"""
@@ -99,6 +113,8 @@ class Cache:
 
     def lookup(self, path):
         """The cached entry of a test module file, if still valid."""
+        if not self.reusable:
+            return None
         entry = self.modules.get(path)
         if not entry:
             return None
@@ -173,15 +189,17 @@ class Cache:
                 return None
         return document
 
-    def save(self, preload):
+    def save(self, reusable):
+        """Writes the cache; `reusable` says whether the discovery just
+        made may stand in for imports next time (no import failed)."""
         if not self.path:
             return
         data = {
             "version": VERSION,
             "key": self.key,
+            "reusable": reusable,
             "modules": self.modules,
             "graph": self.graph,
-            "preload": preload,
             "last": self.last,
         }
         directory = os.path.dirname(self.path)

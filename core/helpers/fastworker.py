@@ -19,46 +19,19 @@ worker is only the plumbing around that object, all about time:
   box it handled, and at once for each log line: a test that hangs and
   is killed keeps the lines it logged (trial's worker holds them in a
   buffer until the test ends).
-- While no command has arrived yet, the worker imports the third-party
-  modules the project's tests use (the file named by CCTRIAL_PRELOAD, one
-  module name per line, written by cctrial from discovery), checking for
-  a command between imports.  A module that fails to import here is left
-  for the test to import (and fail) as it would have anyway.
+
+It imports nothing of its own beyond what trial's worker imports: a test
+module's import may depend on what was imported before it (a framework
+chosen once per process), so the worker's imports are the tests' own, in
+the order the tests come.
 """
 
 import os
-import select
 import struct
 import sys
 
 COMMANDS = 3
 RESULTS = 4
-
-
-def command_waiting():
-    readable, _, _ = select.select([COMMANDS], [], [], 0)
-    return bool(readable)
-
-
-def preload():
-    path = os.environ.pop("CCTRIAL_PRELOAD", None)
-    if not path:
-        return
-    try:
-        with open(path, encoding="utf-8") as f:
-            names = [line.strip() for line in f if line.strip()]
-    except OSError:
-        return
-    for name in names:
-        if command_waiting():
-            return
-        if name in sys.modules:
-            continue
-        try:
-            __import__(name)
-        except BaseException:
-            # The test that needs it will import it and report the error.
-            sys.modules.pop(name, None)
 
 
 def boxes(buffer):
@@ -201,7 +174,6 @@ def main():
     protocol.makeConnection(transport)
     startLoggingWithObserver(log_observer(protocol, transport), False)
     transport.send()
-    preload()
     serve(protocol, transport)
     if config.tracer:
         # --coverage, as trial's worker finishes it.

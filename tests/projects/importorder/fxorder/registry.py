@@ -1,0 +1,3 @@
+"""Names registered by the modules imported so far."""
+
+names = []
