@@ -19,6 +19,9 @@ twice, a module that fails to import must be one error.
   tests once per module), with -j1 and -j2 against single-process trial,
   with both workers, cold and warm.
 
+- autobahn: Debian's python3-autobahn, a real suite with the same import
+  order effects, -j1, both workers, cold and warm.
+
 CCT_TWISTED_PATH, when set, is put on PYTHONPATH for trial and cctrial
 alike: the same checks on another Twisted generation.
 """
@@ -160,7 +163,17 @@ def check_imported():
     runs(project, names, [1, 2], reference)
 
 
-CHECKS = {"importorder": check_importorder, "imported": check_imported}
+def check_autobahn():
+    """Debian's python3-autobahn: txaio's framework is chosen by whichever
+    test module is imported first, and several modules fail to import
+    after others; a warm cache once turned its 19 errors into 41."""
+    project = harness.empty_dir("autobahn")
+    names = ["autobahn"]
+    runs(project, names, [1], {1: trial_outcomes(project, names)})
+
+
+CHECKS = {"importorder": check_importorder, "imported": check_imported,
+          "autobahn": check_autobahn}
 
 
 def main():
