@@ -16,6 +16,7 @@ struct cct_capture {
     int exited;
     int open_handles;
     cct_capture_cb done;
+    void (*on_output)(const cct_buf *out, void *arg);
     void *arg;
 };
 
@@ -55,6 +56,8 @@ static void on_read(uv_stream_t *stream, ssize_t n, const uv_buf_t *buf)
             cct_buf_add(&c->result.out, buf->base, take);
             if (take < (size_t)n)
                 c->result.out_truncated = 1;
+            if (c->on_output)
+                c->on_output(&c->result.out, c->arg);
         } else {
             cct_buf_add(&c->result.err, buf->base, (size_t)n);
             keep_tail(&c->result.err, c->err_limit);
@@ -79,6 +82,7 @@ int cct_capture_start(uv_loop_t *loop, const cct_capture_options *options,
 {
     cct_capture *c = cct_xcalloc(1, sizeof(*c));
     c->done = done;
+    c->on_output = options->on_output;
     c->arg = arg;
     c->out_limit = options->out_limit;
     c->err_limit = options->err_limit;
@@ -104,6 +108,8 @@ int cct_capture_start(uv_loop_t *loop, const cct_capture_options *options,
     po.stdio = stdio;
     po.stdio_count = 3;
     po.exit_cb = on_process_exit;
+    /* A process group of its own, killed whole by cct_capture_kill. */
+    po.flags = UV_PROCESS_DETACHED;
 
     int rc = uv_spawn(loop, &c->process, &po);
     c->open_handles = 3;
@@ -126,5 +132,5 @@ int cct_capture_start(uv_loop_t *loop, const cct_capture_options *options,
 void cct_capture_kill(cct_capture *capture)
 {
     if (!capture->exited)
-        uv_process_kill(&capture->process, SIGKILL);
+        uv_kill(-capture->process.pid, SIGKILL);
 }

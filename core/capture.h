@@ -35,13 +35,18 @@ typedef struct cct_capture_options {
     const char *cwd;        /* NULL: cctrial's */
     size_t out_limit;
     size_t err_limit;
+    /* When not NULL, called each time standard output receives data (the
+     * result's `out` holds everything so far). */
+    void (*on_output)(const cct_buf *out, void *arg);
 } cct_capture_options;
 
 /* Starts the process.  Returns 0 (the callback will run exactly once) or a
  * negative libuv error (the callback never runs). */
 int cct_capture_start(uv_loop_t *loop, const cct_capture_options *options,
                       cct_capture_cb done, void *arg, cct_capture **out);
-/* Kills the process (SIGKILL); the callback still runs. */
+/* Kills the process and whatever it started (SIGKILL to its process
+ * group: a child left holding the pipes would keep the callback from
+ * running); the callback still runs. */
 void cct_capture_kill(cct_capture *capture);
 
 #endif

@@ -16,6 +16,15 @@
 #define NO_TWISTED 3
 #define OUTPUT_LIMIT (256u << 20)
 #define ERROR_LIMIT 16384
+/* The helper's first line on standard output, once the interpreter runs
+ * it: an interpreter that has not said it within PROBE_MS is refused. */
+#define READY_LINE "cctrial-discover: ready\n"
+#define PROBE_MS 10000
+/* The helper stops itself at the discovery timeout, naming the module it
+ * was importing; it is killed this much later if it could not. */
+#define KILL_GRACE_MS 5000
+
+enum { NOT_TIMED_OUT, PROBE_TIMED_OUT, DISCOVERY_TIMED_OUT };
 
 struct cct_discovery {
     uv_loop_t *loop;
@@ -28,6 +37,10 @@ struct cct_discovery {
     cct_strv args;           /* the helper's arguments after the python */
     char *cwd;
     cct_capture *capture;
+    uv_timer_t *timer;       /* the probe's bound, then discovery's */
+    unsigned timeout_s;      /* discovery's bound; 0: none */
+    int ready;               /* the helper has said READY_LINE */
+    int timed_out;           /* NOT_TIMED_OUT, PROBE_ or DISCOVERY_ */
     int cancelled;
     cct_discovery_cb done;
     void *arg;
@@ -110,6 +123,8 @@ static void remember_python(const char *file, const char *python)
     fclose(f);
 }
 
+static void free_handle(uv_handle_t *handle);
+
 static void finish(cct_discovery *d, int status, cct_project *project,
                    const char *error)
 {
@@ -126,6 +141,7 @@ static void finish(cct_discovery *d, int status, cct_project *project,
         remember_python(d->remember_file, python);
     d->done(status, project, python, error, warning, d->arg);
     free(warning);
+    uv_close((uv_handle_t *)d->timer, free_handle);
     cct_strv_free(&d->candidates);
     cct_strv_free(&d->refusals);
     cct_strv_free(&d->args);
@@ -135,6 +151,72 @@ static void finish(cct_discovery *d, int status, cct_project *project,
 }
 
 static int try_next(cct_discovery *d);
+
+static void on_timeout(uv_timer_t *timer)
+{
+    cct_discovery *d = timer->data;
+    d->timed_out = d->ready ? DISCOVERY_TIMED_OUT : PROBE_TIMED_OUT;
+    if (d->capture)
+        cct_capture_kill(d->capture);
+}
+
+static void on_output(const cct_buf *out, void *arg)
+{
+    cct_discovery *d = arg;
+    if (d->ready || out->len < strlen(READY_LINE) ||
+        memcmp(out->data, READY_LINE, strlen(READY_LINE)) != 0)
+        return;
+    d->ready = 1;
+    uv_timer_stop(d->timer);
+    if (d->timeout_s)
+        uv_timer_start(d->timer, on_timeout,
+                       (uint64_t)d->timeout_s * 1000 + KILL_GRACE_MS, 0);
+}
+
+/* The innermost module being imported in a traceback Python's
+ * faulthandler printed ("File "x.py", line 3 in <module>", most recent
+ * call first), as "x.py, line 3"; NULL when there is none. */
+static char *module_being_imported(const cct_buf *err)
+{
+    const char *p = err->data, *end = err->data + err->len;
+    while (p && p < end) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        size_t len = eol ? (size_t)(eol - p) : (size_t)(end - p);
+        char *line = cct_xstrndup(p, len);
+        char *file = strstr(line, "File \"");
+        char *tail = strstr(line, " in <module>");
+        if (file && tail && !strstr(line, "File \"<")) {
+            *tail = '\0';
+            file += strlen("File \"");
+            char *quote = strstr(file, "\", ");
+            if (quote) {
+                *quote = '\0';
+                char *where = cct_xasprintf("%s, %s", file, quote + 3);
+                free(line);
+                return where;
+            }
+        }
+        free(line);
+        p = eol ? eol + 1 : NULL;
+    }
+    return NULL;
+}
+
+static void discovery_timed_out(cct_discovery *d, const char *python,
+                                const cct_buf *err)
+{
+    char *where = module_being_imported(err);
+    char *msg = cct_xasprintf(
+        "test discovery with %s did not finish within %u s "
+        "(discovery_timeout)%s%s.\nFix what hangs, or raise "
+        "discovery_timeout in .cctrialrc (0: no limit).%s%s",
+        python, d->timeout_s, where ? "; it was importing " : "",
+        where ? where : "", err->len ? "\nIt said:\n" : "",
+        err->len ? err->data : "");
+    finish(d, CCT_EDISCOVERY, NULL, msg);
+    free(msg);
+    free(where);
+}
 
 static char *last_line(const cct_buf *err)
 {
@@ -174,9 +256,27 @@ static void on_helper_done(cct_capture_result *res, void *arg)
 {
     cct_discovery *d = arg;
     d->capture = NULL;
+    uv_timer_stop(d->timer);
     const char *python = d->candidates.items[d->current];
     if (d->cancelled) {
         finish(d, CCT_EDISCOVERY, NULL, "discovery was interrupted");
+        return;
+    }
+    if (d->timed_out == PROBE_TIMED_OUT) {
+        cct_strv_take(&d->refusals,
+                      cct_xasprintf("%s: did not start cctrial's discovery "
+                                    "helper within %d s (is it a Python "
+                                    "interpreter?)", python, PROBE_MS / 1000));
+        d->current++;
+        if (d->configured || try_next(d) < 0)
+            no_interpreter(d);
+        return;
+    }
+    if (d->timed_out == DISCOVERY_TIMED_OUT ||
+        (res->exit_status != 0 && cct_str_starts_with(
+                                      res->err.data ? res->err.data : "",
+                                      "Timeout ("))) {
+        discovery_timed_out(d, python, &res->err);
         return;
     }
     if (res->exit_status == NO_TWISTED && !res->term_signal) {
@@ -205,8 +305,10 @@ static void on_helper_done(cct_capture_result *res, void *arg)
         finish(d, CCT_EDISCOVERY, NULL, "discovery printed more than 256 MiB");
         return;
     }
-    if (cct_project_parse(&project, res->out.data ? res->out.data : "",
-                          res->out.len, &error) < 0) {
+    /* The document follows the helper's READY_LINE. */
+    size_t skip = d->ready ? strlen(READY_LINE) : 0;
+    if (cct_project_parse(&project, res->out.data ? res->out.data + skip : "",
+                          res->out.len - skip, &error) < 0) {
         finish(d, CCT_EDISCOVERY, NULL, error);
         free(error);
         return;
@@ -231,12 +333,17 @@ static int try_next(cct_discovery *d)
             .cwd = d->cwd,
             .out_limit = OUTPUT_LIMIT,
             .err_limit = ERROR_LIMIT,
+            .on_output = on_output,
         };
+        d->ready = 0;
+        d->timed_out = NOT_TIMED_OUT;
         int rc = cct_capture_start(d->loop, &options, on_helper_done, d,
                                    &d->capture);
         cct_strv_free(&argv);
-        if (rc == 0)
+        if (rc == 0) {
+            uv_timer_start(d->timer, on_timeout, PROBE_MS, 0);
             return 0;
+        }
         cct_strv_take(&d->refusals,
                       cct_xasprintf("%s: %s", python, uv_strerror(rc)));
         d->current++;
@@ -269,6 +376,10 @@ int cct_discover(uv_loop_t *loop, const cct_discovery_request *request,
     d->arg = arg;
     d->configured = request->python != NULL;
     d->cwd = cct_xstrdup(request->cwd);
+    d->timeout_s = request->timeout_s;
+    d->timer = cct_xmalloc(sizeof(*d->timer));
+    uv_timer_init(loop, d->timer);
+    d->timer->data = d;
     cct_strv_init(&d->candidates);
     cct_strv_init(&d->refusals);
     cct_strv_init(&d->args);
@@ -292,6 +403,10 @@ int cct_discover(uv_loop_t *loop, const cct_discovery_request *request,
     if (request->cache_file) {
         cct_strv_add(&d->args, "--cache");
         cct_strv_add(&d->args, request->cache_file);
+    }
+    if (request->timeout_s) {
+        cct_strv_add(&d->args, "--timeout");
+        cct_strv_take(&d->args, cct_xasprintf("%u", request->timeout_s));
     }
     cct_strv_add(&d->args, "--");
     for (size_t i = 0; i < request->names->len; i++)

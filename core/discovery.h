@@ -41,6 +41,9 @@ typedef struct cct_discovery_request {
      * VIRTUAL_ENV are unchanged.  Searching can cost seconds: a pyenv shim
      * without Twisted runs several shell scripts before it says no. */
     const char *remember_file;
+    /* Seconds the helper may take once started; 0: no limit.  Past it,
+     * discovery fails naming the module being imported. */
+    unsigned timeout_s;
 } cct_discovery_request;
 
 /* Starts discovery; the callback runs exactly once, unless start fails

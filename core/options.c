@@ -47,6 +47,9 @@ const cct_option cct_core_options[] = {
     {"timeout", CCT_OPT_INT, "300",
      "Seconds one test may run before its worker is killed; 0 for no "
      "limit.", NULL, 0, 86400},
+    {"discovery_timeout", CCT_OPT_INT, "120",
+     "Seconds test discovery may take before it is stopped, naming the "
+     "module it was importing; 0 for no limit.", NULL, 0, 86400},
     {"grep", CCT_OPT_STRING, NULL,
      "Keep only the tests whose id contains this text (-g).", NULL, 0, 0},
     {"verbose", CCT_OPT_INT, "0",
@@ -108,6 +111,8 @@ void cct_settings_load(cct_settings *s, const cct_config *c)
     s->selector = cct_xstrdup(value(c, "selector"));
     load_list(&s->plugin_path, value(c, "plugin_path"));
     s->timeout_s = (unsigned)cct_parse_int(value(c, "timeout"));
+    s->discovery_timeout_s =
+        (unsigned)cct_parse_int(value(c, "discovery_timeout"));
     s->grep = dup_or_null(value(c, "grep"));
     s->verbose = (int)cct_parse_int(value(c, "verbose"));
     s->fast_worker = strcmp(value(c, "worker"), "fast") == 0;

@@ -32,6 +32,7 @@ typedef struct cct_settings {
     char *selector;
     cct_strv plugin_path;
     unsigned timeout_s;
+    unsigned discovery_timeout_s;
     char *grep;        /* NULL: none */
     int verbose;
     int fast_worker;

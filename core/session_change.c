@@ -263,6 +263,7 @@ void cct__session_discover(session *s, int blocking)
         .roots = s->watch_roots.len ? &s->watch_roots : NULL,
         .cwd = s->paths->project_dir,
         .python = s->python ? s->python : s->settings.python,
+        .timeout_s = s->settings.discovery_timeout_s,
     };
     char *helper = cct_paths_helper(s->paths, "discover.py");
     request.helper = helper;

@@ -3,12 +3,15 @@
 cctrial's core is written in C, but only Python can load Python tests.  The
 core runs this file with the chosen interpreter, in the project's directory:
 
-    python discover.py [--root DIR]... [--cache FILE [--fresh]] [--] NAME...
+    python discover.py [--root DIR]... [--cache FILE [--fresh]]
+                       [--timeout SECONDS] [--] NAME...
 
-It loads NAME... with trial's own TestLoader, recursively, exactly as
-`python -m twisted.trial NAME...` would from the same directory, and writes
-one JSON document on its standard output (anything the tests print while
-being imported goes to standard error instead):
+It says `cctrial-discover: ready` on a line of its own at once (the core
+refuses an interpreter that does not), loads NAME... with trial's own
+TestLoader, recursively, exactly as `python -m twisted.trial NAME...` would
+from the same directory, and writes one JSON document on its standard
+output after that line (anything the tests print while being imported goes
+to standard error instead):
 
     {"version": 1, "python": ..., "executable": ..., "twisted": ...,
      "sys_path": [...],            # what the workers need as PYTHONPATH
@@ -27,11 +30,16 @@ With --cache, unchanged test modules are not imported again (see
 discovery_cache.py for when that holds); --fresh imports them all and
 only writes the cache.
 
+With --timeout, a discovery still running after SECONDS prints Python's
+traceback of where it is ("Timeout (...)!" first: the core names the
+module being imported from it) and exits 1.
+
 Exit status: 0 with the document; 3 when Twisted cannot be imported (the
 core then tries another interpreter); 2 on a bad command line.
 """
 
 import ast
+import faulthandler
 import json
 import os
 import re
@@ -65,12 +73,12 @@ def restore_trial_sys_path():
 
 
 def parse_args(argv):
-    roots, names, cache, fresh = [], [], None, False
+    roots, names, cache, fresh, timeout = [], [], None, False, 0
     args = iter(argv)
     for arg in args:
         if arg == "--fresh":
             fresh = True
-        elif arg in ("--root", "--cache"):
+        elif arg in ("--root", "--cache", "--timeout"):
             try:
                 value = next(args)
             except StopIteration:
@@ -78,13 +86,15 @@ def parse_args(argv):
                 sys.exit(2)
             if arg == "--root":
                 roots.append(os.path.realpath(value))
+            elif arg == "--timeout":
+                timeout = int(value)
             else:
                 cache = os.path.abspath(value)
         elif arg == "--":
             names.extend(args)
         else:
             names.append(arg)
-    return roots, names, cache, fresh
+    return roots, names, cache, fresh, timeout
 
 
 class Sources:
@@ -476,10 +486,13 @@ def twisted_stamp():
 
 
 def start_over(argv, output):
-    """Runs discovery again with --fresh; its answer is ours."""
+    """Runs discovery again with --fresh; its answer is ours (after its
+    own ready line), and so is its time limit."""
+    faulthandler.cancel_dump_traceback_later()
     done = subprocess.run([sys.executable, os.path.abspath(__file__),
                            "--fresh"] + argv, stdout=subprocess.PIPE)
-    output.write(done.stdout.decode("utf-8"))
+    answer = done.stdout.decode("utf-8")
+    output.write(answer.split("\n", 1)[1] if "\n" in answer else answer)
     output.flush()
     return done.returncode
 
@@ -492,7 +505,13 @@ def main(argv):
     os.dup2(2, 1)
     sys.stdout = sys.stderr
 
-    roots, names, cache_path, fresh = parse_args(argv)
+    output.write("cctrial-discover: ready\n")
+    output.flush()
+    roots, names, cache_path, fresh, timeout = parse_args(argv)
+    if timeout > 0:
+        # Python's own watchdog thread: it prints where the main thread is
+        # and exits even while an import holds the interpreter in C code.
+        faulthandler.dump_traceback_later(timeout, exit=True)
     cache = discovery_cache.Cache(cache_path, {
         "executable": sys.executable,
         "sys_path": sys.path,

@@ -154,6 +154,37 @@ def case_temp_not_trials(project):
     say("_trial_temp without _trial_marker was left as it was")
 
 
+def case_discovery_hangs(project):
+    """A test module whose import never ends: discovery stops at
+    discovery_timeout and names the module and line."""
+    hang = os.path.join(project, "fxpass", "test_hangs.py")
+    with open(hang, "w") as f:
+        f.write("import time\n\ntime.sleep(3600)\n")
+    with open(os.path.join(project, ".cctrialrc"), "w") as f:
+        f.write("[cctrial]\ndiscovery_timeout = 2\n")
+    cct = run(project, NAMES)
+    expect_usage_error(cct, r"did not finish within 2 s",
+                       r"discovery_timeout",
+                       re.escape(hang) + r", line 3")
+
+
+def case_python_hangs(project):
+    """An interpreter that never answers is refused after the probe's
+    bound, and the search goes on to the next one."""
+    bin_dir = harness.empty_dir("bin")
+    stuck = os.path.join(bin_dir, "python3")
+    with open(stuck, "w") as f:
+        f.write("#!/bin/sh\nexec /bin/sleep 3600\n")
+    os.chmod(stuck, 0o755)
+    cct = run(project, ["--python", stuck] + NAMES, python=None)
+    expect_usage_error(cct, re.escape(stuck), r"did not start .* within")
+    good = harness.empty_dir("bin")
+    os.symlink(harness.TEST_PYTHON, os.path.join(good, "python3"))
+    cct = run(project, NAMES, python=None,
+              env={"PATH": f"{bin_dir}:{good}"})
+    expect_success(cct)
+
+
 CASES = {name[len("case_"):]: f for name, f in globals().items()
          if name.startswith("case_")}
 
