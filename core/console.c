@@ -3,7 +3,10 @@
  */
 #include "console.h"
 
+#include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,35 +16,143 @@
 
 #include "util.h"
 
-static void write_all(int fd, const char *data, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, data, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return;
-        data += n;
-        len -= (size_t)n;
-    }
-}
-
 /* Beyond this, output is written at once rather than at the turn's end. */
 #define PENDING_LIMIT 65536
+/* Beyond this much output waiting for a slow terminal, cctrial waits for
+ * the terminal rather than keep more, until half of it is written (not to
+ * wait again at the next line). */
+#define QUEUE_LIMIT (4 * PENDING_LIMIT)
 /* While output keeps coming, it is written at most this often: a status
  * line redrawn faster than this is not seen anyway. */
 #define FLUSH_INTERVAL_MS 10
+
+typedef enum { WRITTEN_ALL, WRITE_LATER, WRITE_FAILED } write_outcome;
+
+/* Writes as much of `b` as `fd` takes now, and removes that from `b`. */
+static write_outcome write_some(int fd, cct_buf *b)
+{
+    size_t done = 0;
+    write_outcome outcome = WRITTEN_ALL;
+    while (done < b->len) {
+        ssize_t n = write(fd, b->data + done, b->len - done);
+        if (n > 0) {
+            done += (size_t)n;
+        } else if (n < 0 && errno == EINTR) {
+            continue;
+        } else {
+            outcome = n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)
+                          ? WRITE_LATER
+                          : WRITE_FAILED;
+            break;
+        }
+    }
+    if (done)
+        cct_buf_consume(b, done);
+    return outcome;
+}
+
+/* Writes `b` to `fd` until at most `keep` bytes of it are left, waiting
+ * for `fd` as long as it takes.  -1 when `fd` failed (`b` is then
+ * emptied: that output cannot be shown anywhere). */
+static int write_down_to(int fd, cct_buf *b, size_t keep)
+{
+    while (b->len > keep) {
+        write_outcome outcome = write_some(fd, b);
+        if (outcome == WRITE_LATER) {
+            struct pollfd p = {.fd = fd, .events = POLLOUT};
+            int n;
+            while ((n = poll(&p, 1, -1)) < 0 && errno == EINTR)
+                ;
+            if (n < 0)
+                outcome = WRITE_FAILED;
+        }
+        if (outcome == WRITE_FAILED) {
+            cct_buf_reset(b);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void out_failed(cct_console *c)
+{
+    /* The terminal has gone (EIO) or the reader of the pipe (EPIPE): what
+     * is left has nowhere to go, and more would not either. */
+    c->out_broken = 1;
+    cct_buf_reset(&c->pending);
+}
+
+static void write_pending(cct_console *c);
+
+static void on_writable(uv_poll_t *handle, int status, int events)
+{
+    (void)status; /* an error shows in the write that follows */
+    (void)events;
+    write_pending(handle->data);
+}
+
+/* Has the loop call write_pending when standard output takes more. */
+static int watch_writable(cct_console *c)
+{
+    if (!c->have_writable) {
+        /* Reached only once standard output refused a write, so it is
+         * non-blocking already: uv_poll_init, which makes its descriptor
+         * non-blocking, changes nothing for anyone sharing it. */
+        c->writable_fd = fcntl(1, F_DUPFD_CLOEXEC, 3);
+        if (c->writable_fd < 0)
+            return -1;
+        if (uv_poll_init(c->flush.loop, &c->writable, c->writable_fd) < 0) {
+            close(c->writable_fd);
+            c->writable_fd = -1;
+            return -1;
+        }
+        c->writable.data = c;
+        c->have_writable = 1;
+    }
+    return uv_poll_start(&c->writable, UV_WRITABLE, on_writable);
+}
+
+/* Writes what standard output takes now; the loop writes the rest when it
+ * can, unless too much is waiting already. */
+static void write_pending(cct_console *c)
+{
+    write_outcome outcome = write_some(1, &c->pending);
+    if (outcome == WRITE_FAILED) {
+        out_failed(c);
+    } else if (outcome == WRITE_LATER) {
+        int watched = c->have_flush && watch_writable(c) == 0;
+        size_t keep = watched ? QUEUE_LIMIT / 2 : 0;
+        if ((c->pending.len > QUEUE_LIMIT || !watched) &&
+            write_down_to(1, &c->pending, keep) < 0)
+            out_failed(c);
+    }
+    assert(!c->out_broken || c->pending.len == 0);
+    if (c->have_writable && c->pending.len == 0)
+        uv_poll_stop(&c->writable);
+}
 
 void cct_console_flush(cct_console *c)
 {
     if (c->have_later)
         uv_timer_stop(&c->later);
-    if (c->pending.len) {
-        write_all(1, c->pending.data, c->pending.len);
-        cct_buf_reset(&c->pending);
+    /* While the loop waits for the terminal to take more, a write now
+     * would be refused again: only too much waiting makes one. */
+    int waiting = c->have_writable &&
+                  uv_is_active((uv_handle_t *)&c->writable);
+    if (c->pending.len && (!waiting || c->pending.len > QUEUE_LIMIT)) {
+        write_pending(c);
         if (c->have_flush)
             c->flushed_at = uv_now(c->flush.loop);
     }
+}
+
+/* Writes everything standard output holds, waiting for the terminal. */
+static void write_everything(cct_console *c)
+{
+    if (write_down_to(1, &c->pending, 0) < 0)
+        out_failed(c);
+    if (c->have_writable)
+        uv_poll_stop(&c->writable);
 }
 
 static void on_later(uv_timer_t *handle)
@@ -71,6 +182,8 @@ static void on_winch(uv_signal_t *handle, int signum)
 
 static void emit(cct_console *c, const char *data, size_t len)
 {
+    if (c->out_broken)
+        return;
     cct_buf_add(&c->pending, data, len);
     if (c->pending.len >= PENDING_LIMIT || !c->have_flush)
         cct_console_flush(c);
@@ -80,6 +193,9 @@ void cct_console_init(cct_console *c, uv_loop_t *loop)
 {
     memset(c, 0, sizeof(*c));
     cct_buf_init(&c->pending);
+    c->writable_fd = -1;
+    /* Before uv_tty_init below, which may make it non-blocking. */
+    c->out_flags = fcntl(1, F_GETFL);
     if (uv_prepare_init(loop, &c->flush) == 0) {
         c->flush.data = c;
         uv_prepare_start(&c->flush, on_prepare);
@@ -114,15 +230,33 @@ static void close_handle(uv_handle_t *handle, int *have)
     *have = 0;
 }
 
+/* Standard output as it was given to cctrial: a program run after it on
+ * the same descriptor expects it blocking if it was. */
+static void restore_out_flags(const cct_console *c)
+{
+    int now = fcntl(1, F_GETFL);
+    if (c->out_flags < 0 || now < 0 ||
+        (now & O_NONBLOCK) == (c->out_flags & O_NONBLOCK))
+        return;
+    fcntl(1, F_SETFL, (now & ~O_NONBLOCK) | (c->out_flags & O_NONBLOCK));
+}
+
 void cct_console_close(cct_console *c)
 {
     cct_console_status(c, NULL);
-    cct_console_flush(c);
+    write_everything(c);
     close_handle((uv_handle_t *)&c->flush, &c->have_flush);
     close_handle((uv_handle_t *)&c->later, &c->have_later);
+    if (c->have_writable) {
+        /* uv_close stops polling at once: the duplicate can go now. */
+        close_handle((uv_handle_t *)&c->writable, &c->have_writable);
+        close(c->writable_fd);
+        c->writable_fd = -1;
+    }
     cct_buf_free(&c->pending);
     close_handle((uv_handle_t *)&c->tty, &c->have_tty);
     close_handle((uv_handle_t *)&c->winch, &c->have_winch);
+    restore_out_flags(c);
 }
 
 static void clear_status(cct_console *c)
@@ -154,11 +288,17 @@ void cct_console_verror(cct_console *c, const char *prefix, const char *fmt,
 {
     if (c->err_is_tty)
         clear_status(c);
-    cct_console_flush(c); /* what came before stays before */
+    if (c->have_later)
+        uv_timer_stop(&c->later);
+    write_everything(c); /* what came before stays before */
     char *text = cct_xvasprintf(fmt, ap);
-    char *line = cct_xasprintf("%s%s\n", prefix, text);
-    write_all(2, line, strlen(line));
-    free(line);
+    cct_buf line;
+    cct_buf_init(&line);
+    cct_buf_printf(&line, "%s%s\n", prefix, text);
+    /* Standard error may share a non-blocking descriptor too: wait for
+     * it rather than lose an error. */
+    write_down_to(2, &line, 0);
+    cct_buf_free(&line);
     free(text);
 }
 

@@ -10,8 +10,19 @@
  * run of thousands of tests makes thousands of status updates and dots,
  * not thousands of writes.  Output after a quiet moment is written at
  * once.
- * Standard error is written at once, after what standard output holds, so
- * that the two stay in order.
+ *
+ * Nothing is dropped.  On a terminal, standard output is non-blocking
+ * (uv_tty_init reopens the terminal for cctrial alone and makes that
+ * private descriptor non-blocking; the shell's is left as it was), so a
+ * terminal that reads slowly takes part of a write, or none: the rest
+ * waits in `pending`, and the loop writes it when the terminal can take
+ * more (a uv_poll handle), going on with the run meanwhile.  Past
+ * QUEUE_LIMIT bytes waiting, cctrial waits for the terminal instead of
+ * queueing more.  Closing the console writes everything still waiting and
+ * gives standard output back its flags (O_NONBLOCK) as they were.
+ * Standard error is written at once, after what standard output holds
+ * (waiting for the terminal if need be), so that the two stay in order.
+ * Only a descriptor that fails (the terminal has gone) loses its output.
  */
 #ifndef CCT_CONSOLE_H
 #define CCT_CONSOLE_H
@@ -39,11 +50,22 @@ typedef struct cct_console {
     uv_timer_t later; /* writes it when written too recently */
     int have_later;
     uint64_t flushed_at; /* loop time of the last write */
+    /* Writes the rest when standard output takes more.  It watches a
+     * duplicate of standard output (writable_fd), so that it never shares
+     * a descriptor number with `tty`. */
+    uv_poll_t writable;
+    int writable_fd;  /* -1 until standard output first refuses a write */
+    int have_writable;
+    int out_broken;   /* standard output failed: its output is dropped */
+    int out_flags;    /* standard output's status flags at the start */
 } cct_console;
 
 void cct_console_init(cct_console *c, uv_loop_t *loop);
+/* Writes everything still waiting, waiting for the terminal if need be,
+ * and restores standard output's flags. */
 void cct_console_close(cct_console *c);
-/* Writes what standard output holds now (the loop does so by itself). */
+/* Writes what standard output holds now, as much as the terminal takes
+ * (the loop does so by itself, and writes the rest when it can). */
 void cct_console_flush(cct_console *c);
 /* Writes text on standard output (clearing the status line first). */
 void cct_console_print(cct_console *c, const char *text, size_t len);

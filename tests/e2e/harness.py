@@ -38,6 +38,21 @@ API:
         .write(text)               type on its terminal (tty=True; the
                                    terminal is its controlling terminal, so
                                    "\x03" is a real ^C) or on its stdin
+        .pause_reading()           stop reading its terminal (tty=True),
+                                   as a user who scrolls back or a slow
+                                   terminal does: its writes then fill the
+                                   terminal's buffer and wait (call it
+                                   before start() to read nothing at all)
+        .resume_reading(chunk=65536, delay=0)
+                                   read again, at most `chunk` bytes at a
+                                   time with `delay` seconds between reads
+        .unread() -> int           bytes it wrote on its terminal that are
+                                   not read yet
+        .terminal_flags_at_start / .terminal_flags
+                                   the file status flags (fcntl F_GETFL) of
+                                   the terminal it was given (tty=True), as
+                                   a shell holding that terminal sees them:
+                                   when it started, and once it has exited
         .kill()                    SIGKILL its whole process group (cleanup)
         .descendants() -> [(pid, cmdline)]
                                    live processes it left or still has: its
@@ -336,6 +351,16 @@ class Cctrial:
         self._match_end = 0
         self._readers = []
         self._master = None
+        # The terminal's other end, held as a shell holds it, so that its
+        # flags can be read once cctrial has gone (released then, so that
+        # the output ends).
+        self._slave = None
+        self._reading = threading.Event()
+        self._reading.set()
+        self._chunk = 65536
+        self._delay = 0
+        self.terminal_flags_at_start = None
+        self.terminal_flags = None
 
     # -- starting and reading
 
@@ -355,7 +380,8 @@ class Cctrial:
             self.proc = subprocess.Popen(
                 [sys.executable, "-c", _CONTROLLING_TTY] + self.argv,
                 stdin=slave, stdout=slave, stderr=slave, **popen)
-            os.close(slave)
+            self._slave = slave
+            self.terminal_flags_at_start = fcntl.fcntl(slave, fcntl.F_GETFL)
             self._master = master
             self._reader("stdout", master, is_fd=True)
         else:
@@ -373,8 +399,9 @@ class Cctrial:
 
         def read():
             while True:
+                self._reading.wait()
                 try:
-                    data = (os.read(stream, 65536) if is_fd
+                    data = (os.read(stream, self._chunk) if is_fd
                             else stream.read1(65536))
                 except OSError:  # EIO: the terminal's last user is gone
                     data = b""
@@ -384,6 +411,8 @@ class Cctrial:
                     self._lock.notify_all()
                 if not data:
                     return
+                if self._delay:
+                    time.sleep(self._delay)
 
         thread = threading.Thread(target=read, daemon=True)
         thread.start()
@@ -440,6 +469,8 @@ class Cctrial:
                 if match:
                     self._match_end = match.end()
                     return match
+                if self.proc.poll() is not None:
+                    self._release_terminal()
                 finished = all(not t.is_alive() for t in self._readers)
                 left = deadline - time.monotonic()
                 if finished or left <= 0:
@@ -462,6 +493,7 @@ class Cctrial:
             raise HarnessError(
                 f"cctrial did not exit within {timeout:g}s (killed now)\n"
                 + self.describe())
+        self._release_terminal()
         for thread in self._readers:
             # Output ends when every holder of the pipes is gone; a worker
             # left behind would hold them, which descendants() reports.
@@ -481,6 +513,29 @@ class Cctrial:
             os.killpg(self.pid, sig)
         else:
             self.proc.send_signal(sig)
+
+    def pause_reading(self):
+        check(self.tty, "pause_reading needs tty=True")
+        self._reading.clear()
+
+    def resume_reading(self, chunk=65536, delay=0):
+        self._chunk = chunk
+        self._delay = delay
+        self._reading.set()
+
+    def unread(self):
+        check(self._master is not None, "unread needs tty=True, started")
+        count = struct.unpack(
+            "i", fcntl.ioctl(self._master, termios.FIONREAD, b"\0" * 4))[0]
+        return count
+
+    def _release_terminal(self):
+        """Once cctrial has exited: note the terminal's flags, and let go
+        of it so that reading its output ends."""
+        if self._slave is not None:
+            self.terminal_flags = fcntl.fcntl(self._slave, fcntl.F_GETFL)
+            os.close(self._slave)
+            self._slave = None
 
     def write(self, text):
         data = text.encode("utf-8")
@@ -503,6 +558,8 @@ class Cctrial:
             except ProcessLookupError:
                 pass
         self.returncode = self.proc.wait()
+        self._release_terminal()
+        self._reading.set()
         # SIGKILL is not instant: wait (bounded) until they are dead.
         deadline = time.monotonic() + 10
         while self.descendants() and time.monotonic() < deadline:
@@ -541,6 +598,8 @@ class Cctrial:
         if self.proc is not None and (self.proc.poll() is None
                                       or self.descendants()):
             self.kill()
+        self._release_terminal()
+        self._reading.set()
         if self._master is not None:
             for thread in self._readers:
                 thread.join(1)

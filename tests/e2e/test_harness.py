@@ -7,7 +7,9 @@ Uses small shell scripts in place of cctrial (harness.CCTRIAL is replaced):
   on a timeout and when the output ends;
 - descendants() finds a process left behind, even one that left the
   process group, and the context manager then ends it;
-- tty=True gives a terminal of the requested size.
+- tty=True gives a terminal of the requested size;
+- pause_reading leaves a writer waiting until resume_reading, which then
+  reads all, and terminal_flags sees a writer's O_NONBLOCK on the terminal.
 """
 
 import os
@@ -123,12 +125,48 @@ def check_tty():
     say("tty: a terminal of the requested size")
 
 
+def check_tty_reading():
+    # 200 KiB, far more than a terminal holds unread, then a line.
+    harness.CCTRIAL = script(
+        'head -c 204800 /dev/zero | tr "\\0" x; echo; echo the end\n')
+    with harness.Cctrial(harness.empty_dir(), [], python=None,
+                         tty=True) as cct:
+        cct.pause_reading()
+        cct.start()
+        deadline = time.monotonic() + 10
+        while cct.unread() < 2048:
+            check(time.monotonic() < deadline,
+                  "the terminal did not fill within 10 s")
+            time.sleep(0.05)
+        check(cct.proc.poll() is None and cct.output == "",
+              "a writer went on while nobody read\n" + cct.describe())
+        cct.resume_reading(chunk=1024)
+        check(cct.wait_exit(10) == 0, "the writer failed\n" + cct.describe())
+        check(cct.output.count("x") == 204800 and "the end" in cct.output,
+              f"{cct.output.count('x')} of 204800 bytes read")
+        check(cct.terminal_flags == cct.terminal_flags_at_start,
+              f"flags {cct.terminal_flags:#o}, were "
+              f"{cct.terminal_flags_at_start:#o}")
+    harness.CCTRIAL = script(
+        f'exec {harness.TEST_PYTHON} -c "import fcntl, os; '
+        f'fcntl.fcntl(1, fcntl.F_SETFL, os.O_NONBLOCK)"\n')
+    with harness.Cctrial(harness.empty_dir(), [], python=None,
+                         tty=True) as cct:
+        check(cct.run(10) == 0, "the writer failed\n" + cct.describe())
+        check(cct.terminal_flags & os.O_NONBLOCK and
+              not cct.terminal_flags_at_start & os.O_NONBLOCK,
+              "O_NONBLOCK set on the terminal went unseen")
+    say("tty: a paused reader makes the writer wait, and reads it all; "
+        "the terminal's flags are seen")
+
+
 def main():
     check_parse_summary()
     check_plain()
     check_wait_for()
     check_descendants()
     check_tty()
+    check_tty_reading()
 
 
 if __name__ == "__main__":
