@@ -212,6 +212,7 @@ int cct_instance_create(cct_host_context *context, cct_loaded_plugin *lib,
     h->have_program = host_have_program;
     h->data_dir = context->data_dir;
     h->project_dir = context->project_dir;
+    h->verbose = context->verbose;
 
     if (desc->init(h, &in->ctx) < 0) {
         *error = cct_xasprintf("plugin %s (%s) failed to start; see the "

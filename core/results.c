@@ -1,10 +1,16 @@
 /*
- * Counting and grouping results (see results.h).
+ * Counting and grouping results (see results.h).  What makes two results
+ * one problem is problem.c's; here they are gathered, ordered and laid out
+ * for the plugins.
  */
 #include "results.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "problem.h"
+#include "strmap.h"
 
 void cct_results_init(cct_results *r)
 {
@@ -14,9 +20,15 @@ void cct_results_init(cct_results *r)
 static void free_groups(cct_results *r)
 {
     free(r->groups);
+    free(r->details);
+    free(r->detail_ptrs);
     free(r->group_ids);
+    free(r->group_texts);
     r->groups = NULL;
+    r->details = NULL;
+    r->detail_ptrs = NULL;
     r->group_ids = NULL;
+    r->group_texts = NULL;
     r->n_groups = 0;
 }
 
@@ -25,6 +37,7 @@ void cct_results_reset(cct_results *r)
     for (size_t i = 0; i < r->n; i++) {
         free(r->items[i].test_id);
         free(r->items[i].text);
+        free(r->items[i].key);
         free(r->items[i].error_class);
         free(r->items[i].reason);
     }
@@ -56,6 +69,7 @@ void cct_results_add(cct_results *r, const cct_test_result *result)
     item->test_id = cct_xstrdup(result->test_id);
     item->outcome = result->outcome;
     item->text = cct_xstrdup(result->text ? result->text : "");
+    item->key = cct_problem_key(item->test_id, item->text);
     item->error_class = dup_or_null(result->error_class);
     item->reason = dup_or_null(result->reason);
     item->duration = result->duration;
@@ -68,37 +82,84 @@ int cct_results_passed(const cct_results *r)
            r->counts[CCT_OUTCOME_ERROR] == 0;
 }
 
-/* trial prints skips, todos, failures, errors, then unexpected successes. */
+static int is_problem(cct_outcome o)
+{
+    return o == CCT_OUTCOME_FAILURE || o == CCT_OUTCOME_ERROR;
+}
+
+/* Between groups of one size: skips, todos and unexpected successes
+ * first, then failures and errors alike, which are the problems to fix. */
 static int outcome_rank(cct_outcome o)
 {
     switch (o) {
     case CCT_OUTCOME_SKIP: return 0;
     case CCT_OUTCOME_EXPECTED_FAILURE: return 1;
-    case CCT_OUTCOME_FAILURE: return 2;
-    case CCT_OUTCOME_ERROR: return 3;
-    case CCT_OUTCOME_UNEXPECTED_SUCCESS: return 4;
-    default: return 5;
+    case CCT_OUTCOME_UNEXPECTED_SUCCESS: return 2;
+    default: return 3;
     }
 }
 
-static int compare_results(const void *a, const void *b)
+/* A group while it is being built. */
+typedef struct building {
+    cct_outcome outcome;
+    size_t first;  /* index in r->items of its first result */
+    size_t n;
+    size_t offset; /* of its members in the sorted layout */
+} building;
+
+static int compare_building(const void *a, const void *b)
 {
-    const cct_result *x = *(const cct_result *const *)a;
-    const cct_result *y = *(const cct_result *const *)b;
+    const building *x = *(const building *const *)a;
+    const building *y = *(const building *const *)b;
+    if (x->n != y->n)
+        return x->n < y->n ? -1 : 1;
     int d = outcome_rank(x->outcome) - outcome_rank(y->outcome);
     if (d)
         return d;
-    d = strcmp(x->text, y->text);
-    return d ? d : strcmp(x->test_id, y->test_id);
+    /* Of two equal groups, the one met first is the bigger: it comes
+     * later.  Never by name: a name says nothing of a problem. */
+    return x->first < y->first ? 1 : x->first > y->first ? -1 : 0;
 }
 
-static int compare_groups(const void *a, const void *b)
+/* Members by test id; one test's results in arrival order (the items
+ * array is in arrival order). */
+static int compare_members(const void *a, const void *b)
 {
-    const cct_result_group *x = a, *y = b;
-    if (x->n_tests != y->n_tests)
-        return x->n_tests < y->n_tests ? -1 : 1;
-    int d = outcome_rank(x->outcome) - outcome_rank(y->outcome);
-    return d ? d : strcmp(x->test_ids[0], y->test_ids[0]);
+    const cct_result *x = *(const cct_result *const *)a;
+    const cct_result *y = *(const cct_result *const *)b;
+    int d = strcmp(x->test_id, y->test_id);
+    return d ? d : x < y ? -1 : x > y;
+}
+
+/* Finds each result's group: one per outcome and problem key. */
+static building *find_groups(const cct_results *r, size_t *group_of,
+                             size_t *n_groups)
+{
+    building *groups = cct_xcalloc(r->n, sizeof(*groups));
+    cct_strmap map;
+    cct_strmap_init(&map);
+    cct_strv names;
+    cct_strv_init(&names);
+    *n_groups = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        const cct_result *item = &r->items[i];
+        char *name = cct_xasprintf("%d %s", (int)item->outcome, item->key);
+        size_t g = cct_strmap_get(&map, name);
+        if (g == CCT_STRMAP_MISSING) {
+            g = (*n_groups)++;
+            groups[g].outcome = item->outcome;
+            groups[g].first = i;
+            cct_strv_take(&names, name);
+            cct_strmap_put(&map, names.items[names.len - 1], g);
+        } else {
+            free(name);
+        }
+        groups[g].n++;
+        group_of[i] = g;
+    }
+    cct_strmap_free(&map);
+    cct_strv_free(&names);
+    return groups;
 }
 
 void cct_results_group(cct_results *r)
@@ -106,36 +167,67 @@ void cct_results_group(cct_results *r)
     free_groups(r);
     if (r->n == 0)
         return;
-    cct_result **sorted = cct_xcalloc(r->n, sizeof(*sorted));
-    for (size_t i = 0; i < r->n; i++)
-        sorted[i] = &r->items[i];
-    qsort(sorted, r->n, sizeof(*sorted), compare_results);
+    size_t *group_of = cct_xcalloc(r->n, sizeof(*group_of));
+    size_t n_groups;
+    building *found = find_groups(r, group_of, &n_groups);
+    building **order = cct_xcalloc(n_groups, sizeof(*order));
+    for (size_t g = 0; g < n_groups; g++)
+        order[g] = &found[g];
+    qsort(order, n_groups, sizeof(*order), compare_building);
 
-    r->groups = cct_xcalloc(r->n, sizeof(*r->groups));
-    r->group_ids = cct_xcalloc(r->n, sizeof(*r->group_ids));
-    for (size_t i = 0; i < r->n; i++) {
-        cct_result_group *g = r->n_groups ? &r->groups[r->n_groups - 1]
-                                          : NULL;
-        if (!g || g->outcome != sorted[i]->outcome ||
-            strcmp(g->text, sorted[i]->text) != 0) {
-            g = &r->groups[r->n_groups++];
-            g->outcome = sorted[i]->outcome;
-            g->text = sorted[i]->text;
-            g->test_ids = &r->group_ids[i];
-            g->n_tests = 0;
-        }
-        r->group_ids[i] = sorted[i]->test_id;
-        g->n_tests++;
+    /* Lay the members out group after group, in the groups' order. */
+    size_t offset = 0;
+    for (size_t k = 0; k < n_groups; k++) {
+        order[k]->offset = offset;
+        offset += order[k]->n;
     }
-    free(sorted);
-    qsort(r->groups, r->n_groups, sizeof(*r->groups), compare_groups);
+    assert(offset == r->n);
+    const cct_result **members = cct_xcalloc(r->n, sizeof(*members));
+    size_t *filled = cct_xcalloc(n_groups, sizeof(*filled));
+    for (size_t i = 0; i < r->n; i++) {
+        building *g = &found[group_of[i]];
+        members[g->offset + filled[group_of[i]]++] = &r->items[i];
+    }
+
+    r->n_groups = n_groups;
+    r->groups = cct_xcalloc(n_groups, sizeof(*r->groups));
+    r->details = cct_xcalloc(n_groups, sizeof(*r->details));
+    r->detail_ptrs = cct_xcalloc(n_groups, sizeof(*r->detail_ptrs));
+    r->group_ids = cct_xcalloc(r->n, sizeof(*r->group_ids));
+    r->group_texts = cct_xcalloc(r->n, sizeof(*r->group_texts));
+    for (size_t k = 0; k < n_groups; k++) {
+        const building *b = order[k];
+        const cct_result **slice = members + b->offset;
+        qsort(slice, b->n, sizeof(*slice), compare_members);
+        for (size_t j = 0; j < b->n; j++) {
+            r->group_ids[b->offset + j] = slice[j]->test_id;
+            r->group_texts[b->offset + j] = slice[j]->text;
+        }
+        const cct_result *first = &r->items[b->first];
+        r->groups[k] = (cct_result_group){
+            .outcome = b->outcome,
+            .text = first->text,
+            .n_tests = b->n,
+            .test_ids = &r->group_ids[b->offset],
+        };
+        r->details[k] = (cct_group_detail){
+            .struct_size = sizeof(cct_group_detail),
+            .key = first->key,
+            .texts = &r->group_texts[b->offset],
+        };
+        r->detail_ptrs[k] = &r->details[k];
+    }
+    free(filled);
+    free(members);
+    free(order);
+    free(found);
+    free(group_of);
 }
 
 const cct_result_group *cct_results_biggest_problem(const cct_results *r)
 {
     for (size_t i = r->n_groups; i-- > 0;) {
-        cct_outcome o = r->groups[i].outcome;
-        if (o == CCT_OUTCOME_FAILURE || o == CCT_OUTCOME_ERROR)
+        if (is_problem(r->groups[i].outcome))
             return &r->groups[i];
     }
     return NULL;
@@ -146,8 +238,7 @@ void cct_results_failed_ids(const cct_results *r, cct_strv *out)
     cct_strv ids;
     cct_strv_init(&ids);
     for (size_t i = 0; i < r->n; i++) {
-        cct_outcome o = r->items[i].outcome;
-        if (o == CCT_OUTCOME_FAILURE || o == CCT_OUTCOME_ERROR)
+        if (is_problem(r->items[i].outcome))
             cct_strv_add(&ids, r->items[i].test_id);
     }
     cct_strv_sort(&ids);

@@ -1,7 +1,8 @@
 /*
  * The results of one run: trial's counts, and the problems grouped once,
- * by identical text, for every consumer (the summary reporter prints the
- * groups; the workflow re-runs the first test of the biggest one).
+ * by their problem key (problem.h), for every consumer: the summary and
+ * JSON reporters show the groups, the workflow re-runs the first test of
+ * the biggest one.
  *
  * Successes are counted, not stored: a run of 10,000 passing tests keeps
  * nothing per test.
@@ -18,6 +19,7 @@ typedef struct cct_result {
     char *test_id;
     cct_outcome outcome;
     char *text;
+    char *key;         /* cct_problem_key() of the test and its text */
     char *error_class;
     char *reason;
     double duration;
@@ -33,7 +35,10 @@ typedef struct cct_results {
     /* Filled by cct_results_group(). */
     cct_result_group *groups;
     size_t n_groups;
-    const char **group_ids; /* storage for the groups' test_ids */
+    cct_group_detail *details;            /* details[i] of groups[i] */
+    const cct_group_detail **detail_ptrs; /* &details[i], for plugins */
+    const char **group_ids;   /* storage for the groups' test_ids... */
+    const char **group_texts; /* ...and their details' texts */
 } cct_results;
 
 void cct_results_init(cct_results *r);
@@ -43,9 +48,10 @@ void cct_results_reset(cct_results *r);
 void cct_results_add(cct_results *r, const cct_test_result *result);
 /* As trial decides: no failure and no error. */
 int cct_results_passed(const cct_results *r);
-/* Groups the problems: identical outcome and text form a group; test ids
- * sorted within a group; groups from the smallest to the biggest (ties in
- * trial's order of outcomes, then by first test id). */
+/* Groups the results: one outcome and one problem key form a group, whose
+ * text is that of its first result; test ids sorted within a group;
+ * groups in the order cct_run_end documents (smallest first; between
+ * equal groups, the one met first is the bigger). */
 void cct_results_group(cct_results *r);
 /* The biggest group of failures or errors (the last one in group order),
  * or NULL when there is none.  Needs cct_results_group(). */

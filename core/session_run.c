@@ -198,6 +198,7 @@ static void on_run_end(int interrupted, void *arg)
         .interrupted = interrupted,
         .n_groups = s->results.n_groups,
         .groups = s->results.groups,
+        .group_details = s->results.detail_ptrs,
     };
     memcpy(ev.counts, s->results.counts, sizeof(ev.counts));
     if (s->exiting)

@@ -38,7 +38,7 @@ extern "C" {
  * when fields are appended; either side reads newer fields only after
  * checking the struct's size. */
 #define CCT_PLUGIN_ABI_MAJOR 1
-#define CCT_PLUGIN_ABI_MINOR 0
+#define CCT_PLUGIN_ABI_MINOR 1
 #define CCT_PLUGIN_ABI_VERSION \
     ((uint32_t)((CCT_PLUGIN_ABI_MAJOR << 16) | CCT_PLUGIN_ABI_MINOR))
 #define CCT_PLUGIN_ABI_MAJOR_OF(v) ((uint32_t)(v) >> 16)
@@ -158,6 +158,10 @@ struct cct_host {
 
     /* The directory cctrial was started in: the project's root. */
     const char *project_dir;
+
+    /* ABI 1.1 (check with CCT_HAS_FIELD): how many times -v was given
+     * (0 to 3): how much the user asked to see. */
+    int verbose;
 };
 
 /* ------------------------------------------------------------------------ */
@@ -213,8 +217,8 @@ typedef struct cct_test_result {
     /* The text trial prints for this result, ending with a newline (empty
      * for a success): the formatted traceback of a failure or error, the
      * reason of a skip, "Reason: 'todo'\n<message>\n" for an expected
-     * failure, "Reason: 'todo'\n" for an unexpected success.  Results with
-     * identical text form one group. */
+     * failure, "Reason: 'todo'\n" for an unexpected success.  Results that
+     * show one problem form one group (see cct_run_end). */
     const char *text;
     /* The exception class of a failure or error ("builtins.ValueError"),
      * else NULL. */
@@ -238,13 +242,30 @@ typedef struct cct_test_log {
     const char *err;       /* the test's standard error (err.log) */
 } cct_test_log;
 
-/* Results with identical text, in one outcome. */
+/* Results of one outcome that show one problem: the same exception and
+ * message raised at the same place, whichever test reached it and however
+ * (docs/grouping.md says how cctrial decides). */
 typedef struct cct_result_group {
     cct_outcome outcome;
-    const char *text;
+    const char *text;      /* the text of the group's first result */
     size_t n_tests;
-    const char *const *test_ids; /* sorted */
+    const char *const *test_ids; /* sorted; a test with two results of one
+                                    problem is there twice */
 } cct_result_group;
+
+/* More about one group (ABI 1.1): group_details[i] in cct_run_end
+ * describes groups[i].  A pointer per group, so that it can grow. */
+typedef struct cct_group_detail {
+    size_t struct_size;
+    /* What the group's results have in common, as cctrial compared them:
+     * the exception, its message and the frames that place the problem,
+     * volatile parts replaced (docs/grouping.md). */
+    const char *key;
+    /* texts[j] is the exact text of the result of test_ids[j]: each may
+     * differ from the group's text in addresses, line numbers, the frames
+     * of the test's own code... */
+    const char *const *texts;
+} cct_group_detail;
 
 /* The run ended. */
 typedef struct cct_run_end {
@@ -255,11 +276,15 @@ typedef struct cct_run_end {
     double wall_time;      /* seconds */
     int passed;            /* no failures and no errors, as trial decides */
     int interrupted;       /* stopped before every test ran */
-    /* Every outcome but success, grouped by identical text, smallest group
-     * first (ties: skips, todos, failures, errors, unexpected successes,
-     * then by first test id), so the biggest problem ends last. */
+    /* Every outcome but success, grouped by problem, smallest group first
+     * so that the biggest problem ends last.  Between groups of one size,
+     * skips, todos and unexpected successes come first (in that order),
+     * then failures and errors; then the group whose first result came
+     * last, so that of equal problems the one met first is the biggest. */
     size_t n_groups;
     const cct_result_group *groups;
+    /* ABI 1.1 (check with CCT_HAS_FIELD): n_groups entries. */
+    const cct_group_detail *const *group_details;
 } cct_run_end;
 
 /* Messages of the workflow, for the user. */

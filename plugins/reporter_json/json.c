@@ -264,7 +264,8 @@ static void test_log(void *ctx, const cct_test_log *ev)
     emit(ctx, e);
 }
 
-static json_t *group_object(const cct_result_group *g)
+static json_t *group_object(const cct_result_group *g,
+                            const cct_group_detail *detail)
 {
     json_t *tests = json_array();
     for (size_t i = 0; i < g->n_tests; i++)
@@ -274,6 +275,7 @@ static json_t *group_object(const cct_result_group *g)
                                                             g->outcome)));
     set_text(obj, "text", g->text);
     json_object_set_new(obj, "tests", tests);
+    set_text(obj, "key", detail ? detail->key : NULL);
     return obj;
 }
 
@@ -289,8 +291,13 @@ static void run_end(void *ctx, const cct_run_end *ev)
     json_object_set_new(e, "passed", json_boolean(ev->passed));
     json_object_set_new(e, "interrupted", json_boolean(ev->interrupted));
     json_t *groups = json_array();
+    int detailed = CCT_HAS_FIELD(ev, cct_run_end, group_details) &&
+                   ev->group_details;
     for (size_t i = 0; i < ev->n_groups; i++)
-        json_array_append_new(groups, group_object(&ev->groups[i]));
+        json_array_append_new(groups, group_object(&ev->groups[i],
+                                                   detailed
+                                                       ? ev->group_details[i]
+                                                       : NULL));
     json_object_set_new(e, "groups", groups);
     emit(ctx, e);
 }

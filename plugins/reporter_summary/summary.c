@@ -17,9 +17,11 @@
  *
  *     FAILED (errors=4, successes=34)
  *
- * Each group (identical text in one outcome, grouped by cctrial's core)
- * is printed once, smallest first, so the biggest problem ends next to the
- * prompt.  The closing lines are trial's, word for word.  While the
+ * Each group (the results that show one problem, grouped by cctrial's
+ * core) is printed once, with the text of its first result, smallest
+ * first, so the biggest problem ends next to the prompt.  With -v, each
+ * member whose own text differs from the one shown follows, so that no
+ * traceback is hidden by the grouping.  The closing lines are trial's, word for word.  While the
  * workflow fixes one test, that test's log, stdout and stderr follow; the
  * workflow's messages (re-run, please fix, waiting) are printed as lines.
  */
@@ -99,7 +101,20 @@ static const char *label(cct_outcome outcome)
     }
 }
 
-static void print_group(summary *s, const cct_result_group *g)
+/* With -v: the members' own texts, where they differ from the group's. */
+static void print_member_texts(summary *s, const cct_result_group *g,
+                               const cct_group_detail *detail)
+{
+    for (size_t i = 0; i < g->n_tests; i++) {
+        if (strcmp(detail->texts[i], g->text) == 0)
+            continue;
+        out(s, "\n--- %s\n", g->test_ids[i]);
+        text(s, detail->texts[i]);
+    }
+}
+
+static void print_group(summary *s, const cct_result_group *g,
+                        const cct_group_detail *detail)
 {
     static const char double_separator[] =
         "===================================================================="
@@ -110,6 +125,20 @@ static void print_group(summary *s, const cct_result_group *g)
     text(s, "\n");
     for (size_t i = 0; i < g->n_tests; i++)
         out(s, "%s\n", g->test_ids[i]);
+    if (detail)
+        print_member_texts(s, g, detail);
+}
+
+/* The details of groups[i] when the user asked for them (-v) and this
+ * cctrial sends them. */
+static const cct_group_detail *details_of(const summary *s,
+                                          const cct_run_end *ev, size_t i)
+{
+    if (!CCT_HAS_FIELD(s->host, cct_host, verbose) || s->host->verbose < 1 ||
+        !CCT_HAS_FIELD(ev, cct_run_end, group_details) || !ev->group_details)
+        return NULL;
+    const cct_group_detail *d = ev->group_details[i];
+    return CCT_HAS_FIELD(d, cct_group_detail, texts) ? d : NULL;
 }
 
 /* "FAILED (skips=1, failures=2, successes=3)", in trial's order. */
@@ -147,7 +176,7 @@ static void run_end(void *ctx, const cct_run_end *ev)
     }
     text(s, "\n\n");
     for (size_t i = 0; i < ev->n_groups; i++)
-        print_group(s, &ev->groups[i]);
+        print_group(s, &ev->groups[i], details_of(s, ev, i));
     text(s, "-----------------------------------------------------------------"
             "--------------\n");
     out(s, "Ran %zu tests in %.3fs\n\n", ev->tests_run, ev->wall_time);
@@ -189,8 +218,8 @@ static const cct_plugin plugin = {
     .size = sizeof(cct_plugin),
     .kind = CCT_PLUGIN_REPORTER,
     .name = "summary",
-    .description = "trial's closing summary, problems grouped by identical "
-                   "traceback, biggest last",
+    .description = "trial's closing summary, failures grouped by problem, "
+                   "biggest last",
     .options = NULL,
     .init = init,
     .fini = fini,

@@ -257,6 +257,9 @@ Test(loader, the_search_path_keeps_order_and_drops_repeats)
 
 /* ---- refusing files --------------------------------------------------- */
 
+#define STRINGIFY(x) #x
+#define AS_TEXT(x) STRINGIFY(x)
+
 typedef struct refusal {
     char file[32];
     char reason[128]; /* after "cannot use plugin <path>: " or whole */
@@ -267,7 +270,9 @@ ParameterizedTestParameters(loader, refusals)
     static refusal cases[] = {
         {"reporter_abi2.so",
          "cannot use plugin %s: it was built for plugin ABI 2.3 and this "
-         "cctrial speaks 1.0: rebuild it against this cctrial's plugin.h"},
+         "cctrial speaks " AS_TEXT(CCT_PLUGIN_ABI_MAJOR) "."
+         AS_TEXT(CCT_PLUGIN_ABI_MINOR) ": rebuild it against this cctrial's "
+         "plugin.h"},
         {"reporter_noentry.so",
          "%s is not a cctrial plugin: it has no cct_plugin_entry() "
          "(declare it with CCT_PLUGIN_EXPORT)"},

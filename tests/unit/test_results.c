@@ -1,7 +1,9 @@
 /*
  * Unit tests of a run's results (core/results.h): trial's counts and its
- * verdict, problems grouped by identical text in the documented order, the
- * biggest problem the workflow re-runs, and the ids of the failed tests.
+ * verdict, results grouped by outcome and problem key in the documented
+ * order, the biggest problem the workflow re-runs, and the ids of the
+ * failed tests.  (What makes a key is test_problem.c's; these texts are
+ * not tracebacks, so each is its own key.)
  */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
@@ -109,7 +111,7 @@ ParameterizedTest(verdict_case *c, results, verdict)
                  c->outcomes);
 }
 
-Test(results, groups_are_by_outcome_and_identical_text_smallest_first)
+Test(results, groups_are_by_outcome_and_problem_smallest_first)
 {
     add("m.T.z", F, "A\n");
     add("m.T.c", E, "C\n");
@@ -124,14 +126,14 @@ Test(results, groups_are_by_outcome_and_identical_text_smallest_first)
     add("m.T.t", T, "todo\n");
     cct_results_group(&results);
     char *text = groups_text();
-    /* Size 1 first, in trial's order of outcomes: skip, todo, failure,
-     * error, unexpected success; then the failure of 2; then the errors
-     * of 3, which end next to the prompt. */
+    /* Size 1 first: skip, todo, unexpected success, then the problems,
+     * the one met first last (B came before D); then the failure of 2;
+     * then the errors of 3, which end next to the prompt. */
     cr_assert_str_eq(text, "[SKIPPED] skip\n m.T.s\n"
                            "[TODO] todo\n m.T.t\n"
+                           "[UNEXPECTED SUCCESS] todo\n m.T.u\n"
                            "[FAIL] D\n m.T.d\n"
                            "[ERROR] B\n m.T.b\n"
-                           "[UNEXPECTED SUCCESS] todo\n m.T.u\n"
                            "[FAIL] A\n m.T.a m.T.z\n"
                            "[ERROR] C\n m.T.c m.T.x m.T.y\n");
     free(text);
@@ -150,21 +152,46 @@ Test(results, same_text_in_another_outcome_is_another_group)
     free(text);
 }
 
-Test(results, equal_groups_of_one_outcome_are_ordered_by_first_test_id)
+Test(results, of_equal_groups_the_one_met_first_is_the_biggest)
 {
-    add("m.T.c", F, "first text\n");
-    add("m.T.d", F, "first text\n");
-    add("m.T.a", F, "second text\n");
-    add("m.T.b", F, "second text\n");
+    /* By name the second group would win: names say nothing. */
+    add("m.T.a", F, "met first\n");
+    add("m.T.y", F, "met second\n");
+    add("m.T.z", F, "met second\n");
+    add("m.T.b", F, "met first\n");
     cct_results_group(&results);
     char *text = groups_text();
-    cr_assert_str_eq(text, "[FAIL] second text\n m.T.a m.T.b\n"
-                           "[FAIL] first text\n m.T.c m.T.d\n");
+    cr_assert_str_eq(text, "[FAIL] met second\n m.T.y m.T.z\n"
+                           "[FAIL] met first\n m.T.a m.T.b\n");
     free(text);
-    /* Ties go to the later group. */
     const cct_result_group *g = cct_results_biggest_problem(&results);
     cr_assert_not_null(g);
-    cr_assert_str_eq(g->test_ids[0], "m.T.c");
+    cr_assert_str_eq(g->test_ids[0], "m.T.a");
+}
+
+Test(results, ids_sorted_within_a_group_the_text_of_its_first_result)
+{
+    static const char tb[] = "Traceback (most recent call last):\n"
+                             "  File \"/p/helper.py\", line 2, in f\n"
+                             "    boom()\n"
+                             "builtins.KeyError: <object at 0x7f%010d>\n";
+    char first[256], second[256];
+    snprintf(first, sizeof(first), tb, 1);
+    snprintf(second, sizeof(second), tb, 2);
+    add("m.T.z", E, first);
+    add("m.T.a", E, second);
+    cct_results_group(&results);
+    cr_assert_eq(results.n_groups, 1, "one problem, two addresses");
+    const cct_result_group *g = &results.groups[0];
+    cr_assert_str_eq(g->text, first, "the text of the first result");
+    cr_assert_str_eq(g->test_ids[0], "m.T.a");
+    cr_assert_str_eq(g->test_ids[1], "m.T.z");
+    const cct_group_detail *d = results.detail_ptrs[0];
+    cr_assert_eq(d->struct_size, sizeof(cct_group_detail));
+    cr_assert_str_eq(d->texts[0], second, "each id with its own text");
+    cr_assert_str_eq(d->texts[1], first);
+    cr_assert_str_eq(d->key, "builtins.KeyError: <object at <addr>>\n"
+                             "  at /p/helper.py:2, in f\n");
 }
 
 Test(results, the_biggest_problem_is_the_last_failure_or_error_group)
@@ -189,14 +216,23 @@ Test(results, the_biggest_problem_is_the_last_failure_or_error_group)
     cr_assert_str_eq(g->test_ids[0], "m.T.f1", "its first test, by id");
 }
 
-Test(results, an_error_group_beats_a_failure_group_of_the_same_size)
+ParameterizedTestParameters(results, failures_and_errors_tie_on_who_came_first)
 {
-    add("m.T.f", F, "F\n");
-    add("m.T.e", E, "E\n");
+    static cct_outcome first[] = {CCT_OUTCOME_FAILURE, CCT_OUTCOME_ERROR};
+    return cr_make_param_array(cct_outcome, first, CCT_ARRAY_SIZE(first));
+}
+
+ParameterizedTest(cct_outcome *first, results,
+                  failures_and_errors_tie_on_who_came_first)
+{
+    cct_outcome other = *first == F ? E : F;
+    add("m.T.b", *first, "first\n");
+    add("m.T.a", other, "second\n");
     cct_results_group(&results);
     const cct_result_group *g = cct_results_biggest_problem(&results);
     cr_assert_not_null(g);
-    cr_assert_eq(g->outcome, E);
+    cr_assert_eq(g->outcome, *first);
+    cr_assert_str_eq(g->test_ids[0], "m.T.b");
 }
 
 Test(results, no_failure_means_no_biggest_problem)

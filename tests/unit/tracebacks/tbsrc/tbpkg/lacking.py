@@ -1,0 +1,1 @@
+from tbpkg.helpers import no_such_name  # noqa: F401

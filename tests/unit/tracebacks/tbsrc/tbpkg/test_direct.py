@@ -1,0 +1,1 @@
+from tbpkg import convert  # noqa: F401

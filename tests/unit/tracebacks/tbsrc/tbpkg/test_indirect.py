@@ -1,0 +1,1 @@
+from tbpkg import other  # noqa: F401

@@ -1,0 +1,1 @@
+from tbpkg import lacking  # noqa: F401

@@ -1,0 +1,1 @@
+import tbpkg.lacking  # noqa: F401
