@@ -30,6 +30,7 @@ struct cct_runner {
     cct_runner_events events;
     void *arg;
     unsigned jobs;
+    unsigned active;  /* slots worth a worker: jobs, or fewer (tests) */
     cct_strv argv, env;
     char *cwd;
     unsigned timeout_s;
@@ -282,7 +283,7 @@ static void hand_out(cct_runner *r, slot *s)
     /* The last tests of a run are not sent ahead: one waiting behind a
      * slow test would keep it from a worker that has nothing left to do. */
     if (r->send_ahead && s->next == NO_TEST &&
-        tests_left(r) > 2 * (size_t)r->jobs &&
+        tests_left(r) > 2 * (size_t)r->active &&
         cct_worker_can_queue(s->worker)) {
         s->next = take_test(r);
         if (cct_worker_run(s->worker, r->tests.items[s->next]) < 0)
@@ -298,6 +299,7 @@ cct_runner *cct_runner_new(uv_loop_t *loop, const cct_runner_config *config,
     r->events = *events;
     r->arg = arg;
     r->jobs = config->jobs ? config->jobs : 1;
+    r->active = r->jobs;
     cct_strv_init(&r->argv);
     cct_strv_init(&r->env);
     cct_strv_init(&r->tests);
@@ -326,9 +328,23 @@ void cct_runner_set_send_ahead(cct_runner *r, int send_ahead)
     r->send_ahead = send_ahead;
 }
 
+void cct_runner_limit(cct_runner *r, size_t tests)
+{
+    if (r->running)
+        return;
+    r->active = tests == 0 ? 1 : tests < r->jobs ? (unsigned)tests : r->jobs;
+    for (unsigned i = r->active; i < r->jobs; i++) {
+        slot *s = &r->slots[i];
+        if (s->worker) {
+            cct_worker_stop(s->worker);
+            s->worker = NULL;
+        }
+    }
+}
+
 void cct_runner_prewarm(cct_runner *r)
 {
-    for (unsigned i = 0; i < r->jobs && !r->fatal; i++)
+    for (unsigned i = 0; i < r->active && !r->fatal; i++)
         if (!r->slots[i].worker)
             spawn_slot(r, i);
 }
@@ -346,14 +362,14 @@ int cct_runner_run(cct_runner *r, const cct_strv *tests)
     r->ended = 0;
     r->running = 1;
     cct_source_cache_clear(r->sources);
-    for (unsigned i = 0; i < r->jobs; i++) {
+    for (unsigned i = 0; i < r->active; i++) {
         if (mkdir(r->slots[i].dir, 0755) < 0 && errno != EEXIST) {
             r->running = 0;
             return uv_translate_sys_error(errno);
         }
     }
     cct_runner_prewarm(r);
-    for (unsigned i = 0; i < r->jobs; i++)
+    for (unsigned i = 0; i < r->active; i++)
         hand_out(r, &r->slots[i]);
     check_end(r);
     return 0;

@@ -64,6 +64,10 @@ typedef struct cct_runner_config {
  * next test while the previous one's results wait for their answers. */
 cct_runner *cct_runner_new(uv_loop_t *loop, const cct_runner_config *config,
                            const cct_runner_events *events, void *arg);
+/* At most `tests` workers are worth having (a -j above the number of
+ * tests would keep idle ones): idle workers past that number are stopped,
+ * and none is started there.  Ignored during a run. */
+void cct_runner_limit(cct_runner *r, size_t tests);
 /* Changes send_ahead (once discovery has said which Twisted runs). */
 void cct_runner_set_send_ahead(cct_runner *r, int send_ahead);
 /* Spawns the workers that are missing. */

@@ -185,6 +185,12 @@ int cct_session_run(const cct_cli *cli, const cct_config *config,
               : cli->hook                           ? MODE_HOOK
               : cli->once                           ? MODE_ONCE
                                                     : MODE_CONTINUOUS;
+    unsigned cpus = uv_available_parallelism();
+    if (s->settings.jobs > 4 * cpus)
+        cct_console_error(&s->console,
+                          "warning: -j %u is more than 4 times the %u CPUs "
+                          "here: the workers will mostly wait for each "
+                          "other", s->settings.jobs, cpus);
     cct_workflow_init(&s->workflow, s->settings.forever, s->settings.smart);
     cct_results_init(&s->results);
     cct_strv_init(&s->names);

@@ -110,6 +110,11 @@ void cct__session_start_run(session *s, cct_suite suite,
                                            : jobs,
     };
     cct_report_run_start(&s->reporters, &ev);
+    /* Workers for what can run: this run's tests, or while watching, any
+     * run's (the whole suite). */
+    cct_runner_limit(s->runner, s->mode == MODE_CONTINUOUS
+                                    ? s->project.n_tests
+                                    : s->run_tests.len);
     int rc = cct_runner_run(s->runner, &s->run_tests);
     if (rc < 0)
         cct__session_fail(s, "cannot start the run: %s", cct_strerror(rc));

@@ -1,0 +1,69 @@
+"""-j above the number of tests starts no idle workers.
+
+    test_jobs.py once|forever
+
+A project of two passing tests, run with -j 6: cctrial keeps at most two
+workers (the processes running cctrial's worker bootstrap among its
+descendants), while it waits for a change (forever) or over a whole --once
+run (every worker directory it made under _trial_temp/).  A warning says
+when -j is over 4 times the CPUs.
+"""
+
+import os
+import sys
+
+import harness
+import loopkit
+from harness import check, say
+
+TESTS = loopkit.TEST_HEADER + """
+
+class Two(unittest.TestCase):
+    def test_one(self):
+        pass
+
+    def test_two(self):
+        pass
+"""
+
+
+def workers(cct):
+    return [pid for pid, cmdline in cct.descendants()
+            if "fastworker.py" in cmdline]
+
+
+def main():
+    mode = sys.argv[1]
+    root = loopkit.project({"jobs/__init__.py": "",
+                            "jobs/test_two.py": TESTS})
+    cpus = os.cpu_count()
+    args = ["-j", "6", "jobs"] + (["--once"] if mode == "once" else ["-f"])
+    with harness.Cctrial(root, args) as cct:
+        if mode == "once":
+            cct.run()
+            check(cct.returncode == 0, "expected a passing run\n"
+                  + cct.describe())
+            made = sorted(os.listdir(os.path.join(root, "_trial_temp")))
+            dirs = [d for d in made if d.isdigit()]
+            check(dirs == ["0", "1"],
+                  f"expected worker directories 0 and 1 only, got {made}\n"
+                  + cct.describe())
+            say(f"--once -j 6 on 2 tests: worker directories {dirs}")
+        else:
+            cct.start()
+            cct.wait_for(r"PASSED \(successes=2\)", harness.RUN_TIMEOUT,
+                         "the first run's verdict")
+            cct.wait_for(r"[Ww]aiting", harness.RUN_TIMEOUT,
+                         "the waiting line")
+            loopkit.wait_until(lambda: len(workers(cct)) == 2, 20,
+                               "two prewarmed workers, no more "
+                               f"(have {len(workers(cct))})")
+            say("waiting with -j 6 on 2 tests: 2 workers")
+        warned = "more than 4 times" in cct.output
+        check(warned == (6 > 4 * cpus),
+              f"expected the -j warning {'' if 6 > 4 * cpus else 'not '}"
+              f"to show with {cpus} CPUs\n" + cct.describe())
+
+
+if __name__ == "__main__":
+    harness.main(main)
