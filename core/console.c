@@ -78,8 +78,11 @@ static void out_failed(cct_console *c)
 {
     /* The terminal has gone (EIO) or the reader of the pipe (EPIPE): what
      * is left has nowhere to go, and more would not either. */
+    int first = !c->out_broken;
     c->out_broken = 1;
     cct_buf_reset(&c->pending);
+    if (first && c->on_out_broken)
+        c->on_out_broken(c->on_out_broken_arg);
 }
 
 static void write_pending(cct_console *c);

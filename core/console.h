@@ -57,6 +57,10 @@ typedef struct cct_console {
     int writable_fd;  /* -1 until standard output first refuses a write */
     int have_writable;
     int out_broken;   /* standard output failed: its output is dropped */
+    /* Called once, when standard output first fails (its reader has gone);
+     * from inside a write, so it should only schedule what follows. */
+    void (*on_out_broken)(void *arg);
+    void *on_out_broken_arg;
     int out_flags;    /* standard output's status flags at the start */
 } cct_console;
 

@@ -109,6 +109,7 @@ static void close_signal_handles(session *s)
     uv_close((uv_handle_t *)&s->sigint, NULL);
     uv_close((uv_handle_t *)&s->sigterm, NULL);
     uv_close((uv_handle_t *)&s->sighup, NULL);
+    uv_close((uv_handle_t *)&s->output_gone, NULL);
 }
 
 static void kill_process(uv_handle_t *handle, void *arg)
@@ -159,6 +160,23 @@ static void on_signal(uv_signal_t *handle, int signum)
 {
     session *s = handle->data;
     cct__session_exit(s, 128 + signum);
+}
+
+static void end_without_output(uv_timer_t *timer)
+{
+    session *s = timer->data;
+    cct__session_exit(s, EXIT_OUTPUT_GONE);
+}
+
+/* Standard output's reader has gone (`cctrial | head -1`): a watching
+ * session would go on for ever with no one to see it, so it ends, quietly,
+ * out of the write that noticed.  A --once run goes on to its verdict,
+ * which its exit status still tells. */
+static void on_output_gone(void *arg)
+{
+    session *s = arg;
+    if (s->mode == MODE_CONTINUOUS && s->signals_open)
+        uv_timer_start(&s->output_gone, end_without_output, 0, 0);
 }
 
 static void kill_stragglers(uv_handle_t *handle, void *arg)
@@ -217,6 +235,10 @@ int cct_session_run(const cct_cli *cli, const cct_config *config,
     uv_signal_start(&s->sigint, on_signal, SIGINT);
     uv_signal_start(&s->sigterm, on_signal, SIGTERM);
     uv_signal_start(&s->sighup, on_signal, SIGHUP);
+    uv_timer_init(&s->loop, &s->output_gone);
+    s->output_gone.data = s;
+    s->console.on_out_broken = on_output_gone;
+    s->console.on_out_broken_arg = s;
     s->pending_request = -1;
     s->signals_open = 1;
 

@@ -34,6 +34,9 @@
 #include "workflow.h"
 
 #define EXIT_USAGE 2
+/* Standard output's reader went away while watching: as a program that
+ * SIGPIPE ended (cctrial ignores SIGPIPE for its workers' pipes). */
+#define EXIT_OUTPUT_GONE 141
 
 /* continuous: the workflow, on every change; once: the selected tests,
  * once; hook: what the last commit affects, once; list: print the ids. */
@@ -85,6 +88,7 @@ typedef struct session {
                                 a cct_request, or -1 */
 
     uv_signal_t sigint, sigterm, sighup;
+    uv_timer_t output_gone; /* ends a watching session whose reader left */
     int signals_open;
     int exit_code;
     int exiting;

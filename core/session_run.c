@@ -206,9 +206,11 @@ static void on_run_end(int interrupted, void *arg)
         .group_details = s->results.detail_ptrs,
     };
     memcpy(ev.counts, s->results.counts, sizeof(ev.counts));
-    if (s->exiting)
-        return; /* a signal: nothing more is reported */
+    /* Reporters see every run end, an interrupted one too, so that what
+     * they write (a JSON stream, a JUnit file) is closed. */
     cct_report_run_end(&s->reporters, &ev);
+    if (s->exiting)
+        return; /* a signal: the workflow goes no further */
 
     if (s->mode != MODE_CONTINUOUS) {
         cct__session_exit(s, ev.passed ? 0 : 1);

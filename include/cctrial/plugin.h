@@ -275,7 +275,8 @@ typedef struct cct_run_end {
     size_t counts[CCT_OUTCOME_COUNT];
     double wall_time;      /* seconds */
     int passed;            /* no failures and no errors, as trial decides */
-    int interrupted;       /* stopped before every test ran */
+    int interrupted;       /* stopped before every test ran (a key,
+                              a signal: every run ends) */
     /* Every outcome but success, grouped by problem, smallest group first
      * so that the biggest problem ends last.  Between groups of one size,
      * skips, todos and unexpected successes come first (in that order),
