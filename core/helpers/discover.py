@@ -117,14 +117,29 @@ class Sources:
         return re.search(pattern, self.texts[path], re.MULTILINE) is not None
 
 
-def in_plain_sight(test, file, sources):
-    """Is the test's class defined by a `class` statement and its method by
-    a `def` in `file`, the file of the class's module?  Only then does the
-    module's source alone decide that the test exists."""
+def in_plain_sight(test, module_path, tracked, sources):
+    """Is the test's class defined by a `class` statement, and its method
+    by a `def` in the class (of its bases) that holds it, each in a file
+    the cache watches: the test module's own, a file under `tracked` (the
+    project's, whose edits the cache follows through the import graph, and
+    Twisted's, whose version is part of the cache's key)?  Only then do
+    those sources alone decide that the test exists."""
     method = getattr(test, "_testMethodName", None)
-    return (file is not None and method is not None and
-            sources.defines(file, "class", type(test).__name__) and
-            sources.defines(file, "def", method))
+    cls = type(test)
+    owner = next((k for k in cls.__mro__ if method in vars(k)), None)
+    if method is None or owner is None:
+        return False
+    for klass in {cls, owner}:
+        file = module_file(klass.__module__)
+        if file is None:
+            return False
+        file = os.path.realpath(file)
+        if file != module_path and not under_roots(file, tracked):
+            return False
+        if not sources.defines(file, "class", klass.__name__):
+            return False
+    return sources.defines(os.path.realpath(module_file(owner.__module__)),
+                           "def", method)
 
 
 class CachedTest:
@@ -151,7 +166,7 @@ class CachedTest:
         raise RuntimeError("a cached test is never run by discovery")
 
 
-def caching_loader(runner, modules, cache):
+def caching_loader(runner, modules, cache, tracked):
     """trial's TestLoader, taking unchanged test modules from the cache.
 
     Only whole modules found by walking a package come from the cache: the
@@ -182,7 +197,8 @@ def caching_loader(runner, modules, cache):
                     name = type(test).__module__
                     if name not in files:
                         files[name] = module_file(name)
-                    if not in_plain_sight(test, files[name], self.sources):
+                    if not in_plain_sight(test, os.path.realpath(path),
+                                          tracked, self.sources):
                         return suite  # made by code: loaded anew each time
                     tests.append({"id": test.id(), "module": name,
                                   "file": files[name]})
@@ -549,7 +565,8 @@ def main(argv):
         "unknown": [],
     }
     import_errors = []
-    loader = caching_loader(runner, twisted_modules, cache)
+    loader = caching_loader(runner, twisted_modules, cache,
+                            roots + [os.path.dirname(twisted.__file__)])
     suite = loader.loadByNames(names, recurse=True)
 
     cached_files = set()

@@ -15,8 +15,10 @@ import).  So an entry is used only where that cannot matter:
 
 - Only a module whose tests are all defined in plain sight is remembered:
   each test's class by a `class` statement and its method by a `def` in
-  the file that defines the class.  Tests made by code (a loop, a data
-  file, a third-party base class) are loaded anew every time.
+  the class (or base class) that holds it, in files the cache watches (the
+  module's own, the project's, Twisted's).  Tests made by code (a loop, a
+  data file) or inherited from a third-party class are loaded anew every
+  time.
 - When the last whole discovery had a module that failed to import, no
   entry is used at all: the failure may come from what was imported before
   it, so every module is imported again, in trial's order.  (discover.py

@@ -92,7 +92,10 @@ def discover(root, names):
         cwd=root, capture_output=True, text=True, timeout=60, env=env)
     check(proc.returncode == 0,
           f"discovery exited {proc.returncode}: {proc.stderr}")
-    document = json.loads(proc.stdout)
+    ready, _, answer = proc.stdout.partition("\n")
+    check(ready == "cctrial-discover: ready",
+          f"expected the helper's ready line first, got {ready!r}")
+    document = json.loads(answer)
     imported = sorted(line.split()[1] for line in proc.stderr.splitlines()
                       if line.startswith("imported "))
     return [t["id"] for t in document["tests"]], imported
