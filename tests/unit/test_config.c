@@ -312,7 +312,7 @@ Test(ini, later_sources_win)
 /* ---- validation -------------------------------------------------------- */
 
 typedef struct validate_case {
-    char key[16];
+    char key[24];
     char value[32];
     /* Parts the error must contain, '|'-separated; empty: valid. */
     char expected[256];
@@ -324,8 +324,8 @@ ParameterizedTestParameters(validate, core_options)
         {"colour", "yes",
          "rc:4: |unknown key 'colour'|[cctrial]|valid keys: tests, jobs, "
          "python, forever, smart, watch, watch_ext, ignore, debounce, "
-         "reporters, notifier, selector, plugin_path, timeout, grep, "
-         "verbose, worker"},
+         "reporters, notifier, selector, plugin_path, timeout, "
+         "discovery_timeout, grep, verbose, worker"},
         {"jobs", "abc", "rc:4: |[cctrial] jobs|'abc' is not a whole number"},
         {"jobs", "2x", "rc:4: |jobs|'2x' is not a whole number"},
         {"jobs", "", "rc:4: |jobs|not a whole number"},
@@ -333,6 +333,8 @@ ParameterizedTestParameters(validate, core_options)
         {"jobs", "257", "rc:4: |jobs|out of range|1 to 256"},
         {"jobs", "99999999999999999999", "rc:4: |jobs"},
         {"timeout", "-1", "rc:4: |timeout|out of range|0 to 86400"},
+        {"discovery_timeout", "x", "rc:4: |discovery_timeout|not a whole"},
+        {"discovery_timeout", "86401", "rc:4: |discovery_timeout|0 to 86400"},
         {"debounce", "60001", "rc:4: |debounce|0 to 60000"},
         {"verbose", "4", "rc:4: |verbose|0 to 3"},
         {"forever", "maybe", "rc:4: |forever|'maybe' is not a boolean"},
