@@ -246,7 +246,8 @@ void cct_cli_apply(const cct_cli *cli, cct_config *config)
                        NULL, 0);
     }
     if (cli->names.len) {
-        char *names = cct_strv_join(&cli->names, " ");
+        /* Quoted as needed: a name may hold a space ("my tests/x.py"). */
+        char *names = cct_strv_join_words(&cli->names);
         cct_config_set(config, CCT_CORE_SECTION, "tests", names,
                        "command line", NULL, 0);
         free(names);

@@ -46,6 +46,10 @@ struct cct_runner {
     size_t *requeued; /* tests handed back, handed out again first */
     size_t n_requeued, cap_requeued;
     size_t ended;    /* tests that have ended */
+    /* uv_hrtime() when the first test began in a worker ready for it, or
+     * 0: the run's test time counts from there, as trial's does, not
+     * from the workers' start. */
+    uint64_t tests_began;
     unsigned idle_deaths;
     int fatal;
 
@@ -87,18 +91,24 @@ static void check_end(cct_runner *r)
 
 static void begin(cct_runner *r, slot *s)
 {
+    if (!r->tests_began && cct_worker_is_ready(s->worker))
+        r->tests_began = uv_hrtime();
     r->events.test_start(r->tests.items[s->test], (unsigned)(s - r->slots),
                          ++r->begun, r->arg);
 }
 
-/* The slot's running test ended; the one sent ahead, if any, begins. */
-static void test_ended(cct_runner *r, slot *s)
+/* The slot's running test ended, having run `tests_run` tests (see
+ * cct_worker_tests_run; a name that ran nothing still counts as one, as
+ * trial counts a module that fails to import); the one sent ahead, if
+ * any, begins. */
+static void test_ended(cct_runner *r, slot *s, size_t tests_run)
 {
     size_t test = s->test;
     s->test = s->next;
     s->next = NO_TEST;
     r->ended++;
-    r->events.test_end(r->tests.items[test], r->arg);
+    r->events.test_end(r->tests.items[test], tests_run ? tests_run : 1,
+                       r->arg);
     if (s->test != NO_TEST)
         begin(r, s);
 }
@@ -147,7 +157,7 @@ static void on_test_done(cct_worker *w, size_t n_results, void *arg)
                         "or traceback is over 64 KiB, or not encodable as "
                         "UTF-8: run the test with 'python3 -m "
                         "twisted.trial' to see it.\n");
-    test_ended(r, s);
+    test_ended(r, s, cct_worker_tests_run(w));
     hand_out(r, s);
     check_end(r);
 }
@@ -174,7 +184,7 @@ static void on_died(cct_worker *w, const char *why, void *arg)
         char *text = cct_xasprintf("%s\n", why);
         synthetic_error(r, s->test, s - r->slots, text);
         free(text);
-        test_ended(r, s);
+        test_ended(r, s, cct_worker_tests_run(w));
     } else if (++r->idle_deaths >= MAX_IDLE_DEATHS && !r->fatal) {
         r->fatal = 1;
         r->events.fatal(why, r->arg);
@@ -212,7 +222,16 @@ static void on_closed(cct_worker *w, void *arg)
     }
 }
 
+/* A test handed to a worker still starting begins when it is ready. */
+static void on_ready(cct_worker *w, void *arg)
+{
+    cct_runner *r = arg;
+    if (r->running && !r->tests_began && slot_of(r, w)->test != NO_TEST)
+        r->tests_began = uv_hrtime();
+}
+
 static const cct_worker_events worker_events = {
+    .ready = on_ready,
     .result = on_result,
     .test_done = on_test_done,
     .died = on_died,
@@ -360,6 +379,7 @@ int cct_runner_run(cct_runner *r, const cct_strv *tests)
     r->begun = 0;
     r->n_requeued = 0;
     r->ended = 0;
+    r->tests_began = 0;
     r->running = 1;
     cct_source_cache_clear(r->sources);
     for (unsigned i = 0; i < r->active; i++) {
@@ -400,6 +420,11 @@ void cct_runner_interrupt(cct_runner *r)
     if (!r->closing)
         cct_runner_prewarm(r);
     r->events.run_end(1, r->arg);
+}
+
+uint64_t cct_runner_tests_began(const cct_runner *r)
+{
+    return r->tests_began;
 }
 
 const char *cct_runner_worker_dir(cct_runner *r, unsigned n)

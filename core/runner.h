@@ -33,8 +33,10 @@ typedef struct cct_runner_events {
                        void *arg);
     /* A result; the caller fills the counts. */
     void (*result)(cct_test_result *result, void *arg);
-    /* A test has ended (after all of its results). */
-    void (*test_end)(const char *test_id, void *arg);
+    /* A test has ended (after all of its results).  `tests_run` is what
+     * it adds to trial's "Ran N tests": 1, or more when the name was a
+     * module or class that ran several. */
+    void (*test_end)(const char *test_id, size_t tests_run, void *arg);
     /* Every test has ended (or the run was interrupted). */
     void (*run_end)(int interrupted, void *arg);
     /* Workers cannot be kept alive (they die before running anything):
@@ -81,6 +83,9 @@ int cct_runner_is_running(const cct_runner *r);
 void cct_runner_interrupt(cct_runner *r);
 /* The directory of worker `n` (valid while the runner lives). */
 const char *cct_runner_worker_dir(cct_runner *r, unsigned n);
+/* uv_hrtime() when the run's first test began in a worker ready to run it
+ * (not when the worker started), or 0 when none has yet. */
+uint64_t cct_runner_tests_began(const cct_runner *r);
 /* The formatting cache, cleared at the start of every run. */
 cct_source_cache *cct_runner_sources(cct_runner *r);
 /* Stops every worker; `done` runs once they are all gone, then the runner

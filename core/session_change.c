@@ -3,8 +3,10 @@
  * what it starts, re-discovery when test modules change, the watcher and
  * its change sets, and the tests a change selects.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "error.h"
 #include "session_internal.h"
@@ -57,6 +59,41 @@ static void act_on_change(session *s, const cct_strv *files)
         cct__session_discover(s, 0);
 }
 
+/* The files of this change set that held tests and are gone now. */
+typedef struct deleted_files {
+    session *s;
+    unsigned char *gone; /* by file index */
+} deleted_files;
+
+static int file_still_there(const char *id, void *arg)
+{
+    deleted_files *d = arg;
+    size_t t = cct_project_find_test(&d->s->project, id);
+    return t == CCT_STRMAP_MISSING || !d->gone[d->s->project.tests[t].file];
+}
+
+/* A deleted test module takes its tests out of the workflow at once, so
+ * that they do not run (and fail as missing) before re-discovery says
+ * so.  Returns whether that started a run. */
+static int forget_deleted(session *s, const cct_strv *files)
+{
+    deleted_files d = {s, cct_xcalloc(s->project.files.len + 1, 1)};
+    int any = 0;
+    for (size_t i = 0; i < files->len; i++) {
+        size_t index = cct_project_file(&s->project, files->items[i], 0);
+        if (index != CCT_STRMAP_MISSING &&
+            access(files->items[i], F_OK) < 0 && errno == ENOENT)
+            any = d.gone[index] = 1;
+    }
+    cct_actions actions = {.n = 0};
+    if (any)
+        cct_workflow_forget_missing(&s->workflow, file_still_there, &d,
+                                    &actions);
+    free(d.gone);
+    cct__session_act(s, &actions);
+    return actions.n > 0;
+}
+
 static void on_change(const cct_strv *files, int overflow, void *arg)
 {
     session *s = arg;
@@ -65,11 +102,16 @@ static void on_change(const cct_strv *files, int overflow, void *arg)
     if (s->settings.verbose)
         for (size_t i = 0; i < files->len; i++)
             cct_console_error(&s->console, "changed: %s", files->items[i]);
-    if (s->discovery || needs_rediscovery(s, files, overflow)) {
+    int rediscover = s->discovery || needs_rediscovery(s, files, overflow);
+    if (rediscover) {
         if (!s->discovery)
             cct__session_discover(s, 1);
         else
             s->discovery_blocks_runs = 1;
+    }
+    if (forget_deleted(s, files))
+        return; /* the workflow moved on, and that is the change's run */
+    if (rediscover) {
         /* The test being fixed (or those that failed) need no discovery:
          * they run now, while it goes on; a full suite after them waits
          * for it (see cct__session_start_run).  Smart mode's selection
@@ -240,7 +282,9 @@ static void on_discovered(int status, cct_project *project,
         first_discovery_done(s);
         return;
     }
-    cct_workflow_forget_missing(&s->workflow, test_exists, s);
+    cct_actions actions;
+    cct_workflow_forget_missing(&s->workflow, test_exists, s, &actions);
+    cct__session_act(s, &actions);
     if (s->run_waits_for_discovery) {
         s->run_waits_for_discovery = 0;
         cct__session_start_run(s, s->run_suite, NULL);

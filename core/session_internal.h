@@ -72,8 +72,8 @@ typedef struct session {
     cct_strv run_tests;
     cct_suite run_suite;
     int run_active;
-    uint64_t run_started;
     size_t run_finished; /* tests that ended, for the running counts */
+    size_t run_tests_run; /* trial's "Ran N tests" (see cct_runner_events) */
     unsigned retry_worker;
 
     cct_watcher *watcher;

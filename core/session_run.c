@@ -99,8 +99,8 @@ void cct__session_start_run(session *s, cct_suite suite,
     cct_results_reset(&s->results);
     s->run_suite = suite;
     s->run_finished = 0;
+    s->run_tests_run = 0;
     s->run_active = 1;
-    s->run_started = uv_hrtime();
     unsigned jobs = s->settings.jobs;
     cct_run_start ev = {
         .struct_size = sizeof(ev),
@@ -193,11 +193,13 @@ static void on_run_end(int interrupted, void *arg)
     session *s = arg;
     s->run_active = 0;
     cct_results_group(&s->results);
-    double wall = (double)(uv_hrtime() - s->run_started) / 1e9;
+    /* trial's time: from the first test's start, not the workers'. */
+    uint64_t began = cct_runner_tests_began(s->runner);
+    double wall = began ? (double)(uv_hrtime() - began) / 1e9 : 0.0;
     cct_run_end ev = {
         .struct_size = sizeof(ev),
         .suite = s->run_suite,
-        .tests_run = s->run_finished,
+        .tests_run = s->run_tests_run,
         .wall_time = wall,
         .passed = cct_results_passed(&s->results),
         .interrupted = interrupted,
@@ -242,11 +244,12 @@ static void on_run_end(int interrupted, void *arg)
     cct_console_flush(&s->console);
 }
 
-static void on_test_end(const char *test_id, void *arg)
+static void on_test_end(const char *test_id, size_t tests_run, void *arg)
 {
     (void)test_id;
     session *s = arg;
     s->run_finished++;
+    s->run_tests_run += tests_run;
 }
 
 static void on_fatal(const char *why, void *arg)

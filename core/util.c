@@ -211,16 +211,63 @@ int cct_strv_contains(const cct_strv *v, const char *s)
     return 0;
 }
 
+#define WORD_SEPARATORS ", \t\r\n"
+
+/* A quoted word: what follows the opening quote up to the closing one (or
+ * the end), a backslash taking the next character as it is.  Returns the
+ * text after it. */
+static const char *take_quoted(cct_strv *v, const char *p)
+{
+    cct_buf word;
+    cct_buf_init(&word);
+    for (p++; *p && *p != '"'; p++) {
+        if (*p == '\\' && p[1])
+            p++;
+        cct_buf_addc(&word, *p);
+    }
+    if (word.len)
+        cct_strv_take(v, cct_buf_steal(&word));
+    cct_buf_free(&word);
+    return *p ? p + 1 : p;
+}
+
 void cct_strv_split_words(cct_strv *v, const char *text)
 {
     const char *p = text;
     while (*p) {
-        p += strspn(p, ", \t\r\n");
-        size_t n = strcspn(p, ", \t\r\n");
+        p += strspn(p, WORD_SEPARATORS);
+        if (*p == '"') {
+            p = take_quoted(v, p);
+            continue;
+        }
+        size_t n = strcspn(p, WORD_SEPARATORS);
         if (n)
             cct_strv_take(v, cct_xstrndup(p, n));
         p += n;
     }
+}
+
+char *cct_strv_join_words(const cct_strv *v)
+{
+    cct_buf b;
+    cct_buf_init(&b);
+    for (size_t i = 0; i < v->len; i++) {
+        const char *word = v->items[i];
+        if (i)
+            cct_buf_addc(&b, ' ');
+        if (word[0] != '"' && word[strcspn(word, WORD_SEPARATORS)] == 0) {
+            cct_buf_adds(&b, word);
+            continue;
+        }
+        cct_buf_addc(&b, '"');
+        for (const char *c = word; *c; c++) {
+            if (*c == '"' || *c == '\\')
+                cct_buf_addc(&b, '\\');
+            cct_buf_addc(&b, *c);
+        }
+        cct_buf_addc(&b, '"');
+    }
+    return cct_buf_steal(&b);
 }
 
 char *cct_strv_join(const cct_strv *v, const char *sep)

@@ -65,8 +65,14 @@ void cct_strv_clear(cct_strv *v);
 void cct_strv_add(cct_strv *v, const char *s);
 void cct_strv_take(cct_strv *v, char *s); /* takes ownership */
 int cct_strv_contains(const cct_strv *v, const char *s);
-/* Splits on commas and whitespace, dropping empty words. */
+/* Splits on commas and whitespace, dropping empty words.  A word that
+ * starts with a double quote runs to the next one, commas and spaces
+ * included, a backslash in it taking the next character as it is (a test
+ * file in a directory with a space). */
 void cct_strv_split_words(cct_strv *v, const char *text);
+/* The words joined by spaces, each quoted when cct_strv_split_words would
+ * otherwise cut it: splitting the result gives them back. */
+char *cct_strv_join_words(const cct_strv *v);
 char *cct_strv_join(const cct_strv *v, const char *sep);
 void cct_strv_sort(cct_strv *v);
 

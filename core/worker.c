@@ -10,6 +10,7 @@
  * pipe is drained, so that a result written just before a crash is never
  * lost.
  */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -139,6 +140,7 @@ static void on_closed(uv_handle_t *handle)
     free(w->dir);
     free(w->test);
     free(w->queued_test);
+    free(w->last_name);
     cct_buf_free(&w->log_batch);
     free(w->death);
     free(w);
@@ -246,6 +248,26 @@ void cct__worker_protocol_error(cct_worker *w, const char *what)
     free(why);
 }
 
+static void on_timer(uv_timer_t *timer);
+
+/* The test is past its timeout.  trial's worker holds the lines a test
+ * logs until the test ends (in its output buffer; cctrial's fast worker
+ * too), so killing it at once would lose them: a SIGINT first has the
+ * test end with a KeyboardInterrupt and the worker send them, then it is
+ * killed (see INTERRUPT_MS).  Its death is the test's result. */
+static void interrupt(cct_worker *w)
+{
+    assert(w->test && !w->death);
+    w->death = cct_xasprintf("timed out after %u s (cctrial killed the "
+                             "worker)", w->timeout_s);
+    w->interrupting = 1;
+    if (uv_process_kill(&w->process, SIGINT) < 0) {
+        cct_worker_kill(w, NULL);
+        return;
+    }
+    uv_timer_start(&w->timer, on_timer, INTERRUPT_MS, 0);
+}
+
 static void on_timer(uv_timer_t *timer)
 {
     cct_worker *w = timer->data;
@@ -261,11 +283,10 @@ static void on_timer(uv_timer_t *timer)
                                   "%d s (cctrial killed it)", START_MS / 1000);
         cct_worker_kill(w, why);
         free(why);
+    } else if (w->interrupting) {
+        cct_worker_kill(w, NULL); /* it did not end the test in time */
     } else if (w->test) {
-        char *why = cct_xasprintf("timed out after %u s (cctrial killed the "
-                                  "worker)", w->timeout_s);
-        cct_worker_kill(w, why);
-        free(why);
+        interrupt(w);
     }
 }
 
@@ -314,6 +335,7 @@ static void test_over(cct_worker *w)
         w->queued_test = NULL;
         w->queued_ask = 0;
         w->n_results = 0;
+        w->n_tests = 0;
         w->test_start = uv_hrtime();
         cct__worker_start_test_timer(w);
     }
@@ -331,6 +353,8 @@ static void handle_reply(cct_worker *w, const cct_amp_box *box, int is_error)
         } else {
             w->ready = 1;
             cct__worker_start_test_timer(w);
+            if (w->events.ready)
+                w->events.ready(w, w->arg);
         }
         return;
     }
@@ -341,6 +365,10 @@ static void handle_reply(cct_worker *w, const cct_amp_box *box, int is_error)
     }
     if (!ask_matches(id, len, w->run_ask)) {
         cct__worker_protocol_error(w, "an answer to a command never sent");
+        return;
+    }
+    if (w->interrupting) {
+        cct_worker_kill(w, NULL); /* the test ended: its lines are in */
         return;
     }
     if (is_error) {
@@ -523,6 +551,7 @@ int cct_worker_run(cct_worker *w, const char *test_id)
     w->test = cct_xstrdup(test_id);
     w->run_ask = ask;
     w->n_results = 0;
+    w->n_tests = 0;
     w->test_start = uv_hrtime();
     cct__worker_start_test_timer(w);
     return 0;
@@ -579,6 +608,11 @@ int cct_worker_is_busy(const cct_worker *w)
 int cct_worker_is_alive(const cct_worker *w)
 {
     return !w->finished && !w->exited && !w->stopping && !w->death;
+}
+
+size_t cct_worker_tests_run(const cct_worker *w)
+{
+    return w->n_tests;
 }
 
 const char *cct_worker_test(const cct_worker *w)

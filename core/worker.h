@@ -35,6 +35,9 @@ typedef struct cct_worker_events {
      * outcome, duration, worker, text, error_class and reason; the rest is
      * for the caller to fill. */
     void (*result)(cct_worker *w, cct_test_result *result, void *arg);
+    /* The worker answered Start: a test handed to it begins now (until
+     * then it was starting Python and Twisted).  May be NULL. */
+    void (*ready)(cct_worker *w, void *arg);
     /* The worker answered Run: the test is over.  `n_results` counts the
      * results it sent for it (0 means it reported nothing). */
     void (*test_done)(cct_worker *w, size_t n_results, void *arg);
@@ -90,6 +93,10 @@ int cct_worker_is_started(const cct_worker *w);
 int cct_worker_is_ready(const cct_worker *w);
 int cct_worker_is_busy(const cct_worker *w);
 int cct_worker_is_alive(const cct_worker *w);
+/* How many tests the current Run has run so far, as trial counts them
+ * ("Ran N tests"): one name handed out may be a module or a class of
+ * several, each reporting under its own name. */
+size_t cct_worker_tests_run(const cct_worker *w);
 /* The test being run, or NULL. */
 const char *cct_worker_test(const cct_worker *w);
 const char *cct_worker_dir(const cct_worker *w);

@@ -46,6 +46,8 @@ static stream *find_stream(cct_worker *w, long long id, size_t *index)
 void cct__worker_emit(cct_worker *w, cct_outcome outcome, const char *text,
                       const char *error_class, const char *reason)
 {
+    if (w->interrupting)
+        return; /* the test timed out: that is its result */
     cct_test_result r;
     memset(&r, 0, sizeof(r));
     r.struct_size = sizeof(r);
@@ -351,6 +353,23 @@ static const struct {
     {"StreamWrite", stream_write, 0},
 };
 
+/* A result under a new name is one more test run (see n_tests). */
+static void count_test(cct_worker *w, const cct_amp_box *box)
+{
+    size_t len;
+    const char *name = cct_amp_get(box, "testName", &len);
+    if (!name) {
+        name = "";
+        len = 0;
+    }
+    if (w->n_tests && w->last_name && strlen(w->last_name) == len &&
+        memcmp(w->last_name, name, len) == 0)
+        return;
+    free(w->last_name);
+    w->last_name = cct_xstrndup(name, len);
+    w->n_tests++;
+}
+
 static void answer_unhandled(cct_worker *w, const char *ask, size_t ask_len,
                              const char *name, size_t name_len)
 {
@@ -383,6 +402,8 @@ void cct__worker_handle_command(cct_worker *w, const cct_amp_box *box)
                                           "running");
             return;
         }
+        if (commands[i].needs_test)
+            count_test(w, box);
         cct_buf fields;
         cct_buf_init(&fields);
         int kind = commands[i].handle(w, box, &fields);

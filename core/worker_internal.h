@@ -29,6 +29,11 @@
  * import of Twisted, on a machine that may be very busy.  The per-test
  * timeout counts from then, so that it bounds the test, not the start. */
 #define START_MS 60000
+/* A test past its timeout is interrupted (SIGINT, a KeyboardInterrupt in
+ * Python) so that the worker ends it and sends what it logged, which
+ * trial's worker holds until a test ends; it is killed when it has, or
+ * after this long. */
+#define INTERRUPT_MS 2000
 /* test.log's lines are written in batches (see log_batch). */
 #define LOG_BATCH_MAX 16384
 #define LOG_BATCH_MS 20
@@ -124,6 +129,12 @@ struct cct_worker {
     char *test;          /* the running test, or NULL */
     uint64_t test_start; /* uv_hrtime() when it was handed out */
     size_t n_results;
+    /* The tests the Run has reported on: results under a name other than
+     * the previous one's (a test's results come together). */
+    size_t n_tests;
+    char *last_name;
+    int interrupting; /* timed out: interrupted, to be killed (see
+                         INTERRUPT_MS); nothing more it reports counts */
 
     stream *streams;
     size_t n_streams, cap_streams;

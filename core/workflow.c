@@ -213,6 +213,12 @@ void cct_workflow_run_done(cct_workflow *wf, const cct_run_outcome *run,
         wait_or_go(wf, out);
         return;
     }
+    if (wf->suite == CCT_SUITE_RETRY_TEST && !wf->retry_test) {
+        /* The test was deleted while it ran: its result means nothing,
+         * and what failed besides goes on. */
+        run_next(wf, out);
+        return;
+    }
     if (run->passed)
         passed(wf, run, out);
     else
@@ -244,8 +250,9 @@ void cct_workflow_change(cct_workflow *wf, const cct_strv *smart_suite,
 
 void cct_workflow_forget_missing(cct_workflow *wf,
                                  int (*exists)(const char *id, void *arg),
-                                 void *arg)
+                                 void *arg, cct_actions *out)
 {
+    out->n = 0;
     cct_strv *lists[] = {&wf->retry_suite, &wf->smart_suite};
     for (size_t l = 0; l < 2; l++) {
         cct_strv *v = lists[l];
@@ -261,8 +268,15 @@ void cct_workflow_forget_missing(cct_workflow *wf,
             v->items[kept] = NULL;
     }
     wf->have_smart_suite = wf->smart_suite.len > 0;
-    if (wf->retry_test && !exists(wf->retry_test, arg))
-        forget_retry_test(wf);
+    if (wf->passed_alone && !exists(wf->passed_alone, arg))
+        set_passed_alone(wf, NULL);
+    if (!wf->retry_test || exists(wf->retry_test, arg))
+        return;
+    forget_retry_test(wf);
+    /* "please fix" was waiting on it: what failed besides goes on now,
+     * as if it had been fixed.  During a run, the run's end decides. */
+    if (!wf->running && wf->suite == CCT_SUITE_RETRY_TEST)
+        run_next(wf, out);
 }
 
 int cct_workflow_request(cct_workflow *wf, cct_request request,

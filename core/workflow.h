@@ -111,11 +111,13 @@ void cct_workflow_set_smart(cct_workflow *wf, int smart);
 const cct_strv *cct_workflow_tests(const cct_workflow *wf, cct_suite suite);
 /* Which suite would run next. */
 cct_suite cct_workflow_next_suite(const cct_workflow *wf);
-/* Forgets tests that no longer exist (after re-discovery); `exists` says
- * whether an id is still in the catalog. */
+/* Forgets tests that no longer exist (a deleted module, re-discovery);
+ * `exists` says whether an id still does.  When "please fix" waited on a
+ * test that is gone, the next suite runs now (out); a run going on decides
+ * at its end, where a retry test forgotten meanwhile moves on too. */
 void cct_workflow_forget_missing(cct_workflow *wf,
                                  int (*exists)(const char *id, void *arg),
-                                 void *arg);
+                                 void *arg, cct_actions *out);
 
 const char *cct_suite_name(cct_suite suite);
 

@@ -271,9 +271,13 @@ typedef struct cct_group_detail {
 typedef struct cct_run_end {
     size_t struct_size;
     cct_suite suite;
-    size_t tests_run;      /* "Ran N tests" */
+    size_t tests_run;      /* "Ran N tests": as trial counts them, so a
+                              module or class re-run by its name counts
+                              each test it ran */
     size_t counts[CCT_OUTCOME_COUNT];
-    double wall_time;      /* seconds */
+    double wall_time;      /* seconds from the first test's start to the
+                              end, as trial's "in X.XXXs": the workers'
+                              start-up is not in it */
     int passed;            /* no failures and no errors, as trial decides */
     int interrupted;       /* stopped before every test ran (a key,
                               a signal: every run ends) */

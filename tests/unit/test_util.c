@@ -255,6 +255,54 @@ Test(strv, split_words_on_commas_and_whitespace)
     }
 }
 
+/* A word in double quotes keeps its commas and spaces (a test file in a
+ * directory with a space); inside, a backslash takes the next character
+ * as it is. */
+Test(strv, split_words_keeps_quoted_words_whole)
+{
+    static const char *const cases[][2] = {
+        {"\"my tests/test_s.py\"", "my tests/test_s.py"},
+        {"a \"b, c\" d", "a|b, c|d"},
+        {"\"say \\\"hi\\\"\" x", "say \"hi\"|x"},
+        {"\"back\\\\slash\"", "back\\slash"},
+        {"\"\"", ""},
+        {"\"unterminated word", "unterminated word"},
+        {"mid\"quote", "mid\"quote"},
+    };
+    for (size_t i = 0; i < CCT_ARRAY_SIZE(cases); i++) {
+        char *got = split_joined(cases[i][0]);
+        cr_assert_str_eq(got, cases[i][1], "splitting '%s'", cases[i][0]);
+        free(got);
+    }
+}
+
+/* cct_strv_join_words quotes what split_words would cut, so that each
+ * word comes back as it was. */
+Test(strv, join_words_is_undone_by_split_words)
+{
+    static const char *const words[] = {
+        "plain", "my tests/test_s.py", "a,b", "tab\there", "\"quoted\"",
+        "back\\slash", "mid\"quote", "line\nbreak", "pkg.test_mod",
+    };
+    cct_strv v, back;
+    cct_strv_init(&v);
+    cct_strv_init(&back);
+    for (size_t i = 0; i < CCT_ARRAY_SIZE(words); i++)
+        cct_strv_add(&v, words[i]);
+    char *text = cct_strv_join_words(&v);
+    cct_strv_split_words(&back, text);
+    cr_assert_eq(back.len, v.len, "'%s' split into %zu words", text,
+                 back.len);
+    for (size_t i = 0; i < v.len; i++)
+        cr_assert_str_eq(back.items[i], v.items[i], "word %zu of '%s'", i,
+                         text);
+    cr_assert(strncmp(text, "plain \"my tests/", 16) == 0,
+              "plain words stay unquoted, others are quoted: '%s'", text);
+    free(text);
+    cct_strv_free(&v);
+    cct_strv_free(&back);
+}
+
 Test(strv, split_words_appends_to_what_is_there)
 {
     cct_strv v;

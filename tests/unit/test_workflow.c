@@ -531,17 +531,23 @@ static int not_in(const char *id, void *arg)
     return exists;
 }
 
+/* Forgets the tests `gone` names; the actions land in `actions`. */
+static void forget(const char *gone)
+{
+    cct_workflow_forget_missing(&wf, not_in, (void *)gone, &actions);
+}
+
 Test(workflow, forget_missing_drops_removed_tests)
 {
     cct_workflow_init(&wf, 0, 0);
     apply(&(event)START);
     apply(&(event)FAIL(5, "t.A t.B t.C", "t.B"));
-    cct_workflow_forget_missing(&wf, not_in, "t.B");
+    forget("t.B");
     char *state = state_text();
     cr_assert_str_eq(state, "next=retry_suite retry=- suite=t.A,t.C "
                             "smart=-");
     free(state);
-    cct_workflow_forget_missing(&wf, not_in, "t.A t.C");
+    forget("t.A t.C");
     state = state_text();
     cr_assert_str_eq(state, "next=full retry=- suite=- smart=-");
     free(state);
@@ -552,7 +558,7 @@ Test(workflow, forget_missing_keeps_the_retry_test_when_it_exists)
     cct_workflow_init(&wf, 0, 0);
     apply(&(event)START);
     apply(&(event)FAIL(5, "t.A t.B t.C", "t.B"));
-    cct_workflow_forget_missing(&wf, not_in, "t.A t.Z");
+    forget("t.A t.Z");
     char *state = state_text();
     cr_assert_str_eq(state, "next=retry_test retry=t.B suite=t.B,t.C "
                             "smart=-");
@@ -565,14 +571,77 @@ Test(workflow, forget_missing_empties_the_smart_suite)
     apply(&(event)START);
     apply(&(event)SMART("t.A t.B"));
     apply(&(event)PASS(2));
-    cct_workflow_forget_missing(&wf, not_in, "t.A");
+    forget("t.A");
     char *state = state_text();
     cr_assert_str_eq(state, "next=smart retry=- suite=- smart=t.B");
     free(state);
-    cct_workflow_forget_missing(&wf, not_in, "t.B");
+    forget("t.B");
     state = state_text();
     cr_assert_str_eq(state, "next=full retry=- suite=- smart=-");
     free(state);
+}
+
+/* "please fix" waits on a test whose module is then deleted: the other
+ * failed tests run at once, without a change. */
+Test(workflow, forget_missing_while_please_fix_waits_runs_the_rest)
+{
+    cct_workflow_init(&wf, 0, 0);
+    apply(&(event)START);
+    apply(&(event)FAIL(5, "t.A t.B t.C", "t.B"));
+    apply(&(event)FAIL(1, "t.B", "t.B"));
+    cr_assert_eq(actions.items[actions.n - 1].kind, CCT_ACT_WAIT);
+    forget("t.B");
+    char *got = actions_text(&actions);
+    cr_assert_str_eq(got, "RUN retry_suite");
+    free(got);
+    char *state = state_text();
+    cr_assert_str_eq(state, "next=retry_suite retry=- suite=t.A,t.C "
+                            "smart=-");
+    free(state);
+}
+
+/* Nothing else failed: the full suite is next. */
+Test(workflow, forget_missing_of_the_only_failure_runs_the_full_suite)
+{
+    cct_workflow_init(&wf, 1, 0);
+    apply(&(event)START);
+    apply(&(event)FAIL(5, "t.B", "t.B"));
+    apply(&(event)FAIL(1, "t.B", "t.B"));
+    forget("t.B");
+    char *got = actions_text(&actions);
+    cr_assert_str_eq(got, "RUN full");
+    free(got);
+}
+
+/* Forgotten while it runs: no action now; the run's end, failed or
+ * passed, moves on instead of asking to fix a test that is gone. */
+Test(workflow, a_retry_test_forgotten_during_its_run_moves_on)
+{
+    static const event ends[] = {FAIL(1, "t.B", "t.B"), PASS(1)};
+    for (size_t i = 0; i < CCT_ARRAY_SIZE(ends); i++) {
+        if (i)
+            cct_workflow_free(&wf);
+        cct_workflow_init(&wf, 0, 0);
+        apply(&(event)START);
+        apply(&(event)FAIL(5, "t.A t.B", "t.B"));
+        forget("t.B");
+        cr_assert_eq(actions.n, 0, "no action during the run");
+        apply(&ends[i]);
+        char *got = actions_text(&actions);
+        cr_assert_str_eq(got, "RUN retry_suite", "end %zu", i);
+        free(got);
+    }
+}
+
+/* Forgetting tests other than the retry test starts nothing. */
+Test(workflow, forget_missing_of_other_tests_starts_nothing)
+{
+    cct_workflow_init(&wf, 0, 0);
+    apply(&(event)START);
+    apply(&(event)FAIL(5, "t.A t.B t.C", "t.B"));
+    apply(&(event)FAIL(1, "t.B", "t.B"));
+    forget("t.A");
+    cr_assert_eq(actions.n, 0);
 }
 
 Test(workflow, suite_names)

@@ -1,0 +1,156 @@
+"""The fix loop's answers, end to end (issue 13, "smaller wrong answers").
+
+    test_fixloop.py deleted_retry_test|import_error_rerun|rerun_time
+
+deleted_retry_test: while "please fix" waits on a test, its module is
+    deleted: the test leaves the workflow, which goes on at once with the
+    other failed test (re-run alone, then "please fix" on it), never
+    re-running the deleted one.
+import_error_rerun: a module that failed to import is the test re-run;
+    once it imports, the re-run's "Ran N tests" counts the tests it ran,
+    as trial does for that module, and agrees with its PASSED line.
+rerun_time: the workers take seconds to start (a sitecustomize that
+    sleeps in workers only); "Ran N tests in X" of the full suite and of
+    the first re-run count the tests' time, as trial's does, not the
+    workers' start-up: X stays under the start-up delay, which the tests
+    themselves are far from taking.
+"""
+
+import os
+import sys
+
+import harness
+import loopkit
+from harness import check, say
+
+OK_TESTS = loopkit.TEST_HEADER + """
+
+class A(unittest.TestCase):
+    def test_1(self):
+        pass
+
+    def test_2(self):
+        self.fail("a2 fails")
+"""
+
+# Both tests fail in setUp, with one traceback: the biggest problem.
+GONE_TESTS = loopkit.TEST_HEADER + """
+
+class G(unittest.TestCase):
+    def setUp(self):
+        raise ValueError("gone module")
+
+    def test_1(self):
+        pass
+
+    def test_2(self):
+        pass
+"""
+
+
+def deleted_retry_test():
+    root = loopkit.project({"pk/__init__.py": "",
+                            "pk/test_ok.py": OK_TESTS,
+                            "pk/test_gone.py": GONE_TESTS})
+    with harness.Cctrial(root, ["pk"]) as cct:
+        cct.start()
+        cct.wait_for(r"^please fix: test_1 \(pk\.test_gone\.G\)$", 60,
+                     "please fix on the biggest problem, in test_gone")
+        cct.wait_for(r"^waiting for filesystem change\.\.\.$", 30,
+                     "waiting after please fix", since_last=True)
+        mark = len(cct.output)
+        os.remove(os.path.join(root, "pk/test_gone.py"))
+        cct.wait_for(r"^please fix: test_2 \(pk\.test_ok\.A\)$", 60,
+                     "the workflow moving on to the other failed test "
+                     "once test_gone.py is deleted", since_last=True)
+        after = harness.plain(cct.output[mark:])
+        check("test_gone" not in after,
+              "a test of the deleted module ran again or was named:\n"
+              + after)
+        say("deleting the retry test's module: it is forgotten, the other "
+            "failed test is next")
+
+
+BAD_MODULE = "import no_such_module_for_cctrial\n"
+GOOD_MODULE = loopkit.TEST_HEADER + """
+
+class B(unittest.TestCase):
+    def test_1(self):
+        pass
+
+    def test_2(self):
+        pass
+
+    def test_3(self):
+        pass
+"""
+
+
+def import_error_rerun():
+    root = loopkit.project({"pk/__init__.py": "",
+                            "pk/test_ok.py": OK_TESTS,
+                            "pk/test_bad.py": BAD_MODULE})
+    with harness.Cctrial(root, ["pk"]) as cct:
+        cct.start()
+        cct.wait_for(r"^please fix: pk\.test_bad$", 60,
+                     "please fix on the module that cannot be imported")
+        cct.wait_for(r"^waiting for filesystem change\.\.\.$", 30,
+                     "waiting after please fix", since_last=True)
+        loopkit.write(os.path.join(root, "pk/test_bad.py"), GOOD_MODULE)
+        cct.wait_for(r"^re-run: pk\.test_bad$", 30,
+                     "the module re-run after the fix", since_last=True)
+        ran = cct.wait_for(r"^Ran (\d+) tests? in [0-9.]+s$", 60,
+                           "the re-run's Ran line", since_last=True)
+        verdict = cct.wait_for(r"^(PASSED|FAILED) \(.*\)$", 30,
+                               "the re-run's verdict", since_last=True)
+    reference = harness.run_trial(root, ["pk.test_bad"])
+    check(int(ran.group(1)) == reference.summary.ran,
+          f"the re-run says {ran.group(0)!r} then {verdict.group(0)!r}; "
+          f"trial ran {reference.summary.ran} tests:\n"
+          + reference.output)
+    check(verdict.group(0) == "PASSED (successes=3)",
+          f"the re-run's verdict is {verdict.group(0)!r}")
+    say(f"the re-run of the module: {ran.group(0)!r}, "
+        f"{verdict.group(0)!r}, as trial")
+
+
+# Slows down only cctrial's workers (trial's workertrial or cctrial's
+# fast bootstrap), not discovery, and leaves a mark that it did.
+STARTUP_DELAY = 4
+SLOW_START = f"""\
+import os, sys, time
+if any("workertrial" in a or "fastworker" in a for a in sys.orig_argv):
+    open(os.path.join(os.path.dirname(__file__), "slowed"), "w").close()
+    time.sleep({STARTUP_DELAY})
+"""
+
+
+def rerun_time():
+    root = loopkit.project({"sitecustomize.py": SLOW_START,
+                            "pk/__init__.py": "",
+                            "pk/test_ok.py": OK_TESTS})
+    with harness.Cctrial(root, ["pk"]) as cct:
+        cct.start()
+        full = cct.wait_for(r"^Ran 2 tests in ([0-9.]+)s$", 90,
+                            "the full suite's Ran line")
+        cct.wait_for(r"^re-run: test_2 \(pk\.test_ok\.A\)$", 30,
+                     "the re-run of the failed test", since_last=True)
+        rerun = cct.wait_for(r"^Ran 1 tests? in ([0-9.]+)s$", 90,
+                             "the re-run's Ran line", since_last=True)
+        cct.wait_for(r"^please fix: test_2 \(pk\.test_ok\.A\)$", 30,
+                     "please fix", since_last=True)
+    check(os.path.exists(os.path.join(root, "slowed")),
+          "the workers did not load sitecustomize.py: nothing was slowed")
+    for label, match in (("full suite", full), ("first re-run", rerun)):
+        seconds = float(match.group(1))
+        check(seconds < STARTUP_DELAY,
+              f"the {label} says {match.group(0)!r}: it counts the "
+              f"workers' {STARTUP_DELAY} s start-up\n" + cct.describe())
+        say(f"{label}: {match.group(0)!r}, without the start-up")
+
+
+CASES = {"deleted_retry_test": deleted_retry_test,
+         "import_error_rerun": import_error_rerun,
+         "rerun_time": rerun_time}
+
+harness.main(CASES[sys.argv[1]])
