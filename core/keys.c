@@ -82,10 +82,11 @@ static void line_byte(cct_keys *k, unsigned char c)
 static void suspend(cct_keys *k)
 {
     (void)k;
-    /* Ctrl-Z in raw mode is a byte: do what the terminal would have done,
-     * with the terminal as the shell expects it. */
+    /* Ctrl-Z in raw mode is a byte: do what the terminal would have done
+     * (stop the foreground job: cctrial and its workers), with the
+     * terminal as the shell expects it. */
     uv_tty_reset_mode();
-    kill(getpid(), SIGTSTP);
+    kill(0, SIGTSTP);
 }
 
 static void on_continue(uv_signal_t *handle, int signum)

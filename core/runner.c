@@ -347,6 +347,20 @@ void cct_runner_set_send_ahead(cct_runner *r, int send_ahead)
     r->send_ahead = send_ahead;
 }
 
+void cct_runner_pause_clocks(cct_runner *r)
+{
+    for (unsigned i = 0; i < r->jobs; i++)
+        if (r->slots[i].worker)
+            cct_worker_pause_clock(r->slots[i].worker);
+}
+
+void cct_runner_resume_clocks(cct_runner *r)
+{
+    for (unsigned i = 0; i < r->jobs; i++)
+        if (r->slots[i].worker)
+            cct_worker_resume_clock(r->slots[i].worker);
+}
+
 void cct_runner_limit(cct_runner *r, size_t tests)
 {
     if (r->running)

@@ -70,6 +70,10 @@ cct_runner *cct_runner_new(uv_loop_t *loop, const cct_runner_config *config,
  * tests would keep idle ones): idle workers past that number are stopped,
  * and none is started there.  Ignored during a run. */
 void cct_runner_limit(cct_runner *r, size_t tests);
+/* The job is stopped / continued: the running tests' clocks follow (see
+ * cct_worker_pause_clock). */
+void cct_runner_pause_clocks(cct_runner *r);
+void cct_runner_resume_clocks(cct_runner *r);
 /* Changes send_ahead (once discovery has said which Twisted runs). */
 void cct_runner_set_send_ahead(cct_runner *r, int send_ahead);
 /* Spawns the workers that are missing. */

@@ -109,6 +109,8 @@ static void close_signal_handles(session *s)
     uv_close((uv_handle_t *)&s->sigint, NULL);
     uv_close((uv_handle_t *)&s->sigterm, NULL);
     uv_close((uv_handle_t *)&s->sighup, NULL);
+    uv_close((uv_handle_t *)&s->sigtstp, NULL);
+    uv_close((uv_handle_t *)&s->sigcont, NULL);
     uv_close((uv_handle_t *)&s->output_gone, NULL);
 }
 
@@ -160,6 +162,29 @@ static void on_signal(uv_signal_t *handle, int signum)
 {
     session *s = handle->data;
     cct__session_exit(s, 128 + signum);
+}
+
+/* Ctrl-Z: the tests' clocks stop before cctrial does, so that a test is
+ * not timed out for the time the job stood still; cctrial then stops as
+ * it would have without a handler. */
+static void on_stop(uv_signal_t *handle, int signum)
+{
+    session *s = handle->data;
+    if (s->runner)
+        cct_runner_pause_clocks(s->runner);
+    cct_console_flush(&s->console);
+    uv_signal_stop(&s->sigtstp); /* the default action again: stop */
+    uv_kill(uv_os_getpid(), signum);
+    /* Continued: SIGCONT is handled by on_continue. */
+    uv_signal_start(&s->sigtstp, on_stop, SIGTSTP);
+}
+
+static void on_continue(uv_signal_t *handle, int signum)
+{
+    (void)signum;
+    session *s = handle->data;
+    if (s->runner)
+        cct_runner_resume_clocks(s->runner);
 }
 
 static void end_without_output(uv_timer_t *timer)
@@ -235,6 +260,11 @@ int cct_session_run(const cct_cli *cli, const cct_config *config,
     uv_signal_start(&s->sigint, on_signal, SIGINT);
     uv_signal_start(&s->sigterm, on_signal, SIGTERM);
     uv_signal_start(&s->sighup, on_signal, SIGHUP);
+    uv_signal_init(&s->loop, &s->sigtstp);
+    uv_signal_init(&s->loop, &s->sigcont);
+    s->sigtstp.data = s->sigcont.data = s;
+    uv_signal_start(&s->sigtstp, on_stop, SIGTSTP);
+    uv_signal_start(&s->sigcont, on_continue, SIGCONT);
     uv_timer_init(&s->loop, &s->output_gone);
     s->output_gone.data = s;
     s->console.on_out_broken = on_output_gone;

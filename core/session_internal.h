@@ -88,6 +88,7 @@ typedef struct session {
                                 a cct_request, or -1 */
 
     uv_signal_t sigint, sigterm, sighup;
+    uv_signal_t sigtstp, sigcont; /* the job stopped and continued */
     uv_timer_t output_gone; /* ends a watching session whose reader left */
     int signals_open;
     int exit_code;

@@ -155,6 +155,8 @@ static void close_handle(uv_handle_t *handle)
 static void close_all(cct_worker *w)
 {
     close_handle((uv_handle_t *)&w->timer);
+    close_handle((uv_handle_t *)&w->confirm);
+    close_handle((uv_handle_t *)&w->confirm_poll);
     close_handle((uv_handle_t *)&w->log_timer);
     close_handle((uv_handle_t *)&w->cmd);
     close_handle((uv_handle_t *)&w->results);
@@ -268,6 +270,54 @@ static void interrupt(cct_worker *w)
     uv_timer_start(&w->timer, on_timer, INTERRUPT_MS, 0);
 }
 
+/* How long the running test has run, stops of the job not counted. */
+static uint64_t clock_ms(const cct_worker *w)
+{
+    uint64_t ran = w->clock_ran;
+    if (!w->clock_paused)
+        ran += uv_hrtime() - w->clock_since;
+    return ran / 1000000;
+}
+
+static void arm_test_timer(cct_worker *w)
+{
+    uint64_t limit = (uint64_t)w->timeout_s * 1000, ran = clock_ms(w);
+    uv_timer_start(&w->timer, on_timer, ran < limit ? limit - ran : 0, 0);
+}
+
+static void stop_confirming(cct_worker *w)
+{
+    uv_check_stop(&w->confirm);
+    uv_idle_stop(&w->confirm_poll);
+}
+
+static void on_confirm_poll(uv_idle_t *idle)
+{
+    (void)idle; /* only there so that the loop polls without blocking */
+}
+
+/* After one more poll: the test may have ended meanwhile (its result
+ * was waiting while cctrial was stopped) or its clock may have stopped
+ * (the SIGCONT of a Ctrl-Z): then it has not timed out. */
+static void on_confirm(uv_check_t *check)
+{
+    cct_worker *w = check->data;
+    stop_confirming(w);
+    if (!w->test || w->interrupting || w->stopping || w->exited ||
+        w->results_eof || w->clock_paused)
+        return;
+    if (clock_ms(w) >= (uint64_t)w->timeout_s * 1000)
+        interrupt(w);
+    else
+        arm_test_timer(w);
+}
+
+static void confirm_timeout(cct_worker *w)
+{
+    uv_idle_start(&w->confirm_poll, on_confirm_poll);
+    uv_check_start(&w->confirm, on_confirm);
+}
+
 static void on_timer(uv_timer_t *timer)
 {
     cct_worker *w = timer->data;
@@ -286,7 +336,7 @@ static void on_timer(uv_timer_t *timer)
     } else if (w->interrupting) {
         cct_worker_kill(w, NULL); /* it did not end the test in time */
     } else if (w->test) {
-        interrupt(w);
+        confirm_timeout(w);
     }
 }
 
@@ -308,9 +358,12 @@ void cct__worker_start_test_timer(cct_worker *w)
 {
     if (w->exited || w->stopping || w->results_eof)
         return; /* the timer bounds its end instead */
+    stop_confirming(w);
+    w->clock_ran = 0;
+    w->clock_since = uv_hrtime();
+    w->clock_paused = 0;
     if (w->ready && w->test && w->timeout_s)
-        uv_timer_start(&w->timer, on_timer, (uint64_t)w->timeout_s * 1000,
-                       0);
+        arm_test_timer(w);
     else if (w->ready)
         uv_timer_stop(&w->timer);
 }
@@ -326,6 +379,7 @@ static void test_over(cct_worker *w)
 {
     size_t n = w->n_results;
     uv_timer_stop(&w->timer);
+    stop_confirming(w);
     free(w->test);
     w->test = NULL;
     w->run_ask = 0;
@@ -472,7 +526,10 @@ int cct_worker_spawn(uv_loop_t *loop, const cct_worker_setup *setup,
     }
     uv_timer_init(loop, &w->timer);
     uv_timer_init(loop, &w->log_timer);
+    uv_check_init(loop, &w->confirm);
+    uv_idle_init(loop, &w->confirm_poll);
     w->timer.data = w->log_timer.data = w->process.data = w;
+    w->confirm.data = w->confirm_poll.data = w;
 
     uv_stdio_container_t stdio[5];
     stdio[0].flags = UV_IGNORE;
@@ -496,7 +553,7 @@ int cct_worker_spawn(uv_loop_t *loop, const cct_worker_setup *setup,
     po.exit_cb = on_process_exit;
 
     int rc = uv_spawn(loop, &w->process, &po);
-    w->open_handles = 7;
+    w->open_handles = 9;
     if (rc < 0) {
         w->finished = 1;
         close_all(w); /* frees w without any event */
@@ -588,6 +645,35 @@ void cct_worker_stop(cct_worker *w)
 unsigned cct_worker_number(const cct_worker *w)
 {
     return w->number;
+}
+
+/* The test timer runs only while the test's clock does. */
+static int clock_running(const cct_worker *w)
+{
+    return w->ready && w->test && w->timeout_s && !w->interrupting &&
+           !w->stopping && !w->exited && !w->results_eof;
+}
+
+void cct_worker_pause_clock(cct_worker *w)
+{
+    if (!clock_running(w) || w->clock_paused)
+        return;
+    w->clock_ran += uv_hrtime() - w->clock_since;
+    w->clock_paused = 1;
+    uv_timer_stop(&w->timer);
+    stop_confirming(w);
+}
+
+void cct_worker_resume_clock(cct_worker *w)
+{
+    if (!clock_running(w))
+        return;
+    /* Without a pause first (a SIGSTOP, which cannot be caught), how long
+     * the job was stopped is unknown: the time since the test began or
+     * last paused is not counted, so it is never cut short. */
+    w->clock_paused = 0;
+    w->clock_since = uv_hrtime();
+    arm_test_timer(w);
 }
 
 int cct_worker_is_started(const cct_worker *w)

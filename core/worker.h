@@ -82,6 +82,11 @@ void cct_worker_drain(cct_worker *w);
 /* Asks the worker to exit (closes its command pipe); kills it if it has
  * not exited within a grace period.  No `died` event follows. */
 void cct_worker_stop(cct_worker *w);
+/* The job is stopped (Ctrl-Z) / continued: the running test's clock, which
+ * its timeout reads, stops and goes on, so that time stopped does not
+ * count. */
+void cct_worker_pause_clock(cct_worker *w);
+void cct_worker_resume_clock(cct_worker *w);
 /* Kills the worker at once; `why` is reported through `died` unless the
  * worker was already stopping. */
 void cct_worker_kill(cct_worker *w, const char *why);

@@ -96,6 +96,13 @@ struct cct_worker {
     uv_pipe_t out;     /* fd 1 */
     uv_pipe_t err;     /* fd 2 */
     uv_timer_t timer;  /* test timeout, stop grace, drain: one at a time */
+    /* A test timeout is confirmed after the loop has polled once more (a
+     * check handle, and an idle one so that the poll does not block):
+     * after a stop of the job (Ctrl-Z, SIGSTOP), the timer runs before the
+     * loop reads the test's result or the SIGCONT that stopped the clock
+     * (see confirm_timeout()). */
+    uv_check_t confirm;
+    uv_idle_t confirm_poll;
     int open_handles;
 
     unsigned number;
@@ -128,6 +135,12 @@ struct cct_worker {
 
     char *test;          /* the running test, or NULL */
     uint64_t test_start; /* uv_hrtime() when it was handed out */
+    /* The test's clock, which the timeout reads: time it ran before the
+     * clock last stopped, and since when it runs (uv_hrtime()); stopped
+     * while the job is (cct_worker_pause_clock). */
+    uint64_t clock_ran;
+    uint64_t clock_since;
+    int clock_paused;
     size_t n_results;
     /* The tests the Run has reported on: results under a name other than
      * the previous one's (a test's results come together). */
