@@ -13,6 +13,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -396,6 +397,17 @@ static void test_over(cct_worker *w)
     w->events.test_done(w, n, w->arg);
 }
 
+/* Has the worker's end of the command pipe gone?  A pipe with no reader
+ * left polls as an error at the writer's end. */
+static int command_pipe_closed(cct_worker *w)
+{
+    uv_os_fd_t fd;
+    if (uv_fileno((uv_handle_t *)&w->cmd, &fd) < 0)
+        return 0;
+    struct pollfd p = {.fd = fd, .events = POLLOUT};
+    return poll(&p, 1, 0) == 1 && (p.revents & POLLERR);
+}
+
 static void handle_reply(cct_worker *w, const cct_amp_box *box, int is_error)
 {
     size_t len;
@@ -433,6 +445,15 @@ static void handle_reply(cct_worker *w, const cct_amp_box *box, int is_error)
         cct__worker_emit(w, CCT_OUTCOME_FAILURE, text, NULL, NULL);
         free(text);
         free(description);
+    }
+    if (command_pipe_closed(w)) {
+        /* The test closed the worker's end of its command pipe: the worker
+         * can take no more tests.  Its death is this test's doing, not the
+         * next one's, and the test sent ahead never began. */
+        cct_worker_kill(w, "the test closed the worker's command pipe (file "
+                           "descriptor 3), so the worker could run nothing "
+                           "more (cctrial killed it)");
+        return;
     }
     test_over(w);
 }

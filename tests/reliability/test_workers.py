@@ -268,6 +268,43 @@ def case_no_result():
     say(f"cctrial: {error['text'].splitlines()[0]!r}")
 
 
+CLOSES_FD3 = relkit.TEST_HEADER + """import os
+
+
+class Channel(unittest.TestCase):
+    def test_a_closes_fd3(self):
+        os.close(3)
+
+    def test_b_innocent(self):
+        pass
+
+    def test_c_innocent(self):
+        pass
+"""
+
+
+def case_closes_channel(worker):
+    """A test that closes fd 3 (the worker's command pipe) passes, and the
+    worker can run nothing more: the error is that test's, and the tests
+    after it run in a new worker and pass."""
+    root = relkit.project({"chan/__init__.py": "",
+                           "chan/test_fd.py": CLOSES_FD3})
+    run = relkit.run_once(root, ["chan"], args=[f"--worker={worker}"])
+    run.expect(1, 3, "FAILED", errors=1, successes=3)
+    culprit = run.results("chan.test_fd.Channel.test_a_closes_fd3")
+    check(sorted(r["outcome"] for r in culprit) == ["error", "success"]
+          and any("closed the worker's command pipe" in r["text"]
+                  for r in culprit),
+          f"expected test_a_closes_fd3 to pass and then be blamed, got "
+          f"{culprit}")
+    for innocent in ("test_b_innocent", "test_c_innocent"):
+        result = run.only_result(f"chan.test_fd.Channel.{innocent}")
+        check(result["outcome"] == "success",
+              f"expected {innocent} to pass, got {result}")
+    say(f"--worker={worker}: the test that closed fd 3 is blamed, the "
+        "others pass")
+
+
 def main():
     args = sys.argv[1:]
     if args and args[0] in ENDS and len(args) == 2:
@@ -276,9 +313,11 @@ def main():
         case_timeout(int(args[1]))
     elif args == ["no_result"]:
         case_no_result()
+    elif args[:1] == ["closes_channel"] and len(args) == 2:
+        case_closes_channel(args[1])
     else:
         sys.exit("usage: test_workers.py {exit,sigkill,segv,setup_exit,"
-                 "timeout} JOBS | no_result")
+                 "timeout} JOBS | no_result | closes_channel fast|stock")
 
 
 if __name__ == "__main__":
