@@ -96,10 +96,10 @@ static void on_root(const char *root, int gone, void *arg)
                       root);
 }
 
-static void on_watch_failed(int code, const char *message, void *arg)
+static void on_watch_notice(const char *message, void *arg)
 {
-    (void)code;
-    cct__session_fail(arg, "%s", message);
+    session *s = arg;
+    cct_console_error(&s->console, "%s", message);
 }
 
 static void watch_roots(session *s)
@@ -136,7 +136,7 @@ static int start_watching(session *s)
     static const cct_watch_callbacks callbacks = {
         .changed = on_change,
         .root = on_root,
-        .failed = on_watch_failed,
+        .notice = on_watch_notice,
     };
     char *error = NULL;
     int rc = cct_watcher_start(&s->loop, &config, &callbacks, s,
