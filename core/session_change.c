@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "error.h"
 #include "session_internal.h"
@@ -40,6 +41,21 @@ static int knows_file(session *s, const cct_strv *files)
     return 0;
 }
 
+/* Has the project directory gone (deleted, or moved away)?  Then nothing
+ * can run: discovery and the workers start in it.  The session ends, saying
+ * so, rather than failing later with a message about what could not start
+ * there. */
+static int project_gone(session *s)
+{
+    if (access(s->paths->project_dir, F_OK) == 0)
+        return 0;
+    cct__session_fail(s, "the project directory %s disappeared (deleted or "
+                         "moved away): nothing left to test; start cctrial "
+                         "again where the project is now",
+                      s->paths->project_dir);
+    return 1;
+}
+
 static void act_on_change(session *s, const cct_strv *files)
 {
     cct_strv smart;
@@ -60,7 +76,7 @@ static void act_on_change(session *s, const cct_strv *files)
 static void on_change(const cct_strv *files, int overflow, void *arg)
 {
     session *s = arg;
-    if (s->exiting)
+    if (s->exiting || project_gone(s))
         return;
     if (s->settings.verbose)
         for (size_t i = 0; i < files->len; i++)
@@ -91,6 +107,8 @@ static void on_change(const cct_strv *files, int overflow, void *arg)
 static void on_root(const char *root, int gone, void *arg)
 {
     session *s = arg;
+    if (gone && strcmp(root, s->paths->project_dir) == 0 && project_gone(s))
+        return;
     cct_console_error(&s->console, gone ? "watched directory %s disappeared"
                                         : "watched directory %s is back",
                       root);
@@ -226,7 +244,8 @@ static void on_discovered(int status, cct_project *project,
     if (s->exiting)
         return;
     if (status < 0) {
-        cct__session_fail(s, "%s", error);
+        if (!project_gone(s))
+            cct__session_fail(s, "%s", error);
         return;
     }
     int first = !s->have_project;

@@ -8,6 +8,8 @@ watch_limit_later   reached for a directory created later: cctrial goes
                     on, names it once, scans it (new, changed and nested
                     files are seen), and watches it once the limit is
                     raised
+project_root_deleted  the project directory deleted while waiting: exit 2,
+                    saying so
 unreadable_dir      a directory unreadable at start (run as nobody) is
                     watched, and its files reported, once made readable
 overflow            the kernel's queue overflowed: every watched file
@@ -125,6 +127,23 @@ def watch_limit_later():
         stop(cct)
     say("watch limit for a new directory: named once, scanned, watched "
         "again once the limit is raised")
+
+
+def project_root_deleted():
+    root = loopkit.project(FILES)
+    with harness.Cctrial(root, ["-f", "app"]) as cct:
+        cct.start()
+        cct.wait_for(WAITING, 60, "the first run to end")
+        shutil.rmtree(root)
+        status = cct.wait_exit(60)
+        check(status == 2, f"exit status {status}, not 2:\n"
+              + cct.describe())
+        check(f"the project directory {root} disappeared" in cct.output,
+              "no message about the project directory:\n" + cct.describe())
+        check("Python" not in cct.output, "a message about Python:\n"
+              + cct.describe())
+        check(not cct.descendants(), f"processes left: {cct.descendants()}")
+    say("the project directory deleted: said so, exit 2")
 
 
 def as_nobody(cct, home):
@@ -312,8 +331,8 @@ def writes_only_own():
 
 
 CASES = {f.__name__: f for f in (
-    watch_limit_start, watch_limit_later, unreadable_dir,
-    overflow, dir_recreated, root_disappears, dev_install,
+    watch_limit_start, watch_limit_later, project_root_deleted,
+    unreadable_dir, overflow, dir_recreated, root_disappears, dev_install,
     writes_only_own)}
 
 harness.main(CASES[sys.argv[1]])
