@@ -69,6 +69,7 @@ struct cct_watcher {
     uv_timer_t scan_timer;
     int open_handles;
     int started; /* past the first walk: failures no longer end watching */
+    int closing; /* a callback closed it: report nothing more */
     cct_watch_callbacks callbacks;
     void *arg;
 
@@ -445,8 +446,9 @@ static size_t scan_one(cct_watcher *w, size_t i, int *kept)
             continue;
         char *sub = cct_path_join(dir, now.entries[k].name);
         if (!is_watched(w, sub) && !is_unwatched(w, sub)) {
+            size_t before_len = w->changed.len;
             watch_tree(w, sub, root, 1, NULL);
-            c.changed = 1;
+            c.changed |= w->changed.len > before_len;
         }
         free(sub);
     }
@@ -503,7 +505,7 @@ static void on_scan(uv_timer_t *timer)
     cct_watcher *w = timer->data;
     size_t budget = SCAN_BUDGET;
     size_t todo = w->n_unwatched;
-    while (todo > 0 && w->n_unwatched > 0 && budget > 0) {
+    while (todo > 0 && w->n_unwatched > 0 && budget > 0 && !w->closing) {
         if (w->scan_cursor >= w->n_unwatched)
             w->scan_cursor = 0;
         int kept;
@@ -770,6 +772,7 @@ int cct_watcher_start(uv_loop_t *loop, const cct_watcher_config *config,
 
 void cct_watcher_close(cct_watcher *w)
 {
+    w->closing = 1;
     uv_close((uv_handle_t *)&w->poll, on_closed);
     uv_close((uv_handle_t *)&w->timer, on_closed);
     uv_close((uv_handle_t *)&w->scan_timer, on_closed);
