@@ -42,6 +42,21 @@ static int knows_file(session *s, const cct_strv *files)
     return 0;
 }
 
+/* Has the project directory gone (deleted, or moved away)?  Then nothing
+ * can run: discovery and the workers start in it.  The session ends, saying
+ * so, rather than failing later with a message about what could not start
+ * there. */
+static int project_gone(session *s)
+{
+    if (access(s->paths->project_dir, F_OK) == 0)
+        return 0;
+    cct__session_fail(s, "the project directory %s disappeared (deleted or "
+                         "moved away): nothing left to test; start cctrial "
+                         "again where the project is now",
+                      s->paths->project_dir);
+    return 1;
+}
+
 static void act_on_change(session *s, const cct_strv *files)
 {
     cct_strv smart;
@@ -97,7 +112,7 @@ static int forget_deleted(session *s, const cct_strv *files)
 static void on_change(const cct_strv *files, int overflow, void *arg)
 {
     session *s = arg;
-    if (s->exiting)
+    if (s->exiting || project_gone(s))
         return;
     if (s->settings.verbose)
         for (size_t i = 0; i < files->len; i++)
@@ -133,15 +148,17 @@ static void on_change(const cct_strv *files, int overflow, void *arg)
 static void on_root(const char *root, int gone, void *arg)
 {
     session *s = arg;
+    if (gone && strcmp(root, s->paths->project_dir) == 0 && project_gone(s))
+        return;
     cct_console_error(&s->console, gone ? "watched directory %s disappeared"
                                         : "watched directory %s is back",
                       root);
 }
 
-static void on_watch_failed(int code, const char *message, void *arg)
+static void on_watch_notice(const char *message, void *arg)
 {
-    (void)code;
-    cct__session_fail(arg, "%s", message);
+    session *s = arg;
+    cct_console_error(&s->console, "%s", message);
 }
 
 static void watch_roots(session *s)
@@ -178,7 +195,7 @@ static int start_watching(session *s)
     static const cct_watch_callbacks callbacks = {
         .changed = on_change,
         .root = on_root,
-        .failed = on_watch_failed,
+        .notice = on_watch_notice,
     };
     char *error = NULL;
     int rc = cct_watcher_start(&s->loop, &config, &callbacks, s,
@@ -268,7 +285,8 @@ static void on_discovered(int status, cct_project *project,
     if (s->exiting)
         return;
     if (status < 0) {
-        cct__session_fail(s, "%s", error);
+        if (!project_gone(s))
+            cct__session_fail(s, "%s", error);
         return;
     }
     int first = !s->have_project;

@@ -5,9 +5,19 @@
  * a table indexed by watch descriptor.  Events only mark paths as changed
  * and (re)start the quiet-period timer; the set is delivered when the timer
  * fires.  No timer runs while nothing happens: waiting costs no wake-ups.
+ *
+ * A directory that cannot be watched once the watcher runs (the watch limit
+ * is full, or it cannot be read for lack of descriptors) does not end
+ * watching: it joins the unwatched list, is named once through the notice
+ * callback, and is scanned every SCAN_MS (watch_scan.h) -- changes found so
+ * join the change set as events do.  Each scan first tries to watch it
+ * again; the scan timer runs only while the list is not empty.  A
+ * directory that cannot be read (EACCES) is tried again when its
+ * attributes change (IN_ATTRIB on its parent's watch): a chmod.
  */
 #include "watcher.h"
 
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fnmatch.h>
@@ -20,13 +30,21 @@
 
 #include "error.h"
 #include "strmap.h"
+#include "watch_scan.h"
 
 #define DIR_EVENTS                                                        \
     (IN_CREATE | IN_DELETE | IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_FROM |  \
-     IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR |            \
-     IN_EXCL_UNLINK)
+     IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF | IN_ATTRIB |             \
+     IN_ONLYDIR | IN_EXCL_UNLINK)
 /* A burst never delays a run by more than this, however long it lasts. */
 #define MAX_DELAY_MS 1000
+/* Unwatched directories are scanned this often... */
+#define SCAN_MS 2000
+/* ...each scan stat'ing about this many entries at most (at least one
+ * directory), going on where the last one stopped. */
+#define SCAN_BUDGET 4096
+/* A notice names this many directories at most. */
+#define NOTICE_DIRS 10
 
 typedef struct watch {
     char *path;     /* NULL: unused slot */
@@ -34,12 +52,24 @@ typedef struct watch {
     int is_root_parent; /* watches a vanished root's parent for its return */
 } watch;
 
+/* A directory without a watch, scanned instead. */
+typedef struct unwatched {
+    char *path;
+    size_t root;
+    int err;       /* why (a negative errno) */
+    int announced; /* named in a notice already */
+    cct_scan_listing listing; /* as the last scan saw it */
+} unwatched;
+
 struct cct_watcher {
     uv_loop_t *loop;
     int fd;
     uv_poll_t poll;
     uv_timer_t timer;
+    uv_timer_t scan_timer;
     int open_handles;
+    int started; /* past the first walk: failures no longer end watching */
+    int closing; /* a callback closed it: report nothing more */
     cct_watch_callbacks callbacks;
     void *arg;
 
@@ -58,7 +88,12 @@ struct cct_watcher {
     cct_strmap changed_set;
     int overflow;
     uint64_t first_change_ms;
-    int failed;
+
+    unwatched *unwatched;
+    size_t n_unwatched, cap_unwatched;
+    cct_strmap unwatched_by_path; /* directory -> index */
+    size_t scan_cursor;
+    int announced; /* some directory was named as unwatched */
 };
 
 static const char limit_message[] =
@@ -72,6 +107,53 @@ static const char limit_message[] =
 const char *cct_watch_limit_message(void)
 {
     return limit_message;
+}
+
+char *cct_watch_unwatched_message(const cct_strv *dirs, int err,
+                                  unsigned scan_ms)
+{
+    assert(dirs->len > 0 && err < 0);
+    cct_buf b;
+    cct_buf_init(&b);
+    if (dirs->len == 1)
+        cct_buf_adds(&b, "cannot watch this directory");
+    else
+        cct_buf_printf(&b, "cannot watch %zu directories", dirs->len);
+    switch (-err) {
+    case ENOSPC:
+        cct_buf_adds(&b, ": the inotify watch limit is reached "
+                         "(fs.inotify.max_user_watches is full)");
+        break;
+    case EMFILE:
+        cct_buf_adds(&b, ": too many open files in cctrial (EMFILE: "
+                         "see ulimit -n)");
+        break;
+    case ENFILE:
+        cct_buf_adds(&b, ": too many open files in the system (ENFILE: "
+                         "see fs.file-max)");
+        break;
+    case ENOMEM:
+        cct_buf_adds(&b, ": the kernel is out of memory for inotify "
+                         "(ENOMEM)");
+        break;
+    default:
+        cct_buf_printf(&b, ": %s", strerror(-err));
+        break;
+    }
+    size_t shown = dirs->len < NOTICE_DIRS ? dirs->len : NOTICE_DIRS;
+    for (size_t i = 0; i < shown; i++)
+        cct_buf_printf(&b, "\n    %s", dirs->items[i]);
+    if (shown < dirs->len)
+        cct_buf_printf(&b, "\n    and %zu more", dirs->len - shown);
+    cct_buf_printf(&b, "\ncctrial goes on, and scans %s every %u s for "
+                       "changes instead.",
+                   dirs->len == 1 ? "it" : "them", (scan_ms + 999) / 1000);
+    if (err == -ENOSPC)
+        cct_buf_adds(&b, "  To watch every directory, raise the limit:\n"
+                         "    sudo sysctl fs.inotify.max_user_watches=100000\n"
+                         "    sudo sh -c 'echo fs.inotify.max_user_watches="
+                         "100000>>/etc/sysctl.conf'");
+    return cct_buf_steal(&b);
 }
 
 /* ---- rules -------------------------------------------------------------- */
@@ -149,24 +231,16 @@ static void forget_watch(cct_watcher *w, int wd)
     w->n_watches--;
 }
 
+/* Watches `path`: 0 when watched or when there is nothing to watch (gone
+ * already, or not ours to read: see IN_ATTRIB), or a negative errno. */
 static int add_watch(cct_watcher *w, const char *path, size_t root,
-                     int is_root_parent, char **error)
+                     int is_root_parent)
 {
     int wd = inotify_add_watch(w->fd, path, DIR_EVENTS);
-    if (wd < 0) {
-        if (errno == ENOSPC) {
-            if (error)
-                *error = cct_xstrdup(limit_message);
-            return CCT_EWATCHLIMIT;
-        }
-        /* Gone already, or not ours to read: nothing to watch. */
-        if (errno == ENOENT || errno == ENOTDIR || errno == EACCES)
-            return 0;
-        if (error)
-            *error = cct_xasprintf("cannot watch %s: %s", path,
-                                   strerror(errno));
-        return uv_translate_sys_error(errno);
-    }
+    if (wd < 0)
+        return errno == ENOENT || errno == ENOTDIR || errno == EACCES
+                   ? 0
+                   : -errno;
     if ((size_t)wd >= w->cap_watches) {
         size_t old = w->cap_watches;
         CCT_GROW(w->watches, w->cap_watches, (size_t)wd + 1);
@@ -191,18 +265,108 @@ static int is_watched(cct_watcher *w, const char *dir)
     return wd != CCT_STRMAP_MISSING && !w->watches[wd].is_root_parent;
 }
 
+/* ---- unwatched directories ---------------------------------------------- */
+
+static void on_scan(uv_timer_t *timer);
+
+typedef struct scan_context {
+    cct_watcher *w;
+    size_t root;
+    const char *dir;
+    int changed;
+} scan_context;
+
+static int scan_wanted(const char *path, const char *name, int is_dir,
+                       void *arg)
+{
+    scan_context *c = arg;
+    if (path_ignored(c->w, c->root, path))
+        return 0;
+    return is_dir || cct_watch_counts(&c->w->extensions, &c->w->ignore, name);
+}
+
+static int is_unwatched(cct_watcher *w, const char *dir)
+{
+    return cct_strmap_get(&w->unwatched_by_path, dir) != CCT_STRMAP_MISSING;
+}
+
+/* `dir` could not be watched (or read) for `err`: scan it from now on.
+ * Its listing is taken now, so that the first scan sees what changes from
+ * here on. */
+static void defer(cct_watcher *w, const char *dir, size_t root, int err)
+{
+    assert(err < 0);
+    size_t i = cct_strmap_get(&w->unwatched_by_path, dir);
+    if (i != CCT_STRMAP_MISSING) {
+        w->unwatched[i].err = err;
+        return;
+    }
+    CCT_GROW(w->unwatched, w->cap_unwatched, w->n_unwatched + 1);
+    i = w->n_unwatched++;
+    unwatched *u = &w->unwatched[i];
+    u->path = cct_xstrdup(dir);
+    u->root = root;
+    u->err = err;
+    u->announced = 0;
+    cct_scan_listing_init(&u->listing);
+    cct_strmap_put(&w->unwatched_by_path, u->path, i);
+    scan_context c = {.w = w, .root = root, .dir = dir};
+    cct_scan_list(dir, scan_wanted, &c, &u->listing);
+    if (!uv_is_active((uv_handle_t *)&w->scan_timer))
+        uv_timer_start(&w->scan_timer, on_scan, SCAN_MS, SCAN_MS);
+}
+
+static void drop_unwatched(cct_watcher *w, size_t i)
+{
+    assert(i < w->n_unwatched);
+    unwatched *u = &w->unwatched[i];
+    cct_strmap_remove(&w->unwatched_by_path, u->path);
+    free(u->path);
+    cct_scan_listing_free(&u->listing);
+    if (i != --w->n_unwatched) {
+        w->unwatched[i] = w->unwatched[w->n_unwatched];
+        cct_strmap_put(&w->unwatched_by_path, w->unwatched[i].path, i);
+    }
+    if (w->n_unwatched > 0)
+        return;
+    uv_timer_stop(&w->scan_timer);
+    if (w->announced) {
+        w->announced = 0;
+        w->callbacks.notice("every watched directory has its inotify watch "
+                            "again: scanning stopped", w->arg);
+    }
+}
+
 /* Watches `dir` and everything below it (directories already watched are
  * walked, not watched twice).  With `report`, every file found counts as
- * changed: it may have appeared before the watch existed. */
+ * changed: it may have appeared before the watch existed.  Before the
+ * watcher has started, a directory that cannot be watched is an error
+ * (then *error says why); after, it is scanned instead. */
 static int watch_tree(cct_watcher *w, const char *dir, size_t root,
                       int report, char **error)
 {
-    int rc = is_watched(w, dir) ? 0 : add_watch(w, dir, root, 0, error);
-    if (rc < 0)
-        return rc;
+    if (!is_watched(w, dir) && !is_unwatched(w, dir)) {
+        int rc = add_watch(w, dir, root, 0);
+        if (rc < 0 && !w->started) {
+            if (rc == -ENOSPC) {
+                *error = cct_xstrdup(limit_message);
+                return CCT_EWATCHLIMIT;
+            }
+            *error = cct_xasprintf("cannot watch %s: %s", dir,
+                                   strerror(-rc));
+            return uv_translate_sys_error(-rc);
+        }
+        if (rc < 0)
+            defer(w, dir, root, rc);
+    }
     DIR *d = opendir(dir);
-    if (!d)
+    if (!d) {
+        /* Out of descriptors: scanning reads it again later. */
+        if (errno != ENOENT && errno != ENOTDIR && errno != EACCES)
+            defer(w, dir, root, -errno);
         return 0;
+    }
+    int rc = 0;
     struct dirent *e;
     while ((e = readdir(d)) && rc == 0) {
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
@@ -226,6 +390,135 @@ static int watch_tree(cct_watcher *w, const char *dir, size_t root,
     return rc;
 }
 
+static void scan_changed(const cct_scan_entry *entry, cct_scan_change change,
+                         void *arg)
+{
+    (void)change;
+    scan_context *c = arg;
+    if (entry->is_dir)
+        return; /* new directories: see scan_one */
+    char *path = cct_path_join(c->dir, entry->name);
+    mark_changed(c->w, path);
+    c->changed = 1;
+    free(path);
+}
+
+static void root_gone(cct_watcher *w, size_t root);
+
+/* Scans the unwatched directory at `i`, after trying to watch it again.
+ * Returns the entries it looked at; the directory leaves the list when it
+ * is watched now, or gone. */
+static size_t scan_one(cct_watcher *w, size_t i, int *kept)
+{
+    char *dir = cct_xstrdup(w->unwatched[i].path);
+    size_t root = w->unwatched[i].root;
+    int watched = is_watched(w, dir);
+    if (!watched) {
+        int rc = add_watch(w, dir, root, 0);
+        watched = rc == 0 && is_watched(w, dir);
+        if (rc < 0)
+            w->unwatched[i].err = rc;
+    }
+    /* The listing moves out of the array, which may grow below. */
+    cct_scan_listing before = w->unwatched[i].listing;
+    cct_scan_listing_init(&w->unwatched[i].listing);
+    cct_scan_listing now;
+    cct_scan_listing_init(&now);
+    scan_context c = {.w = w, .root = root, .dir = dir};
+    int rc = cct_scan_list(dir, scan_wanted, &c, &now);
+    size_t seen = now.len + 1;
+    int gone = rc == -ENOENT || rc == -ENOTDIR || rc == -EACCES;
+    if (rc < 0 && !gone) {
+        /* Unreadable for now (descriptors): try again next time. */
+        w->unwatched[i].err = rc;
+        w->unwatched[i].listing = before;
+        cct_scan_listing_free(&now);
+        free(dir);
+        *kept = 1;
+        return seen;
+    }
+    /* Gone, or unreadable: its files are gone as far as tests go. */
+    cct_scan_diff(&before, &now, scan_changed, &c);
+    cct_scan_listing_free(&before);
+    /* New directories, and those that could not be read before. */
+    for (size_t k = 0; k < now.len; k++) {
+        if (!now.entries[k].is_dir)
+            continue;
+        char *sub = cct_path_join(dir, now.entries[k].name);
+        if (!is_watched(w, sub) && !is_unwatched(w, sub)) {
+            size_t before_len = w->changed.len;
+            watch_tree(w, sub, root, 1, NULL);
+            c.changed |= w->changed.len > before_len;
+        }
+        free(sub);
+    }
+    *kept = !gone && !watched;
+    if (*kept) {
+        w->unwatched[i].listing = now;
+    } else {
+        cct_scan_listing_free(&now);
+        drop_unwatched(w, i);
+    }
+    if (gone && rc == -ENOENT && strcmp(dir, w->roots.items[root]) == 0)
+        root_gone(w, root);
+    if (c.changed)
+        touch_timer(w);
+    free(dir);
+    return seen;
+}
+
+static int compare_paths(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Names the directories not named yet, one notice per reason. */
+static void announce(cct_watcher *w)
+{
+    for (;;) {
+        int err = 0;
+        cct_strv dirs;
+        cct_strv_init(&dirs);
+        for (size_t i = 0; i < w->n_unwatched; i++) {
+            unwatched *u = &w->unwatched[i];
+            if (u->announced || (err && u->err != err))
+                continue;
+            err = u->err;
+            u->announced = 1;
+            cct_strv_add(&dirs, u->path);
+        }
+        if (dirs.len == 0) {
+            cct_strv_free(&dirs);
+            return;
+        }
+        qsort(dirs.items, dirs.len, sizeof(char *), compare_paths);
+        char *message = cct_watch_unwatched_message(&dirs, err, SCAN_MS);
+        w->announced = 1;
+        w->callbacks.notice(message, w->arg);
+        free(message);
+        cct_strv_free(&dirs);
+    }
+}
+
+static void on_scan(uv_timer_t *timer)
+{
+    cct_watcher *w = timer->data;
+    size_t budget = SCAN_BUDGET;
+    size_t todo = w->n_unwatched;
+    while (todo > 0 && w->n_unwatched > 0 && budget > 0 && !w->closing) {
+        if (w->scan_cursor >= w->n_unwatched)
+            w->scan_cursor = 0;
+        int kept;
+        size_t seen = scan_one(w, w->scan_cursor, &kept);
+        /* A directory dropped leaves the last one in its place. */
+        if (kept)
+            w->scan_cursor++;
+        budget = seen < budget ? budget - seen : 0;
+        todo--;
+    }
+    announce(w);
+}
+
 /* Stops watching a directory and everything below it. */
 static void unwatch_tree(cct_watcher *w, const char *dir)
 {
@@ -237,14 +530,6 @@ static void unwatch_tree(cct_watcher *w, const char *dir)
             forget_watch(w, (int)wd);
         }
     }
-}
-
-static void fail(cct_watcher *w, int code, const char *message)
-{
-    if (w->failed)
-        return;
-    w->failed = 1;
-    w->callbacks.failed(code, message, w->arg);
 }
 
 /* A root vanished: say so, and watch its parent for its return. */
@@ -263,7 +548,7 @@ static void root_gone(cct_watcher *w, size_t root)
         *(slash == parent ? slash + 1 : slash) = '\0';
         if (access(parent, F_OK) == 0) {
             if (cct_strmap_get(&w->by_path, parent) == CCT_STRMAP_MISSING)
-                add_watch(w, parent, root, 1, NULL);
+                add_watch(w, parent, root, 1);
             break;
         }
         if (slash == parent)
@@ -278,13 +563,8 @@ static void check_roots_back(cct_watcher *w)
         if (!w->root_gone[r] || access(w->roots.items[r], F_OK) != 0)
             continue;
         w->root_gone[r] = 0;
-        char *error = NULL;
-        int rc = watch_tree(w, w->roots.items[r], r, 1, &error);
-        if (rc < 0) {
-            fail(w, rc, error);
-            free(error);
-            return;
-        }
+        assert(w->started);
+        watch_tree(w, w->roots.items[r], r, 1, NULL);
         w->callbacks.root(w->roots.items[r], 0, w->arg);
         touch_timer(w);
     }
@@ -330,16 +610,21 @@ static void handle_event(cct_watcher *w, const struct inotify_event *ev)
     if (ev->mask & IN_ISDIR) {
         if (ev->mask & (IN_CREATE | IN_MOVED_TO)) {
             check_roots_back(w); /* a vanished root may be back */
-            char *error = NULL;
-            int rc = watch_tree(w, path, root, 1, &error);
-            if (rc < 0)
-                fail(w, rc, error);
-            free(error);
+            watch_tree(w, path, root, 1, NULL);
             touch_timer(w);
+        } else if (ev->mask & IN_ATTRIB) {
+            /* A chmod may have made an unreadable directory readable:
+             * watch it, and report what it holds. */
+            if (!is_watched(w, path) && !is_unwatched(w, path)) {
+                watch_tree(w, path, root, 1, NULL);
+                touch_timer(w);
+            }
         } else if (ev->mask & (IN_DELETE | IN_MOVED_FROM)) {
             unwatch_tree(w, path);
         }
-    } else if (cct_watch_counts(&w->extensions, &w->ignore, ev->name)) {
+    } else if (!(ev->mask & IN_ATTRIB) &&
+               cct_watch_counts(&w->extensions, &w->ignore, ev->name)) {
+        /* A file's attributes (chmod, touch) are not a change of it. */
         mark_changed(w, path);
         touch_timer(w);
     }
@@ -366,26 +651,17 @@ static void on_readable(uv_poll_t *poll, int status, int events)
             p += sizeof(*ev) + ev->len;
         }
     }
+    announce(w);
 }
 
 /* After an overflow: every file counts as changed, and directories whose
  * creation was lost get their watches. */
 static void collect_all(cct_watcher *w)
 {
-    for (size_t r = 0; r < w->roots.len && !w->failed; r++) {
-        if (w->root_gone[r])
-            continue;
-        char *error = NULL;
-        int rc = watch_tree(w, w->roots.items[r], r, 1, &error);
-        if (rc < 0)
-            fail(w, rc, error);
-        free(error);
-    }
-}
-
-static int compare_paths(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    for (size_t r = 0; r < w->roots.len; r++)
+        if (!w->root_gone[r])
+            watch_tree(w, w->roots.items[r], r, 1, NULL);
+    announce(w);
 }
 
 static void on_quiet(uv_timer_t *timer)
@@ -417,6 +693,12 @@ static void on_closed(uv_handle_t *handle)
     for (size_t i = 0; i < w->cap_watches; i++)
         free(w->watches[i].path);
     free(w->watches);
+    for (size_t i = 0; i < w->n_unwatched; i++) {
+        free(w->unwatched[i].path);
+        cct_scan_listing_free(&w->unwatched[i].listing);
+    }
+    free(w->unwatched);
+    cct_strmap_free(&w->unwatched_by_path);
     free(w->root_gone);
     cct_strmap_free(&w->by_path);
     cct_strmap_free(&w->changed_set);
@@ -454,6 +736,7 @@ int cct_watcher_start(uv_loop_t *loop, const cct_watcher_config *config,
     cct_strv_init(&w->changed);
     cct_strmap_init(&w->by_path);
     cct_strmap_init(&w->changed_set);
+    cct_strmap_init(&w->unwatched_by_path);
     for (size_t i = 0; i < config->roots->len; i++)
         cct_strv_add(&w->roots, config->roots->items[i]);
     for (size_t i = 0; i < config->extensions->len; i++)
@@ -464,8 +747,9 @@ int cct_watcher_start(uv_loop_t *loop, const cct_watcher_config *config,
 
     uv_poll_init(loop, &w->poll, fd);
     uv_timer_init(loop, &w->timer);
-    w->poll.data = w->timer.data = w;
-    w->open_handles = 2;
+    uv_timer_init(loop, &w->scan_timer);
+    w->poll.data = w->timer.data = w->scan_timer.data = w;
+    w->open_handles = 3;
 
     int rc = 0;
     for (size_t r = 0; r < w->roots.len && rc == 0; r++) {
@@ -479,15 +763,19 @@ int cct_watcher_start(uv_loop_t *loop, const cct_watcher_config *config,
         cct_watcher_close(w);
         return rc;
     }
+    w->started = 1;
     uv_poll_start(&w->poll, UV_READABLE, on_readable);
+    announce(w);
     *out = w;
     return 0;
 }
 
 void cct_watcher_close(cct_watcher *w)
 {
+    w->closing = 1;
     uv_close((uv_handle_t *)&w->poll, on_closed);
     uv_close((uv_handle_t *)&w->timer, on_closed);
+    uv_close((uv_handle_t *)&w->scan_timer, on_closed);
 }
 
 size_t cct_watcher_count(const cct_watcher *w)

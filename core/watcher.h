@@ -13,6 +13,12 @@
  * reported as one set: a save (write, write-then-rename, rename-the-
  * original-then-write) or a `git checkout` of hundreds of files becomes one
  * change set.  A kernel queue overflow reports every watched file.
+ *
+ * Once started, a directory that cannot be watched (the watch limit is
+ * full) does not stop the watcher: it is named once through the `notice`
+ * callback and scanned every 2 s instead, its changes reported as the
+ * others.  A directory that cannot be read is watched once a change of its
+ * attributes (a chmod) makes it readable.
  */
 #ifndef CCT_WATCHER_H
 #define CCT_WATCHER_H
@@ -29,15 +35,14 @@ typedef void (*cct_watch_cb)(const cct_strv *files, int overflow,
                              void *arg);
 /* A root directory disappeared (or came back: `gone` is 0). */
 typedef void (*cct_root_cb)(const char *root, int gone, void *arg);
-/* Watching cannot go on (the watch limit was reached for a new
- * directory); `code` is CCT_EWATCHLIMIT or another negative error. */
-typedef void (*cct_watch_failed_cb)(int code, const char *message,
-                                    void *arg);
+/* Something the user should know, said once: directories that cannot be
+ * watched (and are scanned instead), or all watched again. */
+typedef void (*cct_watch_notice_cb)(const char *message, void *arg);
 
 typedef struct cct_watch_callbacks {
     cct_watch_cb changed;
     cct_root_cb root;
-    cct_watch_failed_cb failed;
+    cct_watch_notice_cb notice;
 } cct_watch_callbacks;
 
 typedef struct cct_watcher_config {
@@ -48,7 +53,8 @@ typedef struct cct_watcher_config {
 } cct_watcher_config;
 
 /* Starts watching.  Returns 0, or CCT_EWATCHLIMIT when the kernel's watch
- * limit is reached, or another negative error; *error explains. */
+ * limit is reached before every directory is watched, or another negative
+ * error; *error explains. */
 int cct_watcher_start(uv_loop_t *loop, const cct_watcher_config *config,
                       const cct_watch_callbacks *callbacks, void *arg,
                       cct_watcher **out, char **error);
@@ -64,5 +70,10 @@ int cct_watch_counts(const cct_strv *extensions, const cct_strv *ignore,
 
 /* The message for a full watch table, with the two sysctl lines. */
 const char *cct_watch_limit_message(void);
+/* The notice naming `dirs` (sorted), which could not be watched for `err`
+ * (a negative errno) and are scanned every `scan_ms` instead; the caller
+ * frees it. */
+char *cct_watch_unwatched_message(const cct_strv *dirs, int err,
+                                  unsigned scan_ms);
 
 #endif

@@ -4,6 +4,8 @@
  *
  *   CCT_FAULT_WATCH_LIMIT=N       inotify_add_watch fails with ENOSPC (the
  *                                 watch limit) after N watches
+ *   CCT_FAULT_WATCH_LIMIT_WHILE=PATH  ...but only while PATH exists (the
+ *                                 user raised the limit once it is gone)
  *   CCT_FAULT_OVERFLOW_FILE=PATH  when PATH exists, the next read of the
  *                                 inotify descriptor returns the kernel's
  *                                 queue-overflow event first (PATH is then
@@ -39,7 +41,9 @@ int inotify_add_watch(int fd, const char *path, uint32_t mask)
         (int (*)(int, const char *, uint32_t))dlsym(RTLD_NEXT,
                                                      "inotify_add_watch");
     const char *limit = getenv("CCT_FAULT_WATCH_LIMIT");
-    if (limit && added >= atoi(limit)) {
+    const char *while_file = getenv("CCT_FAULT_WATCH_LIMIT_WHILE");
+    if (limit && added >= atoi(limit) &&
+        (!while_file || access(while_file, F_OK) == 0)) {
         errno = ENOSPC;
         return -1;
     }

@@ -4,7 +4,14 @@
 
 watch_limit_start   the watch limit reached at start: the message with the
                     two sysctl lines, exit 2, nothing left
-watch_limit_later   reached for a directory created later: the same
+watch_limit_later   reached for a directory created later: cctrial goes
+                    on, names it once, scans it (new, changed and nested
+                    files are seen), and watches it once the limit is
+                    raised
+project_root_deleted  the project directory deleted while waiting: exit 2,
+                    saying so
+unreadable_dir      a directory unreadable at start (run as nobody) is
+                    watched, and its files reported, once made readable
 overflow            the kernel's queue overflowed: every watched file
                     counts as changed, and a run follows
 dir_recreated       a watched directory deleted and created again: files
@@ -21,6 +28,7 @@ loaded with LD_PRELOAD (CCT_FAULTS names the library).
 """
 
 import os
+import re
 import shutil
 import signal
 import sys
@@ -68,21 +76,129 @@ def watch_limit_start():
     say("watch limit at start: the two sysctl lines, exit 2")
 
 
+def reported(cct, path):
+    """How many times -v said `path` changed."""
+    return cct.output.count("changed: " + path + "\n")
+
+
+def wait_change_run(cct, path, what, seen):
+    """Waits for a run, and for `path` reported changed more than `seen`
+    times (on stderr: in no fixed order with the run's lines on stdout)."""
+    cct.wait_for(r"^Running 1 tests\.$", 60, f"a run for {what}",
+                 since_last=True)
+    cct.wait_for(WAITING, 60, f"the run for {what} to end", since_last=True)
+    loopkit.wait_until(lambda: reported(cct, path) > seen, 60,
+                       f"{what}: {path} reported changed")
+
+
 def watch_limit_later():
     root = loopkit.project(FILES)
-    # The project, app and app/sub fit; a fourth directory does not.
-    cct = harness.Cctrial(root, ["-f", "app"],
-                          env=faults_env(CCT_FAULT_WATCH_LIMIT=3))
+    limited = os.path.join(harness.empty_dir("limit"), "on")
+    open(limited, "w").close()
+    # The project, app and app/sub fit; a fourth directory does not, while
+    # `limited` exists.
+    cct = harness.Cctrial(root, ["-f", "-v", "app"], env=faults_env(
+        CCT_FAULT_WATCH_LIMIT=3, CCT_FAULT_WATCH_LIMIT_WHILE=limited))
+    new = os.path.join(root, "app/new")
     with cct:
         cct.start()
         cct.wait_for(WAITING, 60, "the first run to end")
-        os.mkdir(os.path.join(root, "app/new"))
+        os.mkdir(new)
+        cct.wait_for(r"^cctrial: cannot watch this directory: the inotify "
+                     r"watch limit is reached .*\n    " + re.escape(new)
+                     + "\n",
+                     60, "the notice naming the directory not watched")
+        cct.wait_for(re.escape(SYSCTL), 10, "the sysctl line in it",
+                     since_last=True)
+        # Files in the unwatched directory are still seen: new ones...
+        module = os.path.join(new, "mod.py")
+        loopkit.write(module, "A = 1\n")
+        wait_change_run(cct, module, "a file created in app/new", 0)
+        # ...changed ones (another size)...
+        seen = reported(cct, module)
+        loopkit.write(module, "A = 22\n")
+        wait_change_run(cct, module, "a file changed in app/new", seen)
+        # ...and those of a directory created inside it.
+        deeper = os.path.join(new, "deeper", "deep.py")
+        loopkit.write(deeper, "B = 1\n")
+        wait_change_run(cct, deeper, "a file in a directory below app/new",
+                        0)
+        check(cct.output.count("\n    " + new + "\n") == 1,
+              "app/new named more than once:\n" + cct.describe())
+        # Once the limit is raised, the next scan watches them again.
+        os.unlink(limited)
+        cct.wait_for(r"^cctrial: every watched directory has its inotify "
+                     r"watch again: scanning stopped$", 60, "the directories "
+                     "watched again", since_last=True)
+        seen = reported(cct, module)
+        loopkit.write(module, "A = 333\n")
+        wait_change_run(cct, module, "a file changed once watched", seen)
+        check(cct.returncode is None, "cctrial exited:\n" + cct.describe())
+        stop(cct)
+    say("watch limit for a new directory: named once, scanned, watched "
+        "again once the limit is raised")
+
+
+def project_root_deleted():
+    root = loopkit.project(FILES)
+    with harness.Cctrial(root, ["-f", "app"]) as cct:
+        cct.start()
+        cct.wait_for(WAITING, 60, "the first run to end")
+        shutil.rmtree(root)
         status = cct.wait_exit(60)
         check(status == 2, f"exit status {status}, not 2:\n"
               + cct.describe())
-        check(SYSCTL in cct.output, "no sysctl lines:\n" + cct.describe())
+        check(f"the project directory {root} disappeared" in cct.output,
+              "no message about the project directory:\n" + cct.describe())
+        check("Python" not in cct.output, "a message about Python:\n"
+              + cct.describe())
         check(not cct.descendants(), f"processes left: {cct.descendants()}")
-    say("watch limit for a new directory: the message, exit 2")
+    say("the project directory deleted: said so, exit 2")
+
+
+def as_nobody(cct, home):
+    """Runs `cct` as the user nobody (root reads any directory)."""
+    cct.argv = ["setpriv", "--reuid=nobody", "--regid=nogroup",
+                "--clear-groups"] + cct.argv
+    cct.env["HOME"] = home
+
+
+def give_to_nobody(*paths):
+    import pwd
+    nobody = pwd.getpwnam("nobody")
+    for top in paths:
+        os.chown(top, nobody.pw_uid, nobody.pw_gid)
+        for directory, dirs, files in os.walk(top):
+            for name in dirs + files:
+                os.chown(os.path.join(directory, name), nobody.pw_uid,
+                         nobody.pw_gid)
+
+
+def unreadable_dir():
+    root = loopkit.project(dict(FILES, **{"app/locked/thing.py": "C = 1\n"}))
+    home = harness.empty_dir("home")
+    # The temporary directories are root's own (0700): let nobody in.
+    for directory in (os.path.dirname(os.path.dirname(root)),
+                      os.path.dirname(root), os.path.dirname(home),
+                      harness.base_env()["XDG_CONFIG_HOME"]):
+        os.chmod(directory, 0o755)
+    give_to_nobody(root, home)
+    locked = os.path.join(root, "app/locked")
+    os.chmod(locked, 0)
+    thing = os.path.join(locked, "thing.py")
+    cct = harness.Cctrial(root, ["-f", "-v", "app"])
+    as_nobody(cct, home)
+    with cct:
+        cct.start()
+        cct.wait_for(WAITING, 60, "the first run to end")
+        os.chmod(locked, 0o755)
+        # Readable now: watched, and what it holds reported at once.
+        wait_change_run(cct, thing, "the directory made readable", 0)
+        seen = reported(cct, thing)
+        loopkit.write(thing, "C = 2\n")
+        wait_change_run(cct, thing, "a file changed in it", seen)
+        stop(cct)
+    say("a directory unreadable at start is watched once made readable")
 
 
 def overflow():
@@ -226,7 +342,8 @@ def writes_only_own():
 
 
 CASES = {f.__name__: f for f in (
-    watch_limit_start, watch_limit_later, overflow, dir_recreated,
-    root_disappears, dev_install, writes_only_own)}
+    watch_limit_start, watch_limit_later, project_root_deleted,
+    unreadable_dir, overflow, dir_recreated, root_disappears, dev_install,
+    writes_only_own)}
 
 harness.main(CASES[sys.argv[1]])

@@ -1,13 +1,20 @@
 /*
  * Unit tests of the watcher's pure rules (core/watcher.h): which names the
  * built-in ignores and the user's globs leave out, and which files count as
- * changes, with the settings cctrial loads by default.
+ * changes, with the settings cctrial loads by default; what a scan of an
+ * unwatched directory reports (core/watch_scan.h), and the notice naming
+ * directories that cannot be watched.
  */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "config.h"
 #include "options.h"
+#include "watch_scan.h"
 #include "watcher.h"
 
 static cct_config config;
@@ -126,4 +133,140 @@ Test(watcher_rules, no_globs_ignore_nothing)
     cr_assert_not(cct_watch_ignored(&none, ".git"));
     cr_assert(cct_watch_counts(&settings.watch_ext, &none, "x.py"));
     cct_strv_free(&none);
+}
+
+/* ---- scanning unwatched directories: what changed between listings ---- */
+
+typedef struct seen_changes {
+    char text[512];
+} seen_changes;
+
+static void record(const cct_scan_entry *entry, cct_scan_change change,
+                   void *arg)
+{
+    seen_changes *seen = arg;
+    static const char *const names[] = {"+", "-", "~"};
+    size_t n = strlen(seen->text);
+    snprintf(seen->text + n, sizeof(seen->text) - n, "%s%s%s ",
+             names[change], entry->name, entry->is_dir ? "/" : "");
+}
+
+static const char *diff(const cct_scan_listing *before,
+                        const cct_scan_listing *after, seen_changes *seen)
+{
+    seen->text[0] = '\0';
+    cct_scan_diff(before, after, record, seen);
+    return seen->text;
+}
+
+Test(watcher_rules, scan_diff_says_what_was_added_removed_and_modified)
+{
+    cct_scan_listing before, after;
+    cct_scan_listing_init(&before);
+    cct_scan_listing_init(&after);
+    cct_scan_listing_add(&before, "same.py", 0, 100, 10, 7);
+    cct_scan_listing_add(&before, "gone.py", 0, 100, 10, 8);
+    cct_scan_listing_add(&before, "sub", 1, 0, 0, 0);
+    cct_scan_listing_add(&before, "longer.py", 0, 100, 10, 9);
+    cct_scan_listing_add(&before, "later.py", 0, 100, 10, 10);
+    cct_scan_listing_add(&before, "replaced.py", 0, 100, 10, 11);
+    cct_scan_listing_sort(&before);
+    /* Added in an order of its own: sorting makes them comparable. */
+    cct_scan_listing_add(&after, "sub", 1, 0, 0, 0);
+    cct_scan_listing_add(&after, "replaced.py", 0, 100, 10, 12);
+    cct_scan_listing_add(&after, "later.py", 0, 101, 10, 10);
+    cct_scan_listing_add(&after, "longer.py", 0, 100, 11, 9);
+    cct_scan_listing_add(&after, "new.py", 0, 100, 10, 13);
+    cct_scan_listing_add(&after, "newdir", 1, 0, 0, 0);
+    cct_scan_listing_add(&after, "same.py", 0, 100, 10, 7);
+    cct_scan_listing_sort(&after);
+    seen_changes seen;
+    /* mtime, size and inode (a rename over it) each say "modified". */
+    cr_assert_str_eq(diff(&before, &after, &seen),
+                     "-gone.py ~later.py ~longer.py +new.py +newdir/ "
+                     "~replaced.py ");
+    cr_assert_str_eq(diff(&after, &before, &seen),
+                     "+gone.py ~later.py ~longer.py -new.py -newdir/ "
+                     "~replaced.py ");
+    cr_assert_str_eq(diff(&after, &after, &seen), "");
+    cct_scan_listing_free(&before);
+    cct_scan_listing_free(&after);
+}
+
+Test(watcher_rules, scan_diff_of_a_directory_that_vanished_removes_all)
+{
+    cct_scan_listing before, gone;
+    cct_scan_listing_init(&before);
+    cct_scan_listing_init(&gone);
+    cct_scan_listing_add(&before, "a.py", 0, 1, 1, 1);
+    cct_scan_listing_add(&before, "b", 1, 0, 0, 0);
+    seen_changes seen;
+    cr_assert_str_eq(diff(&before, &gone, &seen), "-a.py -b/ ");
+    cr_assert_str_eq(diff(&gone, &before, &seen), "+a.py +b/ ");
+    cct_scan_listing_free(&before);
+}
+
+Test(watcher_rules, scan_diff_a_file_turned_directory_is_removed_then_added)
+{
+    cct_scan_listing before, after;
+    cct_scan_listing_init(&before);
+    cct_scan_listing_init(&after);
+    cct_scan_listing_add(&before, "x.py", 0, 1, 1, 1);
+    cct_scan_listing_add(&after, "x.py", 1, 0, 0, 0);
+    seen_changes seen;
+    cr_assert_str_eq(diff(&before, &after, &seen), "-x.py +x.py/ ");
+    cct_scan_listing_free(&before);
+    cct_scan_listing_free(&after);
+}
+
+/* ---- the notice for directories that cannot be watched ---------------- */
+
+static char *unwatched_message(int err, size_t n)
+{
+    cct_strv dirs;
+    cct_strv_init(&dirs);
+    for (size_t i = 0; i < n; i++)
+        cct_strv_take(&dirs, cct_xasprintf("/p/d%02zu", i));
+    char *message = cct_watch_unwatched_message(&dirs, err, 2000);
+    cct_strv_free(&dirs);
+    return message;
+}
+
+Test(watcher_rules, the_watch_limit_notice_names_the_sysctl)
+{
+    char *m = unwatched_message(-ENOSPC, 1);
+    cr_assert_str_eq(
+        m, "cannot watch this directory: the inotify watch limit is reached "
+           "(fs.inotify.max_user_watches is full)\n"
+           "    /p/d00\n"
+           "cctrial goes on, and scans it every 2 s for changes instead.  "
+           "To watch every directory, raise the limit:\n"
+           "    sudo sysctl fs.inotify.max_user_watches=100000\n"
+           "    sudo sh -c 'echo fs.inotify.max_user_watches=100000"
+           ">>/etc/sysctl.conf'");
+    free(m);
+}
+
+Test(watcher_rules, other_reasons_say_their_limit_and_no_sysctl)
+{
+    char *m = unwatched_message(-EMFILE, 2);
+    cr_assert(strstr(m, "cannot watch 2 directories: too many open files "
+                        "in cctrial (EMFILE: see ulimit -n)\n"
+                        "    /p/d00\n    /p/d01\n"),
+              "%s", m);
+    cr_assert(strstr(m, "scans them every 2 s"), "%s", m);
+    cr_assert_null(strstr(m, "sysctl"), "%s", m);
+    free(m);
+    m = unwatched_message(-EIO, 1);
+    cr_assert(strstr(m, ": Input/output error\n"), "%s", m);
+    free(m);
+}
+
+Test(watcher_rules, a_long_list_of_directories_is_cut_short)
+{
+    char *m = unwatched_message(-ENOSPC, 25);
+    cr_assert(strstr(m, "cannot watch 25 directories"), "%s", m);
+    cr_assert(strstr(m, "    /p/d09\n    and 15 more\n"), "%s", m);
+    cr_assert_null(strstr(m, "/p/d10"), "%s", m);
+    free(m);
 }
