@@ -43,7 +43,6 @@ void cct_results_reset(cct_results *r)
     }
     r->n = 0;
     memset(r->counts, 0, sizeof(r->counts));
-    r->tests_run = 0;
     free_groups(r);
 }
 

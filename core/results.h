@@ -30,7 +30,6 @@ typedef struct cct_results {
     cct_result *items; /* every result but successes, in arrival order */
     size_t n, cap;
     size_t counts[CCT_OUTCOME_COUNT];
-    size_t tests_run;
 
     /* Filled by cct_results_group(). */
     cct_result_group *groups;

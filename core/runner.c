@@ -409,11 +409,6 @@ int cct_runner_run(cct_runner *r, const cct_strv *tests)
     return 0;
 }
 
-int cct_runner_is_running(const cct_runner *r)
-{
-    return r->running;
-}
-
 void cct_runner_interrupt(cct_runner *r)
 {
     if (!r->running)
@@ -446,11 +441,6 @@ const char *cct_runner_worker_dir(cct_runner *r, unsigned n)
     return n < r->jobs ? r->slots[n].dir : NULL;
 }
 
-cct_source_cache *cct_runner_sources(cct_runner *r)
-{
-    return r->sources;
-}
-
 void cct_runner_close(cct_runner *r, void (*done)(void *arg), void *arg)
 {
     r->closing = 1;
@@ -471,13 +461,4 @@ void cct_runner_close(cct_runner *r, void (*done)(void *arg), void *arg)
         r->live = 1;
         on_closed(NULL, r);
     }
-}
-
-size_t cct_runner_worker_pids(const cct_runner *r, int *pids, size_t max)
-{
-    size_t n = 0;
-    for (unsigned i = 0; i < r->jobs && n < max; i++)
-        if (r->slots[i].worker)
-            pids[n++] = cct_worker_pid(r->slots[i].worker);
-    return n;
 }

@@ -81,7 +81,6 @@ void cct_runner_prewarm(cct_runner *r);
 /* Starts a run of `tests` (copied).  `temp_dir` must exist and be empty.
  * Returns 0 or a negative error (nothing started). */
 int cct_runner_run(cct_runner *r, const cct_strv *tests);
-int cct_runner_is_running(const cct_runner *r);
 /* Stops the current run now: busy workers are killed, the tests not yet
  * finished get no result, run_end reports interrupted. */
 void cct_runner_interrupt(cct_runner *r);
@@ -90,12 +89,8 @@ const char *cct_runner_worker_dir(cct_runner *r, unsigned n);
 /* uv_hrtime() when the run's first test began in a worker ready to run it
  * (not when the worker started), or 0 when none has yet. */
 uint64_t cct_runner_tests_began(const cct_runner *r);
-/* The formatting cache, cleared at the start of every run. */
-cct_source_cache *cct_runner_sources(cct_runner *r);
 /* Stops every worker; `done` runs once they are all gone, then the runner
  * is freed. */
 void cct_runner_close(cct_runner *r, void (*done)(void *arg), void *arg);
-/* Process ids of the live workers (for tests of the prewarming). */
-size_t cct_runner_worker_pids(const cct_runner *r, int *pids, size_t max);
 
 #endif

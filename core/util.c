@@ -408,11 +408,6 @@ char *cct_path_absolute(const char *cwd, const char *path)
     return out;
 }
 
-uint64_t cct_now_ms(void)
-{
-    return uv_hrtime() / 1000000u;
-}
-
 /* The bytes a lead byte allows second (others take 0x80-0xBF), per the
  * well-formed table of the Unicode standard (no overlong forms, no
  * surrogates, nothing past U+10FFFF).  Returns the sequence's length, 0

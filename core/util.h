@@ -95,12 +95,8 @@ char *cct_path_absolute(const char *cwd, const char *path);
 int cct_which(const char *program);
 /* A copy of `path` with a leading "~/" replaced by $HOME. */
 char *cct_expand_home(const char *path);
-/* Milliseconds of a monotonic clock. */
-uint64_t cct_now_ms(void);
-
-
-
 /* A copy of `len` bytes with every invalid UTF-8 sequence replaced by
  * U+FFFD and NUL bytes dropped, so that any text can go into JSON. */
 char *cct_utf8_sanitize(const char *s, size_t len);
+
 #endif

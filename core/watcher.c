@@ -104,11 +104,6 @@ static const char limit_message[] =
     "    sudo sh -c 'echo fs.inotify.max_user_watches=100000"
     ">>/etc/sysctl.conf'";
 
-const char *cct_watch_limit_message(void)
-{
-    return limit_message;
-}
-
 char *cct_watch_unwatched_message(const cct_strv *dirs, int err,
                                   unsigned scan_ms)
 {
@@ -776,9 +771,4 @@ void cct_watcher_close(cct_watcher *w)
     uv_close((uv_handle_t *)&w->poll, on_closed);
     uv_close((uv_handle_t *)&w->timer, on_closed);
     uv_close((uv_handle_t *)&w->scan_timer, on_closed);
-}
-
-size_t cct_watcher_count(const cct_watcher *w)
-{
-    return w->n_watches;
 }

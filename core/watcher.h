@@ -59,8 +59,6 @@ int cct_watcher_start(uv_loop_t *loop, const cct_watcher_config *config,
                       const cct_watch_callbacks *callbacks, void *arg,
                       cct_watcher **out, char **error);
 void cct_watcher_close(cct_watcher *w);
-/* Number of directories watched. */
-size_t cct_watcher_count(const cct_watcher *w);
 
 /* Is `name` (one path component) ignored by these globs? */
 int cct_watch_ignored(const cct_strv *ignore, const char *name);
@@ -68,8 +66,6 @@ int cct_watch_ignored(const cct_strv *ignore, const char *name);
 int cct_watch_counts(const cct_strv *extensions, const cct_strv *ignore,
                      const char *name);
 
-/* The message for a full watch table, with the two sysctl lines. */
-const char *cct_watch_limit_message(void);
 /* The notice naming `dirs` (sorted), which could not be watched for `err`
  * (a negative errno) and are scanned every `scan_ms` instead; the caller
  * frees it. */

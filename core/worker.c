@@ -635,14 +635,14 @@ int cct_worker_run(cct_worker *w, const char *test_id)
     return 0;
 }
 
-int cct_worker_can_queue(const cct_worker *w)
+static int is_alive(const cct_worker *w)
 {
-    return w->test && !w->queued_test && cct_worker_is_alive(w);
+    return !w->finished && !w->exited && !w->stopping && !w->death;
 }
 
-const char *cct_worker_queued(const cct_worker *w)
+int cct_worker_can_queue(const cct_worker *w)
 {
-    return w->queued_test;
+    return w->test && !w->queued_test && is_alive(w);
 }
 
 void cct_worker_drain(cct_worker *w)
@@ -707,32 +707,7 @@ int cct_worker_is_ready(const cct_worker *w)
     return w->ready;
 }
 
-int cct_worker_is_busy(const cct_worker *w)
-{
-    return w->test != NULL;
-}
-
-int cct_worker_is_alive(const cct_worker *w)
-{
-    return !w->finished && !w->exited && !w->stopping && !w->death;
-}
-
 size_t cct_worker_tests_run(const cct_worker *w)
 {
     return w->n_tests;
-}
-
-const char *cct_worker_test(const cct_worker *w)
-{
-    return w->test;
-}
-
-const char *cct_worker_dir(const cct_worker *w)
-{
-    return w->dir;
-}
-
-int cct_worker_pid(const cct_worker *w)
-{
-    return w->process.pid;
 }

@@ -73,8 +73,6 @@ int cct_worker_start(cct_worker *w, const char *dir);
 int cct_worker_run(cct_worker *w, const char *test_id);
 /* Whether a test may be sent ahead now (see cct_worker_run). */
 int cct_worker_can_queue(const cct_worker *w);
-/* The test sent ahead, or NULL. */
-const char *cct_worker_queued(const cct_worker *w);
 /* Reads what waits in the test's stdout and stderr pipes into the logs, so
  * that they are whole when shown (at the end of a run; a dying worker's
  * are read by itself). */
@@ -96,15 +94,9 @@ int cct_worker_is_started(const cct_worker *w);
 /* It answered Start: trial's worker reads commands in order, so a test
  * handed to a worker that is not ready has not begun. */
 int cct_worker_is_ready(const cct_worker *w);
-int cct_worker_is_busy(const cct_worker *w);
-int cct_worker_is_alive(const cct_worker *w);
 /* How many tests the current Run has run so far, as trial counts them
  * ("Ran N tests"): one name handed out may be a module or a class of
  * several, each reporting under its own name. */
 size_t cct_worker_tests_run(const cct_worker *w);
-/* The test being run, or NULL. */
-const char *cct_worker_test(const cct_worker *w);
-const char *cct_worker_dir(const cct_worker *w);
-int cct_worker_pid(const cct_worker *w);
 
 #endif

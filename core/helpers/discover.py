@@ -618,7 +618,7 @@ def main(argv):
     # Remember every whole module imported this time.
     for path, tests in loader.complete.items():
         if path not in cached_files:
-            cache.record(path, tests, None, graph)
+            cache.record(path, tests, graph)
     document["cache_hits"] = cache.hits
     if not import_errors and not document["unknown"]:
         cache.remember_answer(request, loader.package_dirs, document)

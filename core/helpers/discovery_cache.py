@@ -134,7 +134,7 @@ class Cache:
         files = [entry["file"]] + list((entry.get("deps") or {}).keys())
         return [self.graph[f] for f in files if f in self.graph]
 
-    def record(self, path, tests, import_error, graph):
+    def record(self, path, tests, graph):
         """Remembers a freshly imported test module.
 
         `graph` maps every project file to its entry; the module depends on
@@ -153,7 +153,6 @@ class Cache:
             "state": file_state(path),
             "deps": deps,
             "tests": tests,
-            "import_error": import_error,
         }
         for f in [path] + list(deps):
             if f in graph:

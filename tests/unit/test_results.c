@@ -315,17 +315,3 @@ Test(results, results_keep_copies_of_their_strings)
     cr_assert_str_eq(results.groups[0].test_ids[0], "m.T.a");
     cr_assert_str_eq(results.groups[0].text, "A\n");
 }
-
-Test(results, labels_and_names)
-{
-    static const char *const labels[] = {"[OK]", "[FAIL]", "[ERROR]",
-                                         "[SKIPPED]", "[TODO]",
-                                         "[UNEXPECTED SUCCESS]"};
-    static const char *const names[] = {"success", "failure", "error",
-                                        "skip", "expected_failure",
-                                        "unexpected_success"};
-    for (int o = 0; o < CCT_OUTCOME_COUNT; o++) {
-        cr_assert_str_eq(cct_outcome_label((cct_outcome)o), labels[o]);
-        cr_assert_str_eq(cct_outcome_name((cct_outcome)o), names[o]);
-    }
-}
