@@ -116,11 +116,12 @@ int cct_plugin_load_file(const char *path, cct_loaded_plugin *out,
             "%u.%u: rebuild it against this cctrial's plugin.h",
             desc->abi_version >> 16, desc->abi_version & 0xffff,
             CCT_PLUGIN_ABI_MAJOR, CCT_PLUGIN_ABI_MINOR);
-    } else if (desc->size < sizeof(cct_plugin)) {
-        /* Every field of ABI 1.0 is required; newer minors only append. */
+    } else if (desc->size < CCT_PLUGIN_SIZE_1_0) {
+        /* Every field of ABI 1.0 is required; newer minors only append,
+         * and a plugin built against 1.0 has only those. */
         owned = cct_xasprintf("its descriptor is %u bytes, smaller than "
-                              "the %zu of ABI 1.0", desc->size,
-                              sizeof(cct_plugin));
+                              "the %u of ABI 1.0", desc->size,
+                              CCT_PLUGIN_SIZE_1_0);
     } else if (!desc->name || !desc->init) {
         problem = "its descriptor has no name or no init function";
     } else if ((desc->kind == CCT_PLUGIN_REPORTER && !desc->reporter) ||

@@ -414,6 +414,13 @@ typedef struct cct_plugin {
     const cct_selector_ops *selector;
 } cct_plugin;
 
+/* The size of ABI 1.0's descriptor, which every plugin's is at least:
+ * later minor versions only append fields, which cctrial reads only when
+ * a plugin's `size` covers them.  Frozen: never sizeof(cct_plugin). */
+#define CCT_PLUGIN_SIZE_1_0                    \
+    ((uint32_t)(offsetof(cct_plugin, selector) + \
+                sizeof(const cct_selector_ops *)))
+
 /* The one function a plugin exports.  Define it as:
  *
  *   CCT_PLUGIN_EXPORT const cct_plugin *cct_plugin_entry(void)

@@ -225,7 +225,8 @@ Test(loader, find_all_lists_each_plugin_once_first_directory_first)
                                    PLUGIN_DIR "/reporter_noentry.so\n"
                                    PLUGIN_DIR "/reporter_noops.so\n"
                                    PLUGIN_DIR "/reporter_nullentry.so\n"
-                                   PLUGIN_DIR "/reporter_small.so",
+                                   PLUGIN_DIR "/reporter_small.so\n"
+                                   PLUGIN_DIR "/reporter_v1_0.so",
                                    copy);
     cr_assert_str_eq(got, expected);
     free(expected);
@@ -305,10 +306,27 @@ Test(loader, a_descriptor_smaller_than_abi_1_0_is_refused)
     assert_unloaded(&lib);
     char *expected = cct_xasprintf(
         "cannot use plugin " PLUGIN_DIR "/reporter_small.so: its descriptor "
-        "is %zu bytes, smaller than the %zu of ABI 1.0",
-        offsetof(cct_plugin, reporter), sizeof(cct_plugin));
+        "is %zu bytes, smaller than the %u of ABI 1.0",
+        offsetof(cct_plugin, reporter), CCT_PLUGIN_SIZE_1_0);
     cr_assert_str_eq(error, expected);
     free(expected);
+}
+
+Test(loader, a_plugin_built_against_the_frozen_1_0_header_is_accepted)
+{
+    cr_assert_eq(cct_plugin_load_file(PLUGIN_DIR "/reporter_v1_0.so", &lib,
+                                      &error),
+                 0, "%s", error ? error : "");
+    cr_assert_str_eq(lib.desc->name, "v1_0");
+    cr_assert_eq(lib.desc->abi_version, (1u << 16) | 0u);
+    cr_assert_eq(lib.desc->size, CCT_PLUGIN_SIZE_1_0);
+    /* It runs against this cctrial's structures, which only grew. */
+    void *ctx = NULL;
+    cr_assert_eq(lib.desc->init(NULL, &ctx), 0);
+    cct_run_end ev = {.struct_size = sizeof(ev), .tests_run = 7};
+    lib.desc->reporter->run_end(ctx, &ev);
+    cr_assert_eq(*(size_t *)ctx, 7);
+    lib.desc->fini(ctx);
 }
 
 Test(loader, a_newer_minor_version_with_a_bigger_descriptor_is_accepted)
