@@ -10,6 +10,12 @@ Environment (set by add_test in tests/e2e/CMakeLists.txt):
     CCT_SOURCE_DIR   the top of the source tree (fixtures, examples)
     CCT_TEST_PYTHON  the Python with Twisted (default: this interpreter)
     CCT_E2E_KEEP     when set and not empty, temporary copies are kept
+    CCT_TWISTED_PATH a directory that goes on PYTHONPATH of every cctrial
+                     and trial run, to test a second Twisted generation
+                     (scripts/fetch-twisted unpacks one); not set: the
+                     interpreter's own Twisted
+    CCT_TWISTED_VERSION  the Twisted version (a prefix such as 24.11) that
+                     main() checks the runs will get before anything else
 
 API:
     copy_project(name_or_path) -> str
@@ -51,9 +57,11 @@ API:
         .describe() -> str         argv, status and output, for messages
         Also a context manager: leaving the block kills cctrial if it
         still runs, and whatever it left behind.
-    run_trial(cwd, names, jobs=None, timeout=...) -> TrialRun
+    run_trial(cwd, names, jobs=None, timeout=..., env=None) -> TrialRun
         `python -m twisted.trial` for reference: .returncode, .output,
-        .summary (a Summary).
+        .summary (a Summary).  env as for Cctrial.
+    twisted_version(env=None) -> str
+        "VERSION from DIRECTORY" of the Twisted the runs get.
     plain(text) -> str
         Output of a terminal without its escape sequences and with each
         line's carriage returns resolved (on a tty lines end in \r\n).
@@ -96,6 +104,8 @@ SOURCE_DIR = os.environ.get(
     os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(
         __file__)))))
 TEST_PYTHON = os.environ.get("CCT_TEST_PYTHON") or sys.executable
+TWISTED_PATH = os.environ.get("CCT_TWISTED_PATH", "")
+TWISTED_VERSION = os.environ.get("CCT_TWISTED_VERSION", "")
 PROJECTS_DIR = os.path.join(SOURCE_DIR, "tests", "projects")
 
 # Bounds for one cctrial or trial run of a small project; generous because
@@ -164,7 +174,39 @@ def base_env():
     env["XDG_CONFIG_HOME"] = config_home
     env["LANG"] = env["LC_ALL"] = "C.UTF-8"
     env["PYTHONIOENCODING"] = "utf-8"
+    if TWISTED_PATH:
+        env["PYTHONPATH"] = TWISTED_PATH
     return env
+
+
+def twisted_version(env=None):
+    """The version and directory of the Twisted that TEST_PYTHON imports
+    in base_env() (with env's changes), as a string "V from DIR"."""
+    done = subprocess.run(
+        [TEST_PYTHON, "-c", "import os, twisted; print(twisted.__version__,"
+         " 'from', os.path.dirname(os.path.dirname(twisted.__file__)))"],
+        env=_merge_env(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        timeout=RUN_TIMEOUT)
+    text = done.stdout.decode("utf-8", "replace").strip()
+    check(done.returncode == 0, f"{TEST_PYTHON} cannot import twisted with "
+          f"PYTHONPATH={TWISTED_PATH or '(unset)'}:\n{text}")
+    return text
+
+
+def _check_generation():
+    """A test of a second generation fails, saying why, when that
+    generation is not there: it never passes on the first one instead."""
+    if not TWISTED_VERSION:
+        return
+    found = twisted_version()
+    version, _, where = found.partition(" from ")
+    check(version.startswith(TWISTED_VERSION + ".")
+          and (not TWISTED_PATH or where == os.path.normpath(TWISTED_PATH)),
+          f"this test runs on Twisted {TWISTED_VERSION} from "
+          f"{TWISTED_PATH or TEST_PYTHON}, but {TEST_PYTHON} imports Twisted "
+          f"{found}; scripts/fetch-twisted unpacks it (`make test` runs it "
+          "first)")
+    say(f"Twisted {found}")
 
 
 def _merge_env(extra):
@@ -220,13 +262,14 @@ def format_summary(summary):
 TrialRun = collections.namedtuple("TrialRun", "returncode output summary")
 
 
-def run_trial(cwd, names, jobs=None, timeout=RUN_TIMEOUT):
+def run_trial(cwd, names, jobs=None, timeout=RUN_TIMEOUT, env=None):
     argv = [TEST_PYTHON, "-m", "twisted.trial"]
     if jobs:
         argv.append(f"-j{jobs}")
     argv += list(names)
     try:
-        done = subprocess.run(argv, cwd=cwd, env=base_env(), timeout=timeout,
+        done = subprocess.run(argv, cwd=cwd, env=_merge_env(env),
+                              timeout=timeout,
                               stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT)
     except subprocess.TimeoutExpired as e:
@@ -557,6 +600,7 @@ def main(function):
     """Run a test script's function; turn a HarnessError into a clear
     failure (exit 1) instead of a traceback through the harness."""
     try:
+        _check_generation()
         function()
     except HarnessError as e:
         print(f"FAIL: {e}", flush=True)
