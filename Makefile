@@ -1,11 +1,16 @@
 # A thin driver for CMake: the README's two commands, and a few more.
 #
-#   make demo    install what is missing, build, run cctrial on examples/demo
-#   make test    install what is missing, build, fetch Debian 13's Twisted
-#                24.11 into the build tree (scripts/fetch-twisted), run
-#                every test with ctest
-#   make bench   the benchmarks of docs/benchmarks.md
-#   make fuzz    the libFuzzer targets, each for a bounded time
+#   make demo          install what is missing, build, run cctrial on
+#                      examples/demo
+#   make test          install what is missing, build, fetch Debian 13's
+#                      Twisted 24.11 into the build tree
+#                      (scripts/fetch-twisted), run the tests with ctest,
+#                      then build the AddressSanitizer/UBSan tree and run
+#                      them there (a few minutes on two cores)
+#   make check-memory  the tests labelled valgrind: the unit tests and
+#                      cctrial itself under valgrind (about ten minutes)
+#   make bench         the benchmarks of docs/benchmarks.md
+#   make fuzz          the libFuzzer targets, each for a bounded time
 #   make install PREFIX=/usr/local DESTDIR=
 
 BUILD ?= build
@@ -21,7 +26,8 @@ SAN_ENV = ASAN_OPTIONS=detect_leaks=1:exitcode=86:halt_on_error=1 \
 PREFIX ?= /usr/local
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps configure build test demo bench fuzz install clean
+.PHONY: all deps configure build test check-memory demo bench fuzz install \
+        clean
 
 all: build
 
@@ -35,16 +41,25 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
 
+# Valgrind is left to check-memory.  The sanitizer tree shares the plain
+# tree's Twisted 24.11 and trial's reference runs, and leaves out what
+# would not check its build further: installing (the same files), the
+# endurance run (memory bounds of the build as used), and the tests
+# labelled plain-only (see tests/CMakeLists.txt).
 test: build
 	scripts/fetch-twisted $(TWISTED24_DIR)
-	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -LE valgrind
 	@test -f $(SAN_BUILD)/CMakeCache.txt || \
 	    cmake -S . -B $(SAN_BUILD) -DCCT_SANITIZE=ON \
 	          -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	          -DCCT_TWISTED24_DIR=$(TWISTED24_DIR)
+	          -DCCT_TWISTED24_DIR=$(TWISTED24_DIR) \
+	          -DCCT_REFERENCE_CACHE=$(abspath $(BUILD))/trial-reference
 	cmake --build $(SAN_BUILD) -j $(JOBS)
 	$(SAN_ENV) ctest --test-dir $(SAN_BUILD) --output-on-failure -j $(JOBS) \
-	    -LE 'install|endurance'
+	    -LE 'install|endurance|plain-only'
+
+check-memory: build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -L valgrind
 
 demo: build
 	cd examples/demo && ../../$(BUILD)/cctrial

@@ -4,7 +4,9 @@
 
 runs, on a fresh copy of tests/projects/FIXTURE, `python3 -m twisted.trial`
 (single-process: with Twisted 22.4, `trial -j2` dies silently at the end of
-a run holding an unexpected success, so its -j output is no reference),
+a run holding an unexpected success, so its -j output is no reference; the
+one run of each fixture and generation shared by the tests of both workers
+and both build trees, see harness.reference_trial),
 then `cctrial --once --worker=WORKER` and the same with -j2, all on the
 Twisted of the test's generation (CCT_TWISTED_PATH, see harness.py), and
 checks for each:
@@ -80,7 +82,7 @@ def main():
     fixture, worker = sys.argv[1:]
     names, marks = FIXTURES[fixture]
     project = harness.copy_project(fixture)
-    reference = harness.run_trial(project, names)
+    reference = harness.reference_trial(fixture, names)
     say(f"trial {' '.join(names)} on tests/projects/{fixture}: "
         f"{harness.format_summary(reference.summary)}, "
         f"exit {reference.returncode}")

@@ -5,8 +5,8 @@
 runs one module of Twisted's own test suite (the Twisted of the test's
 generation: python3-twisted, or the one on CCT_TWISTED_PATH, see
 harness.py) with single-process `python3 -m twisted.trial MODULE` and with
-`cctrial --once -j2 --worker=WORKER MODULE`, both from the same empty temporary
-directory, and checks that cctrial's closing line (Ran N tests, the verdict
+`cctrial --once -j2 --worker=WORKER MODULE`, each from an empty temporary
+directory (trial's run shared, see harness.reference_trial), and checks that cctrial's closing line (Ran N tests, the verdict
 and every count) and exit status are trial's.  Whatever fails on this
 machine (no network, running as root) fails for both: trial's result is the
 reference, not a fixed number.
@@ -26,7 +26,7 @@ def main():
         sys.exit("usage: test_twisted_suite.py MODULE {fast,stock}")
     module, worker = sys.argv[1:]
     cwd = harness.empty_dir("twisted")
-    reference = harness.run_trial(cwd, [module], timeout=TIMEOUT)
+    reference = harness.reference_trial(None, [module], timeout=TIMEOUT)
     say(f"trial {module}: {harness.format_summary(reference.summary)}, "
         f"exit {reference.returncode}")
     check(reference.summary.ran > 0,

@@ -97,7 +97,7 @@ def main():
     check(a == b, f"the summaries differ:\n--- 22.4's worker\n{a}"
           f"\n--- {label}\n{b}")
     # trial on the same generation as the run under test.
-    trial = harness.run_trial(harness.copy_project(fixture), names)
+    trial = harness.reference_trial(fixture, names)
     check(new.summary().counts == trial.summary.counts,
           f"counts {new.summary().counts}, trial's {trial.summary.counts}")
     say(f"{fixture}: {label} gives the summary of 22.4's worker")
