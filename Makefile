@@ -6,9 +6,9 @@
 #                      Twisted 24.11 into the build tree
 #                      (scripts/fetch-twisted), run the tests with ctest,
 #                      then build the AddressSanitizer/UBSan tree and run
-#                      them there (a few minutes on two cores)
+#                      them there
 #   make check-memory  the tests labelled valgrind: the unit tests and
-#                      cctrial itself under valgrind (about ten minutes)
+#                      cctrial itself under valgrind
 #   make bench         the benchmarks of docs/benchmarks.md
 #   make fuzz          the libFuzzer targets, each for a bounded time
 #   make install PREFIX=/usr/local DESTDIR=
