@@ -10,6 +10,15 @@ Environment (set by add_test in tests/e2e/CMakeLists.txt):
     CCT_SOURCE_DIR   the top of the source tree (fixtures, examples)
     CCT_TEST_PYTHON  the Python with Twisted (default: this interpreter)
     CCT_E2E_KEEP     when set and not empty, temporary copies are kept
+    CCT_TWISTED_PATH a directory that goes on PYTHONPATH of every cctrial
+                     and trial run, to test a second Twisted generation
+                     (scripts/fetch-twisted unpacks one); not set: the
+                     interpreter's own Twisted
+    CCT_TWISTED_VERSION  the Twisted version (a prefix such as 24.11) that
+                     main() checks the runs will get before anything else
+    CCT_REFERENCE_CACHE  a directory where reference_trial() keeps trial's
+                     runs for the tests that compare with the same one;
+                     not set: every test runs trial itself
 
 API:
     copy_project(name_or_path) -> str
@@ -66,9 +75,18 @@ API:
         .describe() -> str         argv, status and output, for messages
         Also a context manager: leaving the block kills cctrial if it
         still runs, and whatever it left behind.
-    run_trial(cwd, names, jobs=None, timeout=...) -> TrialRun
+    run_trial(cwd, names, jobs=None, timeout=..., env=None) -> TrialRun
         `python -m twisted.trial` for reference: .returncode, .output,
-        .summary (a Summary).
+        .summary (a Summary).  env as for Cctrial.
+    reference_trial(project, names, timeout=...) -> TrialRun
+        run_trial in a fresh copy of `project` (as copy_project takes it;
+        None: an empty directory), done once for all the tests that share
+        CCT_REFERENCE_CACHE: the result is kept under a key of everything
+        it depends on (interpreter, Twisted, names, every file of the
+        project), and a test that needs it while another computes it
+        waits for that one.
+    twisted_version(env=None) -> str
+        "VERSION from DIRECTORY" of the Twisted the runs get.
     plain(text) -> str
         Output of a terminal without its escape sequences and with each
         line's carriage returns resolved (on a tty lines end in \r\n).
@@ -93,6 +111,8 @@ import codecs
 import collections
 import ctypes
 import fcntl
+import hashlib
+import json
 import os
 import re
 import shutil
@@ -111,6 +131,9 @@ SOURCE_DIR = os.environ.get(
     os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(
         __file__)))))
 TEST_PYTHON = os.environ.get("CCT_TEST_PYTHON") or sys.executable
+TWISTED_PATH = os.environ.get("CCT_TWISTED_PATH", "")
+TWISTED_VERSION = os.environ.get("CCT_TWISTED_VERSION", "")
+REFERENCE_CACHE = os.environ.get("CCT_REFERENCE_CACHE", "")
 PROJECTS_DIR = os.path.join(SOURCE_DIR, "tests", "projects")
 
 # Bounds for one cctrial or trial run of a small project; generous because
@@ -179,7 +202,47 @@ def base_env():
     env["XDG_CONFIG_HOME"] = config_home
     env["LANG"] = env["LC_ALL"] = "C.UTF-8"
     env["PYTHONIOENCODING"] = "utf-8"
+    if TWISTED_PATH:
+        env["PYTHONPATH"] = TWISTED_PATH
     return env
+
+
+def twisted_version(env=None):
+    """The version and directory of the Twisted that TEST_PYTHON imports
+    in base_env() (with env's changes), as a string "V from DIR"; one
+    interpreter start per environment and script."""
+    key = repr(sorted((env or {}).items()))
+    if key not in _twisted_versions:
+        done = subprocess.run(
+            [TEST_PYTHON, "-c", "import os, twisted; print("
+             "twisted.__version__, 'from', "
+             "os.path.dirname(os.path.dirname(twisted.__file__)))"],
+            env=_merge_env(env), stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, timeout=RUN_TIMEOUT)
+        text = done.stdout.decode("utf-8", "replace").strip()
+        check(done.returncode == 0, f"{TEST_PYTHON} cannot import twisted "
+              f"with PYTHONPATH={TWISTED_PATH or '(unset)'}:\n{text}")
+        _twisted_versions[key] = text
+    return _twisted_versions[key]
+
+
+_twisted_versions = {}
+
+
+def _check_generation():
+    """A test of a second generation fails, saying why, when that
+    generation is not there: it never passes on the first one instead."""
+    if not TWISTED_VERSION:
+        return
+    found = twisted_version()
+    version, _, where = found.partition(" from ")
+    check(version.startswith(TWISTED_VERSION + ".")
+          and (not TWISTED_PATH or where == os.path.normpath(TWISTED_PATH)),
+          f"this test runs on Twisted {TWISTED_VERSION} from "
+          f"{TWISTED_PATH or TEST_PYTHON}, but {TEST_PYTHON} imports Twisted "
+          f"{found}; scripts/fetch-twisted unpacks it (`make test` runs it "
+          "first)")
+    say(f"Twisted {found}")
 
 
 def _merge_env(extra):
@@ -235,13 +298,14 @@ def format_summary(summary):
 TrialRun = collections.namedtuple("TrialRun", "returncode output summary")
 
 
-def run_trial(cwd, names, jobs=None, timeout=RUN_TIMEOUT):
+def run_trial(cwd, names, jobs=None, timeout=RUN_TIMEOUT, env=None):
     argv = [TEST_PYTHON, "-m", "twisted.trial"]
     if jobs:
         argv.append(f"-j{jobs}")
     argv += list(names)
     try:
-        done = subprocess.run(argv, cwd=cwd, env=base_env(), timeout=timeout,
+        done = subprocess.run(argv, cwd=cwd, env=_merge_env(env),
+                              timeout=timeout,
                               stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT)
     except subprocess.TimeoutExpired as e:
@@ -251,6 +315,80 @@ def run_trial(cwd, names, jobs=None, timeout=RUN_TIMEOUT):
             + (e.output or b"").decode("utf-8", "replace"))
     output = done.stdout.decode("utf-8", "replace")
     return TrialRun(done.returncode, output, parse_summary(output))
+
+
+def _tree_digest(digest, top):
+    for folder, dirs, files in os.walk(top):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__"
+                         and not d.startswith("_trial_temp"))
+        for name in sorted(files):
+            path = os.path.join(folder, name)
+            digest.update(os.path.relpath(path, top).encode() + b"\0")
+            with open(path, "rb") as f:
+                digest.update(f.read() + b"\0")
+
+
+_FIND_TWISTED = (
+    "import importlib.util, sys\n"
+    "print(sys.version.replace('\\n', ' '))\n"
+    "print(importlib.util.find_spec('twisted').origin)\n")
+
+
+def _twisted_digest(digest):
+    """Adds what trial's results depend on besides the project: the
+    interpreter's version and the Twisted it finds (where, and every byte
+    of its trial and version files), without the cost of importing it."""
+    done = subprocess.run([TEST_PYTHON, "-c", _FIND_TWISTED],
+                          env=base_env(), stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, timeout=RUN_TIMEOUT)
+    text = done.stdout.decode("utf-8", "replace")
+    check(done.returncode == 0, f"{TEST_PYTHON} cannot find twisted with "
+          f"PYTHONPATH={TWISTED_PATH or '(unset)'}:\n{text}")
+    digest.update(text.encode())
+    top = os.path.dirname(text.splitlines()[-1])
+    for name in ("_version.py", "trial/runner.py", "trial/reporter.py",
+                 "trial/unittest.py", "trial/_asynctest.py"):
+        with open(os.path.join(top, name), "rb") as f:
+            digest.update(f.read())
+
+
+def reference_trial(project, names, timeout=RUN_TIMEOUT):
+    """trial's run of `project` (see the module's docstring), from the
+    cache when an earlier test of the same key made it."""
+    def run():
+        cwd = copy_project(project) if project else empty_dir("trial")
+        return run_trial(cwd, names, timeout=timeout)
+
+    if not REFERENCE_CACHE:
+        return run()
+    digest = hashlib.sha256()
+    digest.update(json.dumps([TEST_PYTHON, list(names)]).encode())
+    _twisted_digest(digest)
+    if project:
+        src = (project if os.path.isabs(project)
+               else os.path.join(PROJECTS_DIR, project))
+        _tree_digest(digest, src)
+    os.makedirs(REFERENCE_CACHE, exist_ok=True)
+    entry = os.path.join(REFERENCE_CACHE, digest.hexdigest()[:32])
+    with open(entry + ".lock", "w") as lock:
+        # Held while trial runs: the other tests of the key wait for it
+        # (bounded by CTest's timeout of the test holding it).
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            with open(entry + ".json", encoding="utf-8") as f:
+                kept = json.load(f)
+            say(f"trial's reference run of {project or 'an empty directory'}"
+                f" {' '.join(names)}: from {entry}.json")
+            return TrialRun(kept["returncode"], kept["output"],
+                            parse_summary(kept["output"]))
+        except (OSError, ValueError, KeyError):
+            pass  # Not made yet (or cut short): make it.
+        done = run()
+        with open(entry + ".tmp", "w", encoding="utf-8") as f:
+            json.dump({"returncode": done.returncode,
+                       "output": done.output}, f)
+        os.replace(entry + ".tmp", entry + ".json")
+        return done
 
 
 def check_as_trial(cct, label, reference, timeout=RUN_TIMEOUT):
@@ -616,6 +754,7 @@ def main(function):
     """Run a test script's function; turn a HarnessError into a clear
     failure (exit 1) instead of a traceback through the harness."""
     try:
+        _check_generation()
         function()
     except HarnessError as e:
         print(f"FAIL: {e}", flush=True)

@@ -48,7 +48,8 @@ def main():
     check(FAILING in cct.output,
           f"expected the failing test {FAILING} to be named\n"
           + cct.describe())
-    reference = harness.run_trial(project, ["thermo"])
+    reference = harness.reference_trial(
+        os.path.join(harness.SOURCE_DIR, "examples", "demo"), ["thermo"])
     check(reference.summary == cct.summary()
           and reference.returncode == cct.returncode,
           "trial thermo disagrees: " + harness.format_summary(

@@ -1,11 +1,15 @@
 """Parity with trial: cctrial --once gives trial's counts and exit status.
 
-    test_parity.py FIXTURE
+    test_parity.py FIXTURE WORKER
 
 runs, on a fresh copy of tests/projects/FIXTURE, `python3 -m twisted.trial`
 (single-process: with Twisted 22.4, `trial -j2` dies silently at the end of
-a run holding an unexpected success, so its -j output is no reference),
-then `cctrial --once` and `cctrial --once -j2`, and checks for each:
+a run holding an unexpected success, so its -j output is no reference; the
+one run of each fixture and generation shared by the tests of both workers
+and both build trees, see harness.reference_trial),
+then `cctrial --once --worker=WORKER` and the same with -j2, all on the
+Twisted of the test's generation (CCT_TWISTED_PATH, see harness.py), and
+checks for each:
 
 - the same closing line as trial's: Ran N tests, PASSED or FAILED, and every
   count (successes, failures, errors, skips, expectedFailures,
@@ -71,20 +75,19 @@ def check_run(project, names, jobs, worker, reference, marks):
 
 
 def main():
-    if len(sys.argv) != 2 or sys.argv[1] not in FIXTURES:
-        sys.exit(f"usage: test_parity.py {{{','.join(FIXTURES)}}}")
-    fixture = sys.argv[1]
+    if (len(sys.argv) != 3 or sys.argv[1] not in FIXTURES
+            or sys.argv[2] not in ("fast", "stock")):
+        sys.exit(f"usage: test_parity.py {{{','.join(FIXTURES)}}} "
+                 "{fast,stock}")
+    fixture, worker = sys.argv[1:]
     names, marks = FIXTURES[fixture]
     project = harness.copy_project(fixture)
-    reference = harness.run_trial(project, names)
+    reference = harness.reference_trial(fixture, names)
     say(f"trial {' '.join(names)} on tests/projects/{fixture}: "
         f"{harness.format_summary(reference.summary)}, "
         f"exit {reference.returncode}")
-    # Both worker bootstraps: fast is the default only while it gives
-    # exactly what trial's own worker gives.
-    for worker in ("fast", "stock"):
-        for jobs in (None, 2):
-            check_run(project, names, jobs, worker, reference, marks)
+    for jobs in (None, 2):
+        check_run(project, names, jobs, worker, reference, marks)
 
 
 if __name__ == "__main__":

@@ -1,13 +1,21 @@
 """Both generations of trial's worker protocol give the same results.
 
-    test_generations.py FIXTURE
+    test_generations.py FIXTURE WORKER
+    test_generations.py FIXTURE emulated
 
-Twisted 22.4 (installed here) sends failure texts inline; 22.10 and later
-send them as streams, cut into chunks by bytes.  worker_2210.py is a worker
-of the newer kind; an interpreter wrapper makes cctrial start it in place of
-trial's own.  On the same fixture project, cctrial's summary must be the
-same, word for word, with either worker (only times and object addresses
-differ), and its counts trial's.
+Twisted 22.4 (Debian 12's) sends failure texts inline; 22.10 and later
+send them as streams, cut into chunks by bytes.  The reference is cctrial's
+summary of the fixture project with trial's own worker on 22.4 (the inline
+protocol); the run under test must give the same summary, word for word
+(only times, object addresses and the place and line numbers of Twisted's
+own frames differ), and trial's counts on the same Twisted:
+
+- with WORKER (fast or stock), cctrial runs that worker on the Twisted of
+  the test's generation: the interpreter's own, or the one on
+  CCT_TWISTED_PATH (Debian 13's 24.11, real workertrial and reporter);
+- emulated: worker_2210.py, a worker of the newer kind on 22.4 whose
+  chunks are 7 bytes (cutting UTF-8 characters apart), is started in place
+  of trial's own through an interpreter wrapper.
 """
 
 import os
@@ -44,40 +52,55 @@ def wrapper(directory):
 
 def normalised(output):
     text = re.sub(r"Ran (\d+) tests in [0-9.]+s", r"Ran \1 tests", output)
+    # Twisted's own frames: where it is installed and its line numbers.
+    text = re.sub(r'File "[^"\n]*/(twisted/[^"\n]*)", line \d+',
+                  r'File "…/\1", line …', text)
     text = re.sub(r"0x[0-9a-f]+", "0x…", text)
     text = re.sub(r"\[[0-9.]+s\]", "[…s]", text)
     return text
 
 
-def run(project, python):
+def run(project, python, worker, env=None):
     names = sorted(n for n in os.listdir(project)
                    if os.path.exists(os.path.join(project, n, "__init__.py")))
-    cct = harness.Cctrial(project, ["--once", "-j2", "--worker=stock",
+    cct = harness.Cctrial(project, ["--once", "-j2", f"--worker={worker}",
                                     "--reporters=summary"]
-                          + names, python=python)
+                          + names, python=python, env=env)
     with cct:
         cct.run(180)
     return cct, names
 
 
 def main():
-    fixture = sys.argv[1]
-    old, names = run(harness.copy_project(fixture), harness.TEST_PYTHON)
-    new, _ = run(harness.copy_project(fixture),
-                 wrapper(harness.empty_dir("python")))
+    if len(sys.argv) != 3 or sys.argv[2] not in ("fast", "stock",
+                                                  "emulated"):
+        sys.exit("usage: test_generations.py FIXTURE {fast,stock,emulated}")
+    fixture, mode = sys.argv[1:]
+    # The reference: 22.4's worker, whatever the test's generation.
+    old, names = run(harness.copy_project(fixture), harness.TEST_PYTHON,
+                     "stock", env={"PYTHONPATH": None})
+    if mode == "emulated":
+        label = "the emulated 22.10 worker"
+        new, _ = run(harness.copy_project(fixture),
+                     wrapper(harness.empty_dir("python")), "stock")
+    else:
+        label = f"--worker={mode} on Twisted {harness.twisted_version()}"
+        new, _ = run(harness.copy_project(fixture), harness.TEST_PYTHON,
+                     mode)
     check(new.returncode == old.returncode,
-          f"exit status {new.returncode} with the 22.10 worker, "
-          f"{old.returncode} with 22.4's:\n" + new.describe())
+          f"exit status {new.returncode} with {label}, "
+          f"{old.returncode} with 22.4's worker:\n" + new.describe())
     a, b = normalised(old.stdout), normalised(new.stdout)
     # Paths differ between the two copies of the project.
     a = a.replace(old.cwd, "PROJECT")
     b = b.replace(new.cwd, "PROJECT")
-    check(a == b, "the summaries differ:\n--- 22.4 worker\n" + a
-          + "\n--- 22.10 worker\n" + b)
-    trial = harness.run_trial(harness.copy_project(fixture), names)
+    check(a == b, f"the summaries differ:\n--- 22.4's worker\n{a}"
+          f"\n--- {label}\n{b}")
+    # trial on the same generation as the run under test.
+    trial = harness.reference_trial(fixture, names)
     check(new.summary().counts == trial.summary.counts,
           f"counts {new.summary().counts}, trial's {trial.summary.counts}")
-    say(f"{fixture}: the same summary with both protocol generations")
+    say(f"{fixture}: {label} gives the summary of 22.4's worker")
 
 
 harness.main(main)
