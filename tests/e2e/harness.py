@@ -70,6 +70,9 @@ API:
                                    made a child subreaper)
         .summary() -> Summary      parse_summary(.output), failing with the
                                    whole output when there is none
+        Cctrial(..., outcomes=True) also records every result (the json
+        reporter, beside the default ones, through --config):
+        .outcomes() -> Counter     (test id, outcome) of each test_result
         .output / .stdout / .stderr / .stdout_bytes   what it printed
         .returncode / .pid / .argv
         .describe() -> str         argv, status and output, for messages
@@ -77,8 +80,10 @@ API:
         still runs, and whatever it left behind.
     run_trial(cwd, names, jobs=None, timeout=..., env=None) -> TrialRun
         `python -m twisted.trial` for reference: .returncode, .output,
-        .summary (a Summary).  env as for Cctrial.
-    reference_trial(project, names, timeout=...) -> TrialRun
+        .summary (a Summary), .outcomes (a Counter of (test id, outcome),
+        one per result trial's reporter was given: trial_outcomes.py runs
+        trial recording them).  env as for Cctrial.
+    reference_trial(project, names, jobs=None, timeout=...) -> TrialRun
         run_trial in a fresh copy of `project` (as copy_project takes it;
         None: an empty directory), done once for all the tests that share
         CCT_REFERENCE_CACHE: the result is kept under a key of everything
@@ -96,6 +101,10 @@ API:
         or "FAILED" and counts maps trial's keys (successes, failures,
         errors, skips, expectedFailures, unexpectedSuccesses) to numbers,
         missing keys being 0.  Raises HarnessError when they are missing.
+    check_as_trial(cct, label, reference, timeout=...) -> (status, summary)
+        runs `cct` and checks its closing lines and exit status against
+        trial's run `reference`, and its per-test outcomes too when cct
+        records them.
     check(condition, message)      fail the script with message unless true
     say(text)                      print one line of what was checked
     HarnessError                   what every failure raises (AssertionError)
@@ -295,11 +304,30 @@ def format_summary(summary):
 
 # ---- the reference: trial itself ---------------------------------------------
 
-TrialRun = collections.namedtuple("TrialRun", "returncode output summary")
+TrialRun = collections.namedtuple("TrialRun",
+                                  "returncode output summary outcomes")
+TRIAL_OUTCOMES = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                              "trial_outcomes.py")
+
+
+def _read_outcomes(path, cctrial):
+    """(id, outcome) of each result recorded in `path`, a JSON lines file
+    of trial_outcomes.py or of cctrial's json reporter."""
+    found = collections.Counter()
+    try:
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                event = json.loads(line)
+                if not cctrial or event["event"] == "test_result":
+                    found[(event["id"], event["outcome"])] += 1
+    except FileNotFoundError:
+        pass
+    return found
 
 
 def run_trial(cwd, names, jobs=None, timeout=RUN_TIMEOUT, env=None):
-    argv = [TEST_PYTHON, "-m", "twisted.trial"]
+    record = os.path.join(empty_dir("outcomes"), "trial.jsonl")
+    argv = [TEST_PYTHON, TRIAL_OUTCOMES, record]
     if jobs:
         argv.append(f"-j{jobs}")
     argv += list(names)
@@ -314,7 +342,8 @@ def run_trial(cwd, names, jobs=None, timeout=RUN_TIMEOUT, env=None):
             f"{' '.join(argv)} in {cwd}\noutput so far:\n"
             + (e.output or b"").decode("utf-8", "replace"))
     output = done.stdout.decode("utf-8", "replace")
-    return TrialRun(done.returncode, output, parse_summary(output))
+    return TrialRun(done.returncode, output, parse_summary(output),
+                    _read_outcomes(record, cctrial=False))
 
 
 def _tree_digest(digest, top):
@@ -352,17 +381,18 @@ def _twisted_digest(digest):
             digest.update(f.read())
 
 
-def reference_trial(project, names, timeout=RUN_TIMEOUT):
+def reference_trial(project, names, jobs=None, timeout=RUN_TIMEOUT):
     """trial's run of `project` (see the module's docstring), from the
     cache when an earlier test of the same key made it."""
     def run():
         cwd = copy_project(project) if project else empty_dir("trial")
-        return run_trial(cwd, names, timeout=timeout)
+        return run_trial(cwd, names, jobs=jobs, timeout=timeout)
 
     if not REFERENCE_CACHE:
         return run()
     digest = hashlib.sha256()
-    digest.update(json.dumps([TEST_PYTHON, list(names)]).encode())
+    digest.update(json.dumps([TEST_PYTHON, list(names), jobs,
+                              "outcomes"]).encode())
     _twisted_digest(digest)
     if project:
         src = (project if os.path.isabs(project)
@@ -380,13 +410,17 @@ def reference_trial(project, names, timeout=RUN_TIMEOUT):
             say(f"trial's reference run of {project or 'an empty directory'}"
                 f" {' '.join(names)}: from {entry}.json")
             return TrialRun(kept["returncode"], kept["output"],
-                            parse_summary(kept["output"]))
+                            parse_summary(kept["output"]),
+                            collections.Counter(
+                                {tuple(k): n for k, n in kept["outcomes"]}))
         except (OSError, ValueError, KeyError):
             pass  # Not made yet (or cut short): make it.
         done = run()
         with open(entry + ".tmp", "w", encoding="utf-8") as f:
             json.dump({"returncode": done.returncode,
-                       "output": done.output}, f)
+                       "output": done.output,
+                       "outcomes": sorted([list(k), n] for k, n
+                                          in done.outcomes.items())}, f)
         os.replace(entry + ".tmp", entry + ".json")
         return done
 
@@ -405,7 +439,20 @@ def check_as_trial(cct, label, reference, timeout=RUN_TIMEOUT):
     check(status == reference.returncode,
           f"{label}: expected exit status {reference.returncode} "
           f"(trial's), got {status}\n{cct.describe()}")
+    if cct.events_path:
+        compare_outcomes(label, reference, cct)
     return status, got
+
+
+def compare_outcomes(label, reference, cct):
+    """Each test's outcomes, as often as trial reported them."""
+    want, have = reference.outcomes, cct.outcomes()
+    lines = [f"  trial only: {n} x {i} {o}"
+             for (i, o), n in sorted((want - have).items())]
+    lines += [f"  cctrial only: {n} x {i} {o}"
+              for (i, o), n in sorted((have - want).items())]
+    check(not lines, f"{label}: per-test outcomes differ from trial's:\n"
+          + "\n".join(lines[:40]) + f"\n{cct.describe()}")
 
 
 # ---- processes left behind ----------------------------------------------------
@@ -470,12 +517,21 @@ class Cctrial:
     """One cctrial process; see the module's docstring."""
 
     def __init__(self, cwd, args, env=None, python=TEST_PYTHON, tty=False,
-                 size=(24, 80)):
+                 size=(24, 80), outcomes=False):
         check(CCTRIAL, "CCTRIAL (the binary under test) is not set")
         self.cwd = cwd
         self.argv = [CCTRIAL]
         if python is not None:
             self.argv += ["--python", python]
+        self.events_path = None
+        if outcomes:
+            work = empty_dir("events")
+            self.events_path = os.path.join(work, "events.jsonl")
+            config = os.path.join(work, "cctrialrc")
+            with open(config, "w") as f:
+                f.write("[cctrial]\nreporters = summary, oneline, json\n"
+                        f"[reporter.json]\npath = {self.events_path}\n")
+            self.argv.append(f"--config={config}")
         self.argv += list(args)
         self.env = _merge_env(env)
         self.tty = tty
@@ -575,6 +631,11 @@ class Cctrial:
     def stderr(self):
         with self._lock:
             return bytes(self._chunks["stderr"]).decode("utf-8", "replace")
+
+    def outcomes(self):
+        """(test id, outcome) of each result it reported (outcomes=True)."""
+        check(self.events_path, "this cctrial does not record outcomes")
+        return _read_outcomes(self.events_path, cctrial=True)
 
     def summary(self):
         """parse_summary of its output; a failure quotes the whole run."""

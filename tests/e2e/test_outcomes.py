@@ -23,85 +23,28 @@ twice, a module that fails to import must be one error.
   order effects, -j1, both workers, cold and warm.
 
 CCT_TWISTED_PATH, when set, is put on PYTHONPATH for trial and cctrial
-alike: the same checks on another Twisted generation.
+alike (see harness.py): the same checks on another Twisted generation.
 """
 
-import collections
-import json
 import os
 import shutil
-import subprocess
 import sys
 
 import harness
-from harness import check, say
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-TWISTED_PATH = os.environ.get("CCT_TWISTED_PATH") or None
-
-
-def generation_env():
-    return {"PYTHONPATH": TWISTED_PATH} if TWISTED_PATH else {}
+from harness import say
 
 
 def trial_outcomes(project, names, jobs=None):
-    """trial's results: a Counter of (id, outcome), and trial's output."""
-    record = os.path.join(harness.empty_dir("trial"), "outcomes.jsonl")
-    argv = [harness.TEST_PYTHON, os.path.join(HERE, "trial_outcomes.py"),
-            record] + ([f"-j{jobs}"] if jobs else []) + list(names)
-    env = harness.base_env()
-    env.update(generation_env())
-    try:
-        done = subprocess.run(argv, cwd=project, env=env,
-                              stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT,
-                              timeout=harness.RUN_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        raise harness.HarnessError(
-            f"reference trial did not finish within {harness.RUN_TIMEOUT}s:"
-            f" {' '.join(argv)}")
-    output = done.stdout.decode("utf-8", "replace")
-    counter = collections.Counter()
-    with open(record, encoding="utf-8") as f:
-        for line in f:
-            event = json.loads(line)
-            counter[(event["id"], event["outcome"])] += 1
-    check(counter, f"trial reported no result:\n{output}")
-    return counter, output
+    return harness.run_trial(project, names, jobs=jobs)
 
 
-def cctrial_outcomes(project, args):
-    """cctrial --once's results, as trial_outcomes gives trial's."""
-    work = harness.empty_dir("events")
-    events = os.path.join(work, "events.jsonl")
-    config = os.path.join(work, "cctrialrc")
-    with open(config, "w") as f:
-        f.write(f"[cctrial]\nreporters = summary,json\n"
-                f"[reporter.json]\npath = {events}\n")
-    argv = ["--once", f"--config={config}"] + args
-    with harness.Cctrial(project, argv, env=generation_env()) as cct:
+def check_run(label, project, args, reference):
+    """cctrial --once ARGS: trial's per-test outcomes."""
+    with harness.Cctrial(project, ["--once"] + args, outcomes=True) as cct:
         cct.run()
-        counter = collections.Counter()
-        with open(events, encoding="utf-8") as f:
-            for line in f:
-                event = json.loads(line)
-                if event["event"] == "test_result":
-                    counter[(event["id"], event["outcome"])] += 1
-        return counter, cct.describe()
-
-
-def compare(label, want, trial_output, got, cct_output):
-    missing = want - got
-    extra = got - want
-    lines = [f"  trial only: {n} x {i} {o}"
-             for (i, o), n in sorted(missing.items())]
-    lines += [f"  cctrial only: {n} x {i} {o}"
-              for (i, o), n in sorted(extra.items())]
-    check(not lines,
-          f"{label}: per-test outcomes differ from trial's:\n"
-          + "\n".join(lines) + f"\n{cct_output}trial's output:\n"
-          + trial_output)
-    say(f"{label}: {sum(got.values())} results, each as trial's")
+        harness.compare_outcomes(label, reference, cct)
+        say(f"{label}: {sum(cct.outcomes().values())} results, each as "
+            "trial's")
 
 
 def cold(project):
@@ -110,16 +53,14 @@ def cold(project):
 
 def runs(project, names, jobs_list, reference):
     """cctrial, both workers, cold then warm, against `reference` (a dict
-    of jobs -> (Counter, output))."""
+    of jobs -> trial's run)."""
     for worker in ("fast", "stock"):
         for jobs in jobs_list:
             cold(project)
             for start in ("cold", "warm"):
                 args = [f"--worker={worker}", "-j", str(jobs)] + names
-                got, out = cctrial_outcomes(project, args)
-                want, trial_out = reference[jobs]
-                compare(f"cctrial {' '.join(args)} ({start} cache)",
-                        want, trial_out, got, out)
+                check_run(f"cctrial {' '.join(args)} ({start} cache)",
+                          project, args, reference[jobs])
 
 
 def append(path, text):
@@ -144,12 +85,10 @@ def check_importorder():
     for what, path, text in edits:
         append(os.path.join(project, path), text)
         say(f"edit: {what}")
-        want, trial_out = trial_outcomes(project, names)
+        reference = trial_outcomes(project, names)
         for worker in ("fast", "stock"):
-            got, out = cctrial_outcomes(project, [f"--worker={worker}"] +
-                                        names)
-            compare(f"cctrial --worker={worker} after the edit", want,
-                    trial_out, got, out)
+            check_run(f"cctrial --worker={worker} after the edit", project,
+                      [f"--worker={worker}"] + names, reference)
 
 
 def check_imported():
@@ -177,10 +116,8 @@ CHECKS = {"importorder": check_importorder, "imported": check_imported,
 
 
 def main():
-    fixture = sys.argv[1]
-    if TWISTED_PATH:
-        say(f"Twisted from {TWISTED_PATH}")
-    CHECKS[fixture]()
+    say(f"Twisted {harness.twisted_version()}")
+    CHECKS[sys.argv[1]]()
 
 
 if __name__ == "__main__":

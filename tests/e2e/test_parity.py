@@ -1,16 +1,20 @@
-"""Parity with trial: cctrial --once gives trial's counts and exit status.
+"""Parity with trial: cctrial --once gives trial's results, test by test.
 
     test_parity.py FIXTURE WORKER
 
 runs, on a fresh copy of tests/projects/FIXTURE, `python3 -m twisted.trial`
-(single-process: with Twisted 22.4, `trial -j2` dies silently at the end of
-a run holding an unexpected success, so its -j output is no reference; the
-one run of each fixture and generation shared by the tests of both workers
-and both build trees, see harness.reference_trial),
-then `cctrial --once --worker=WORKER` and the same with -j2, all on the
-Twisted of the test's generation (CCT_TWISTED_PATH, see harness.py), and
-checks for each:
+and `trial -j2` (each run once per fixture and generation, shared by the
+tests of both workers and both build trees, see harness.reference_trial),
+then `cctrial --once --worker=WORKER` (with a cold discovery cache) and
+the same with -j2 (a warm one; on mixed, which holds every kind of result,
+each of -j1 and -j2 both cold and warm), all on the Twisted of the test's
+generation (CCT_TWISTED_PATH, see harness.py), and checks for each
+run against trial's (for -j2, trial -j2's, unless that run is broken: with
+Twisted 22.4, `trial -j2` dies silently at the end of a run holding an
+unexpected success; then single-process trial's):
 
+- every test's outcomes, as often as trial reports them (a test may have
+  two results: a failure, then an error for a dirty reactor);
 - the same closing line as trial's: Ran N tests, PASSED or FAILED, and every
   count (successes, failures, errors, skips, expectedFailures,
   unexpectedSuccesses);
@@ -21,6 +25,8 @@ checks for each:
 - no process of cctrial's left once it has exited.
 """
 
+import os
+import shutil
 import sys
 
 import harness
@@ -53,7 +59,7 @@ def check_run(project, names, jobs, worker, reference, marks):
     args = (["--once", f"--worker={worker}"] +
             (["-j", str(jobs)] if jobs else []) + names)
     label = "cctrial " + " ".join(args)
-    with harness.Cctrial(project, args) as cct:
+    with harness.Cctrial(project, args, outcomes=True) as cct:
         status, got = harness.check_as_trial(cct, label, reference)
         running = f"Running {got.ran} tests."
         check(running in cct.output.splitlines(),
@@ -70,8 +76,24 @@ def check_run(project, names, jobs, worker, reference, marks):
                   + cct.describe())
         left = cct.descendants()
         check(not left, f"{label}: processes left after exit: {left}")
-    say(f"{label}: {harness.format_summary(got)}, exit {status}, "
-        f"as trial; {len(marks)} marks found; no process left")
+    say(f"{label}: {harness.format_summary(got)}, exit {status}, every "
+        f"test's outcomes as trial's; {len(marks)} marks found; no process "
+        "left")
+
+
+def distributed_reference(fixture, names, single):
+    """trial -j2's run, when it is whole: its closing lines and as many
+    results as it says it ran.  None otherwise (said why)."""
+    try:
+        dist = harness.reference_trial(fixture, names, jobs=2)
+    except harness.HarnessError as e:
+        say(f"trial -j2 is no reference here: {str(e).splitlines()[0]}")
+        return None
+    if dist.outcomes != single.outcomes:
+        say("trial -j2's results differ from trial's (a broken run): "
+            "single-process trial is the reference for -j2 too")
+        return None
+    return dist
 
 
 def main():
@@ -86,8 +108,16 @@ def main():
     say(f"trial {' '.join(names)} on tests/projects/{fixture}: "
         f"{harness.format_summary(reference.summary)}, "
         f"exit {reference.returncode}")
-    for jobs in (None, 2):
-        check_run(project, names, jobs, worker, reference, marks)
+    dist = distributed_reference(fixture, names, reference) or reference
+    starts = ("cold", "warm") if fixture == "mixed" else (None,)
+    for jobs, want in ((None, reference), (2, dist)):
+        for start in starts:
+            if start == "cold":
+                shutil.rmtree(os.path.join(project, ".cctrial"), True)
+            warm = os.path.exists(os.path.join(project, ".cctrial"))
+            say(f"-j{jobs or 1}, {'warm' if warm else 'cold'} discovery "
+                "cache:")
+            check_run(project, names, jobs, worker, want, marks)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Twisted's own tests through cctrial: the same counts as trial's.
+"""Twisted's own tests through cctrial: the same results as trial's.
 
     test_twisted_suite.py MODULE WORKER
 
@@ -6,8 +6,9 @@ runs one module of Twisted's own test suite (the Twisted of the test's
 generation: python3-twisted, or the one on CCT_TWISTED_PATH, see
 harness.py) with single-process `python3 -m twisted.trial MODULE` and with
 `cctrial --once -j2 --worker=WORKER MODULE`, each from an empty temporary
-directory (trial's run shared, see harness.reference_trial), and checks that cctrial's closing line (Ran N tests, the verdict
-and every count) and exit status are trial's.  Whatever fails on this
+directory (trial's run shared, see harness.reference_trial), and checks
+that every test's outcomes, cctrial's closing line (Ran N tests, the
+verdict and every count) and its exit status are trial's.  Whatever fails on this
 machine (no network, running as root) fails for both: trial's result is the
 reference, not a fixed number.
 """
@@ -33,12 +34,12 @@ def main():
           f"trial ran no test of {module}:\n{reference.output}")
     args = ["--once", "-j", "2", f"--worker={worker}", module]
     label = "cctrial " + " ".join(args)
-    with harness.Cctrial(cwd, args) as cct:
+    with harness.Cctrial(cwd, args, outcomes=True) as cct:
         status, got = harness.check_as_trial(cct, label, reference, TIMEOUT)
         left = cct.descendants()
         check(not left, f"processes left after cctrial exited: {left}")
-    say(f"{label}: {harness.format_summary(got)}, exit {status}, as "
-        f"trial; no process left")
+    say(f"{label}: {harness.format_summary(got)}, exit {status}, every "
+        "test's outcomes as trial's; no process left")
 
 
 if __name__ == "__main__":
