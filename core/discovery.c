@@ -202,6 +202,17 @@ static char *module_being_imported(const cct_buf *err)
     return NULL;
 }
 
+/* Did the helper stop itself at the discovery timeout?  Python's
+ * faulthandler then prints "Timeout (0:02:00)!" and the main thread's
+ * stack; stderr's kept tail holds them, whatever the tests printed. */
+static int faulthandler_timeout(const cct_buf *err)
+{
+    const char *text = err->data ? err->data : "";
+    const char *at = strstr(text, "Timeout (");
+    return at && (at == text || at[-1] == '\n') &&
+           strstr(at, "(most recent call first):") != NULL;
+}
+
 static void discovery_timed_out(cct_discovery *d, const char *python,
                                 const cct_buf *err)
 {
@@ -273,9 +284,7 @@ static void on_helper_done(cct_capture_result *res, void *arg)
         return;
     }
     if (d->timed_out == DISCOVERY_TIMED_OUT ||
-        (res->exit_status != 0 && cct_str_starts_with(
-                                      res->err.data ? res->err.data : "",
-                                      "Timeout ("))) {
+        (res->exit_status != 0 && faulthandler_timeout(&res->err))) {
         discovery_timed_out(d, python, &res->err);
         return;
     }
