@@ -292,17 +292,25 @@ static void start_runner(session *s)
 
 /* Workers started before discovery, with the command the last session's
  * discovery gave (.cctrial/workers): Python's start-up and Twisted's
- * import then overlap discovery instead of following it. */
+ * import then overlap discovery instead of following it.
+ *
+ * The memo lives in the project, and a checkout may bring one along: it
+ * only saves time, never chooses.  Its interpreter is used only when it
+ * is one the search would try itself (the one the user configured, else
+ * $VIRTUAL_ENV's or a python3 on PATH), so that a committed
+ * "python=./evil" runs nothing. */
 void cct__session_guess_workers(session *s)
 {
     if (!s->settings.cache || s->mode == MODE_LIST)
         return;
     char *memo = state_file(s, "workers");
     char *python = NULL;
-    cct_strv sys_path;
+    cct_strv sys_path, candidates;
     cct_strv_init(&sys_path);
+    cct_strv_init(&candidates);
+    cct_python_candidates(s->settings.python, &candidates);
     if (cct_worker_memo_read(memo, &python, &sys_path) == 0 &&
-        (!s->settings.python || strcmp(s->settings.python, python) == 0)) {
+        cct_strv_contains(&candidates, python)) {
         worker_command_for(s, python, &sys_path, &s->worker_command);
         start_runner(s);
         s->runner_is_guess = 1;
@@ -310,6 +318,7 @@ void cct__session_guess_workers(session *s)
     free(python);
     free(memo);
     cct_strv_free(&sys_path);
+    cct_strv_free(&candidates);
 }
 
 /* The workers discovery calls for: the guessed ones when they match. */

@@ -428,8 +428,8 @@ ParameterizedTestParameters(validate, core_options)
         {"colour", "yes",
          "rc:4: |unknown key 'colour'|[cctrial]|valid keys: tests, jobs, "
          "python, forever, smart, watch, watch_ext, ignore, debounce, "
-         "reporters, notifier, selector, plugin_path, timeout, grep, "
-         "verbose, worker"},
+         "reporters, notifier, selector, plugin_path, trusted_projects, "
+         "timeout, grep, verbose, worker"},
         {"jobs", "abc", "rc:4: |[cctrial] jobs|'abc' is not a whole number"},
         {"jobs", "2x", "rc:4: |jobs|'2x' is not a whole number"},
         {"jobs", "", "rc:4: |jobs|not a whole number"},
