@@ -62,9 +62,11 @@ static void on_change(const cct_strv *files, int overflow, void *arg)
     session *s = arg;
     if (s->exiting)
         return;
-    if (s->settings.verbose)
-        for (size_t i = 0; i < files->len; i++)
-            cct_console_error(&s->console, "changed: %s", files->items[i]);
+    for (size_t i = 0; s->settings.verbose && i < files->len; i++) {
+        char *shown = cct__session_visible(files->items[i]);
+        cct_console_error(&s->console, "changed: %s", shown);
+        free(shown);
+    }
     if (s->discovery || needs_rediscovery(s, files, overflow)) {
         if (!s->discovery)
             cct__session_discover(s, 1);

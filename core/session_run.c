@@ -15,16 +15,21 @@
 /* How much of each log the retry test's report shows. */
 #define LOG_LIMIT 65536
 
-/* "test_method (pkg.module.Class)", as Python's unittest shows a test. */
+/* "test_method (pkg.module.Class)", as Python's unittest shows a test;
+ * its control characters shown, not sent to the terminal. */
 static char *display_test(const session *s, const char *id)
 {
     size_t index = s->have_project ? cct_project_find_test(&s->project, id)
                                    : CCT_STRMAP_MISSING;
-    const char *dot = strrchr(id, '.');
+    char *visible = cct__session_visible(id);
+    const char *dot = strrchr(visible, '.');
     if (!dot || (index != CCT_STRMAP_MISSING &&
                  s->project.import_error[index]))
-        return cct_xstrdup(id);
-    return cct_xasprintf("%s (%.*s)", dot + 1, (int)(dot - id), id);
+        return visible;
+    char *shown = cct_xasprintf("%s (%.*s)", dot + 1, (int)(dot - visible),
+                                visible);
+    free(visible);
+    return shown;
 }
 
 static void notify(session *s, const cct_action *a)
@@ -357,13 +362,13 @@ static const char *shown_path(const session *s, const char *path)
 static void on_unreached(cct_selection *sel, const char *file)
 {
     session *s = sel->host_data;
-    if (s->mode == MODE_LIST) { /* standard output holds only the ids */
-        cct_console_error(&s->console, "no test detected for %s",
-                          shown_path(s, file));
-        return;
-    }
-    cct_report_message(&s->reporters, CCT_MSG_NO_TEST_FOR, file,
-                       "no test detected for %s", shown_path(s, file));
+    char *shown = cct__session_visible(shown_path(s, file));
+    if (s->mode == MODE_LIST) /* standard output holds only the ids */
+        cct_console_error(&s->console, "no test detected for %s", shown);
+    else
+        cct_report_message(&s->reporters, CCT_MSG_NO_TEST_FOR, file,
+                           "no test detected for %s", shown);
+    free(shown);
 }
 
 /* Asks the selector which tests `changes` (NULL: none known yet) run;

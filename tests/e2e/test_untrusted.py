@@ -35,6 +35,12 @@ since             --since=--output=FILE and `since` in a project's file:
 hook_symlink      install-hook over a dangling post-commit symlink: refused
                   without --force (nothing written where it points); with
                   --force the link is replaced by a file
+escapes           a test whose id holds an escape sequence that retitles
+                  the terminal, and whose failure and output clear the
+                  screen: on a pipe (--once) and on a terminal (continuous,
+                  through "please fix" and the test's output), cctrial's
+                  lines and trial's tracebacks show them as \x1b..., and
+                  no escape sequence but cctrial's own reaches the terminal
 """
 
 import os
@@ -345,6 +351,66 @@ def case_hook_symlink():
           f"{outside}")
     check(stat.S_ISREG(os.lstat(hook).st_mode), f"{hook} is not a file")
     say("--force replaces the link with a file of its own")
+
+
+ESCAPES = {
+    "escpkg/__init__.py": "",
+    "escpkg/test_esc.py": r'''from twisted.trial import unittest
+
+
+class T(unittest.TestCase):
+    def test_fails(self):
+        print("\x1b[2J\x1b]0;stdout-title\x07 printed")
+        self.fail("\x1b[2J\x1b]0;pwned\x07 cleared \u009b2J")
+
+
+def _error(self):
+    print("\x1b[2J\x1b]0;stdout-title\x07 printed")
+    raise RuntimeError("error")
+
+
+setattr(T, "test_\x1b]0;retitled\x07", _error)
+''',
+}
+# What the terminal must never receive from the tests: a CSI (ESC [ or
+# U+009B) that clears, an OSC (ESC ] or U+009D) that retitles, a bell.
+FORBIDDEN = re.compile(rb"\x1b\[2J|\x1b\]|\xc2\x9b|\xc2\x9d|\x07")
+
+
+def case_escapes():
+    project = harness.empty_dir("escapes")
+    for name, text in ESCAPES.items():
+        write(os.path.join(project, name), text)
+    cct = run(project, ["--once", "escpkg"])
+    check(cct.returncode == 1, "expected exit status 1\n" + cct.describe())
+    raw = cct.stdout_bytes + cct.stderr.encode()
+    check(b"\x1b" not in raw and not FORBIDDEN.search(raw),
+          f"escape sequences reached the pipe: {raw!r}")
+    for shown in (r"escpkg.test_esc.T.test_\x1b]0;retitled\x07",
+                  r"FailTest: \x1b[2J\x1b]0;pwned\x07 cleared \x9b2J"):
+        check(shown in cct.output, f"expected {shown!r} shown\n"
+              + cct.describe())
+    say("on a pipe: ids and tracebacks show their escape sequences")
+
+    cct = harness.Cctrial(project, ["escpkg"], tty=True, size=(40, 200))
+    with cct:
+        cct.start()
+        cct.wait_for(r"waiting for filesystem change", harness.RUN_TIMEOUT,
+                     "the continuous workflow to wait, after 'please fix'")
+        cct.write("q")
+        cct.wait_exit()
+    raw = cct.stdout_bytes
+    found = FORBIDDEN.search(raw)
+    check(not found, f"{found and found.group()!r} reached the terminal: "
+          f"{raw!r}")
+    text = harness.plain(cct.output)
+    # The workflow picks one of the two to fix; each prints the same.
+    for shown in (r"test_\x1b]0;retitled\x07",
+                  r"please fix: test_",
+                  r"\x1b[2J\x1b]0;stdout-title\x07 printed"):
+        check(shown in text, f"expected {shown!r} shown\n" + cct.describe())
+    say("on a terminal: the status line, messages, tracebacks and the "
+        "test's output show them too")
 
 
 if __name__ == "__main__":
