@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "config.h"
@@ -737,6 +738,54 @@ Test(locations, no_project_file_below_the_temporary_directory)
     free(found);
     free(empty);
     free(x);
+}
+
+/* A directory another user owns above the project holds nothing of the
+ * project's: a shared /tmp/x, /home. */
+Test(locations, the_search_stops_at_a_change_of_owner)
+{
+    char *top = write_file("a/.cctrialrc", "[cctrial]\n");
+    char *a = cct_path_join(dir, "a");
+    char *deep = cct_path_join(dir, "a/b");
+    mkdir(deep, 0755);
+    uid_t other = geteuid() == 65534 ? 65533 : 65534;
+    if (chown(a, other, (gid_t)-1) != 0)
+        cr_skip_test("cannot give %s to another user (not root)", a);
+    char *found = cct_config_project_file(deep);
+    cr_assert_null(found, "found %s across a change of owner", found);
+    cr_assert_eq(chown(a, geteuid(), (gid_t)-1), 0);
+    found = cct_config_project_file(deep);
+    cr_assert_str_eq(found, top);
+    free(found);
+    free(top);
+    free(a);
+    free(deep);
+}
+
+/* Nor does the parent of $HOME, where other users' homes are. */
+Test(locations, the_search_stops_at_the_parent_of_home)
+{
+    char *top = write_file("home/.cctrialrc", "[cctrial]\n");
+    char *home = cct_path_join(dir, "home/me");
+    char *project = cct_path_join(dir, "home/me/project");
+    mkdir(home, 0755);
+    mkdir(project, 0755);
+    char *saved = getenv("HOME") ? cct_xstrdup(getenv("HOME")) : NULL;
+    setenv("HOME", home, 1);
+    char *found = cct_config_project_file(project);
+    cr_expect_null(found, "found %s in the parent of $HOME", found);
+    free(found);
+    char *mine = write_file("home/me/.cctrialrc", "[cctrial]\n");
+    found = cct_config_project_file(project);
+    cr_expect_str_eq(found, mine, "$HOME itself is searched");
+    free(found);
+    if (saved)
+        setenv("HOME", saved, 1);
+    free(saved);
+    free(mine);
+    free(top);
+    free(home);
+    free(project);
 }
 
 Test(locations, the_user_file_follows_xdg_config_home_then_home)
