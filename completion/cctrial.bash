@@ -9,7 +9,7 @@
 
 _cctrial_options="--jobs= --forever --grep= --verbose --smart --cwd --hook
     --since= --once --list-selected --config= --no-config --print-config
-    --python= --reporters= --notifier= --selector= --timeout= --worker=
+    --trust-project --python= --reporters= --notifier= --selector= --timeout= --worker=
     --list-plugins --help --version"
 
 # The names of the plugins of one kind ($2) that the cctrial program $1

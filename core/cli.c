@@ -26,6 +26,7 @@ enum {
     OPT_TIMEOUT,
     OPT_WORKER,
     OPT_FORCE,
+    OPT_TRUST_PROJECT,
 };
 
 static const struct option long_options[] = {
@@ -52,6 +53,7 @@ static const struct option long_options[] = {
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"worker", required_argument, NULL, OPT_WORKER},
     {"force", no_argument, NULL, OPT_FORCE},
+    {"trust-project", no_argument, NULL, OPT_TRUST_PROJECT},
     {NULL, 0, NULL, 0},
 };
 
@@ -84,6 +86,8 @@ static const char help_text[] =
     "Configuration (flags win over files):\n"
     "      --config=FILE     read only FILE, not the usual files\n"
     "      --no-config       read no configuration file\n"
+    "      --trust-project   let the project's .cctrialrc set plugin_path\n"
+    "                        and python (see trusted_projects)\n"
     "      --print-config    print the merged settings and their origins\n"
     "      --python=PATH     the interpreter for discovery and workers\n"
     "      --reporters=LIST  reporter plugins (default: summary,oneline)\n"
@@ -200,6 +204,7 @@ int cct_cli_parse(cct_cli *cli, int argc, char **argv, char **error)
         case OPT_TIMEOUT: flag(cli, "timeout", optarg); break;
         case OPT_WORKER: flag(cli, "worker", optarg); break;
         case OPT_FORCE: cli->force = 1; break;
+        case OPT_TRUST_PROJECT: cli->trust_project = 1; break;
         case ':':
             *error = missing_value(optopt);
             return CCT_EUSAGE;

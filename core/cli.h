@@ -26,6 +26,7 @@ typedef struct cct_cli {
     char *since;          /* --since REF */
     char *config_file;    /* --config FILE */
     int no_config;
+    int trust_project;    /* --trust-project */
     cct_strv names;       /* TEST_NAME... */
     cct_config flags;     /* settings given as flags, section "cctrial" */
 } cct_cli;

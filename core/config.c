@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -18,10 +19,12 @@ void cct_config_init(cct_config *c)
 {
     memset(c, 0, sizeof(*c));
     cct_strv_init(&c->files);
+    cct_strmap_init(&c->index);
 }
 
 static void free_setting(cct_setting *s)
 {
+    free(s->id);
     free(s->section);
     free(s->key);
     free(s->value);
@@ -35,17 +38,24 @@ void cct_config_free(cct_config *c)
         free_setting(&c->items[i]);
     free(c->items);
     cct_strv_free(&c->files);
+    cct_strmap_free(&c->index);
     cct_config_init(c);
+}
+
+/* Settings are found through an index of "section\nkey" (the map borrows
+ * each setting's `id`): a file of many keys reads in linear time. */
+static char *setting_id(const char *section, const char *key)
+{
+    return cct_xasprintf("%s\n%s", section, key);
 }
 
 static cct_setting *find(const cct_config *c, const char *section,
                          const char *key)
 {
-    for (size_t i = 0; i < c->n; i++)
-        if (strcmp(c->items[i].section, section) == 0 &&
-            strcmp(c->items[i].key, key) == 0)
-            return &c->items[i];
-    return NULL;
+    char *id = setting_id(section, key);
+    size_t i = cct_strmap_get(&c->index, id);
+    free(id);
+    return i == CCT_STRMAP_MISSING ? NULL : &c->items[i];
 }
 
 void cct_config_set(cct_config *c, const char *section, const char *key,
@@ -53,12 +63,18 @@ void cct_config_set(cct_config *c, const char *section, const char *key,
                     int line)
 {
     cct_setting *s = find(c, section, key);
+    char *id;
     if (s) {
+        id = s->id; /* the same key: the index keeps pointing at it */
+        s->id = NULL;
         free_setting(s);
     } else {
         CCT_GROW(c->items, c->cap, c->n + 1);
-        s = &c->items[c->n++];
+        s = &c->items[c->n];
+        id = setting_id(section, key);
+        cct_strmap_put(&c->index, id, c->n++);
     }
+    s->id = id;
     s->section = cct_xstrdup(section);
     s->key = cct_xstrdup(key);
     s->value = cct_xstrdup(value);
@@ -85,15 +101,23 @@ const char *cct_config_get(const cct_config *c, const char *section,
 
 /* inih hands us key/value pairs; we feed it lines ourselves so that we
  * know the line each pair came from and whether it continues the previous
- * value (an indented line).  inih's line buffer is small (200 bytes in
- * Debian's build): a longer line is handed over in pieces cut at spaces,
- * each further piece indented so that inih reads it as a continuation.
- * The pieces of a list keep all their words. */
+ * value (an indented line).  inih's line buffer is small (INI_MAX_LINE,
+ * 200 bytes in Debian's build, fixed when the library was built): a
+ * longer line is handed over in pieces cut at spaces, each further piece
+ * indented so that inih reads it as a continuation.  The pieces of a list
+ * keep all their words.
+ *
+ * What we read is bounded, so that a wrong file (--config=/dev/zero, a
+ * log) ends in a message, not in all the memory there is. */
+#define MAX_LINE (64 * 1024)
+#define MAX_FILE (1024 * 1024)
+
 typedef struct reader {
     FILE *file;
     const char *path;
     int line;
     int continuation;
+    size_t size;      /* bytes read so far */
     cct_config *config;
     char *error;
     char *text;       /* the line being handed over */
@@ -103,8 +127,14 @@ typedef struct reader {
     int *line_of_call; /* the file's line for each line inih was given */
     size_t calls, cap_calls;
     /* "section\nkey" of the value an indented line would continue: the
-     * last pair since the last [section] header, as inih sees it. */
+     * last pair since the last [section] header, as inih sees it (its
+     * prev_name). */
     char *open_value;
+    /* The value being continued, joined here and stored once it ends, so
+     * that a long multi-line value costs its length, not its square. */
+    size_t open_item;
+    cct_buf joined;
+    int joined_dirty;
 } reader;
 
 /* Can a piece end before s[i]: a space or tab, not followed (after the
@@ -132,6 +162,14 @@ static size_t next_piece(reader *r, size_t room)
     return cut;
 }
 
+/* Does inih read this line, from its first non-blank `i`, as a [section]
+ * header?  An indented '[' continues an open value instead, as any
+ * indented line does (regressions/config/indented_bracket_continues). */
+static int is_header(const reader *r, size_t start, size_t i)
+{
+    return r->text[i] == '[' && (i == start || !r->open_value);
+}
+
 /* Takes off a line too long for one piece what inih ignores in a line:
  * its comment (a line whose first non-blank is ';' or '#', or from a ';'
  * after a blank) and what follows a [section] header's ']', keeping the
@@ -148,7 +186,7 @@ static void drop_ignored_tail(reader *r, size_t room)
     size_t i = start;
     while (i < r->text_len && isspace((unsigned char)t[i]))
         i++;
-    int header = i == start && t[i] == '[';
+    int header = is_header(r, start, i);
     size_t cut = r->text_len;
     if (i < r->text_len && (t[i] == ';' || t[i] == '#'))
         cut = 0;
@@ -164,28 +202,69 @@ static void drop_ignored_tail(reader *r, size_t room)
     }
 }
 
+static void fail(reader *r, char *message)
+{
+    if (!r->error)
+        r->error = message;
+    else
+        free(message);
+}
+
+/* Reads the next line of the file into r->text, newline included.
+ * Returns 1, 0 at the end, -1 on an error (r->error says it). */
+static int next_line(reader *r)
+{
+    size_t n = 0;
+    int ch = EOF;
+    while (n < MAX_LINE && (ch = getc(r->file)) != EOF) {
+        if (++r->size > MAX_FILE) {
+            fail(r, cct_xasprintf("%s: the configuration is larger than "
+                                  "%d bytes; is it the right file?",
+                                  r->path, MAX_FILE));
+            return -1;
+        }
+        if (n + 2 > r->text_cap) {
+            r->text_cap = r->text_cap ? 2 * r->text_cap : 256;
+            r->text = cct_xrealloc(r->text, r->text_cap);
+        }
+        r->text[n++] = (char)ch;
+        if (ch == '\n')
+            break;
+    }
+    if (n == MAX_LINE && ch != '\n' && ch != EOF) {
+        fail(r, cct_xasprintf("%s:%d: the line is longer than %d bytes; "
+                              "split it: an indented line continues a "
+                              "value", r->path, r->line + 1, MAX_LINE));
+        return -1;
+    }
+    if (n == 0) {
+        /* Not the end: a directory opens but cannot be read. */
+        if (ferror(r->file))
+            fail(r, cct_xasprintf("%s: cannot read the configuration: %s",
+                                  r->path, strerror(errno)));
+        return ferror(r->file) ? -1 : 0;
+    }
+    r->text[n] = '\0';
+    r->text_len = n;
+    return 1;
+}
+
 static char *read_line(char *str, int num, void *stream)
 {
     reader *r = stream;
     if (r->offset >= r->text_len) {
-        ssize_t n = getline(&r->text, &r->text_cap, r->file);
-        if (n <= 0) {
-            /* Not the end: a directory opens but cannot be read. */
-            if (ferror(r->file) && !r->error)
-                r->error = cct_xasprintf("%s: cannot read the "
-                                         "configuration: %s", r->path,
-                                         strerror(errno));
+        if (next_line(r) <= 0)
             return NULL;
-        }
-        r->text_len = (size_t)n;
         r->offset = 0;
         r->line++;
         /* inih continues a value on a line starting with any blank, '\r'
          * or '\f' too, not only ' ' and '\t' (found by tests/fuzz/
          * fuzz_config; regressions/config/continuation_*). */
         r->continuation = isspace((unsigned char)r->text[0]);
-        size_t lead = strspn(r->text, " \t\r\f\v");
-        if (r->text[lead] == '[') { /* a header: no value continues past */
+        size_t start = r->line == 1 &&
+                       memcmp(r->text, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+        size_t lead = start + strspn(r->text + start, " \t\r\f\v");
+        if (is_header(r, start, lead)) { /* no value continues past it */
             free(r->open_value);
             r->open_value = NULL;
         }
@@ -201,10 +280,9 @@ static char *read_line(char *str, int num, void *stream)
     size_t room = (size_t)num - 2 - (first ? 0 : 1);
     size_t piece = next_piece(r, room);
     if (piece == 0) {
-        if (!r->error)
-            r->error = cct_xasprintf(
-                "%s:%d: a word of this line is longer than %d characters; "
-                "shorten it", r->path, r->line, num - 3);
+        fail(r, cct_xasprintf("%s:%d: a word of this line is longer than "
+                              "%d characters; shorten it", r->path, r->line,
+                              num - 3));
         r->offset = r->text_len;
         snprintf(str, (size_t)num, "\n");
         return str;
@@ -227,6 +305,36 @@ static int valid_name(const char *s)
     return 1;
 }
 
+/* Stores the value continued so far in its setting. */
+static void store_joined(reader *r)
+{
+    if (!r->joined_dirty)
+        return;
+    cct_setting *s = &r->config->items[r->open_item];
+    free(s->value);
+    s->value = cct_buf_steal(&r->joined);
+    r->joined_dirty = 0;
+}
+
+/* An indented line continues a multi-line value.  Debian's inih keeps an
+ * inline comment there ("  pkg.a ; old"): drop it, as it is dropped on the
+ * key's own line. */
+static void continue_value(reader *r, const char *value)
+{
+    size_t n = strlen(value);
+    for (const char *c = value; (c = strchr(c, ';')); c++)
+        if (c > value && (c[-1] == ' ' || c[-1] == '\t')) {
+            n = (size_t)(c - value);
+            break;
+        }
+    while (n > 0 && (value[n - 1] == ' ' || value[n - 1] == '\t'))
+        n--;
+    if (r->joined.len)
+        cct_buf_addc(&r->joined, '\n');
+    cct_buf_add(&r->joined, value, n);
+    r->joined_dirty = 1;
+}
+
 static int on_pair(void *user, const char *section, const char *key,
                    const char *value)
 {
@@ -234,45 +342,30 @@ static int on_pair(void *user, const char *section, const char *key,
     if (r->error)
         return 1;
     if (!*section) {
-        r->error = cct_xasprintf("%s:%d: '%s' is outside any section; put "
-                                 "it under [cctrial]", r->path, r->line, key);
+        fail(r, cct_xasprintf("%s:%d: '%s' is outside any section; put it "
+                              "under [cctrial]", r->path, r->line, key));
         return 1;
     }
     if (!valid_name(section) || !valid_name(key)) {
-        r->error = cct_xasprintf(
+        fail(r, cct_xasprintf(
             "%s:%d: [%s] %s: section and key names are lower-case letters, "
-            "digits, '_', '-' and '.'", r->path, r->line, section, key);
+            "digits, '_', '-' and '.'", r->path, r->line, section, key));
         return 1;
     }
-    const cct_setting *previous = find(r->config, section, key);
-    char *this_value = cct_xasprintf("%s\n%s", section, key);
-    int continues = r->continuation && previous && r->open_value &&
+    char *this_value = setting_id(section, key);
+    int continues = r->continuation && r->open_value &&
                     strcmp(r->open_value, this_value) == 0;
     free(r->open_value);
     r->open_value = this_value;
     if (continues) {
-        /* An indented line continues a multi-line value.  Debian's inih
-         * keeps an inline comment there ("  pkg.a ; old"): drop it, as it
-         * is dropped on the key's own line. */
-        char *text = cct_xstrdup(value);
-        for (char *c = text; (c = strchr(c, ';')); c++)
-            if (c > text && (c[-1] == ' ' || c[-1] == '\t')) {
-                *c = '\0';
-                break;
-            }
-        size_t n = strlen(text);
-        while (n > 0 && (text[n - 1] == ' ' || text[n - 1] == '\t'))
-            text[--n] = '\0';
-        char *joined = *previous->value
-                           ? cct_xasprintf("%s\n%s", previous->value, text)
-                           : cct_xstrdup(text);
-        free(text);
-        int line = previous->line;
-        cct_config_set(r->config, section, key, joined, NULL, r->path, line);
-        free(joined);
+        continue_value(r, value);
         return 1;
     }
+    store_joined(r);
     cct_config_set(r->config, section, key, value, NULL, r->path, r->line);
+    r->open_item = (size_t)(find(r->config, section, key) - r->config->items);
+    cct_buf_reset(&r->joined);
+    cct_buf_adds(&r->joined, value);
     return 1;
 }
 
@@ -280,6 +373,7 @@ int cct_config_read_file(cct_config *c, const char *path, char **error)
 {
     *error = NULL;
     reader r = {.path = path, .config = c};
+    cct_buf_init(&r.joined);
     r.file = fopen(path, "r");
     if (!r.file) {
         int code = -errno;
@@ -288,6 +382,7 @@ int cct_config_read_file(cct_config *c, const char *path, char **error)
         return code;
     }
     int bad_line = ini_parse_stream(read_line, &r, on_pair, &r);
+    store_joined(&r);
     fclose(r.file);
     free(r.text);
     /* inih counts the pieces of a long line as lines: map back. */
@@ -295,6 +390,7 @@ int cct_config_read_file(cct_config *c, const char *path, char **error)
         bad_line = r.line_of_call[bad_line - 1];
     free(r.line_of_call);
     free(r.open_value);
+    cct_buf_free(&r.joined);
     cct_strv_add(&c->files, path);
     if (r.error) {
         *error = r.error;
@@ -481,27 +577,49 @@ char *cct_config_user_file(void)
     return NULL;
 }
 
+/* The parent of $HOME, resolved: the upward search never looks there or
+ * above, where other users' directories are.  NULL without a home. */
+static char *home_parent(void)
+{
+    const char *home = getenv("HOME");
+    char *real = home && *home ? realpath(home, NULL) : NULL;
+    if (!real)
+        return NULL;
+    char *slash = strrchr(real, '/');
+    if (slash)
+        slash[slash == real] = '\0';
+    return real;
+}
+
 char *cct_config_project_file(const char *dir)
 {
+    struct stat st;
+    if (stat(dir, &st) < 0)
+        return NULL;
+    /* The project is its owner's: a directory above it that someone else
+     * owns (a shared /tmp/x, /home) holds nothing of the project's. */
+    uid_t owner = st.st_uid;
+    char *stop = home_parent();
     char *here = cct_xstrdup(dir);
+    char *found = NULL;
     for (;;) {
+        if ((stop && strcmp(here, stop) == 0) || stat(here, &st) < 0 ||
+            st.st_uid != owner)
+            break;
         char *path = cct_path_join(here, ".cctrialrc");
         if (access(path, F_OK) == 0) {
-            free(here);
-            return path;
+            found = path;
+            break;
         }
         free(path);
         char *slash = strrchr(here, '/');
-        if (!slash || slash == here) {
-            if (strcmp(here, "/") == 0)
-                break;
-            strcpy(here, "/");
-            continue;
-        }
-        *slash = '\0';
+        if (!slash || strcmp(here, "/") == 0)
+            break;
+        slash[slash == here] = '\0';
     }
     free(here);
-    return NULL;
+    free(stop);
+    return found;
 }
 
 void cct_config_print_section(const cct_config *c, const char *section,

@@ -15,9 +15,11 @@
 #include <stddef.h>
 
 #include "cctrial/plugin.h"
+#include "strmap.h"
 #include "util.h"
 
 typedef struct cct_setting {
+    char *id; /* "section\nkey", the index's key */
     char *section;
     char *key;
     char *value;
@@ -29,7 +31,8 @@ typedef struct cct_setting {
 typedef struct cct_config {
     cct_setting *items;
     size_t n, cap;
-    cct_strv files; /* files read, in order */
+    cct_strmap index; /* "section\nkey" -> position in items */
+    cct_strv files;   /* files read, in order */
 } cct_config;
 
 void cct_config_init(cct_config *c);

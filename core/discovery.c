@@ -395,15 +395,25 @@ int cct_discover(uv_loop_t *loop, const cct_discovery_request *request,
     char *recalled = !request->python && request->remember_file
                          ? recall_python(request->remember_file)
                          : NULL;
-    if (recalled) {
-        /* Tried first; the usual search follows if it no longer works. */
+    cct_strv search;
+    cct_strv_init(&search);
+    cct_python_candidates(request->python, &search);
+    /* The file is in the project, where a checkout may bring one along:
+     * it may only reorder the search, never add to it. */
+    if (recalled && cct_strv_contains(&search, recalled)) {
+        /* Tried first; the rest of the search follows if it no longer
+         * works. */
         cct_strv_take(&d->candidates, recalled);
         d->remembered = 1;
-        d->remember_file = cct_xstrdup(request->remember_file);
-    } else if (request->remember_file) {
-        d->remember_file = cct_xstrdup(request->remember_file);
+    } else {
+        free(recalled);
     }
-    cct_python_candidates(request->python, &d->candidates);
+    if (request->remember_file)
+        d->remember_file = cct_xstrdup(request->remember_file);
+    for (size_t i = 0; i < search.len; i++)
+        if (!cct_strv_contains(&d->candidates, search.items[i]))
+            cct_strv_add(&d->candidates, search.items[i]);
+    cct_strv_free(&search);
     cct_strv_add(&d->args, request->helper);
     for (size_t i = 0; request->roots && i < request->roots->len; i++) {
         cct_strv_add(&d->args, "--root");

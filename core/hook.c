@@ -78,6 +78,30 @@ static void add_quoted(cct_buf *b, const char *text)
     cct_buf_addc(b, '\'');
 }
 
+/* Writes the hook as a file of its own: a link in its place goes (only
+ * with --force), and none may appear meanwhile (O_NOFOLLOW). */
+static int write_hook(const char *path, const char *script, int is_link)
+{
+    char *dir = cct_xstrdup(path);
+    *strrchr(dir, '/') = '\0';
+    mkdir(dir, 0755);
+    free(dir);
+    if (is_link && unlink(path) < 0)
+        return -1;
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+                  0755);
+    if (fd < 0)
+        return -1;
+    FILE *f = fdopen(fd, "w");
+    if (!f) {
+        close(fd);
+        return -1;
+    }
+    int failed = fputs(script, f) < 0;
+    failed |= fclose(f) != 0;
+    return failed || chmod(path, 0755) < 0 ? -1 : 0;
+}
+
 int cct_install_hook(const char *project_dir, const cct_strv *names,
                      int force)
 {
@@ -111,28 +135,25 @@ int cct_install_hook(const char *project_dir, const cct_strv *names,
     cct_buf_free(&command);
     int status = 0;
     char *existing = cct_read_file(path, 1 << 20, NULL, NULL);
+    struct stat st;
+    /* A symbolic link, dangling or not, points where the repository says:
+     * writing through it could write anywhere. */
+    int is_link = lstat(path, &st) == 0 && S_ISLNK(st.st_mode);
     if (existing && strcmp(existing, script) == 0) {
         printf("the cctrial post-commit hook is already installed: %s\n",
                path);
-    } else if (existing && !force) {
-        fprintf(stderr, "cctrial: %s already exists and is not cctrial's; "
+    } else if ((existing || is_link) && !force) {
+        fprintf(stderr, "cctrial: %s already exists%s and is not cctrial's; "
                         "cctrial leaves it alone (use install-hook --force "
-                        "to replace it)\n", path);
+                        "to replace it)\n", path,
+                is_link ? " as a symbolic link" : "");
+        status = 2;
+    } else if (write_hook(path, script, is_link) < 0) {
+        fprintf(stderr, "cctrial: cannot write %s: %s\n", path,
+                strerror(errno));
         status = 2;
     } else {
-        char *dir = cct_xstrdup(path);
-        *strrchr(dir, '/') = '\0';
-        mkdir(dir, 0755);
-        free(dir);
-        FILE *f = fopen(path, "w");
-        if (!f || fputs(script, f) < 0 || fclose(f) != 0 ||
-            chmod(path, 0755) < 0) {
-            fprintf(stderr, "cctrial: cannot write %s: %s\n", path,
-                    strerror(errno));
-            status = 2;
-        } else {
-            printf("installed the cctrial post-commit hook: %s\n", path);
-        }
+        printf("installed the cctrial post-commit hook: %s\n", path);
     }
     free(existing);
     free(script);

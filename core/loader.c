@@ -6,13 +6,12 @@
 
 #include <dirent.h>
 #include <dlfcn.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "error.h"
+#include "trust.h"
 
 static const char suffix[] = ".so";
 
@@ -49,44 +48,12 @@ void cct_plugin_search_path(cct_strv *dirs, const char *build_dir,
     }
 }
 
-/* A file others could replace is code others could run as us. */
-static char *unsafe_permissions(const char *path)
-{
-    struct stat st;
-    if (stat(path, &st) < 0)
-        return cct_xasprintf("%s: %s", path, strerror(errno));
-    int group_other = (st.st_mode & S_IWGRP) && st.st_gid != getegid();
-    if ((st.st_mode & S_IWOTH) || group_other)
-        return cct_xasprintf("%s is writable by other users (mode %04o); "
-                             "refusing to load code from it: chmod go-w it",
-                             path, (unsigned)(st.st_mode & 07777));
-    return NULL;
-}
-
-static char *check_safe(const char *path)
-{
-    char *problem = unsafe_permissions(path);
-    if (problem)
-        return problem;
-    char *dir = cct_xstrdup(path);
-    char *slash = strrchr(dir, '/');
-    if (slash) {
-        *slash = '\0';
-        struct stat st;
-        /* A sticky, world-writable directory (like /tmp) keeps others from
-         * replacing our files, as sudo and ssh accept. */
-        if (stat(*dir ? dir : "/", &st) == 0 && !(st.st_mode & S_ISVTX))
-            problem = unsafe_permissions(*dir ? dir : "/");
-    }
-    free(dir);
-    return problem;
-}
-
 int cct_plugin_load_file(const char *path, cct_loaded_plugin *out,
                          char **error)
 {
     memset(out, 0, sizeof(*out));
-    *error = check_safe(path);
+    /* A file others could replace is code others could run as us. */
+    *error = cct_trust_file(path, "load code from it");
     if (*error)
         return CCT_EPLUGIN;
     void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);

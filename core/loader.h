@@ -4,11 +4,13 @@
  * A plugin of kind K named N is the file `K_N.so` (e.g. reporter_json.so)
  * in the first directory of the search path that has it.  The search path
  * is: the build tree when cctrial runs from it, the install directory
- * (relative to the binary), `plugin_path` from the configuration, then the
- * directories of CCTRIAL_PLUGIN_PATH.
+ * (relative to the binary), `plugin_path` from the configuration (a
+ * project's only when the user trusts it), then the directories of
+ * CCTRIAL_PLUGIN_PATH.
  *
- * Loading checks, in order: the file's permissions (a file or directory
- * writable by other users is refused, as sudo and ssh refuse such files),
+ * Loading checks, in order: the file's owner and permissions (a file or
+ * directory owned by another user than us or root, or writable by other
+ * users, is refused, as sudo and ssh refuse such files; see trust.h),
  * dlopen with RTLD_NOW | RTLD_LOCAL, the entry symbol, the ABI major
  * version, the descriptor's size, its kind and name.  Each failure is one
  * message saying what and where.

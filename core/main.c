@@ -17,33 +17,48 @@
 #include "options.h"
 #include "paths.h"
 #include "session.h"
+#include "trust.h"
 
 #define EXIT_USAGE 2
 
-static int read_config_files(const cct_cli *cli, const char *project_dir,
-                             cct_config *config)
+static int read_one(cct_config *config, const char *file, int check)
 {
-    char *files[2] = {NULL, NULL};
-    if (cli->config_file) {
-        files[0] = cct_xstrdup(cli->config_file);
-    } else if (!cli->no_config) {
-        files[0] = cct_config_user_file();
-        files[1] = cct_config_project_file(project_dir);
+    char *error = check ? cct_trust_file(file, "read the configuration "
+                                               "from it")
+                        : NULL;
+    int rc = error ? CCT_ECONFIG : cct_config_read_file(config, file, &error);
+    if (rc < 0) {
+        fprintf(stderr, "cctrial: %s\n", error);
+        free(error);
     }
-    int rc = 0;
-    for (int i = 0; i < 2 && rc == 0; i++) {
-        if (!files[i])
-            continue;
-        char *error = NULL;
-        rc = cct_config_read_file(config, files[i], &error);
-        if (rc < 0) {
-            fprintf(stderr, "cctrial: %s\n", error);
-            free(error);
-        }
-    }
-    free(files[0]);
-    free(files[1]);
     return rc;
+}
+
+/* The user's file, then the project's (*project: its path, or NULL).
+ * Files found by looking (not named with --config) must be the user's
+ * own; *trusted says whether the user trusts the project (see trust.h),
+ * as their own file says before the project's is read. */
+static int read_config_files(const cct_cli *cli, const char *project_dir,
+                             cct_config *config, char **project,
+                             int *trusted)
+{
+    *project = NULL;
+    if (cli->config_file)
+        return read_one(config, cli->config_file, 0);
+    if (cli->no_config)
+        return 0;
+    char *user = cct_config_user_file();
+    int rc = user ? read_one(config, user, 1) : 0;
+    free(user);
+    *project = rc == 0 ? cct_config_project_file(project_dir) : NULL;
+    if (!*project)
+        return rc;
+    *trusted = cli->trust_project ||
+               cct_trust_project_listed(
+                   cct_config_get(config, CCT_CORE_SECTION,
+                                  "trusted_projects", NULL),
+                   *project);
+    return read_one(config, *project, 1);
 }
 
 static int section_kind(const char *section, cct_plugin_kind *kind,
@@ -226,9 +241,23 @@ int main(int argc, char **argv)
     cct_config config;
     cct_config_init(&config);
     int status = EXIT_USAGE;
-    if (read_config_files(&cli, paths.project_dir, &config) < 0)
+    char *project_file = NULL;
+    int trusted = 0;
+    rc = read_config_files(&cli, paths.project_dir, &config, &project_file,
+                           &trusted);
+    if (rc == 0) {
+        cct_cli_apply(&cli, &config); /* a flag may stand for the project */
+        if (project_file)
+            rc = cct_trust_project_settings(&config, project_file, trusted,
+                                            &error);
+    }
+    free(project_file);
+    if (rc < 0) {
+        if (error)
+            fprintf(stderr, "cctrial: %s\n", error);
+        free(error);
         goto out;
-    cct_cli_apply(&cli, &config);
+    }
 
     /* The plugin path may come from the configuration: validate [cctrial]
      * first, then look for plugins. */
@@ -236,6 +265,11 @@ int main(int argc, char **argv)
                             &error) < 0) {
         fprintf(stderr, "cctrial: %s\n", error);
         free(error);
+        goto out;
+    }
+    /* Installing the hook needs no plugin: it loads none. */
+    if (cli.command == CCT_CMD_INSTALL_HOOK) {
+        status = cct_install_hook(paths.project_dir, &cli.names, cli.force);
         goto out;
     }
     cct_strv plugin_dirs;
@@ -268,8 +302,6 @@ int main(int argc, char **argv)
         status = EXIT_USAGE;
     else if (cli.command == CCT_CMD_PRINT_CONFIG)
         status = print_config(&config, &plugin_dirs);
-    else if (cli.command == CCT_CMD_INSTALL_HOOK)
-        status = cct_install_hook(paths.project_dir, &cli.names, cli.force);
     else
         status = cct_session_run(&cli, &config, &paths, &plugin_dirs);
     cct_strv_free(&plugin_dirs);

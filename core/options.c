@@ -44,6 +44,9 @@ const cct_option cct_core_options[] = {
     {"plugin_path", CCT_OPT_LIST, NULL,
      "Extra directories to search for plugins, before CCTRIAL_PLUGIN_PATH.",
      NULL, 0, 0},
+    {"trusted_projects", CCT_OPT_LIST, NULL,
+     "Project directories (or * for all) whose .cctrialrc may set "
+     "plugin_path and python; only read from your own file.", NULL, 0, 0},
     {"timeout", CCT_OPT_INT, "300",
      "Seconds one test may run before its worker is killed; 0 for no "
      "limit.", NULL, 0, 86400},

@@ -15,6 +15,7 @@
 #include "error.h"
 #include "loader.h"
 #include "session_internal.h"
+#include "visible.h"
 
 void cct__session_fail(session *s, const char *fmt, ...)
 {
@@ -23,6 +24,16 @@ void cct__session_fail(session *s, const char *fmt, ...)
     cct_console_verror(&s->console, "cctrial: ", fmt, ap);
     va_end(ap);
     cct__session_exit(s, EXIT_USAGE);
+}
+
+char *cct__session_visible(const char *text)
+{
+    char *shown = visible_text(text, VISIBLE_LINE);
+    if (!shown) {
+        fprintf(stderr, "cctrial: out of memory\n");
+        abort();
+    }
+    return shown;
 }
 
 int cct__session_load_plugin(session *s, cct_plugin_kind kind,

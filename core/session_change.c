@@ -114,9 +114,11 @@ static void on_change(const cct_strv *files, int overflow, void *arg)
     session *s = arg;
     if (s->exiting || project_gone(s))
         return;
-    if (s->settings.verbose)
-        for (size_t i = 0; i < files->len; i++)
-            cct_console_error(&s->console, "changed: %s", files->items[i]);
+    for (size_t i = 0; s->settings.verbose && i < files->len; i++) {
+        char *shown = cct__session_visible(files->items[i]);
+        cct_console_error(&s->console, "changed: %s", shown);
+        free(shown);
+    }
     int rediscover = s->discovery || needs_rediscovery(s, files, overflow);
     if (rediscover) {
         if (!s->discovery)

@@ -101,6 +101,9 @@ void cct__session_fail(session *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int cct__session_load_plugin(session *s, cct_plugin_kind kind,
                              const char *name, cct_instance **out);
+/* A test's id or a file's name as cctrial's own lines show it: one line,
+ * control characters escaped (see plugins/common/visible.h).  Malloc'ed. */
+char *cct__session_visible(const char *text);
 
 /* session_run.c */
 void cct__session_guess_workers(session *s);

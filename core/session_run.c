@@ -15,16 +15,21 @@
 /* How much of each log the retry test's report shows. */
 #define LOG_LIMIT 65536
 
-/* "test_method (pkg.module.Class)", as Python's unittest shows a test. */
+/* "test_method (pkg.module.Class)", as Python's unittest shows a test;
+ * its control characters shown, not sent to the terminal. */
 static char *display_test(const session *s, const char *id)
 {
     size_t index = s->have_project ? cct_project_find_test(&s->project, id)
                                    : CCT_STRMAP_MISSING;
-    const char *dot = strrchr(id, '.');
+    char *visible = cct__session_visible(id);
+    const char *dot = strrchr(visible, '.');
     if (!dot || (index != CCT_STRMAP_MISSING &&
                  s->project.import_error[index]))
-        return cct_xstrdup(id);
-    return cct_xasprintf("%s (%.*s)", dot + 1, (int)(dot - id), id);
+        return visible;
+    char *shown = cct_xasprintf("%s (%.*s)", dot + 1, (int)(dot - visible),
+                                visible);
+    free(visible);
+    return shown;
 }
 
 static void notify(session *s, const cct_action *a)
@@ -303,17 +308,25 @@ static void start_runner(session *s)
 
 /* Workers started before discovery, with the command the last session's
  * discovery gave (.cctrial/workers): Python's start-up and Twisted's
- * import then overlap discovery instead of following it. */
+ * import then overlap discovery instead of following it.
+ *
+ * The memo lives in the project, and a checkout may bring one along: it
+ * only saves time, never chooses.  Its interpreter is used only when it
+ * is one the search would try itself (the one the user configured, else
+ * $VIRTUAL_ENV's or a python3 on PATH), so that a committed
+ * "python=./evil" runs nothing. */
 void cct__session_guess_workers(session *s)
 {
     if (!s->settings.cache || s->mode == MODE_LIST)
         return;
     char *memo = state_file(s, "workers");
     char *python = NULL;
-    cct_strv sys_path;
+    cct_strv sys_path, candidates;
     cct_strv_init(&sys_path);
+    cct_strv_init(&candidates);
+    cct_python_candidates(s->settings.python, &candidates);
     if (cct_worker_memo_read(memo, &python, &sys_path) == 0 &&
-        (!s->settings.python || strcmp(s->settings.python, python) == 0)) {
+        cct_strv_contains(&candidates, python)) {
         worker_command_for(s, python, &sys_path, &s->worker_command);
         start_runner(s);
         s->runner_is_guess = 1;
@@ -321,6 +334,7 @@ void cct__session_guess_workers(session *s)
     free(python);
     free(memo);
     cct_strv_free(&sys_path);
+    cct_strv_free(&candidates);
 }
 
 /* The workers discovery calls for: the guessed ones when they match. */
@@ -359,13 +373,13 @@ static const char *shown_path(const session *s, const char *path)
 static void on_unreached(cct_selection *sel, const char *file)
 {
     session *s = sel->host_data;
-    if (s->mode == MODE_LIST) { /* standard output holds only the ids */
-        cct_console_error(&s->console, "no test detected for %s",
-                          shown_path(s, file));
-        return;
-    }
-    cct_report_message(&s->reporters, CCT_MSG_NO_TEST_FOR, file,
-                       "no test detected for %s", shown_path(s, file));
+    char *shown = cct__session_visible(shown_path(s, file));
+    if (s->mode == MODE_LIST) /* standard output holds only the ids */
+        cct_console_error(&s->console, "no test detected for %s", shown);
+    else
+        cct_report_message(&s->reporters, CCT_MSG_NO_TEST_FOR, file,
+                           "no test detected for %s", shown);
+    free(shown);
 }
 
 /* Asks the selector which tests `changes` (NULL: none known yet) run;

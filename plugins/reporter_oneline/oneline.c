@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "cctrial/plugin.h"
+#include "visible.h"
 
 /* The original reporter's layout: the id in 70 columns, then six fields of
  * 12 columns (run/total and the five counts), the last one unpadded. */
@@ -353,7 +354,8 @@ static void test_start(void *ctx, const cct_test_start *ev)
     if (ev->index > o->started)
         o->started = ev->index;
     set_awaiting(o, ev->worker);
-    char *id = strdup(ev->test_id);
+    /* Kept as shown: a test's id is the test's text, escapes and all. */
+    char *id = visible_text(ev->test_id, VISIBLE_LINE);
     if (id) {
         free(o->current);
         o->current = id;
@@ -376,7 +378,10 @@ static void pipe_result(oneline *o, const cct_test_result *ev)
 {
     if (ev->outcome != CCT_OUTCOME_SUCCESS) {
         end_dots(o);
-        print_line(o, ev->test_id, o->started);
+        char *id = visible_text(ev->test_id, VISIBLE_LINE);
+        if (id)
+            print_line(o, id, o->started);
+        free(id);
         return;
     }
     o->host->print(o->host, ".", 1);

@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "cctrial/plugin.h"
+#include "visible.h"
 
 typedef struct summary {
     const cct_host *host;
@@ -65,6 +66,15 @@ static void out(summary *s, const char *fmt, ...)
 static void text(summary *s, const char *t)
 {
     s->host->print(s->host, t, strlen(t));
+}
+
+/* Text from the tests: trial's layout kept, escape sequences shown. */
+static void shown(summary *s, const char *t, visible_mode mode)
+{
+    char *v = visible_text(t, mode);
+    if (v)
+        text(s, v);
+    free(v);
 }
 
 static int init(const cct_host *host, void **ctx)
@@ -108,8 +118,10 @@ static void print_member_texts(summary *s, const cct_result_group *g,
     for (size_t i = 0; i < g->n_tests; i++) {
         if (strcmp(detail->texts[i], g->text) == 0)
             continue;
-        out(s, "\n--- %s\n", g->test_ids[i]);
-        text(s, detail->texts[i]);
+        text(s, "\n--- ");
+        shown(s, g->test_ids[i], VISIBLE_LINE);
+        text(s, "\n");
+        shown(s, detail->texts[i], VISIBLE_TEXT);
     }
 }
 
@@ -121,10 +133,12 @@ static void print_group(summary *s, const cct_result_group *g,
         "===========";
     out(s, "%s %zu %s: %s\n", double_separator, g->n_tests,
         g->n_tests == 1 ? "case" : "cases", label(g->outcome));
-    text(s, g->text);
+    shown(s, g->text, VISIBLE_TEXT);
     text(s, "\n");
-    for (size_t i = 0; i < g->n_tests; i++)
-        out(s, "%s\n", g->test_ids[i]);
+    for (size_t i = 0; i < g->n_tests; i++) {
+        shown(s, g->test_ids[i], VISIBLE_LINE);
+        text(s, "\n");
+    }
     if (detail)
         print_member_texts(s, g, detail);
 }
@@ -188,7 +202,9 @@ static void print_log(summary *s, const char *title, const char *log)
     if (!*log)
         return;
     size_t n = strlen(log);
-    out(s, "%s%s%s", title, log, log[n - 1] == '\n' ? "" : "\n");
+    text(s, title);
+    shown(s, log, VISIBLE_TEXT);
+    text(s, log[n - 1] == '\n' ? "" : "\n");
 }
 
 static void test_log(void *ctx, const cct_test_log *ev)
@@ -203,7 +219,8 @@ static void test_log(void *ctx, const cct_test_log *ev)
 
 static void message(void *ctx, const cct_message *ev)
 {
-    out(ctx, "%s\n", ev->text);
+    shown(ctx, ev->text, VISIBLE_TEXT);
+    text(ctx, "\n");
 }
 
 static const cct_reporter_ops ops = {

@@ -10,7 +10,9 @@
  * the import graph exactly as smart-import does.  With a change set (in
  * continuous smart mode) it maps the given files.
  *
- * git is spawned directly from an argument vector, never through a shell.
+ * git is spawned directly from an argument vector, never through a shell,
+ * and no argument of ours can pass for an option: `since` may not start
+ * with '-', and the refs follow --end-of-options.
  * It runs to completion before select() returns: this selector is used
  * once per session, where waiting for git is the point.
  */
@@ -206,8 +208,10 @@ static char **changed_files(git_diff *g, size_t *n_files)
     }
     char **files = NULL;
     if (base || range) {
+        /* Whatever the refs say, they are refs (git 2.24 and later). */
         const char *diff_args[] = {"git", "-C", top, "diff", "--name-only",
-                                   "-z", range ? range : base,
+                                   "-z", "--end-of-options",
+                                   range ? range : base,
                                    range ? NULL : "HEAD", NULL};
         size_t len = 0;
         char *names = git(g, diff_args, &len, 0);
@@ -282,6 +286,15 @@ static int init(const cct_host *host, void **ctx)
     g->host = host;
     g->depth = affected_depth_of(host->option_string(host, "smart_depth"));
     g->since = host->option_string(host, "since");
+    /* git would read "--output=FILE" as an option, not a ref, and write
+     * where it says (a project's file may set `since`). */
+    if (g->since && g->since[0] == '-') {
+        host->log(host, CCT_LOG_ERROR, "since = '%s' starts with '-', which "
+                  "git would take for an option: give a ref (a branch, a "
+                  "tag or a commit)", g->since);
+        free(g);
+        return -1;
+    }
     split_words(g, host->option_string(host, "extensions"));
     *ctx = g;
     return 0;

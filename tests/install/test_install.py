@@ -12,7 +12,8 @@ installed SDK, and use it.
    against must be the installed one.
 4. The installed cctrial runs a small Twisted project with failures, errors
    and skips (tests/install/project/) with `reporters = summary, junit` and
-   `plugin_path`; the JUnit XML is parsed and checked element by element.
+   `plugin_path` (the user's file trusts the project); the JUnit XML is
+   parsed and checked element by element.
 5. `make install` of the example puts the plugin where the installed cctrial
    finds it without plugin_path.
 """
@@ -190,6 +191,16 @@ def build_the_example_plugin_out_of_tree():
 
 # ---- 4: a run with the plugin -----------------------------------------------
 
+def trusting_env():
+    """The project's file adds a plugin directory: the user's own file
+    trusts the project."""
+    config_home = os.path.join(TMP, "user-config")
+    os.makedirs(os.path.join(config_home, "cctrial"), exist_ok=True)
+    with open(os.path.join(config_home, "cctrial", "cctrialrc"), "w") as f:
+        f.write("[cctrial]\ntrusted_projects = %s\n" % PROJECT)
+    return clean_env(XDG_CONFIG_HOME=config_home)
+
+
 def run_the_installed_cctrial_with_the_plugin():
     shutil.copytree(os.path.join(HERE, "project"), PROJECT,
                     ignore=shutil.ignore_patterns("_trial_temp*",
@@ -205,8 +216,7 @@ def run_the_installed_cctrial_with_the_plugin():
                 "\n"
                 "[reporter.junit]\n"
                 "path = reports/junit.xml\n" % (PYTHON, PLUGIN_BUILD))
-    env = clean_env(XDG_CONFIG_HOME=os.path.join(TMP, "no-user-config"))
-    proc = cctrial("--once", cwd=PROJECT, env=env, expect=(1,))
+    proc = cctrial("--once", cwd=PROJECT, env=trusting_env(), expect=(1,))
     check("FAILED (" in proc.out,
           "the summary reporter did not report the failures:\n" + proc.out)
     check(os.path.isfile(REPORT), "no report at %s; stderr:\n%s"
@@ -353,7 +363,7 @@ def continuous_run(runs):
     with open(os.path.join(PROJECT, ".cctrialrc"), "a") as f:
         f.write("runs = %s\n" % runs)
     os.remove(REPORT)
-    env = clean_env(XDG_CONFIG_HOME=os.path.join(TMP, "no-user-config"))
+    env = trusting_env()
     proc = subprocess.Popen([installed(LAYOUT["bindir"], "cctrial")],
                             cwd=PROJECT, env=env, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -434,7 +444,8 @@ def bash_completion_completes_from_the_installed_tree():
     def complete(*words):
         return run(["bash", "--norc", "--noprofile", "-c", probe, "bash",
                     script, binary] + list(words),
-                   "bash completion of %r" % (words,), cwd=PROJECT).out.split()
+                   "bash completion of %r" % (words,), cwd=PROJECT,
+                   env=trusting_env()).out.split()
     check("--reporters=" in complete("--repo"),
           "--repo does not complete to --reporters=")
     reporters = complete("--reporters", "=", "summary,ju")

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "config.h"
@@ -211,6 +212,110 @@ Test(ini, long_lines_are_read_whole)
     cct_buf_free(&value);
 }
 
+/* Regression, once a bug in core/config.c, read_line: an indented line
+ * starting with '[' continues the open value for inih, as any indented
+ * line does; cctrial took it for a header and replaced the value with "["
+ * (found by fuzz_config; regressions/config/indented_bracket_continues). */
+Test(ini, an_indented_bracket_continues_a_value)
+{
+    char *path = write_file("rc", "[cctrial]\n"
+                                  "tests = pkg.a\n"
+                                  "  [pkg.b]\n"
+                                  "jobs = 2\n");
+    cr_assert_eq(cct_config_read_file(&config, path, &error), 0, "%s",
+                 error);
+    cr_assert_str_eq(cct_config_get(&config, "cctrial", "tests", ""),
+                     "pkg.a\n[pkg.b]");
+    cr_assert_str_eq(cct_config_get(&config, "cctrial", "jobs", ""), "2");
+    free(path);
+}
+
+/* ...but right after a header, with no value open, it is a header. */
+Test(ini, an_indented_header_after_a_header_is_a_header)
+{
+    char *path = write_file("rc", "[reporter.json]\n"
+                                  "  [cctrial]\n"
+                                  "jobs = 2\n");
+    cr_assert_eq(cct_config_read_file(&config, path, &error), 0, "%s",
+                 error);
+    cr_assert_str_eq(cct_config_get(&config, "cctrial", "jobs", ""), "2");
+    free(path);
+}
+
+/* Regression, once a bug in core/config.c, on_pair: each continuation
+ * line copied the whole value so far, and each key was looked for among
+ * all the others, so that a file of 200 KB took 35 s.  A value over
+ * 50000 lines and 10000 sections (900 KB) now read in a fraction of a
+ * second; the bound is for the old behaviour, which took minutes. */
+Test(ini, a_long_multi_line_value_reads_in_linear_time, .timeout = 120)
+{
+    cct_buf text;
+    cct_buf_init(&text);
+    cct_buf_adds(&text, "[cctrial]\ntests = pkg.t0\n");
+    for (int i = 1; i < 50000; i++)
+        cct_buf_printf(&text, "  pkg.t%d\n", i);
+    for (int i = 0; i < 10000; i++)
+        cct_buf_printf(&text, "[reporter.k%d]\nk = %d\n", i, i);
+    char *path = write_file("rc", text.data);
+    cr_assert_eq(cct_config_read_file(&config, path, &error), 0, "%s",
+                 error);
+    cct_strv got;
+    cct_strv_init(&got);
+    cct_strv_split_words(&got, cct_config_get(&config, "cctrial", "tests",
+                                              ""));
+    cr_assert_eq(got.len, 50000);
+    cr_assert_str_eq(got.items[49999], "pkg.t49999");
+    cr_assert_str_eq(cct_config_get(&config, "reporter.k9999", "k", ""),
+                     "9999");
+    cct_strv_free(&got);
+    cct_buf_free(&text);
+    free(path);
+}
+
+/* A line or a file past the reader's bounds is refused with a message
+ * that says which and where, before it is read into memory. */
+Test(ini, a_line_past_the_bound_is_an_error_at_its_line)
+{
+    cct_buf text;
+    cct_buf_init(&text);
+    cct_buf_adds(&text, "[cctrial]\njobs = 2\ntests = ");
+    for (int i = 0; i < 70000; i++)
+        cct_buf_addc(&text, 'x');
+    cct_buf_adds(&text, "\n");
+    char *path = write_file("rc", text.data);
+    cr_assert_eq(cct_config_read_file(&config, path, &error), CCT_ECONFIG);
+    char *where = cct_xasprintf("%s:3: ", path);
+    cr_assert(cct_str_starts_with(error, where), "%s", error);
+    assert_contains(error, "longer than 65536 bytes");
+    free(where);
+    cct_buf_free(&text);
+    free(path);
+}
+
+Test(ini, a_file_past_the_bound_is_an_error)
+{
+    cct_buf text;
+    cct_buf_init(&text);
+    cct_buf_adds(&text, "[cctrial]\n");
+    while (text.len <= 1024 * 1024)
+        cct_buf_adds(&text, "; a comment line, of no consequence\n");
+    char *path = write_file("rc", text.data);
+    cr_assert_eq(cct_config_read_file(&config, path, &error), CCT_ECONFIG);
+    assert_contains(error, path);
+    assert_contains(error, "larger than 1048576 bytes");
+    cct_buf_free(&text);
+    free(path);
+}
+
+/* A file that never ends (a device, a pipe) is refused at the bound. */
+Test(ini, dev_zero_is_refused)
+{
+    cr_assert_eq(cct_config_read_file(&config, "/dev/zero", &error),
+                 CCT_ECONFIG);
+    assert_contains(error, "/dev/zero:1: ");
+    assert_contains(error, "longer than");
+}
+
 Test(ini, a_key_outside_any_section_is_an_error_at_its_line)
 {
     char *path = write_file("rc", "\njobs = 2\n[cctrial]\n");
@@ -324,8 +429,8 @@ ParameterizedTestParameters(validate, core_options)
         {"colour", "yes",
          "rc:4: |unknown key 'colour'|[cctrial]|valid keys: tests, jobs, "
          "python, forever, smart, watch, watch_ext, ignore, debounce, "
-         "reporters, notifier, selector, plugin_path, timeout, "
-         "discovery_timeout, grep, verbose, worker"},
+         "reporters, notifier, selector, plugin_path, trusted_projects, "
+         "timeout, discovery_timeout, grep, verbose, worker"},
         {"jobs", "abc", "rc:4: |[cctrial] jobs|'abc' is not a whole number"},
         {"jobs", "2x", "rc:4: |jobs|'2x' is not a whole number"},
         {"jobs", "", "rc:4: |jobs|not a whole number"},
@@ -635,6 +740,54 @@ Test(locations, no_project_file_below_the_temporary_directory)
     free(found);
     free(empty);
     free(x);
+}
+
+/* A directory another user owns above the project holds nothing of the
+ * project's: a shared /tmp/x, /home. */
+Test(locations, the_search_stops_at_a_change_of_owner)
+{
+    char *top = write_file("a/.cctrialrc", "[cctrial]\n");
+    char *a = cct_path_join(dir, "a");
+    char *deep = cct_path_join(dir, "a/b");
+    mkdir(deep, 0755);
+    uid_t other = geteuid() == 65534 ? 65533 : 65534;
+    if (chown(a, other, (gid_t)-1) != 0)
+        cr_skip_test("cannot give %s to another user (not root)", a);
+    char *found = cct_config_project_file(deep);
+    cr_assert_null(found, "found %s across a change of owner", found);
+    cr_assert_eq(chown(a, geteuid(), (gid_t)-1), 0);
+    found = cct_config_project_file(deep);
+    cr_assert_str_eq(found, top);
+    free(found);
+    free(top);
+    free(a);
+    free(deep);
+}
+
+/* Nor does the parent of $HOME, where other users' homes are. */
+Test(locations, the_search_stops_at_the_parent_of_home)
+{
+    char *top = write_file("home/.cctrialrc", "[cctrial]\n");
+    char *home = cct_path_join(dir, "home/me");
+    char *project = cct_path_join(dir, "home/me/project");
+    mkdir(home, 0755);
+    mkdir(project, 0755);
+    char *saved = getenv("HOME") ? cct_xstrdup(getenv("HOME")) : NULL;
+    setenv("HOME", home, 1);
+    char *found = cct_config_project_file(project);
+    cr_expect_null(found, "found %s in the parent of $HOME", found);
+    free(found);
+    char *mine = write_file("home/me/.cctrialrc", "[cctrial]\n");
+    found = cct_config_project_file(project);
+    cr_expect_str_eq(found, mine, "$HOME itself is searched");
+    free(found);
+    if (saved)
+        setenv("HOME", saved, 1);
+    free(saved);
+    free(mine);
+    free(top);
+    free(home);
+    free(project);
 }
 
 Test(locations, the_user_file_follows_xdg_config_home_then_home)

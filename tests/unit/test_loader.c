@@ -445,6 +445,21 @@ Test(loader, a_file_writable_by_another_group_is_refused)
     free(path);
 }
 
+/* A file another user owns is theirs to change, whatever its mode. */
+Test(loader, a_file_owned_by_another_user_is_refused)
+{
+    char *path = copy_plugin(GOOD, tmp, "reporter_good.so", 0644);
+    uid_t other = geteuid() == 65534 ? 65533 : 65534;
+    if (chown(path, other, (gid_t)-1) != 0)
+        cr_skip_test("cannot give %s to another user (not root)", path);
+    cr_assert_eq(cct_plugin_load_file(path, &lib, &error), CCT_EPLUGIN);
+    assert_unloaded(&lib);
+    assert_contains(error, path);
+    assert_contains(error, "not by you or root; refusing to load code from "
+                           "it: chown it, or remove it");
+    free(path);
+}
+
 /* ---- instances and their options ------------------------------------- */
 
 static cct_instance *create_good(void)

@@ -9,7 +9,8 @@
  *     cc -shared -fPIC -fvisibility=hidden \
  *        $(pkg-config --cflags cctrial-plugin) junit.c -o reporter_junit.so
  *
- * Select it in .cctrialrc:
+ * Select it in ~/.config/cctrial/cctrialrc (a project's .cctrialrc may
+ * set plugin_path only when the user trusts the project):
  *
  *     [cctrial]
  *     reporters = summary, junit

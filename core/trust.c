@@ -1,0 +1,144 @@
+/*
+ * Trusted files and projects (see trust.h).
+ */
+#include "trust.h"
+
+#include <errno.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "options.h"
+
+static char *owner_name(uid_t uid)
+{
+    struct passwd *pw = getpwuid(uid);
+    return pw ? cct_xasprintf("%s (uid %u)", pw->pw_name, (unsigned)uid)
+              : cct_xasprintf("uid %u", (unsigned)uid);
+}
+
+/* One file or directory: its owner, and who may write it. */
+static char *check_one(const char *path, const char *doing, int is_dir)
+{
+    struct stat st;
+    if (stat(path, &st) < 0)
+        return cct_xasprintf("%s: %s", path, strerror(errno));
+    if (st.st_uid != geteuid() && st.st_uid != 0) {
+        char *owner = owner_name(st.st_uid);
+        char *msg = cct_xasprintf("%s is owned by %s, not by you or root; "
+                                  "refusing to %s: chown it, or remove it",
+                                  path, owner, doing);
+        free(owner);
+        return msg;
+    }
+    /* A sticky directory, like /tmp, keeps others from replacing our
+     * files, as sudo and ssh accept. */
+    if (is_dir && (st.st_mode & S_ISVTX))
+        return NULL;
+    int group_other = (st.st_mode & S_IWGRP) && st.st_gid != getegid();
+    if ((st.st_mode & S_IWOTH) || group_other)
+        return cct_xasprintf("%s is writable by other users (mode %04o); "
+                             "refusing to %s: chmod go-w it", path,
+                             (unsigned)(st.st_mode & 07777), doing);
+    return NULL;
+}
+
+char *cct_trust_file(const char *path, const char *doing)
+{
+    char *problem = check_one(path, doing, 0);
+    if (problem)
+        return problem;
+    char *dir = cct_xstrdup(path);
+    char *slash = strrchr(dir, '/');
+    if (slash) {
+        slash[slash == dir] = '\0'; /* "/x" lives in "/" */
+        problem = check_one(dir, doing, 1);
+    }
+    free(dir);
+    return problem;
+}
+
+/* The directory of a file, resolved (a trusted project is named by where
+ * it really is). */
+static char *real_dir_of(const char *file)
+{
+    char *real = realpath(file, NULL);
+    char *dir = real ? real : cct_xstrdup(file);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        slash[slash == dir] = '\0';
+    return dir;
+}
+
+int cct_trust_project_listed(const char *trusted, const char *project_file)
+{
+    if (!trusted)
+        return 0;
+    char *project = real_dir_of(project_file);
+    cct_strv dirs;
+    cct_strv_init(&dirs);
+    cct_strv_split_words(&dirs, trusted);
+    int listed = 0;
+    for (size_t i = 0; i < dirs.len && !listed; i++) {
+        if (strcmp(dirs.items[i], "*") == 0) {
+            listed = 1;
+            continue;
+        }
+        char *expanded = cct_expand_home(dirs.items[i]);
+        char *real = realpath(expanded, NULL);
+        listed = real && strcmp(real, project) == 0;
+        free(real);
+        free(expanded);
+    }
+    cct_strv_free(&dirs);
+    free(project);
+    return listed;
+}
+
+/* Keys a project's file may not set, and whether trusting it lifts that. */
+static const struct {
+    const char *key;
+    int trust_lifts;
+    const char *why;
+    const char *instead; /* what the user may do instead */
+} guarded[] = {
+    {"plugin_path", 1, "it would load plugins from there",
+     "set CCTRIAL_PLUGIN_PATH yourself"},
+    {"python", 1, "it would run that interpreter",
+     "choose one yourself with --python"},
+    {"trusted_projects", 0, "only your own file says what you trust", NULL},
+};
+
+int cct_trust_project_settings(const cct_config *c, const char *project_file,
+                               int trusted, char **error)
+{
+    *error = NULL;
+    for (size_t i = 0; i < CCT_ARRAY_SIZE(guarded); i++) {
+        const cct_setting *s = cct_config_find(c, CCT_CORE_SECTION,
+                                               guarded[i].key);
+        if (!s || !s->file || strcmp(s->file, project_file) != 0)
+            continue;
+        if (guarded[i].trust_lifts && trusted)
+            continue;
+        if (!guarded[i].trust_lifts) {
+            *error = cct_xasprintf(
+                "%s: %s may only be set in your own configuration file "
+                "(%s); remove it from the project's", s->origin,
+                guarded[i].key, guarded[i].why);
+            return CCT_ECONFIG;
+        }
+        char *dir = real_dir_of(project_file);
+        *error = cct_xasprintf(
+            "%s: a project's .cctrialrc may set %s only when you trust the "
+            "project (%s): add 'trusted_projects = %s' under [cctrial] in "
+            "your own configuration file, run with --trust-project, or %s",
+            s->origin, guarded[i].key, guarded[i].why, dir,
+            guarded[i].instead);
+        free(dir);
+        return CCT_ECONFIG;
+    }
+    return 0;
+}
