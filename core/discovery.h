@@ -46,8 +46,9 @@ typedef struct cct_discovery_request {
     unsigned timeout_s;
 } cct_discovery_request;
 
-/* Starts discovery; the callback runs exactly once, unless start fails
- * (then a negative error is returned and *error explains). */
+/* Starts discovery and returns 0; the callback runs exactly once, from
+ * the loop, with the outcome (an interpreter that cannot be started is
+ * one of its errors). */
 int cct_discover(uv_loop_t *loop, const cct_discovery_request *request,
                  cct_discovery_cb done, void *arg, cct_discovery **out);
 /* Kills the helper; the callback still runs (with an error). */

@@ -32,8 +32,9 @@ void cct_worker_command_build(cct_worker_command *c, const char *python,
                                                      items[i].value));
         uv_os_free_environ(items, count);
     }
-    /* As trial's manager does: the workers see the sys.path discovery saw
-     * (cctrial's own would be no use: it has none). */
+    /* trial's manager sets PYTHONPATH to its own sys.path; cctrial's
+     * manager is not Python, so the workers get the sys.path its discovery
+     * helper saw, which is what `python -m twisted.trial` there has. */
     char *path = cct_strv_join(sys_path, ":");
     cct_strv_take(&c->env, cct_xasprintf("PYTHONPATH=%s", path));
     free(path);

@@ -3,7 +3,7 @@
  * machine, as one table: each row builds a state by a sequence of events
  * (start, runs ending, changes) and gives the exact actions the last event
  * must produce and the state it must leave.  The rows follow the header's
- * comment and docs/behaviour.md ("The workflow").
+ * comment and docs/how-it-works.md ("The workflow").
  */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
