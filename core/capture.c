@@ -32,13 +32,6 @@ static void on_handle_closed(uv_handle_t *handle)
     free(c);
 }
 
-static void alloc_buffer(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
-{
-    (void)handle;
-    buf->base = cct_xmalloc(suggested);
-    buf->len = suggested;
-}
-
 static void keep_tail(cct_buf *b, size_t limit)
 {
     if (b->len > limit)
@@ -122,8 +115,8 @@ int cct_capture_start(uv_loop_t *loop, const cct_capture_options *options,
         uv_close((uv_handle_t *)&c->process, on_handle_closed);
         return rc;
     }
-    uv_read_start((uv_stream_t *)&c->out_pipe, alloc_buffer, on_read);
-    uv_read_start((uv_stream_t *)&c->err_pipe, alloc_buffer, on_read);
+    uv_read_start((uv_stream_t *)&c->out_pipe, cct_alloc_buffer, on_read);
+    uv_read_start((uv_stream_t *)&c->err_pipe, cct_alloc_buffer, on_read);
     if (out)
         *out = c;
     return 0;

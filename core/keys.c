@@ -96,13 +96,6 @@ static void on_continue(uv_signal_t *handle, int signum)
     uv_tty_set_mode(&k->tty, UV_TTY_MODE_RAW);
 }
 
-static void alloc_buffer(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
-{
-    (void)handle;
-    buf->base = cct_xmalloc(suggested);
-    buf->len = suggested;
-}
-
 static void on_read(uv_stream_t *stream, ssize_t n, const uv_buf_t *buf)
 {
     cct_keys *k = stream->data;
@@ -154,7 +147,7 @@ int cct_keys_start(uv_loop_t *loop, cct_console *console, cct_key_cb on_key,
     k->cont.data = k;
     k->open_handles++;
     uv_signal_start(&k->cont, on_continue, SIGCONT);
-    uv_read_start((uv_stream_t *)&k->tty, alloc_buffer, on_read);
+    uv_read_start((uv_stream_t *)&k->tty, cct_alloc_buffer, on_read);
     *out = k;
     return 0;
 }

@@ -217,9 +217,7 @@ static void on_output_gone(void *arg)
 
 static void kill_stragglers(uv_handle_t *handle, void *arg)
 {
-    (void)arg;
-    if (handle->type == UV_PROCESS && !uv_is_closing(handle))
-        uv_process_kill((uv_process_t *)handle, SIGKILL);
+    kill_process(handle, arg);
     if (!uv_is_closing(handle))
         uv_close(handle, NULL);
 }

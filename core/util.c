@@ -501,3 +501,10 @@ char *cct_expand_home(const char *path)
         return cct_xasprintf("%s%s", home, path + 1);
     return cct_xstrdup(path);
 }
+
+void cct_alloc_buffer(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
+{
+    (void)handle;
+    buf->base = cct_xmalloc(suggested);
+    buf->len = suggested;
+}

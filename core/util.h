@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <uv.h>
 
 #define CCT_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -95,6 +96,9 @@ char *cct_path_absolute(const char *cwd, const char *path);
 int cct_which(const char *program);
 /* A copy of `path` with a leading "~/" replaced by $HOME. */
 char *cct_expand_home(const char *path);
+/* libuv's alloc_cb for reads: a malloc'ed buffer of the suggested size,
+ * which the read callback frees. */
+void cct_alloc_buffer(uv_handle_t *handle, size_t suggested, uv_buf_t *buf);
 /* A copy of `len` bytes with every invalid UTF-8 sequence replaced by
  * U+FFFD and NUL bytes dropped, so that any text can go into JSON. */
 char *cct_utf8_sanitize(const char *s, size_t len);

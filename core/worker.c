@@ -471,13 +471,6 @@ static void handle_box(cct_worker *w, const cct_amp_box *box)
             w, "a box that is neither a command nor an answer");
 }
 
-static void alloc_buffer(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
-{
-    (void)handle;
-    buf->base = cct_xmalloc(suggested);
-    buf->len = suggested;
-}
-
 static void on_results(uv_stream_t *stream, ssize_t n, const uv_buf_t *buf)
 {
     cct_worker *w = stream->data;
@@ -581,9 +574,9 @@ int cct_worker_spawn(uv_loop_t *loop, const cct_worker_setup *setup,
         return rc;
     }
     w->spawned = 1;
-    uv_read_start((uv_stream_t *)&w->results, alloc_buffer, on_results);
-    uv_read_start((uv_stream_t *)&w->out, alloc_buffer, on_output);
-    uv_read_start((uv_stream_t *)&w->err, alloc_buffer, on_output);
+    uv_read_start((uv_stream_t *)&w->results, cct_alloc_buffer, on_results);
+    uv_read_start((uv_stream_t *)&w->out, cct_alloc_buffer, on_output);
+    uv_read_start((uv_stream_t *)&w->err, cct_alloc_buffer, on_output);
     if (out)
         *out = w;
     return 0;
