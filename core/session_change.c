@@ -305,7 +305,19 @@ static void on_discovered(int status, cct_project *project,
     cct_actions actions;
     cct_workflow_forget_missing(&s->workflow, test_exists, s, &actions);
     cct__session_act(s, &actions);
-    if (s->run_waits_for_discovery) {
+    if (s->pending_request >= 0) {
+        /* A key pressed during discovery: it replaces the run that waited
+         * for discovery.  A run that began meanwhile (the test being
+         * fixed) stops first; its end carries the request out. */
+        s->run_waits_for_discovery = 0;
+        if (s->run_active) {
+            cct_runner_interrupt(s->runner);
+        } else {
+            cct_request request = (cct_request)s->pending_request;
+            s->pending_request = -1;
+            cct__session_request_now(s, request);
+        }
+    } else if (s->run_waits_for_discovery) {
         s->run_waits_for_discovery = 0;
         cct__session_start_run(s, s->run_suite, NULL);
     }

@@ -84,8 +84,9 @@ typedef struct session {
     cct_strv changes_waiting; /* changes seen while rediscovering */
 
     cct_keys *keys;          /* NULL unless stdin is a terminal */
-    int pending_request;     /* a key's request waiting for the run to stop:
-                                a cct_request, or -1 */
+    int pending_request;     /* a key's request waiting for the run to stop
+                                or for discovery to end: a cct_request, or
+                                -1 */
 
     uv_signal_t sigint, sigterm, sighup;
     uv_signal_t sigtstp, sigcont; /* the job stopped and continued */

@@ -33,7 +33,10 @@ void cct__session_request_now(session *s, cct_request request)
     cct__session_act(s, &actions);
 }
 
-/* Runs a request now, or once the run going on has stopped. */
+/* Runs a request now, once the run going on has stopped, or once the
+ * discovery going on is done (its suites need the new catalog): kept in
+ * pending_request until then, and handed to the workflow, which alone
+ * starts runs. */
 static void request(session *s, cct_request request)
 {
     if (s->run_active) {
@@ -42,7 +45,7 @@ static void request(session *s, cct_request request)
         return;
     }
     if (s->discovery && s->discovery_blocks_runs) {
-        s->run_waits_for_discovery = 1;
+        s->pending_request = (int)request;
         return;
     }
     cct__session_request_now(s, request);

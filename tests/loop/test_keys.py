@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 import termios
+import time
 
 import harness
 import loopkit
@@ -168,6 +169,38 @@ def key_during_run():
     say("a key during a run stops it at once; it is not reported failed")
 
 
+def key_during_discovery():
+    """a pressed while a saved test module is discovered again (its import
+    takes 3 s): the full suite runs once discovery is done, and cctrial
+    goes on (it used to start a stale run behind the workflow's back, then
+    a second one over it, and exit 2: "cannot start the run")."""
+    files = dict(FILES)
+    slow_import = (loopkit.TEST_HEADER + "import os\nimport time\n\n"
+                   "if os.path.exists(os.path.join(os.path.dirname("
+                   "__file__), 'slow')):\n    time.sleep(3)\n\n\n"
+                   "class Late(unittest.TestCase):\n"
+                   "    def test_late(self):\n        pass\n")
+    files["app/test_late.py"] = slow_import
+    root = loopkit.project(files)
+    cct = harness.Cctrial(root, ["-f", "app"], tty=True, size=(40, 120))
+    with cct:
+        cct.start()
+        cct.wait_for(WAITING, 60, "the first run to end")
+        path = terminal_path(cct)
+        loopkit.write(os.path.join(root, "app/slow"), "")
+        loopkit.write(os.path.join(root, "app/test_late.py"),
+                      slow_import + "    def test_later(self):\n"
+                      "        pass\n")
+        time.sleep(1)  # the change seen, its discovery importing
+        cct.write("a")
+        expect_run(cct, 5, "a during discovery (the full suite, new test "
+                   "included)")
+        check("cannot start the run" not in cct.output,
+              "the run could not start:\n" + cct.describe())
+        quit_with_q(cct, path)
+    say("a during a re-discovery runs the full suite once it is done")
+
+
 def ctrl_c():
     root, cct = start()
     with cct:
@@ -222,6 +255,7 @@ def no_terminal():
 
 
 CASES = {f.__name__: f for f in (keys_run, keys_grep, keys_smart,
+                                 key_during_discovery,
                                  key_during_run, ctrl_c, sigterm,
                                  fatal_signal, no_terminal)}
 
