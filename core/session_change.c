@@ -46,7 +46,7 @@ static int knows_file(session *s, const cct_strv *files)
  * can run: discovery and the workers start in it.  The session ends, saying
  * so, rather than failing later with a message about what could not start
  * there. */
-static int project_gone(session *s)
+int cct__session_project_gone(session *s)
 {
     if (access(s->paths->project_dir, F_OK) == 0)
         return 0;
@@ -112,7 +112,7 @@ static int forget_deleted(session *s, const cct_strv *files)
 static void on_change(const cct_strv *files, int overflow, void *arg)
 {
     session *s = arg;
-    if (s->exiting || project_gone(s))
+    if (s->exiting || cct__session_project_gone(s))
         return;
     for (size_t i = 0; s->settings.verbose && i < files->len; i++) {
         char *shown = cct__session_visible(files->items[i]);
@@ -150,7 +150,8 @@ static void on_change(const cct_strv *files, int overflow, void *arg)
 static void on_root(const char *root, int gone, void *arg)
 {
     session *s = arg;
-    if (gone && strcmp(root, s->paths->project_dir) == 0 && project_gone(s))
+    if (gone && strcmp(root, s->paths->project_dir) == 0 &&
+        cct__session_project_gone(s))
         return;
     cct_console_error(&s->console, gone ? "watched directory %s disappeared"
                                         : "watched directory %s is back",
@@ -287,7 +288,7 @@ static void on_discovered(int status, cct_project *project,
     if (s->exiting)
         return;
     if (status < 0) {
-        if (!project_gone(s))
+        if (!cct__session_project_gone(s))
             cct__session_fail(s, "%s", error);
         return;
     }

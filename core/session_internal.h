@@ -115,6 +115,9 @@ int cct__session_select(session *s, const cct_strv *changes, cct_strv *out);
 
 /* session_change.c */
 void cct__session_discover(session *s, int blocking);
+/* Ends the session saying so, and returns 1, when the project directory
+ * has gone; 0 otherwise. */
+int cct__session_project_gone(session *s);
 
 /* session_keys.c */
 extern const char cct__session_keys_hint[];

@@ -267,7 +267,10 @@ static void on_fatal(const char *why, void *arg)
         s->runner_is_guess = 0;
         return;
     }
-    cct__session_fail(s, "the trial workers cannot run: %s", why);
+    /* Workers start in the project directory: without it, that is the
+     * news, not what could not start there. */
+    if (!cct__session_project_gone(s))
+        cct__session_fail(s, "the trial workers cannot run: %s", why);
 }
 
 /* Is the project's Twisted older than major.minor?  Unknown (no project
