@@ -90,6 +90,16 @@ API:
         it depends on (interpreter, Twisted, names, every file of the
         project), and a test that needs it while another computes it
         waits for that one.
+    cached(what, key, make, dump, load) -> make()'s result
+        make() done once for all the tests that share CCT_REFERENCE_CACHE
+        and the same key (a hashlib digest, see project_digest), kept as
+        JSON (dump, load); as for reference_trial, a test that needs it
+        while another computes it waits for that one.
+    project_digest(digest, project)
+        Adds every file of a fixture project to a digest.
+    twisted_digest(digest, env=None)
+        Adds the interpreter and the Twisted it imports (with env's
+        changes, as for Cctrial) to a digest.
     twisted_version(env=None) -> str
         "VERSION from DIRECTORY" of the Twisted the runs get.
     plain(text) -> str
@@ -363,12 +373,13 @@ _FIND_TWISTED = (
     "print(importlib.util.find_spec('twisted').origin)\n")
 
 
-def _twisted_digest(digest):
+def twisted_digest(digest, env=None):
     """Adds what trial's results depend on besides the project: the
-    interpreter's version and the Twisted it finds (where, and every byte
-    of its trial and version files), without the cost of importing it."""
+    interpreter's version and the Twisted it finds in base_env() with
+    env's changes (where, and every byte of its trial and version files),
+    without the cost of importing it."""
     done = subprocess.run([TEST_PYTHON, "-c", _FIND_TWISTED],
-                          env=base_env(), stdout=subprocess.PIPE,
+                          env=_merge_env(env), stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, timeout=RUN_TIMEOUT)
     text = done.stdout.decode("utf-8", "replace")
     check(done.returncode == 0, f"{TEST_PYTHON} cannot find twisted with "
@@ -381,6 +392,40 @@ def _twisted_digest(digest):
             digest.update(f.read())
 
 
+def cached(what, key, make, dump, load):
+    """make()'s result, computed once for all the tests that share
+    CCT_REFERENCE_CACHE and the same key (a hashlib digest of everything
+    the result depends on): dump(result) gives what is kept (JSON), and
+    load(kept) the result again.  A test that needs it while another
+    computes it waits for that one (bounded by CTest's timeout of the test
+    that holds it).  `what` names it in the test's log."""
+    if not REFERENCE_CACHE:
+        return make()
+    os.makedirs(REFERENCE_CACHE, exist_ok=True)
+    entry = os.path.join(REFERENCE_CACHE, key.hexdigest()[:32])
+    with open(entry + ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            with open(entry + ".json", encoding="utf-8") as f:
+                kept = load(json.load(f))
+            say(f"{what}: from {entry}.json")
+            return kept
+        except (OSError, ValueError, KeyError):
+            pass  # Not made yet (or cut short): make it.
+        done = make()
+        with open(entry + ".tmp", "w", encoding="utf-8") as f:
+            json.dump(dump(done), f)
+        os.replace(entry + ".tmp", entry + ".json")
+        return done
+
+
+def project_digest(digest, project):
+    """Adds every file of `project` (as copy_project takes it) to digest."""
+    src = (project if os.path.isabs(project)
+           else os.path.join(PROJECTS_DIR, project))
+    _tree_digest(digest, src)
+
+
 def reference_trial(project, names, jobs=None, timeout=RUN_TIMEOUT):
     """trial's run of `project` (see the module's docstring), from the
     cache when an earlier test of the same key made it."""
@@ -388,41 +433,24 @@ def reference_trial(project, names, jobs=None, timeout=RUN_TIMEOUT):
         cwd = copy_project(project) if project else empty_dir("trial")
         return run_trial(cwd, names, jobs=jobs, timeout=timeout)
 
-    if not REFERENCE_CACHE:
-        return run()
     digest = hashlib.sha256()
     digest.update(json.dumps([TEST_PYTHON, list(names), jobs,
                               "outcomes"]).encode())
-    _twisted_digest(digest)
-    if project:
-        src = (project if os.path.isabs(project)
-               else os.path.join(PROJECTS_DIR, project))
-        _tree_digest(digest, src)
-    os.makedirs(REFERENCE_CACHE, exist_ok=True)
-    entry = os.path.join(REFERENCE_CACHE, digest.hexdigest()[:32])
-    with open(entry + ".lock", "w") as lock:
-        # Held while trial runs: the other tests of the key wait for it
-        # (bounded by CTest's timeout of the test holding it).
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            with open(entry + ".json", encoding="utf-8") as f:
-                kept = json.load(f)
-            say(f"trial's reference run of {project or 'an empty directory'}"
-                f" {' '.join(names)}: from {entry}.json")
-            return TrialRun(kept["returncode"], kept["output"],
-                            parse_summary(kept["output"]),
-                            collections.Counter(
-                                {tuple(k): n for k, n in kept["outcomes"]}))
-        except (OSError, ValueError, KeyError):
-            pass  # Not made yet (or cut short): make it.
-        done = run()
-        with open(entry + ".tmp", "w", encoding="utf-8") as f:
-            json.dump({"returncode": done.returncode,
-                       "output": done.output,
-                       "outcomes": sorted([list(k), n] for k, n
-                                          in done.outcomes.items())}, f)
-        os.replace(entry + ".tmp", entry + ".json")
-        return done
+    if REFERENCE_CACHE:
+        twisted_digest(digest)
+        if project:
+            project_digest(digest, project)
+    return cached(
+        f"trial's reference run of {project or 'an empty directory'} "
+        f"{' '.join(names)}", digest, run,
+        lambda done: {"returncode": done.returncode, "output": done.output,
+                      "outcomes": sorted([list(k), n] for k, n
+                                         in done.outcomes.items())},
+        lambda kept: TrialRun(kept["returncode"], kept["output"],
+                              parse_summary(kept["output"]),
+                              collections.Counter(
+                                  {tuple(k): n for k, n
+                                   in kept["outcomes"]})))
 
 
 def check_as_trial(cct, label, reference, timeout=RUN_TIMEOUT):

@@ -18,6 +18,7 @@ own frames differ), and trial's counts on the same Twisted:
   of trial's own through an interpreter wrapper.
 """
 
+import hashlib
 import os
 import re
 import sys
@@ -65,6 +66,29 @@ def normalised(output):
     return "".join(blocks[:1] + groups) + sep + tail
 
 
+def reference(fixture):
+    """The reference: cctrial with 22.4's own worker, whatever the test's
+    generation; made once for the tests of one fixture (harness.cached),
+    under a key of the fixture, the Twisted it runs on and the cctrial
+    binary under test."""
+    env = {"PYTHONPATH": None}
+    digest = hashlib.sha256(b"generations reference\0")
+    stat = os.stat(harness.CCTRIAL)
+    digest.update(f"{harness.CCTRIAL} {stat.st_size} {stat.st_mtime_ns}"
+                  .encode())
+    harness.project_digest(digest, fixture)
+    harness.twisted_digest(digest, env)
+
+    def make():
+        cct, names = run(harness.copy_project(fixture), harness.TEST_PYTHON,
+                         "stock", env=env)
+        return {"returncode": cct.returncode, "stdout": cct.stdout,
+                "cwd": cct.cwd, "names": names}
+
+    return harness.cached(f"22.4's worker on {fixture}", digest, make,
+                          lambda kept: kept, lambda kept: kept)
+
+
 def run(project, python, worker, env=None):
     names = sorted(n for n in os.listdir(project)
                    if os.path.exists(os.path.join(project, n, "__init__.py")))
@@ -81,9 +105,8 @@ def main():
                                                   "emulated"):
         sys.exit("usage: test_generations.py FIXTURE {fast,stock,emulated}")
     fixture, mode = sys.argv[1:]
-    # The reference: 22.4's worker, whatever the test's generation.
-    old, names = run(harness.copy_project(fixture), harness.TEST_PYTHON,
-                     "stock", env={"PYTHONPATH": None})
+    old = reference(fixture)
+    names = old["names"]
     if mode == "emulated":
         label = "the emulated 22.10 worker"
         new, _ = run(harness.copy_project(fixture),
@@ -92,12 +115,12 @@ def main():
         label = f"--worker={mode} on Twisted {harness.twisted_version()}"
         new, _ = run(harness.copy_project(fixture), harness.TEST_PYTHON,
                      mode)
-    check(new.returncode == old.returncode,
+    check(new.returncode == old["returncode"],
           f"exit status {new.returncode} with {label}, "
-          f"{old.returncode} with 22.4's worker:\n" + new.describe())
-    a, b = normalised(old.stdout), normalised(new.stdout)
+          f"{old['returncode']} with 22.4's worker:\n" + new.describe())
+    a, b = normalised(old["stdout"]), normalised(new.stdout)
     # Paths differ between the two copies of the project.
-    a = a.replace(old.cwd, "PROJECT")
+    a = a.replace(old["cwd"], "PROJECT")
     b = b.replace(new.cwd, "PROJECT")
     check(a == b, f"the summaries differ:\n--- 22.4's worker\n{a}"
           f"\n--- {label}\n{b}")
