@@ -7,8 +7,10 @@
 #                      (scripts/fetch-twisted), run the tests with ctest,
 #                      then build the AddressSanitizer/UBSan tree and run
 #                      them there
-#   make check-memory  the tests labelled valgrind: the unit tests and
-#                      cctrial itself under valgrind
+#   make check-memory  the tests of memory: those labelled valgrind (the
+#                      unit tests and cctrial itself under valgrind) and
+#                      the endurance run (cctrial's size and descriptors
+#                      over 20 runs of 5,000 tests)
 #   make bench         the benchmarks of docs/benchmarks.md
 #   make fuzz          the libFuzzer targets, each for a bounded time
 #   make install PREFIX=/usr/local DESTDIR=
@@ -41,14 +43,14 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
 
-# Valgrind is left to check-memory.  The sanitizer tree shares the plain
-# tree's Twisted 24.11 and trial's reference runs, and leaves out what
-# would not check its build further: installing (the same files), the
-# endurance run (memory bounds of the build as used), and the tests
-# labelled plain-only (see tests/CMakeLists.txt).
+# Valgrind and the endurance run are left to check-memory.  The sanitizer
+# tree shares the plain tree's Twisted 24.11 and trial's reference runs,
+# and leaves out what would not check its build further: installing (the
+# same files) and the tests labelled plain-only (see tests/CMakeLists.txt).
 test: build
 	scripts/fetch-twisted $(TWISTED24_DIR)
-	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -LE valgrind
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) \
+	    -LE 'valgrind|endurance'
 	@test -f $(SAN_BUILD)/CMakeCache.txt || \
 	    cmake -S . -B $(SAN_BUILD) -DCCT_SANITIZE=ON \
 	          -DCMAKE_BUILD_TYPE=RelWithDebInfo \
@@ -56,10 +58,11 @@ test: build
 	          -DCCT_REFERENCE_CACHE=$(abspath $(BUILD))/trial-reference
 	cmake --build $(SAN_BUILD) -j $(JOBS)
 	$(SAN_ENV) ctest --test-dir $(SAN_BUILD) --output-on-failure -j $(JOBS) \
-	    -LE 'install|endurance|plain-only'
+	    -LE 'valgrind|endurance|install|plain-only'
 
 check-memory: build
-	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -L valgrind
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) \
+	    -L 'valgrind|endurance'
 
 demo: build
 	cd examples/demo && ../../$(BUILD)/cctrial
