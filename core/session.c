@@ -161,8 +161,7 @@ void cct__session_exit(session *s, int code)
     }
     cct_console_status(&s->console, NULL);
     if (s->runner) {
-        if (s->run_active)
-            cct_runner_interrupt(s->runner);
+        cct_runner_interrupt(s->runner); /* when a run is going */
         cct_runner_close(s->runner, runner_closed, s);
     } else {
         runner_closed(s);
@@ -250,7 +249,7 @@ int cct_session_run(const cct_cli *cli, const cct_config *config,
     cct_strv_init(&s->worker_command.env);
     cct_strv_init(&s->run_tests);
     cct_strv_init(&s->watch_roots);
-    cct_strv_init(&s->changes_waiting);
+    cct_strv_init(&s->changed_files);
     s->host_context = (cct_host_context){
         .loop = &s->loop,
         .console = &s->console,
@@ -278,7 +277,6 @@ int cct_session_run(const cct_cli *cli, const cct_config *config,
     s->output_gone.data = s;
     s->console.on_out_broken = on_output_gone;
     s->console.on_out_broken_arg = s;
-    s->pending_request = -1;
     s->signals_open = 1;
 
     char *error = NULL;
@@ -319,7 +317,7 @@ int cct_session_run(const cct_cli *cli, const cct_config *config,
     cct_worker_command_free(&s->worker_command);
     cct_strv_free(&s->run_tests);
     cct_strv_free(&s->watch_roots);
-    cct_strv_free(&s->changes_waiting);
+    cct_strv_free(&s->changed_files);
     free(s->python);
     free(s);
     return code;

@@ -3,6 +3,7 @@
  * what it starts, re-discovery when test modules change, the watcher and
  * its change sets, and the tests a change selects.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,21 +58,40 @@ int cct__session_project_gone(session *s)
     return 1;
 }
 
-static void act_on_change(session *s, const cct_strv *files)
+/* The workflow asks which tests the files changed since the last
+ * selection affect (CCT_ACT_SELECT). */
+void cct__session_select_changes(session *s)
 {
+    assert(s->workflow.smart && s->selector);
+    cct_strv files = s->changed_files;
+    cct_strv_init(&s->changed_files);
     cct_strv smart;
     cct_strv_init(&smart);
-    int use_selector = s->workflow.smart && s->selector;
-    if (use_selector && cct__session_select(s, files, &smart) < 0)
+    if (cct__session_select(s, &files, &smart) < 0)
         cct_strv_clear(&smart); /* the selector said why; nothing runs */
     cct_actions actions;
-    cct_workflow_change(&s->workflow, use_selector ? &smart : NULL, &actions);
+    cct_workflow_selected(&s->workflow, &smart, &actions);
     cct__session_act(s, &actions);
-    cct_strv_free(&smart);
     /* A module's imports may have changed: refresh the graph for the next
      * change, without holding up this run. */
-    if (use_selector && !s->discovery && !s->exiting && knows_file(s, files))
+    if (!s->discovery && !s->exiting && knows_file(s, &files))
         cct__session_discover(s, 0);
+    cct_strv_free(&smart);
+    cct_strv_free(&files);
+}
+
+/* Files changed: the workflow decides what runs, and in smart mode when
+ * they are selected; until then they are kept in changed_files. */
+static void changed(session *s, const cct_strv *files)
+{
+    for (size_t i = 0; i < files->len; i++)
+        if (!cct_strv_contains(&s->changed_files, files->items[i]))
+            cct_strv_add(&s->changed_files, files->items[i]);
+    cct_actions actions;
+    cct_workflow_change(&s->workflow, &actions);
+    cct__session_act(s, &actions);
+    if (!s->workflow.selection_waits)
+        cct_strv_clear(&s->changed_files);
 }
 
 /* The files of this change set that held tests and are gone now. */
@@ -119,32 +139,15 @@ static void on_change(const cct_strv *files, int overflow, void *arg)
         cct_console_error(&s->console, "changed: %s", shown);
         free(shown);
     }
-    int rediscover = s->discovery || needs_rediscovery(s, files, overflow);
-    if (rediscover) {
-        if (!s->discovery)
-            cct__session_discover(s, 1);
-        else
-            s->discovery_blocks_runs = 1;
-    }
+    /* A discovery going on may have missed these files: the runs that
+     * need its catalog wait for it, as for a new one. */
+    if (s->discovery)
+        cct_workflow_discovery_begins(&s->workflow, CCT_DISCOVERY_BLOCKING);
+    else if (needs_rediscovery(s, files, overflow))
+        cct__session_discover(s, 1);
     if (forget_deleted(s, files))
         return; /* the workflow moved on, and that is the change's run */
-    if (rediscover) {
-        /* The test being fixed (or those that failed) need no discovery:
-         * they run now, while it goes on; a full suite after them waits
-         * for it (see cct__session_start_run).  Smart mode's selection
-         * needs the new catalog first. */
-        cct_suite next = cct_workflow_next_suite(&s->workflow);
-        if (!s->workflow.smart && (next == CCT_SUITE_RETRY_TEST ||
-                                   next == CCT_SUITE_RETRY_SUITE)) {
-            act_on_change(s, files);
-            return;
-        }
-        for (size_t i = 0; i < files->len; i++)
-            if (!cct_strv_contains(&s->changes_waiting, files->items[i]))
-                cct_strv_add(&s->changes_waiting, files->items[i]);
-        return;
-    }
-    act_on_change(s, files);
+    changed(s, files);
 }
 
 static void on_root(const char *root, int gone, void *arg)
@@ -247,9 +250,12 @@ static void run_selected_once(session *s)
         cct__session_exit(s, 0);
     } else {
         cct__session_create_runner(s);
-        cct__session_start_run(s, s->mode == MODE_HOOK ? CCT_SUITE_SMART
-                                                       : CCT_SUITE_FULL,
-                               &ids);
+        cct_actions actions;
+        cct_workflow_start_once(&s->workflow,
+                                s->mode == MODE_HOOK ? CCT_SUITE_SMART
+                                                     : CCT_SUITE_FULL,
+                                &ids, &actions);
+        cct__session_act(s, &actions);
     }
     cct_strv_free(&ids);
 }
@@ -298,42 +304,27 @@ static void on_discovered(int status, cct_project *project,
     s->project = *project;
     cct_project_init(project); /* moved out */
     s->have_project = 1;
+    /* What waited for the new catalog goes on (a key's request, a run, a
+     * selection); tests that are gone are forgotten. */
+    cct_actions actions;
+    cct_workflow_discovery_done(&s->workflow, test_exists, s, &actions);
     if (first) {
+        assert(actions.n == 0); /* nothing could wait: nothing ran yet */
         s->python = cct_xstrdup(python);
         first_discovery_done(s);
         return;
     }
-    cct_actions actions;
-    cct_workflow_forget_missing(&s->workflow, test_exists, s, &actions);
     cct__session_act(s, &actions);
-    if (s->pending_request >= 0) {
-        /* A key pressed during discovery: it replaces the run that waited
-         * for discovery.  A run that began meanwhile (the test being
-         * fixed) stops first; its end carries the request out. */
-        s->run_waits_for_discovery = 0;
-        if (s->run_active) {
-            cct_runner_interrupt(s->runner);
-        } else {
-            cct_request request = (cct_request)s->pending_request;
-            s->pending_request = -1;
-            cct__session_request_now(s, request);
-        }
-    } else if (s->run_waits_for_discovery) {
-        s->run_waits_for_discovery = 0;
-        cct__session_start_run(s, s->run_suite, NULL);
-    }
-    if (s->changes_waiting.len) {
-        cct_strv files = s->changes_waiting;
-        cct_strv_init(&s->changes_waiting);
-        act_on_change(s, &files);
-        cct_strv_free(&files);
-    }
 }
 
-/* Runs discovery; with `blocking`, runs wait for its result. */
+/* Runs discovery; with `blocking`, the runs that need its catalog wait
+ * for it (the workflow decides which). */
 void cct__session_discover(session *s, int blocking)
 {
-    s->discovery_blocks_runs = blocking;
+    assert(!s->discovery);
+    cct_workflow_discovery_begins(&s->workflow,
+                                  blocking ? CCT_DISCOVERY_BLOCKING
+                                           : CCT_DISCOVERY_BACKGROUND);
     cct_discovery_request request = {
         .helper = NULL,
         .names = &s->names,

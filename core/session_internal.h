@@ -70,8 +70,6 @@ typedef struct session {
     cct_workflow workflow;
     cct_results results;
     cct_strv run_tests;
-    cct_suite run_suite;
-    int run_active;
     size_t run_finished; /* tests that ended, for the running counts */
     size_t run_tests_run; /* trial's "Ran N tests" (see cct_runner_events) */
     unsigned retry_worker;
@@ -79,14 +77,10 @@ typedef struct session {
     cct_watcher *watcher;
     cct_strv watch_roots;
     cct_discovery *discovery;
-    int discovery_blocks_runs; /* the next run needs its result */
-    int run_waits_for_discovery;
-    cct_strv changes_waiting; /* changes seen while rediscovering */
+    cct_strv changed_files; /* smart mode: changed files the workflow
+                               has not had selected yet */
 
     cct_keys *keys;          /* NULL unless stdin is a terminal */
-    int pending_request;     /* a key's request waiting for the run to stop
-                                or for discovery to end: a cct_request, or
-                                -1 */
 
     uv_signal_t sigint, sigterm, sighup;
     uv_signal_t sigtstp, sigcont; /* the job stopped and continued */
@@ -109,12 +103,12 @@ char *cct__session_visible(const char *text);
 /* session_run.c */
 void cct__session_guess_workers(session *s);
 void cct__session_create_runner(session *s);
-void cct__session_start_run(session *s, cct_suite suite, const cct_strv *ids);
 void cct__session_act(session *s, const cct_actions *actions);
 int cct__session_select(session *s, const cct_strv *changes, cct_strv *out);
 
 /* session_change.c */
 void cct__session_discover(session *s, int blocking);
+void cct__session_select_changes(session *s);
 /* Ends the session saying so, and returns 1, when the project directory
  * has gone; 0 otherwise. */
 int cct__session_project_gone(session *s);
@@ -122,6 +116,5 @@ int cct__session_project_gone(session *s);
 /* session_keys.c */
 extern const char cct__session_keys_hint[];
 void cct__session_on_key(int key, void *arg);
-void cct__session_request_now(session *s, cct_request request);
 
 #endif

@@ -23,7 +23,10 @@ static const char KEYS_HELP[] =
     "  w, ?   show these keys\n"
     "  q      quit\n";
 
-void cct__session_request_now(session *s, cct_request request)
+/* Hands a key's request to the workflow, which alone starts runs: it
+ * stops the run going on first, or waits for a discovery its suites
+ * need. */
+static void request(session *s, cct_request request)
 {
     cct_actions actions;
     if (cct_workflow_request(&s->workflow, request, &actions) < 0) {
@@ -31,24 +34,6 @@ void cct__session_request_now(session *s, cct_request request)
         return;
     }
     cct__session_act(s, &actions);
-}
-
-/* Runs a request now, once the run going on has stopped, or once the
- * discovery going on is done (its suites need the new catalog): kept in
- * pending_request until then, and handed to the workflow, which alone
- * starts runs. */
-static void request(session *s, cct_request request)
-{
-    if (s->run_active) {
-        s->pending_request = (int)request;
-        cct_runner_interrupt(s->runner);
-        return;
-    }
-    if (s->discovery && s->discovery_blocks_runs) {
-        s->pending_request = (int)request;
-        return;
-    }
-    cct__session_request_now(s, request);
 }
 
 static void toggle_smart(session *s)
@@ -104,10 +89,7 @@ void cct__session_on_key(int key, void *arg)
         toggle_smart(s);
         break;
     case 'p':
-        if (s->run_active) {
-            s->pending_request = -1;
-            cct_runner_interrupt(s->runner);
-        }
+        request(s, CCT_REQ_STOP); /* no run while the filter is typed */
         cct_keys_read_line(s->keys, "grep pattern (Enter to apply, Escape "
                                     "to cancel): ", on_grep_line, s);
         break;

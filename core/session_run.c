@@ -4,6 +4,7 @@
  * reporters, its end handed to the workflow, and the workflow's actions
  * carried out.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,33 +65,18 @@ static void full_suite(session *s, cct_strv *out)
     }
 }
 
-/* Starts a run of `suite`; `ids` gives its tests when the workflow does
- * not hold them (once and hook modes). */
-void cct__session_start_run(session *s, cct_suite suite,
-                            const cct_strv *ids)
+/* Starts a run of `suite`: only ever for the workflow's CCT_ACT_RUN. */
+static void start_run(session *s, cct_suite suite)
 {
-    /* Re-discovery is under way: the full and smart suites need its
-     * result (new tests, a new graph).  The test being fixed and the ones
-     * that failed are known by id: they run now, which is the fix loop's
-     * whole point when the test module itself was saved. */
-    if (s->discovery && s->discovery_blocks_runs &&
-        (suite == CCT_SUITE_FULL || suite == CCT_SUITE_SMART)) {
-        s->run_waits_for_discovery = 1;
-        s->run_suite = suite;
-        return;
-    }
     cct_strv_clear(&s->run_tests);
-    if (ids) {
-        for (size_t i = 0; i < ids->len; i++)
-            cct_strv_add(&s->run_tests, ids->items[i]);
-    } else if (suite == CCT_SUITE_FULL) {
-        full_suite(s, &s->run_tests);
+    const cct_strv *listed = cct_workflow_tests(&s->workflow, suite);
+    if (listed) {
+        for (size_t i = 0; i < listed->len; i++)
+            cct_strv_add(&s->run_tests, listed->items[i]);
     } else if (suite == CCT_SUITE_RETRY_TEST) {
         cct_strv_add(&s->run_tests, s->workflow.retry_test);
     } else {
-        const cct_strv *tests = cct_workflow_tests(&s->workflow, suite);
-        for (size_t i = 0; i < tests->len; i++)
-            cct_strv_add(&s->run_tests, tests->items[i]);
+        full_suite(s, &s->run_tests);
     }
     char *error = NULL;
     if (cct_trial_temp_clear(&s->temp, &error) < 0) {
@@ -102,10 +88,8 @@ void cct__session_start_run(session *s, cct_suite suite,
         for (size_t i = 0; i < s->run_tests.len; i++)
             cct_console_printf(&s->console, "%s\n", s->run_tests.items[i]);
     cct_results_reset(&s->results);
-    s->run_suite = suite;
     s->run_finished = 0;
     s->run_tests_run = 0;
-    s->run_active = 1;
     unsigned jobs = s->settings.jobs;
     cct_run_start ev = {
         .struct_size = sizeof(ev),
@@ -129,7 +113,7 @@ static void on_test_start(const char *test_id, unsigned worker, size_t index,
                           void *arg)
 {
     session *s = arg;
-    if (s->run_suite == CCT_SUITE_RETRY_TEST)
+    if (s->workflow.suite == CCT_SUITE_RETRY_TEST)
         s->retry_worker = worker;
     cct_test_start ev = {
         .struct_size = sizeof(ev),
@@ -196,14 +180,13 @@ static void show_logs(session *s, const char *test)
 static void on_run_end(int interrupted, void *arg)
 {
     session *s = arg;
-    s->run_active = 0;
     cct_results_group(&s->results);
     /* trial's time: from the first test's start, not the workers'. */
     uint64_t began = cct_runner_tests_began(s->runner);
     double wall = began ? (double)(uv_hrtime() - began) / 1e9 : 0.0;
     cct_run_end ev = {
         .struct_size = sizeof(ev),
-        .suite = s->run_suite,
+        .suite = s->workflow.suite,
         .tests_run = s->run_tests_run,
         .wall_time = wall,
         .passed = cct_results_passed(&s->results),
@@ -219,17 +202,6 @@ static void on_run_end(int interrupted, void *arg)
     if (s->exiting)
         return; /* a signal: the workflow goes no further */
 
-    if (s->mode != MODE_CONTINUOUS) {
-        cct__session_exit(s, ev.passed ? 0 : 1);
-        return;
-    }
-    if (interrupted && s->pending_request >= 0) {
-        /* Stopped for a key: do what it asked, and nothing else. */
-        cct_request request = (cct_request)s->pending_request;
-        s->pending_request = -1;
-        cct__session_request_now(s, request);
-        return;
-    }
     cct_strv failed;
     cct_strv_init(&failed);
     cct_results_failed_ids(&s->results, &failed);
@@ -418,6 +390,8 @@ int cct__session_select(session *s, const cct_strv *changes, cct_strv *out)
     return rc < 0 ? -1 : 0;
 }
 
+/* The one place where the workflow's actions are carried out, and so the
+ * one place where a run starts. */
 void cct__session_act(session *s, const cct_actions *actions)
 {
     for (size_t i = 0; i < actions->n && !s->exiting; i++) {
@@ -425,7 +399,14 @@ void cct__session_act(session *s, const cct_actions *actions)
         char *shown = a->test ? display_test(s, a->test) : NULL;
         switch (a->kind) {
         case CCT_ACT_RUN:
-            cct__session_start_run(s, a->suite, NULL);
+            start_run(s, a->suite);
+            break;
+        case CCT_ACT_STOP:
+            cct_runner_interrupt(s->runner); /* its end: on_run_end */
+            break;
+        case CCT_ACT_SELECT:
+            assert(i == actions->n - 1);
+            cct__session_select_changes(s);
             break;
         case CCT_ACT_NOTIFY:
             notify(s, a);
