@@ -1,6 +1,8 @@
 /*
  * Keys typed while cctrial watches (see keys.h for the terminal side):
- * what each key asks of the workflow, and stopping a run for it.
+ * what each key asks of the workflow (which stops a run for it, or makes
+ * it wait for a discovery), smart mode on and off, and the --grep filter
+ * typed with p.  Writes only `keys` of the session.
  */
 #include <signal.h>
 #include <stdlib.h>
@@ -39,17 +41,24 @@ static void request(session *s, cct_request request)
 static void toggle_smart(session *s)
 {
     int on = !s->workflow.smart;
-    if (on && !s->selector) {
-        const char *name = strcmp(s->settings.selector, "all") == 0
-                               ? "smart-import" : s->settings.selector;
-        if (cct__session_load_plugin(s, CCT_PLUGIN_SELECTOR, name,
-                                     &s->selector) < 0)
-            return;
-    }
+    if (on && cct__session_load_smart_selector(s) < 0)
+        return;
     cct_workflow_set_smart(&s->workflow, on);
     cct_console_printf(&s->console, "smart mode %s\n",
                        on ? "on: each change runs the tests it affects"
                           : "off: each change runs the full suite");
+}
+
+static void set_grep(session *s, const char *grep)
+{
+    free(s->keys.grep);
+    s->keys.grep = grep ? cct_xstrdup(grep) : NULL;
+    s->keys.grep_typed = 1;
+}
+
+const char *cct__session_grep(const session *s)
+{
+    return s->keys.grep_typed ? s->keys.grep : s->settings.grep;
 }
 
 static void on_grep_line(const char *line, void *arg)
@@ -59,12 +68,11 @@ static void on_grep_line(const char *line, void *arg)
         cct_console_printf(&s->console, "grep unchanged\n");
         return;
     }
-    free(s->settings.grep);
-    s->settings.grep = *line ? cct_xstrdup(line) : NULL;
+    set_grep(s, *line ? line : NULL);
     request(s, CCT_REQ_ALL);
 }
 
-void cct__session_on_key(int key, void *arg)
+static void on_key(int key, void *arg)
 {
     session *s = arg;
     if (s->exiting)
@@ -90,12 +98,11 @@ void cct__session_on_key(int key, void *arg)
         break;
     case 'p':
         request(s, CCT_REQ_STOP); /* no run while the filter is typed */
-        cct_keys_read_line(s->keys, "grep pattern (Enter to apply, Escape "
+        cct_keys_read_line(s->keys.terminal, "grep pattern (Enter to apply, Escape "
                                     "to cancel): ", on_grep_line, s);
         break;
     case 'c':
-        free(s->settings.grep);
-        s->settings.grep = NULL;
+        set_grep(s, NULL);
         cct_console_printf(&s->console, "grep cleared\n");
         request(s, CCT_REQ_ALL);
         break;
@@ -106,4 +113,26 @@ void cct__session_on_key(int key, void *arg)
     default:
         break;
     }
+}
+
+void cct__session_start_keys(session *s)
+{
+    /* Keys only with a terminal to type on; no error without one. */
+    if (cct_keys_start(&s->loop, &s->console, on_key, s,
+                       &s->keys.terminal) < 0)
+        s->keys.terminal = NULL;
+}
+
+void cct__session_stop_keys(session *s)
+{
+    if (s->keys.terminal) {
+        cct_keys_stop(s->keys.terminal);
+        s->keys.terminal = NULL;
+    }
+}
+
+void cct__session_keys_free(session *s)
+{
+    free(s->keys.grep);
+    s->keys.grep = NULL;
 }
