@@ -121,8 +121,9 @@ typedef struct deleted_files {
 static int file_still_there(const char *id, void *arg)
 {
     deleted_files *d = arg;
-    size_t t = cct_project_find_test(&d->s->changes.project, id);
-    return t == CCT_STRMAP_MISSING || !d->gone[d->s->changes.project.tests[t].file];
+    const cct_project *project = &d->s->changes.project;
+    size_t t = cct_project_find_test(project, id);
+    return t == CCT_STRMAP_MISSING || !d->gone[project->tests[t].file];
 }
 
 /* A deleted test module takes its tests out of the workflow at once, so
@@ -133,7 +134,8 @@ static int forget_deleted(session *s, const cct_strv *files)
     deleted_files d = {s, cct_xcalloc(s->changes.project.files.len + 1, 1)};
     int any = 0;
     for (size_t i = 0; i < files->len; i++) {
-        size_t index = cct_project_file(&s->changes.project, files->items[i], 0);
+        size_t index =
+            cct_project_file(&s->changes.project, files->items[i], 0);
         if (index != CCT_STRMAP_MISSING &&
             access(files->items[i], F_OK) < 0 && errno == ENOENT)
             any = d.gone[index] = 1;
@@ -192,8 +194,9 @@ static void watch_roots(session *s)
     int is_cwd = watch->len == 1 && strcmp(watch->items[0], "cwd") == 0;
     if (is_auto || is_cwd) {
         cct_strv_add(&s->changes.watch_roots, s->paths->project_dir);
-        for (size_t i = 0; is_auto && i < s->changes.project.dev_roots.len; i++) {
-            const char *root = s->changes.project.dev_roots.items[i];
+        const cct_strv *dev_roots = &s->changes.project.dev_roots;
+        for (size_t i = 0; is_auto && i < dev_roots->len; i++) {
+            const char *root = dev_roots->items[i];
             if (!cct_str_starts_with(root, s->paths->project_dir) &&
                 !cct_strv_contains(&s->changes.watch_roots, root))
                 cct_strv_add(&s->changes.watch_roots, root);
@@ -234,7 +237,8 @@ static int start_watching(session *s)
 static int test_exists(const char *id, void *arg)
 {
     session *s = arg;
-    return cct_project_find_test(&s->changes.project, id) != CCT_STRMAP_MISSING;
+    return cct_project_find_test(&s->changes.project, id) !=
+           CCT_STRMAP_MISSING;
 }
 
 static int report_unknown_names(session *s)

@@ -98,8 +98,9 @@ static void on_key(int key, void *arg)
         break;
     case 'p':
         request(s, CCT_REQ_STOP); /* no run while the filter is typed */
-        cct_keys_read_line(s->keys.terminal, "grep pattern (Enter to apply, Escape "
-                                    "to cancel): ", on_grep_line, s);
+        cct_keys_read_line(s->keys.terminal,
+                           "grep pattern (Enter to apply, Escape to "
+                           "cancel): ", on_grep_line, s);
         break;
     case 'c':
         set_grep(s, NULL);

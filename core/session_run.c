@@ -37,12 +37,14 @@ void cct__session_runs_free(session *s)
  * its control characters shown, not sent to the terminal. */
 static char *display_test(const session *s, const char *id)
 {
-    size_t index = s->changes.have_project ? cct_project_find_test(&s->changes.project, id)
-                                   : CCT_STRMAP_MISSING;
+    const cct_project *project = &s->changes.project;
+    size_t index = s->changes.have_project
+                       ? cct_project_find_test(project, id)
+                       : CCT_STRMAP_MISSING;
     char *visible = cct__session_visible(id);
     const char *dot = strrchr(visible, '.');
     if (!dot || (index != CCT_STRMAP_MISSING &&
-                 s->changes.project.import_error[index]))
+                 project->import_error[index]))
         return visible;
     char *shown = cct_xasprintf("%s (%.*s)", dot + 1, (int)(dot - visible),
                                 visible);
@@ -178,7 +180,8 @@ static char *read_log(const char *dir, const char *name)
 
 static void show_logs(session *s, const char *test)
 {
-    const char *dir = cct_runner_worker_dir(s->run.runner, s->run.retry_worker);
+    const char *dir =
+        cct_runner_worker_dir(s->run.runner, s->run.retry_worker);
     char *log = read_log(dir, "test.log");
     char *out = read_log(dir, "out.log");
     char *err = read_log(dir, "err.log");
@@ -223,7 +226,8 @@ static void on_run_end(int interrupted, void *arg)
     cct_strv failed;
     cct_strv_init(&failed);
     cct_results_failed_ids(&s->run.results, &failed);
-    const cct_result_group *biggest = cct_results_biggest_problem(&s->run.results);
+    const cct_result_group *biggest =
+        cct_results_biggest_problem(&s->run.results);
     cct_run_outcome outcome = {
         .passed = ev.passed,
         .tests_run = ev.tests_run,
@@ -349,12 +353,14 @@ void cct__session_close_runner(session *s, void (*done)(void *arg),
 void cct__session_create_runner(session *s)
 {
     cct_worker_command real;
-    worker_command_for(s, s->changes.python, &s->changes.project.sys_path, &real);
+    const cct_strv *sys_path = &s->changes.project.sys_path;
+    worker_command_for(s, s->changes.python, sys_path, &real);
     char *memo = state_file(s, "workers");
     if (s->settings.cache)
-        cct_worker_memo_write(memo, s->changes.python, &s->changes.project.sys_path);
+        cct_worker_memo_write(memo, s->changes.python, sys_path);
     free(memo);
-    if (s->run.runner && cct_worker_command_equal(&real, &s->run.worker_command)) {
+    if (s->run.runner &&
+        cct_worker_command_equal(&real, &s->run.worker_command)) {
         cct_worker_command_free(&real);
         s->run.runner_is_guess = 0;
         cct_runner_set_send_ahead(s->run.runner, s->settings.fast_worker ||

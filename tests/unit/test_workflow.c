@@ -305,7 +305,7 @@ static const row rows[] = {
      "RUN full",
      "next=full retry=- suite=- smart=t.C"},
 
-    /* ---- keys during a run ------------------------------------------------ */
+    /* ---- keys during a run ---------------------------------------------- */
     {"a key during a run stops it; the request waits for its end", 1, 0,
      {START, REQUEST(CCT_REQ_ALL)},
      "STOP",
@@ -350,7 +350,7 @@ static const row rows[] = {
      "",
      "next=full retry=- suite=- smart=-"},
 
-    /* ---- discovery ------------------------------------------------------- */
+    /* ---- discovery ------------------------------------------------------ */
     {"a key during a blocking discovery waits for its end", 1, 0,
      {START, PASS(5), DISCOVERY, REQUEST(CCT_REQ_ALL)},
      "",
