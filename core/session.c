@@ -51,6 +51,16 @@ int cct__session_load_plugin(session *s, cct_plugin_kind kind,
     return rc;
 }
 
+int cct__session_load_smart_selector(session *s)
+{
+    if (s->selector)
+        return 0;
+    const char *name = strcmp(s->settings.selector, "all") == 0
+                           ? "smart-import" : s->settings.selector;
+    return cct__session_load_plugin(s, CCT_PLUGIN_SELECTOR, name,
+                                    &s->selector);
+}
+
 /* notifier = auto: terminal-notifier on macOS, notify-send elsewhere, when
  * the program is installed; otherwise silently none. */
 static const char *auto_notifier(session *s)
@@ -135,7 +145,6 @@ static void kill_process(uv_handle_t *handle, void *arg)
 static void runner_closed(void *arg)
 {
     session *s = arg;
-    s->runner = NULL;
     /* Interrupted: do not wait for a notifier or helper to finish. */
     if (s->exit_code >= 128)
         uv_walk(&s->loop, kill_process, NULL);
@@ -149,24 +158,10 @@ void cct__session_exit(session *s, int code)
         return;
     s->exiting = 1;
     s->exit_code = code;
-    if (s->discovery)
-        cct_discovery_cancel(s->discovery);
-    if (s->watcher) {
-        cct_watcher_close(s->watcher);
-        s->watcher = NULL;
-    }
-    if (s->keys) {
-        cct_keys_stop(s->keys);
-        s->keys = NULL;
-    }
+    cct__session_stop_watching(s);
+    cct__session_stop_keys(s);
     cct_console_status(&s->console, NULL);
-    if (s->runner) {
-        if (s->run_active)
-            cct_runner_interrupt(s->runner);
-        cct_runner_close(s->runner, runner_closed, s);
-    } else {
-        runner_closed(s);
-    }
+    cct__session_close_runner(s, runner_closed, s);
 }
 
 static void on_signal(uv_signal_t *handle, int signum)
@@ -181,8 +176,8 @@ static void on_signal(uv_signal_t *handle, int signum)
 static void on_stop(uv_signal_t *handle, int signum)
 {
     session *s = handle->data;
-    if (s->runner)
-        cct_runner_pause_clocks(s->runner);
+    if (s->run.runner)
+        cct_runner_pause_clocks(s->run.runner);
     cct_console_flush(&s->console);
     uv_signal_stop(&s->sigtstp); /* the default action again: stop */
     uv_kill(uv_os_getpid(), signum);
@@ -194,8 +189,8 @@ static void on_continue(uv_signal_t *handle, int signum)
 {
     (void)signum;
     session *s = handle->data;
-    if (s->runner)
-        cct_runner_resume_clocks(s->runner);
+    if (s->run.runner)
+        cct_runner_resume_clocks(s->run.runner);
 }
 
 static void end_without_output(uv_timer_t *timer)
@@ -244,13 +239,9 @@ int cct_session_run(const cct_cli *cli, const cct_config *config,
                           "here: the workers will mostly wait for each "
                           "other", s->settings.jobs, cpus);
     cct_workflow_init(&s->workflow, s->settings.forever, s->settings.smart);
-    cct_results_init(&s->results);
     cct_strv_init(&s->names);
-    cct_strv_init(&s->worker_command.argv);
-    cct_strv_init(&s->worker_command.env);
-    cct_strv_init(&s->run_tests);
-    cct_strv_init(&s->watch_roots);
-    cct_strv_init(&s->changes_waiting);
+    cct__session_runs_init(s);
+    cct__session_changes_init(s);
     s->host_context = (cct_host_context){
         .loop = &s->loop,
         .console = &s->console,
@@ -278,7 +269,6 @@ int cct_session_run(const cct_cli *cli, const cct_config *config,
     s->output_gone.data = s;
     s->console.on_out_broken = on_output_gone;
     s->console.on_out_broken_arg = s;
-    s->pending_request = -1;
     s->signals_open = 1;
 
     char *error = NULL;
@@ -309,18 +299,13 @@ int cct_session_run(const cct_cli *cli, const cct_config *config,
     cct_reporters_destroy(&s->reporters);
     cct_instance_destroy(s->notifier);
     cct_instance_destroy(s->selector);
-    if (s->have_project)
-        cct_project_free(&s->project);
     cct_trial_temp_release(&s->temp);
     cct_workflow_free(&s->workflow);
-    cct_results_free(&s->results);
+    cct__session_runs_free(s);
+    cct__session_changes_free(s);
+    cct__session_keys_free(s);
     cct_settings_free(&s->settings);
     cct_strv_free(&s->names);
-    cct_worker_command_free(&s->worker_command);
-    cct_strv_free(&s->run_tests);
-    cct_strv_free(&s->watch_roots);
-    cct_strv_free(&s->changes_waiting);
-    free(s->python);
     free(s);
     return code;
 }

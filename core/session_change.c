@@ -1,8 +1,11 @@
 /*
  * Discovery and changes (see session_internal.h): the first discovery and
  * what it starts, re-discovery when test modules change, the watcher and
- * its change sets, and the tests a change selects.
+ * its change sets, and the tests a change selects.  Discoveries and
+ * changes are told to the workflow, which decides what waits for what.
+ * Writes only `changes` of the session.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +13,22 @@
 
 #include "error.h"
 #include "session_internal.h"
+
+void cct__session_changes_init(session *s)
+{
+    cct_strv_init(&s->changes.watch_roots);
+    cct_strv_init(&s->changes.changed_files);
+}
+
+void cct__session_changes_free(session *s)
+{
+    assert(!s->changes.discovery && !s->changes.watcher);
+    if (s->changes.have_project)
+        cct_project_free(&s->changes.project);
+    cct_strv_free(&s->changes.watch_roots);
+    cct_strv_free(&s->changes.changed_files);
+    free(s->changes.python);
+}
 
 /* Does this change set need the tests discovered again?  When a file that
  * holds tests changed, or a new file that may hold tests appeared. */
@@ -19,15 +38,15 @@ static int needs_rediscovery(session *s, const cct_strv *files, int overflow)
         return 1;
     for (size_t i = 0; i < files->len; i++) {
         const char *f = files->items[i];
-        size_t index = cct_project_file(&s->project, f, 0);
+        size_t index = cct_project_file(&s->changes.project, f, 0);
         if (index == CCT_STRMAP_MISSING) {
             const char *base = strrchr(f, '/');
             if (cct_str_starts_with(base ? base + 1 : f, "test"))
                 return 1;
             continue;
         }
-        for (size_t t = 0; t < s->project.n_tests; t++)
-            if (s->project.tests[t].file == index)
+        for (size_t t = 0; t < s->changes.project.n_tests; t++)
+            if (s->changes.project.tests[t].file == index)
                 return 1;
     }
     return 0;
@@ -36,7 +55,7 @@ static int needs_rediscovery(session *s, const cct_strv *files, int overflow)
 static int knows_file(session *s, const cct_strv *files)
 {
     for (size_t i = 0; i < files->len; i++)
-        if (cct_project_file(&s->project, files->items[i], 0) !=
+        if (cct_project_file(&s->changes.project, files->items[i], 0) !=
             CCT_STRMAP_MISSING)
             return 1;
     return 0;
@@ -57,21 +76,40 @@ int cct__session_project_gone(session *s)
     return 1;
 }
 
-static void act_on_change(session *s, const cct_strv *files)
+/* The workflow asks which tests the files changed since the last
+ * selection affect (CCT_ACT_SELECT). */
+void cct__session_select_changes(session *s)
 {
+    assert(s->workflow.smart && s->selector);
+    cct_strv files = s->changes.changed_files;
+    cct_strv_init(&s->changes.changed_files);
     cct_strv smart;
     cct_strv_init(&smart);
-    int use_selector = s->workflow.smart && s->selector;
-    if (use_selector && cct__session_select(s, files, &smart) < 0)
+    if (cct__session_select(s, &files, &smart) < 0)
         cct_strv_clear(&smart); /* the selector said why; nothing runs */
     cct_actions actions;
-    cct_workflow_change(&s->workflow, use_selector ? &smart : NULL, &actions);
+    cct_workflow_selected(&s->workflow, &smart, &actions);
     cct__session_act(s, &actions);
-    cct_strv_free(&smart);
     /* A module's imports may have changed: refresh the graph for the next
      * change, without holding up this run. */
-    if (use_selector && !s->discovery && !s->exiting && knows_file(s, files))
+    if (!s->changes.discovery && !s->exiting && knows_file(s, &files))
         cct__session_discover(s, 0);
+    cct_strv_free(&smart);
+    cct_strv_free(&files);
+}
+
+/* Files changed: the workflow decides what runs, and in smart mode when
+ * they are selected; until then they are kept in changed_files. */
+static void changed(session *s, const cct_strv *files)
+{
+    for (size_t i = 0; i < files->len; i++)
+        if (!cct_strv_contains(&s->changes.changed_files, files->items[i]))
+            cct_strv_add(&s->changes.changed_files, files->items[i]);
+    cct_actions actions;
+    cct_workflow_change(&s->workflow, &actions);
+    cct__session_act(s, &actions);
+    if (!s->workflow.selection_waits)
+        cct_strv_clear(&s->changes.changed_files);
 }
 
 /* The files of this change set that held tests and are gone now. */
@@ -83,8 +121,9 @@ typedef struct deleted_files {
 static int file_still_there(const char *id, void *arg)
 {
     deleted_files *d = arg;
-    size_t t = cct_project_find_test(&d->s->project, id);
-    return t == CCT_STRMAP_MISSING || !d->gone[d->s->project.tests[t].file];
+    const cct_project *project = &d->s->changes.project;
+    size_t t = cct_project_find_test(project, id);
+    return t == CCT_STRMAP_MISSING || !d->gone[project->tests[t].file];
 }
 
 /* A deleted test module takes its tests out of the workflow at once, so
@@ -92,10 +131,11 @@ static int file_still_there(const char *id, void *arg)
  * so.  Returns whether that started a run. */
 static int forget_deleted(session *s, const cct_strv *files)
 {
-    deleted_files d = {s, cct_xcalloc(s->project.files.len + 1, 1)};
+    deleted_files d = {s, cct_xcalloc(s->changes.project.files.len + 1, 1)};
     int any = 0;
     for (size_t i = 0; i < files->len; i++) {
-        size_t index = cct_project_file(&s->project, files->items[i], 0);
+        size_t index =
+            cct_project_file(&s->changes.project, files->items[i], 0);
         if (index != CCT_STRMAP_MISSING &&
             access(files->items[i], F_OK) < 0 && errno == ENOENT)
             any = d.gone[index] = 1;
@@ -119,32 +159,15 @@ static void on_change(const cct_strv *files, int overflow, void *arg)
         cct_console_error(&s->console, "changed: %s", shown);
         free(shown);
     }
-    int rediscover = s->discovery || needs_rediscovery(s, files, overflow);
-    if (rediscover) {
-        if (!s->discovery)
-            cct__session_discover(s, 1);
-        else
-            s->discovery_blocks_runs = 1;
-    }
+    /* A discovery going on may have missed these files: the runs that
+     * need its catalog wait for it, as for a new one. */
+    if (s->changes.discovery)
+        cct_workflow_discovery_begins(&s->workflow, CCT_DISCOVERY_BLOCKING);
+    else if (needs_rediscovery(s, files, overflow))
+        cct__session_discover(s, 1);
     if (forget_deleted(s, files))
         return; /* the workflow moved on, and that is the change's run */
-    if (rediscover) {
-        /* The test being fixed (or those that failed) need no discovery:
-         * they run now, while it goes on; a full suite after them waits
-         * for it (see cct__session_start_run).  Smart mode's selection
-         * needs the new catalog first. */
-        cct_suite next = cct_workflow_next_suite(&s->workflow);
-        if (!s->workflow.smart && (next == CCT_SUITE_RETRY_TEST ||
-                                   next == CCT_SUITE_RETRY_SUITE)) {
-            act_on_change(s, files);
-            return;
-        }
-        for (size_t i = 0; i < files->len; i++)
-            if (!cct_strv_contains(&s->changes_waiting, files->items[i]))
-                cct_strv_add(&s->changes_waiting, files->items[i]);
-        return;
-    }
-    act_on_change(s, files);
+    changed(s, files);
 }
 
 static void on_root(const char *root, int gone, void *arg)
@@ -170,18 +193,19 @@ static void watch_roots(session *s)
     int is_auto = watch->len == 1 && strcmp(watch->items[0], "auto") == 0;
     int is_cwd = watch->len == 1 && strcmp(watch->items[0], "cwd") == 0;
     if (is_auto || is_cwd) {
-        cct_strv_add(&s->watch_roots, s->paths->project_dir);
-        for (size_t i = 0; is_auto && i < s->project.dev_roots.len; i++) {
-            const char *root = s->project.dev_roots.items[i];
+        cct_strv_add(&s->changes.watch_roots, s->paths->project_dir);
+        const cct_strv *dev_roots = &s->changes.project.dev_roots;
+        for (size_t i = 0; is_auto && i < dev_roots->len; i++) {
+            const char *root = dev_roots->items[i];
             if (!cct_str_starts_with(root, s->paths->project_dir) &&
-                !cct_strv_contains(&s->watch_roots, root))
-                cct_strv_add(&s->watch_roots, root);
+                !cct_strv_contains(&s->changes.watch_roots, root))
+                cct_strv_add(&s->changes.watch_roots, root);
         }
         return;
     }
     for (size_t i = 0; i < watch->len; i++) {
         char *dir = cct_expand_home(watch->items[i]);
-        cct_strv_take(&s->watch_roots,
+        cct_strv_take(&s->changes.watch_roots,
                       cct_path_absolute(s->paths->project_dir, dir));
         free(dir);
     }
@@ -190,7 +214,7 @@ static void watch_roots(session *s)
 static int start_watching(session *s)
 {
     cct_watcher_config config = {
-        .roots = &s->watch_roots,
+        .roots = &s->changes.watch_roots,
         .extensions = &s->settings.watch_ext,
         .ignore = &s->settings.ignore,
         .debounce_ms = s->settings.debounce_ms,
@@ -202,7 +226,7 @@ static int start_watching(session *s)
     };
     char *error = NULL;
     int rc = cct_watcher_start(&s->loop, &config, &callbacks, s,
-                               &s->watcher, &error);
+                               &s->changes.watcher, &error);
     if (rc < 0) {
         cct__session_fail(s, "%s", error);
         free(error);
@@ -213,19 +237,20 @@ static int start_watching(session *s)
 static int test_exists(const char *id, void *arg)
 {
     session *s = arg;
-    return cct_project_find_test(&s->project, id) != CCT_STRMAP_MISSING;
+    return cct_project_find_test(&s->changes.project, id) !=
+           CCT_STRMAP_MISSING;
 }
 
 static int report_unknown_names(session *s)
 {
-    if (s->project.unknown_names.len == 0)
+    if (s->changes.project.unknown_names.len == 0)
         return 0;
-    for (size_t i = 0; i < s->project.unknown_names.len; i++)
+    for (size_t i = 0; i < s->changes.project.unknown_names.len; i++)
         cct_console_error(&s->console,
                           "no test named '%s' (%s); names are what "
                           "'python3 -m twisted.trial' takes, from %s",
-                          s->project.unknown_names.items[i],
-                          s->project.unknown_errors.items[i],
+                          s->changes.project.unknown_names.items[i],
+                          s->changes.project.unknown_errors.items[i],
                           s->paths->project_dir);
     return -1;
 }
@@ -247,9 +272,12 @@ static void run_selected_once(session *s)
         cct__session_exit(s, 0);
     } else {
         cct__session_create_runner(s);
-        cct__session_start_run(s, s->mode == MODE_HOOK ? CCT_SUITE_SMART
-                                                       : CCT_SUITE_FULL,
-                               &ids);
+        cct_actions actions;
+        cct_workflow_start_once(&s->workflow,
+                                s->mode == MODE_HOOK ? CCT_SUITE_SMART
+                                                     : CCT_SUITE_FULL,
+                                &ids, &actions);
+        cct__session_act(s, &actions);
     }
     cct_strv_free(&ids);
 }
@@ -268,10 +296,7 @@ static void first_discovery_done(session *s)
     watch_roots(s);
     if (start_watching(s) < 0)
         return;
-    /* Keys only with a terminal to type on; no error without one. */
-    if (cct_keys_start(&s->loop, &s->console, cct__session_on_key, s,
-                       &s->keys) < 0)
-        s->keys = NULL;
+    cct__session_start_keys(s);
     cct_actions actions;
     cct_workflow_start(&s->workflow, &actions);
     cct__session_act(s, &actions);
@@ -282,7 +307,7 @@ static void on_discovered(int status, cct_project *project,
                           const char *warning, void *arg)
 {
     session *s = arg;
-    s->discovery = NULL;
+    s->changes.discovery = NULL;
     if (warning)
         cct_console_error(&s->console, "%s", warning);
     if (s->exiting)
@@ -292,54 +317,49 @@ static void on_discovered(int status, cct_project *project,
             cct__session_fail(s, "%s", error);
         return;
     }
-    int first = !s->have_project;
-    if (s->have_project)
-        cct_project_free(&s->project);
-    s->project = *project;
+    int first = !s->changes.have_project;
+    if (s->changes.have_project)
+        cct_project_free(&s->changes.project);
+    s->changes.project = *project;
     cct_project_init(project); /* moved out */
-    s->have_project = 1;
+    s->changes.have_project = 1;
+    /* What waited for the new catalog goes on (a key's request, a run, a
+     * selection); tests that are gone are forgotten. */
+    cct_actions actions;
+    cct_workflow_discovery_done(&s->workflow, test_exists, s, &actions);
     if (first) {
-        s->python = cct_xstrdup(python);
+        assert(actions.n == 0); /* nothing could wait: nothing ran yet */
+        s->changes.python = cct_xstrdup(python);
         first_discovery_done(s);
         return;
     }
-    cct_actions actions;
-    cct_workflow_forget_missing(&s->workflow, test_exists, s, &actions);
     cct__session_act(s, &actions);
-    if (s->pending_request >= 0) {
-        /* A key pressed during discovery: it replaces the run that waited
-         * for discovery.  A run that began meanwhile (the test being
-         * fixed) stops first; its end carries the request out. */
-        s->run_waits_for_discovery = 0;
-        if (s->run_active) {
-            cct_runner_interrupt(s->runner);
-        } else {
-            cct_request request = (cct_request)s->pending_request;
-            s->pending_request = -1;
-            cct__session_request_now(s, request);
-        }
-    } else if (s->run_waits_for_discovery) {
-        s->run_waits_for_discovery = 0;
-        cct__session_start_run(s, s->run_suite, NULL);
-    }
-    if (s->changes_waiting.len) {
-        cct_strv files = s->changes_waiting;
-        cct_strv_init(&s->changes_waiting);
-        act_on_change(s, &files);
-        cct_strv_free(&files);
+}
+
+void cct__session_stop_watching(session *s)
+{
+    if (s->changes.discovery)
+        cct_discovery_cancel(s->changes.discovery);
+    if (s->changes.watcher) {
+        cct_watcher_close(s->changes.watcher);
+        s->changes.watcher = NULL;
     }
 }
 
-/* Runs discovery; with `blocking`, runs wait for its result. */
+/* Runs discovery; with `blocking`, the runs that need its catalog wait
+ * for it (the workflow decides which). */
 void cct__session_discover(session *s, int blocking)
 {
-    s->discovery_blocks_runs = blocking;
+    assert(!s->changes.discovery);
+    cct_workflow_discovery_begins(&s->workflow,
+                                  blocking ? CCT_DISCOVERY_BLOCKING
+                                           : CCT_DISCOVERY_BACKGROUND);
     cct_discovery_request request = {
         .helper = NULL,
         .names = &s->names,
-        .roots = s->watch_roots.len ? &s->watch_roots : NULL,
+        .roots = s->changes.watch_roots.len ? &s->changes.watch_roots : NULL,
         .cwd = s->paths->project_dir,
-        .python = s->python ? s->python : s->settings.python,
+        .python = s->changes.python ? s->changes.python : s->settings.python,
         .timeout_s = s->settings.discovery_timeout_s,
     };
     char *helper = cct_paths_helper(s->paths, "discover.py");
@@ -360,7 +380,7 @@ void cct__session_discover(session *s, int blocking)
         cct_strv_add(&cwd_root, s->paths->project_dir);
         request.roots = &cwd_root;
     }
-    cct_discover(&s->loop, &request, on_discovered, s, &s->discovery);
+    cct_discover(&s->loop, &request, on_discovered, s, &s->changes.discovery);
     cct_strv_free(&cwd_root);
     free(helper);
     free(cache);

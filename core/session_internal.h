@@ -1,15 +1,18 @@
 /*
- * The session's state, shared by the files that make it up:
+ * The session's state, one part per file that makes it up; each part is
+ * written by its file only, and read by the others:
  *
  *   session.c         setting up and tearing down: plugins, signals, the
  *                     _trial_temp lock, leaving no process behind
  *   session_run.c     runs: the workers' command, starting a run, its
- *                     events, its end, the workflow's actions
+ *                     events, its end, the workflow's actions (`run`)
  *   session_change.c  discovery and changes: what the project holds, what
- *                     changed, which tests that selects
- *   session_keys.c    keys typed while watching
+ *                     changed, which tests that selects (`changes`)
+ *   session_keys.c    keys typed while watching (`keys`)
  *
- * Only these files include it.
+ * The workflow (workflow.h) decides what runs next; every part hands it
+ * its events and cct__session_act carries out what it decides.  Only
+ * these files include this header.
  */
 #ifndef CCT_SESSION_INTERNAL_H
 #define CCT_SESSION_INTERNAL_H
@@ -42,6 +45,45 @@
  * once; hook: what the last commit affects, once; list: print the ids. */
 typedef enum mode { MODE_CONTINUOUS, MODE_ONCE, MODE_HOOK, MODE_LIST } mode;
 
+/* The runs (written by session_run.c only): the workers and the run
+ * going on.  Whether a run is going is the workflow's to say. */
+typedef struct session_runs {
+    cct_worker_command worker_command;
+    cct_runner *runner;
+    int runner_is_guess;    /* its workers run the last session's command,
+                               until discovery says what this one's is */
+    cct_results results;
+    cct_strv tests;         /* the tests of the run going on or the last */
+    size_t finished;        /* tests that ended, for the running counts */
+    size_t tests_run;       /* trial's "Ran N tests" (see cct_runner_events) */
+    unsigned retry_worker;  /* the worker that ran the retry test */
+} session_runs;
+
+/* Discovery and changes (written by session_change.c only): what the
+ * project holds, the watcher, and the changed files waiting to be
+ * selected.  Whether runs wait for a discovery is the workflow's to say. */
+typedef struct session_changes {
+    cct_project project;
+    int have_project;
+    char *python;           /* the interpreter discovery found */
+    cct_discovery *discovery; /* the one going on, or NULL */
+    cct_watcher *watcher;
+    cct_strv watch_roots;
+    cct_strv changed_files; /* smart mode: changed files the workflow has
+                               not had selected yet */
+} session_changes;
+
+/* Keys (written by session_keys.c only). */
+typedef struct session_keys {
+    cct_keys *terminal;     /* NULL unless stdin is a terminal */
+    int grep_typed;         /* `grep` replaces the configured filter */
+    char *grep;             /* typed with p, NULL once cleared with c */
+} session_keys;
+
+/* The session itself (written by session.c only, once set up): what it
+ * was given, its plugins, the _trial_temp lock, signals and its end.  The
+ * workflow is written only through its events, by whichever part has
+ * one to tell. */
 typedef struct session {
     uv_loop_t loop;
     cct_console console;
@@ -51,6 +93,7 @@ typedef struct session {
     const cct_paths *paths;
     const cct_strv *plugin_dirs;
     mode mode;
+    cct_strv names;
 
     cct_host_context host_context;
     cct_reporters reporters;
@@ -58,35 +101,10 @@ typedef struct session {
     cct_instance *selector; /* NULL: continuous without smart mode */
 
     cct_trial_temp temp;
-    cct_project project;
-    int have_project;
-    char *python;
-    cct_strv names;
-    cct_worker_command worker_command;
-    cct_runner *runner;
-    int runner_is_guess;    /* its workers run the last session's command,
-                               until discovery says what this one's is */
-
     cct_workflow workflow;
-    cct_results results;
-    cct_strv run_tests;
-    cct_suite run_suite;
-    int run_active;
-    size_t run_finished; /* tests that ended, for the running counts */
-    size_t run_tests_run; /* trial's "Ran N tests" (see cct_runner_events) */
-    unsigned retry_worker;
-
-    cct_watcher *watcher;
-    cct_strv watch_roots;
-    cct_discovery *discovery;
-    int discovery_blocks_runs; /* the next run needs its result */
-    int run_waits_for_discovery;
-    cct_strv changes_waiting; /* changes seen while rediscovering */
-
-    cct_keys *keys;          /* NULL unless stdin is a terminal */
-    int pending_request;     /* a key's request waiting for the run to stop
-                                or for discovery to end: a cct_request, or
-                                -1 */
+    session_runs run;
+    session_changes changes;
+    session_keys keys;
 
     uv_signal_t sigint, sigterm, sighup;
     uv_signal_t sigtstp, sigcont; /* the job stopped and continued */
@@ -102,26 +120,44 @@ void cct__session_fail(session *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int cct__session_load_plugin(session *s, cct_plugin_kind kind,
                              const char *name, cct_instance **out);
+/* Loads the selector smart mode needs, when none is loaded yet.  Returns
+ * 0, or -1 (it said why). */
+int cct__session_load_smart_selector(session *s);
 /* A test's id or a file's name as cctrial's own lines show it: one line,
  * control characters escaped (see plugins/common/visible.h).  Malloc'ed. */
 char *cct__session_visible(const char *text);
 
 /* session_run.c */
+void cct__session_runs_init(session *s);
+void cct__session_runs_free(session *s);
 void cct__session_guess_workers(session *s);
+/* Stops the run going on and the workers; `done` runs once they are gone
+ * (at once when there are none). */
+void cct__session_close_runner(session *s, void (*done)(void *arg),
+                               void *arg);
 void cct__session_create_runner(session *s);
-void cct__session_start_run(session *s, cct_suite suite, const cct_strv *ids);
 void cct__session_act(session *s, const cct_actions *actions);
 int cct__session_select(session *s, const cct_strv *changes, cct_strv *out);
 
 /* session_change.c */
+void cct__session_changes_init(session *s);
+void cct__session_changes_free(session *s);
 void cct__session_discover(session *s, int blocking);
+void cct__session_select_changes(session *s);
+/* Stops discovery and watching (the session ends). */
+void cct__session_stop_watching(session *s);
 /* Ends the session saying so, and returns 1, when the project directory
  * has gone; 0 otherwise. */
 int cct__session_project_gone(session *s);
 
 /* session_keys.c */
 extern const char cct__session_keys_hint[];
-void cct__session_on_key(int key, void *arg);
-void cct__session_request_now(session *s, cct_request request);
+/* Reads keys when standard input is a terminal. */
+void cct__session_start_keys(session *s);
+void cct__session_stop_keys(session *s);
+void cct__session_keys_free(session *s);
+/* The --grep filter in effect: typed with p, or configured; NULL for
+ * none. */
+const char *cct__session_grep(const session *s);
 
 #endif

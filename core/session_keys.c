@@ -1,6 +1,8 @@
 /*
  * Keys typed while cctrial watches (see keys.h for the terminal side):
- * what each key asks of the workflow, and stopping a run for it.
+ * what each key asks of the workflow (which stops a run for it, or makes
+ * it wait for a discovery), smart mode on and off, and the --grep filter
+ * typed with p.  Writes only `keys` of the session.
  */
 #include <signal.h>
 #include <stdlib.h>
@@ -23,7 +25,10 @@ static const char KEYS_HELP[] =
     "  w, ?   show these keys\n"
     "  q      quit\n";
 
-void cct__session_request_now(session *s, cct_request request)
+/* Hands a key's request to the workflow, which alone starts runs: it
+ * stops the run going on first, or waits for a discovery its suites
+ * need. */
+static void request(session *s, cct_request request)
 {
     cct_actions actions;
     if (cct_workflow_request(&s->workflow, request, &actions) < 0) {
@@ -33,38 +38,27 @@ void cct__session_request_now(session *s, cct_request request)
     cct__session_act(s, &actions);
 }
 
-/* Runs a request now, once the run going on has stopped, or once the
- * discovery going on is done (its suites need the new catalog): kept in
- * pending_request until then, and handed to the workflow, which alone
- * starts runs. */
-static void request(session *s, cct_request request)
-{
-    if (s->run_active) {
-        s->pending_request = (int)request;
-        cct_runner_interrupt(s->runner);
-        return;
-    }
-    if (s->discovery && s->discovery_blocks_runs) {
-        s->pending_request = (int)request;
-        return;
-    }
-    cct__session_request_now(s, request);
-}
-
 static void toggle_smart(session *s)
 {
     int on = !s->workflow.smart;
-    if (on && !s->selector) {
-        const char *name = strcmp(s->settings.selector, "all") == 0
-                               ? "smart-import" : s->settings.selector;
-        if (cct__session_load_plugin(s, CCT_PLUGIN_SELECTOR, name,
-                                     &s->selector) < 0)
-            return;
-    }
+    if (on && cct__session_load_smart_selector(s) < 0)
+        return;
     cct_workflow_set_smart(&s->workflow, on);
     cct_console_printf(&s->console, "smart mode %s\n",
                        on ? "on: each change runs the tests it affects"
                           : "off: each change runs the full suite");
+}
+
+static void set_grep(session *s, const char *grep)
+{
+    free(s->keys.grep);
+    s->keys.grep = grep ? cct_xstrdup(grep) : NULL;
+    s->keys.grep_typed = 1;
+}
+
+const char *cct__session_grep(const session *s)
+{
+    return s->keys.grep_typed ? s->keys.grep : s->settings.grep;
 }
 
 static void on_grep_line(const char *line, void *arg)
@@ -74,12 +68,11 @@ static void on_grep_line(const char *line, void *arg)
         cct_console_printf(&s->console, "grep unchanged\n");
         return;
     }
-    free(s->settings.grep);
-    s->settings.grep = *line ? cct_xstrdup(line) : NULL;
+    set_grep(s, *line ? line : NULL);
     request(s, CCT_REQ_ALL);
 }
 
-void cct__session_on_key(int key, void *arg)
+static void on_key(int key, void *arg)
 {
     session *s = arg;
     if (s->exiting)
@@ -104,16 +97,13 @@ void cct__session_on_key(int key, void *arg)
         toggle_smart(s);
         break;
     case 'p':
-        if (s->run_active) {
-            s->pending_request = -1;
-            cct_runner_interrupt(s->runner);
-        }
-        cct_keys_read_line(s->keys, "grep pattern (Enter to apply, Escape "
-                                    "to cancel): ", on_grep_line, s);
+        request(s, CCT_REQ_STOP); /* no run while the filter is typed */
+        cct_keys_read_line(s->keys.terminal,
+                           "grep pattern (Enter to apply, Escape to "
+                           "cancel): ", on_grep_line, s);
         break;
     case 'c':
-        free(s->settings.grep);
-        s->settings.grep = NULL;
+        set_grep(s, NULL);
         cct_console_printf(&s->console, "grep cleared\n");
         request(s, CCT_REQ_ALL);
         break;
@@ -124,4 +114,26 @@ void cct__session_on_key(int key, void *arg)
     default:
         break;
     }
+}
+
+void cct__session_start_keys(session *s)
+{
+    /* Keys only with a terminal to type on; no error without one. */
+    if (cct_keys_start(&s->loop, &s->console, on_key, s,
+                       &s->keys.terminal) < 0)
+        s->keys.terminal = NULL;
+}
+
+void cct__session_stop_keys(session *s)
+{
+    if (s->keys.terminal) {
+        cct_keys_stop(s->keys.terminal);
+        s->keys.terminal = NULL;
+    }
+}
+
+void cct__session_keys_free(session *s)
+{
+    free(s->keys.grep);
+    s->keys.grep = NULL;
 }

@@ -2,8 +2,10 @@
  * Runs (see session_internal.h): the command the workers run with, the
  * worker pool, starting a run of a suite, its events on their way to the
  * reporters, its end handed to the workflow, and the workflow's actions
- * carried out.
+ * carried out (cct__session_act: the one place a run starts).  Writes
+ * only `run` of the session.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,16 +17,34 @@
 /* How much of each log the retry test's report shows. */
 #define LOG_LIMIT 65536
 
+void cct__session_runs_init(session *s)
+{
+    cct_results_init(&s->run.results);
+    cct_strv_init(&s->run.worker_command.argv);
+    cct_strv_init(&s->run.worker_command.env);
+    cct_strv_init(&s->run.tests);
+}
+
+void cct__session_runs_free(session *s)
+{
+    assert(!s->run.runner);
+    cct_results_free(&s->run.results);
+    cct_worker_command_free(&s->run.worker_command);
+    cct_strv_free(&s->run.tests);
+}
+
 /* "test_method (pkg.module.Class)", as Python's unittest shows a test;
  * its control characters shown, not sent to the terminal. */
 static char *display_test(const session *s, const char *id)
 {
-    size_t index = s->have_project ? cct_project_find_test(&s->project, id)
-                                   : CCT_STRMAP_MISSING;
+    const cct_project *project = &s->changes.project;
+    size_t index = s->changes.have_project
+                       ? cct_project_find_test(project, id)
+                       : CCT_STRMAP_MISSING;
     char *visible = cct__session_visible(id);
     const char *dot = strrchr(visible, '.');
     if (!dot || (index != CCT_STRMAP_MISSING &&
-                 s->project.import_error[index]))
+                 project->import_error[index]))
         return visible;
     char *shown = cct_xasprintf("%s (%.*s)", dot + 1, (int)(dot - visible),
                                 visible);
@@ -57,40 +77,26 @@ static void worker_command_for(session *s, const char *python,
 
 static void full_suite(session *s, cct_strv *out)
 {
-    for (size_t i = 0; i < s->project.n_tests; i++) {
-        const char *id = s->project.tests[i].id;
-        if (!s->settings.grep || strstr(id, s->settings.grep))
+    const char *grep = cct__session_grep(s);
+    for (size_t i = 0; i < s->changes.project.n_tests; i++) {
+        const char *id = s->changes.project.tests[i].id;
+        if (!grep || strstr(id, grep))
             cct_strv_add(out, id);
     }
 }
 
-/* Starts a run of `suite`; `ids` gives its tests when the workflow does
- * not hold them (once and hook modes). */
-void cct__session_start_run(session *s, cct_suite suite,
-                            const cct_strv *ids)
+/* Starts a run of `suite`: only ever for the workflow's CCT_ACT_RUN. */
+static void start_run(session *s, cct_suite suite)
 {
-    /* Re-discovery is under way: the full and smart suites need its
-     * result (new tests, a new graph).  The test being fixed and the ones
-     * that failed are known by id: they run now, which is the fix loop's
-     * whole point when the test module itself was saved. */
-    if (s->discovery && s->discovery_blocks_runs &&
-        (suite == CCT_SUITE_FULL || suite == CCT_SUITE_SMART)) {
-        s->run_waits_for_discovery = 1;
-        s->run_suite = suite;
-        return;
-    }
-    cct_strv_clear(&s->run_tests);
-    if (ids) {
-        for (size_t i = 0; i < ids->len; i++)
-            cct_strv_add(&s->run_tests, ids->items[i]);
-    } else if (suite == CCT_SUITE_FULL) {
-        full_suite(s, &s->run_tests);
+    cct_strv_clear(&s->run.tests);
+    const cct_strv *listed = cct_workflow_tests(&s->workflow, suite);
+    if (listed) {
+        for (size_t i = 0; i < listed->len; i++)
+            cct_strv_add(&s->run.tests, listed->items[i]);
     } else if (suite == CCT_SUITE_RETRY_TEST) {
-        cct_strv_add(&s->run_tests, s->workflow.retry_test);
+        cct_strv_add(&s->run.tests, s->workflow.retry_test);
     } else {
-        const cct_strv *tests = cct_workflow_tests(&s->workflow, suite);
-        for (size_t i = 0; i < tests->len; i++)
-            cct_strv_add(&s->run_tests, tests->items[i]);
+        full_suite(s, &s->run.tests);
     }
     char *error = NULL;
     if (cct_trial_temp_clear(&s->temp, &error) < 0) {
@@ -99,28 +105,26 @@ void cct__session_start_run(session *s, cct_suite suite,
         return;
     }
     if (s->settings.verbose)
-        for (size_t i = 0; i < s->run_tests.len; i++)
-            cct_console_printf(&s->console, "%s\n", s->run_tests.items[i]);
-    cct_results_reset(&s->results);
-    s->run_suite = suite;
-    s->run_finished = 0;
-    s->run_tests_run = 0;
-    s->run_active = 1;
+        for (size_t i = 0; i < s->run.tests.len; i++)
+            cct_console_printf(&s->console, "%s\n", s->run.tests.items[i]);
+    cct_results_reset(&s->run.results);
+    s->run.finished = 0;
+    s->run.tests_run = 0;
     unsigned jobs = s->settings.jobs;
     cct_run_start ev = {
         .struct_size = sizeof(ev),
         .suite = suite,
-        .total = s->run_tests.len,
-        .workers = s->run_tests.len < jobs ? (unsigned)s->run_tests.len
+        .total = s->run.tests.len,
+        .workers = s->run.tests.len < jobs ? (unsigned)s->run.tests.len
                                            : jobs,
     };
     cct_report_run_start(&s->reporters, &ev);
     /* Workers for what can run: this run's tests, or while watching, any
      * run's (the whole suite). */
-    cct_runner_limit(s->runner, s->mode == MODE_CONTINUOUS
-                                    ? s->project.n_tests
-                                    : s->run_tests.len);
-    int rc = cct_runner_run(s->runner, &s->run_tests);
+    cct_runner_limit(s->run.runner, s->mode == MODE_CONTINUOUS
+                                    ? s->changes.project.n_tests
+                                    : s->run.tests.len);
+    int rc = cct_runner_run(s->run.runner, &s->run.tests);
     if (rc < 0)
         cct__session_fail(s, "cannot start the run: %s", cct_strerror(rc));
 }
@@ -129,14 +133,14 @@ static void on_test_start(const char *test_id, unsigned worker, size_t index,
                           void *arg)
 {
     session *s = arg;
-    if (s->run_suite == CCT_SUITE_RETRY_TEST)
-        s->retry_worker = worker;
+    if (s->workflow.suite == CCT_SUITE_RETRY_TEST)
+        s->run.retry_worker = worker;
     cct_test_start ev = {
         .struct_size = sizeof(ev),
         .test_id = test_id,
         .worker = worker,
         .index = index,
-        .total = s->run_tests.len,
+        .total = s->run.tests.len,
     };
     cct_report_test_start(&s->reporters, &ev);
 }
@@ -144,11 +148,11 @@ static void on_test_start(const char *test_id, unsigned worker, size_t index,
 static void on_result(cct_test_result *result, void *arg)
 {
     session *s = arg;
-    cct_results_add(&s->results, result);
-    result->total = s->run_tests.len;
+    cct_results_add(&s->run.results, result);
+    result->total = s->run.tests.len;
     /* This result's test is not counted as ended yet: include it. */
-    result->done = s->run_finished + 1;
-    result->counts = s->results.counts;
+    result->done = s->run.finished + 1;
+    result->counts = s->run.results.counts;
     cct_report_test_result(&s->reporters, result);
 }
 
@@ -176,7 +180,8 @@ static char *read_log(const char *dir, const char *name)
 
 static void show_logs(session *s, const char *test)
 {
-    const char *dir = cct_runner_worker_dir(s->runner, s->retry_worker);
+    const char *dir =
+        cct_runner_worker_dir(s->run.runner, s->run.retry_worker);
     char *log = read_log(dir, "test.log");
     char *out = read_log(dir, "out.log");
     char *err = read_log(dir, "err.log");
@@ -196,44 +201,33 @@ static void show_logs(session *s, const char *test)
 static void on_run_end(int interrupted, void *arg)
 {
     session *s = arg;
-    s->run_active = 0;
-    cct_results_group(&s->results);
+    cct_results_group(&s->run.results);
     /* trial's time: from the first test's start, not the workers'. */
-    uint64_t began = cct_runner_tests_began(s->runner);
+    uint64_t began = cct_runner_tests_began(s->run.runner);
     double wall = began ? (double)(uv_hrtime() - began) / 1e9 : 0.0;
     cct_run_end ev = {
         .struct_size = sizeof(ev),
-        .suite = s->run_suite,
-        .tests_run = s->run_tests_run,
+        .suite = s->workflow.suite,
+        .tests_run = s->run.tests_run,
         .wall_time = wall,
-        .passed = cct_results_passed(&s->results),
+        .passed = cct_results_passed(&s->run.results),
         .interrupted = interrupted,
-        .n_groups = s->results.n_groups,
-        .groups = s->results.groups,
-        .group_details = s->results.detail_ptrs,
+        .n_groups = s->run.results.n_groups,
+        .groups = s->run.results.groups,
+        .group_details = s->run.results.detail_ptrs,
     };
-    memcpy(ev.counts, s->results.counts, sizeof(ev.counts));
+    memcpy(ev.counts, s->run.results.counts, sizeof(ev.counts));
     /* Reporters see every run end, an interrupted one too, so that what
      * they write (a JSON stream, a JUnit file) is closed. */
     cct_report_run_end(&s->reporters, &ev);
     if (s->exiting)
         return; /* a signal: the workflow goes no further */
 
-    if (s->mode != MODE_CONTINUOUS) {
-        cct__session_exit(s, ev.passed ? 0 : 1);
-        return;
-    }
-    if (interrupted && s->pending_request >= 0) {
-        /* Stopped for a key: do what it asked, and nothing else. */
-        cct_request request = (cct_request)s->pending_request;
-        s->pending_request = -1;
-        cct__session_request_now(s, request);
-        return;
-    }
     cct_strv failed;
     cct_strv_init(&failed);
-    cct_results_failed_ids(&s->results, &failed);
-    const cct_result_group *biggest = cct_results_biggest_problem(&s->results);
+    cct_results_failed_ids(&s->run.results, &failed);
+    const cct_result_group *biggest =
+        cct_results_biggest_problem(&s->run.results);
     cct_run_outcome outcome = {
         .passed = ev.passed,
         .tests_run = ev.tests_run,
@@ -253,18 +247,20 @@ static void on_test_end(const char *test_id, size_t tests_run, void *arg)
 {
     (void)test_id;
     session *s = arg;
-    s->run_finished++;
-    s->run_tests_run += tests_run;
+    s->run.finished++;
+    s->run.tests_run += tests_run;
 }
 
 static void on_fatal(const char *why, void *arg)
 {
     session *s = arg;
-    if (s->runner_is_guess) {
+    if (s->exiting)
+        return;
+    if (s->run.runner_is_guess) {
         /* Only a guess that no longer works: discovery will say. */
-        cct_runner_close(s->runner, NULL, NULL);
-        s->runner = NULL;
-        s->runner_is_guess = 0;
+        cct_runner_close(s->run.runner, NULL, NULL);
+        s->run.runner = NULL;
+        s->run.runner_is_guess = 0;
         return;
     }
     /* Workers start in the project directory: without it, that is the
@@ -278,8 +274,8 @@ static void on_fatal(const char *why, void *arg)
 static int twisted_before(const session *s, int major, int minor)
 {
     int have_major, have_minor;
-    if (!s->have_project || !s->project.twisted_version ||
-        sscanf(s->project.twisted_version, "%d.%d", &have_major,
+    if (!s->changes.have_project || !s->changes.project.twisted_version ||
+        sscanf(s->changes.project.twisted_version, "%d.%d", &have_major,
                &have_minor) != 2)
         return 0;
     return have_major < major || (have_major == major && have_minor < minor);
@@ -289,8 +285,8 @@ static void start_runner(session *s)
 {
     cct_runner_config config = {
         .jobs = s->settings.jobs,
-        .argv = (const char *const *)s->worker_command.argv.items,
-        .env = (const char *const *)s->worker_command.env.items,
+        .argv = (const char *const *)s->run.worker_command.argv.items,
+        .env = (const char *const *)s->run.worker_command.env.items,
         .cwd = s->paths->project_dir,
         .temp_dir = s->temp.dir,
         .timeout_s = s->settings.timeout_s,
@@ -305,8 +301,8 @@ static void start_runner(session *s)
         .run_end = on_run_end,
         .fatal = on_fatal,
     };
-    s->runner = cct_runner_new(&s->loop, &config, &events, s);
-    cct_runner_prewarm(s->runner);
+    s->run.runner = cct_runner_new(&s->loop, &config, &events, s);
+    cct_runner_prewarm(s->run.runner);
 }
 
 /* Workers started before discovery, with the command the last session's
@@ -330,9 +326,9 @@ void cct__session_guess_workers(session *s)
     cct_python_candidates(s->settings.python, &candidates);
     if (cct_worker_memo_read(memo, &python, &sys_path) == 0 &&
         cct_strv_contains(&candidates, python)) {
-        worker_command_for(s, python, &sys_path, &s->worker_command);
+        worker_command_for(s, python, &sys_path, &s->run.worker_command);
         start_runner(s);
-        s->runner_is_guess = 1;
+        s->run.runner_is_guess = 1;
     }
     free(python);
     free(memo);
@@ -340,27 +336,42 @@ void cct__session_guess_workers(session *s)
     cct_strv_free(&candidates);
 }
 
+void cct__session_close_runner(session *s, void (*done)(void *arg),
+                               void *arg)
+{
+    if (!s->run.runner) {
+        done(arg);
+        return;
+    }
+    cct_runner_interrupt(s->run.runner); /* when a run is going */
+    cct_runner *runner = s->run.runner;
+    s->run.runner = NULL; /* it frees itself once closed */
+    cct_runner_close(runner, done, arg);
+}
+
 /* The workers discovery calls for: the guessed ones when they match. */
 void cct__session_create_runner(session *s)
 {
     cct_worker_command real;
-    worker_command_for(s, s->python, &s->project.sys_path, &real);
+    const cct_strv *sys_path = &s->changes.project.sys_path;
+    worker_command_for(s, s->changes.python, sys_path, &real);
     char *memo = state_file(s, "workers");
     if (s->settings.cache)
-        cct_worker_memo_write(memo, s->python, &s->project.sys_path);
+        cct_worker_memo_write(memo, s->changes.python, sys_path);
     free(memo);
-    if (s->runner && cct_worker_command_equal(&real, &s->worker_command)) {
+    if (s->run.runner &&
+        cct_worker_command_equal(&real, &s->run.worker_command)) {
         cct_worker_command_free(&real);
-        s->runner_is_guess = 0;
-        cct_runner_set_send_ahead(s->runner, s->settings.fast_worker ||
+        s->run.runner_is_guess = 0;
+        cct_runner_set_send_ahead(s->run.runner, s->settings.fast_worker ||
                                                  twisted_before(s, 22, 10));
         return;
     }
-    if (s->runner) /* the guess was wrong: its workers go */
-        cct_runner_close(s->runner, NULL, NULL);
-    cct_worker_command_free(&s->worker_command);
-    s->worker_command = real;
-    s->runner_is_guess = 0;
+    if (s->run.runner) /* the guess was wrong: its workers go */
+        cct_runner_close(s->run.runner, NULL, NULL);
+    cct_worker_command_free(&s->run.worker_command);
+    s->run.worker_command = real;
+    s->run.runner_is_guess = 0;
     start_runner(s);
 }
 
@@ -391,7 +402,7 @@ static void on_unreached(cct_selection *sel, const char *file)
 int cct__session_select(session *s, const cct_strv *changes, cct_strv *out)
 {
     cct_catalog catalog;
-    cct_project_catalog(&s->project, &catalog);
+    cct_project_catalog(&s->changes.project, &catalog);
     unsigned char *selected = cct_xcalloc(catalog.n_tests, 1);
     cct_selection selection = {
         .struct_size = sizeof(selection),
@@ -405,19 +416,22 @@ int cct__session_select(session *s, const cct_strv *changes, cct_strv *out)
         .files = changes ? (const char *const *)changes->items : NULL,
     };
     const cct_selector_ops *ops = s->selector->lib.desc->selector;
+    const char *grep = cct__session_grep(s);
     int rc = ops->select ? ops->select(s->selector->ctx, &catalog,
                                        changes ? &change_set : NULL,
                                        &selection)
                          : -1;
     for (size_t i = 0; rc >= 0 && i < catalog.n_tests; i++) {
         const char *id = catalog.tests[i].id;
-        if (selected[i] && (!s->settings.grep || strstr(id, s->settings.grep)))
+        if (selected[i] && (!grep || strstr(id, grep)))
             cct_strv_add(out, id);
     }
     free(selected);
     return rc < 0 ? -1 : 0;
 }
 
+/* The one place where the workflow's actions are carried out, and so the
+ * one place where a run starts. */
 void cct__session_act(session *s, const cct_actions *actions)
 {
     for (size_t i = 0; i < actions->n && !s->exiting; i++) {
@@ -425,7 +439,14 @@ void cct__session_act(session *s, const cct_actions *actions)
         char *shown = a->test ? display_test(s, a->test) : NULL;
         switch (a->kind) {
         case CCT_ACT_RUN:
-            cct__session_start_run(s, a->suite, NULL);
+            start_run(s, a->suite);
+            break;
+        case CCT_ACT_STOP:
+            cct_runner_interrupt(s->run.runner); /* its end: on_run_end */
+            break;
+        case CCT_ACT_SELECT:
+            assert(i == actions->n - 1);
+            cct__session_select_changes(s);
             break;
         case CCT_ACT_NOTIFY:
             notify(s, a);
@@ -442,7 +463,7 @@ void cct__session_act(session *s, const cct_actions *actions)
         case CCT_ACT_WAIT:
             cct_report_message(&s->reporters, CCT_MSG_WAITING, NULL,
                                "waiting for filesystem change...");
-            if (s->keys)
+            if (s->keys.terminal)
                 cct_console_printf(&s->console, "%s\n",
                                    cct__session_keys_hint);
             break;

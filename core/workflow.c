@@ -1,9 +1,11 @@
 /*
  * The workflow state machine (see workflow.h).  Every transition is a few
- * lines here and a row in tests/unit/test_workflow.c.
+ * lines here and a row in tests/unit/test_workflow.c; every run starts in
+ * run_next.
  */
 #include "workflow.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,12 +17,14 @@ void cct_workflow_init(cct_workflow *wf, int forever, int smart)
     wf->smart = smart;
     cct_strv_init(&wf->retry_suite);
     cct_strv_init(&wf->smart_suite);
+    cct_strv_init(&wf->once_tests);
 }
 
 void cct_workflow_free(cct_workflow *wf)
 {
     cct_strv_free(&wf->retry_suite);
     cct_strv_free(&wf->smart_suite);
+    cct_strv_free(&wf->once_tests);
     free(wf->retry_test);
     wf->retry_test = NULL;
     free(wf->passed_alone);
@@ -40,6 +44,8 @@ const char *cct_suite_name(cct_suite suite)
 
 static cct_action *add(cct_actions *out, cct_action_kind kind)
 {
+    assert(out->n < CCT_MAX_ACTIONS);
+    assert(out->n == 0 || out->items[out->n - 1].kind != CCT_ACT_SELECT);
     cct_action *a = &out->items[out->n++];
     memset(a, 0, sizeof(*a));
     a->kind = kind;
@@ -87,6 +93,8 @@ cct_suite cct_workflow_next_suite(const cct_workflow *wf)
 
 const cct_strv *cct_workflow_tests(const cct_workflow *wf, cct_suite suite)
 {
+    if (wf->once)
+        return &wf->once_tests;
     switch (suite) {
     case CCT_SUITE_RETRY_SUITE: return &wf->retry_suite;
     case CCT_SUITE_SMART: return &wf->smart_suite;
@@ -94,12 +102,33 @@ const cct_strv *cct_workflow_tests(const cct_workflow *wf, cct_suite suite)
     }
 }
 
-/* Runs the next suite now. */
+static void take_request(cct_workflow *wf, cct_actions *out);
+
+/* Does the discovery going on hold up a run of `suite`?  The full and
+ * smart suites need its catalog (new tests, a new import graph); the
+ * retry test and suite are known by id, and running them while it goes
+ * on is the fix loop's whole point when the test module itself changed. */
+static int waits_for_discovery(const cct_workflow *wf, cct_suite suite)
+{
+    return wf->discovery == CCT_DISCOVERY_BLOCKING &&
+           (suite == CCT_SUITE_FULL || suite == CCT_SUITE_SMART);
+}
+
+/* The next suite is due: it runs now, unless a request waits (which runs
+ * instead, when it can) or it needs the discovery going on (it runs at
+ * the discovery's end).  The only place a run starts. */
 static void run_next(cct_workflow *wf, cct_actions *out)
 {
-    wf->suite = cct_workflow_next_suite(wf);
-    wf->running = 1;
+    assert(!wf->running);
     wf->change_pending = 0;
+    if (wf->request_waits)
+        return;
+    cct_suite next = cct_workflow_next_suite(wf);
+    wf->run_waits = waits_for_discovery(wf, next);
+    if (wf->run_waits)
+        return;
+    wf->suite = next;
+    wf->running = 1;
     if (wf->suite == CCT_SUITE_RETRY_TEST)
         message(out, CCT_MSG_RERUN, wf->retry_test);
     add(out, CCT_ACT_RUN)->suite = wf->suite;
@@ -124,6 +153,20 @@ void cct_workflow_start(cct_workflow *wf, cct_actions *out)
         add(out, CCT_ACT_WAIT);
     else
         run_next(wf, out);
+}
+
+void cct_workflow_start_once(cct_workflow *wf, cct_suite suite,
+                             const cct_strv *tests, cct_actions *out)
+{
+    out->n = 0;
+    assert(!wf->running);
+    wf->once = 1;
+    cct_strv_clear(&wf->once_tests);
+    for (size_t i = 0; i < tests->len; i++)
+        cct_strv_add(&wf->once_tests, tests->items[i]);
+    wf->suite = suite;
+    wf->running = 1;
+    add(out, CCT_ACT_RUN)->suite = suite;
 }
 
 static void passed(cct_workflow *wf, const cct_run_outcome *run,
@@ -207,7 +250,17 @@ void cct_workflow_run_done(cct_workflow *wf, const cct_run_outcome *run,
                            cct_actions *out)
 {
     out->n = 0;
+    assert(wf->running);
     wf->running = 0;
+    if (wf->once) {
+        add(out, CCT_ACT_EXIT)->exit_code = run->passed ? 0 : 1;
+        return;
+    }
+    if (wf->request_waits) {
+        /* Stopped for a key: do what it asked, and nothing else. */
+        take_request(wf, out);
+        return;
+    }
     if (run->interrupted) {
         /* An interrupted run says nothing about the code. */
         wait_or_go(wf, out);
@@ -225,17 +278,9 @@ void cct_workflow_run_done(cct_workflow *wf, const cct_run_outcome *run,
         failed(wf, run, out);
 }
 
-void cct_workflow_change(cct_workflow *wf, const cct_strv *smart_suite,
-                         cct_actions *out)
+/* Files changed, and in smart mode the tests they affect are known. */
+static void changed(cct_workflow *wf, cct_actions *out)
 {
-    out->n = 0;
-    set_passed_alone(wf, NULL);
-    if (smart_suite) {
-        cct_strv_clear(&wf->smart_suite);
-        for (size_t i = 0; i < smart_suite->len; i++)
-            cct_strv_add(&wf->smart_suite, smart_suite->items[i]);
-        wf->have_smart_suite = smart_suite->len > 0;
-    }
     if (wf->running) {
         wf->change_pending = 1;
         return;
@@ -248,11 +293,44 @@ void cct_workflow_change(cct_workflow *wf, const cct_strv *smart_suite,
     run_next(wf, out);
 }
 
-void cct_workflow_forget_missing(cct_workflow *wf,
-                                 int (*exists)(const char *id, void *arg),
-                                 void *arg, cct_actions *out)
+void cct_workflow_change(cct_workflow *wf, cct_actions *out)
 {
     out->n = 0;
+    set_passed_alone(wf, NULL);
+    if (!wf->smart) {
+        changed(wf, out);
+        return;
+    }
+    /* Selecting needs the catalog the blocking discovery will give. */
+    wf->selection_waits = wf->discovery == CCT_DISCOVERY_BLOCKING;
+    if (!wf->selection_waits)
+        add(out, CCT_ACT_SELECT);
+}
+
+void cct_workflow_selected(cct_workflow *wf, const cct_strv *smart_suite,
+                           cct_actions *out)
+{
+    out->n = 0;
+    cct_strv_clear(&wf->smart_suite);
+    for (size_t i = 0; i < smart_suite->len; i++)
+        cct_strv_add(&wf->smart_suite, smart_suite->items[i]);
+    wf->have_smart_suite = smart_suite->len > 0;
+    changed(wf, out);
+}
+
+void cct_workflow_discovery_begins(cct_workflow *wf,
+                                   cct_discovery_state discovery)
+{
+    if (wf->discovery != CCT_DISCOVERY_BLOCKING)
+        wf->discovery = discovery;
+}
+
+/* Forgets the tests that no longer exist; returns whether "please fix"
+ * was waiting on one of them (no run going on). */
+static int forget_missing(cct_workflow *wf,
+                          int (*exists)(const char *id, void *arg),
+                          void *arg)
+{
     cct_strv *lists[] = {&wf->retry_suite, &wf->smart_suite};
     for (size_t l = 0; l < 2; l++) {
         cct_strv *v = lists[l];
@@ -271,19 +349,49 @@ void cct_workflow_forget_missing(cct_workflow *wf,
     if (wf->passed_alone && !exists(wf->passed_alone, arg))
         set_passed_alone(wf, NULL);
     if (!wf->retry_test || exists(wf->retry_test, arg))
-        return;
+        return 0;
     forget_retry_test(wf);
+    return !wf->running && wf->suite == CCT_SUITE_RETRY_TEST;
+}
+
+void cct_workflow_forget_missing(cct_workflow *wf,
+                                 int (*exists)(const char *id, void *arg),
+                                 void *arg, cct_actions *out)
+{
+    out->n = 0;
     /* "please fix" was waiting on it: what failed besides goes on now,
      * as if it had been fixed.  During a run, the run's end decides. */
-    if (!wf->running && wf->suite == CCT_SUITE_RETRY_TEST)
+    if (forget_missing(wf, exists, arg))
         run_next(wf, out);
 }
 
-int cct_workflow_request(cct_workflow *wf, cct_request request,
-                         cct_actions *out)
+void cct_workflow_discovery_done(cct_workflow *wf,
+                                 int (*exists)(const char *id, void *arg),
+                                 void *arg, cct_actions *out)
 {
     out->n = 0;
-    switch (request) {
+    wf->discovery = CCT_DISCOVERY_NONE;
+    int fix_gone = forget_missing(wf, exists, arg);
+    if (wf->request_waits && !wf->running)
+        take_request(wf, out);
+    else if (!wf->running && (wf->run_waits || fix_gone))
+        run_next(wf, out);
+    if (wf->selection_waits) {
+        wf->selection_waits = 0;
+        add(out, CCT_ACT_SELECT);
+    }
+}
+
+/* Carries out the request that waits, unless the discovery going on
+ * holds it up; no run is going. */
+static void take_request(cct_workflow *wf, cct_actions *out)
+{
+    assert(wf->request_waits && !wf->running);
+    if (wf->discovery == CCT_DISCOVERY_BLOCKING)
+        return; /* its end takes it */
+    wf->request_waits = 0;
+    wf->run_waits = 0;
+    switch (wf->request) {
     case CCT_REQ_RERUN:
         break;
     case CCT_REQ_ALL:
@@ -292,24 +400,58 @@ int cct_workflow_request(cct_workflow *wf, cct_request request,
         wf->have_smart_suite = 0;
         break;
     case CCT_REQ_FAILED:
-        if (!wf->retry_suite.len && !wf->retry_test)
-            return -1;
+        if (!wf->retry_suite.len && !wf->retry_test) {
+            /* They were deleted while the request waited. */
+            add(out, CCT_ACT_WAIT);
+            return;
+        }
         if (!wf->retry_suite.len)
             cct_strv_add(&wf->retry_suite, wf->retry_test);
         forget_retry_test(wf);
         break;
+    case CCT_REQ_STOP:
+        assert(!"a stop never waits");
+        break;
     }
     set_passed_alone(wf, NULL);
-    wf->running = 0;
     run_next(wf, out);
+}
+
+int cct_workflow_request(cct_workflow *wf, cct_request request,
+                         cct_actions *out)
+{
+    out->n = 0;
+    if (request == CCT_REQ_FAILED && !wf->retry_suite.len && !wf->retry_test)
+        return -1;
+    if (request == CCT_REQ_STOP) {
+        wf->request_waits = 0;
+        if (wf->running)
+            add(out, CCT_ACT_STOP);
+        return 0;
+    }
+    wf->request = request;
+    wf->request_waits = 1;
+    if (wf->running)
+        add(out, CCT_ACT_STOP); /* its end takes the request */
+    else
+        take_request(wf, out);
     return 0;
 }
 
 void cct_workflow_set_smart(cct_workflow *wf, int smart)
 {
     wf->smart = smart;
-    if (smart)
+    if (smart) {
         wf->forever = 1;
-    else
-        wf->have_smart_suite = 0;
+        return;
+    }
+    wf->have_smart_suite = 0;
+    if (wf->selection_waits) {
+        /* The files waiting to be selected are now a plain change. */
+        wf->selection_waits = 0;
+        if (wf->running)
+            wf->change_pending = 1;
+        else
+            wf->run_waits = 1;
+    }
 }

@@ -1,8 +1,10 @@
 /*
  * The cctrial workflow, as a pure state machine: no I/O, no clock, no
- * processes.  The session feeds it events (start, a run ended, files
- * changed) and carries out the actions it returns (run a suite, notify,
- * show logs, print a message, wait, exit).
+ * processes.  It alone decides when a run starts and what it runs.  The
+ * session feeds it events (start, a run ended, files changed, the tests
+ * they affect, discovery began or ended, a key's request) and carries out
+ * the actions it returns (run a suite, stop the run, select the changed
+ * files' tests, notify, show logs, print a message, wait, exit).
  *
  * State: the full suite (every selected test), an optional smart suite
  * (the tests affected by the latest changes), an optional retry suite (the
@@ -18,8 +20,15 @@
  * the retry test, which runs at once; if it was the retry test that still
  * fails, its logs are shown and cctrial waits for a change.
  *
- * A change while a run is going is remembered and acted on when the run
- * would otherwise wait.
+ * Besides the run, what may be going on: a discovery, in the background
+ * (a refresh of the import graph) or blocking (the full and smart suites,
+ * and smart mode's selection, need its catalog; the retry test and the
+ * retry suite are known by id and run while it goes on); a request for a
+ * key, waiting for the run it stopped to end or for the blocking discovery
+ * to end; a change that came during the run, acted on when the run would
+ * otherwise wait; in smart mode, changed files waiting for the blocking
+ * discovery before they can be selected.  A run that would start while a
+ * request waits does not: the request runs instead.
  */
 #ifndef CCT_WORKFLOW_H
 #define CCT_WORKFLOW_H
@@ -35,7 +44,11 @@ typedef enum cct_action_kind {
     CCT_ACT_SHOW_LOGS, /* show the logs of `test` */
     CCT_ACT_MESSAGE,   /* `message` about `test` (re-run, please fix) */
     CCT_ACT_WAIT,      /* wait for a change */
-    CCT_ACT_EXIT       /* exit with `exit_code` */
+    CCT_ACT_EXIT,      /* exit with `exit_code` */
+    CCT_ACT_STOP,      /* stop the run going on; its end follows */
+    CCT_ACT_SELECT     /* select the tests the changed files affect, and
+                          hand them to cct_workflow_selected; always the
+                          last action of an event */
 } cct_action_kind;
 
 typedef struct cct_action {
@@ -56,12 +69,36 @@ typedef struct cct_actions {
     size_t n;
 } cct_actions;
 
+/* What the user asks for with a key while cctrial watches. */
+typedef enum cct_request {
+    CCT_REQ_RERUN = 0, /* the suite that would run next, now */
+    CCT_REQ_ALL,       /* the full suite, forgetting what was failing */
+    CCT_REQ_FAILED,    /* only the tests that failed last */
+    CCT_REQ_STOP       /* stop the run going on and drop any request
+                          waiting; nothing else (a filter is being typed) */
+} cct_request;
+
+typedef enum cct_discovery_state {
+    CCT_DISCOVERY_NONE = 0,
+    CCT_DISCOVERY_BACKGROUND, /* runs need not wait for it */
+    CCT_DISCOVERY_BLOCKING    /* the full and smart suites wait for it */
+} cct_discovery_state;
+
 typedef struct cct_workflow {
     int forever;
     int smart;
-    int running;           /* a run is going */
+    int once;              /* one run of `once_tests`, then exit */
+    int running;           /* a run is going: the one place that says so */
     cct_suite suite;       /* the suite of the current or last run */
     int change_pending;    /* a change arrived during the run */
+    cct_discovery_state discovery;
+    int run_waits;         /* the next suite runs when discovery ends */
+    int selection_waits;   /* smart mode: changed files wait for the
+                              discovery's catalog to be selected */
+    int request_waits;     /* `request` waits for the run to end or for
+                              the blocking discovery to end */
+    cct_request request;
+    cct_strv once_tests;
     cct_strv retry_suite;
     char *retry_test;      /* NULL: none */
     char *passed_alone;    /* the retry test that passed alone, with no
@@ -84,30 +121,47 @@ typedef struct cct_run_outcome {
 void cct_workflow_init(cct_workflow *wf, int forever, int smart);
 void cct_workflow_free(cct_workflow *wf);
 
+/* Every event clears `out` and fills it with the actions to carry out,
+ * in order. */
+
 /* The session starts: run the full suite, or wait in smart mode. */
 void cct_workflow_start(cct_workflow *wf, cct_actions *out);
-/* The run of wf->suite ended. */
+/* A session of one run (once and hook modes): run `tests` (copied) as
+ * `suite`, then exit 0 when they passed, 1 otherwise. */
+void cct_workflow_start_once(cct_workflow *wf, cct_suite suite,
+                             const cct_strv *tests, cct_actions *out);
+/* The run of wf->suite ended (after CCT_ACT_RUN, and only then). */
 void cct_workflow_run_done(cct_workflow *wf, const cct_run_outcome *run,
                            cct_actions *out);
-/* Files changed.  In smart mode `smart_suite` holds the tests they affect
- * (possibly none); otherwise it is NULL. */
-void cct_workflow_change(cct_workflow *wf, const cct_strv *smart_suite,
-                         cct_actions *out);
-/* What the user asks for with a key while cctrial watches. */
-typedef enum cct_request {
-    CCT_REQ_RERUN = 0, /* the suite that would run next, now */
-    CCT_REQ_ALL,       /* the full suite, forgetting what was failing */
-    CCT_REQ_FAILED     /* only the tests that failed last */
-} cct_request;
-
-/* A request; any run going on has been stopped by the caller.  Returns 0,
- * or -1 when there is nothing to do (no failed test for CCT_REQ_FAILED). */
+/* Files changed.  In smart mode the workflow asks which tests they affect
+ * (CCT_ACT_SELECT), at once or when the blocking discovery ends. */
+void cct_workflow_change(cct_workflow *wf, cct_actions *out);
+/* The tests the changed files affect (possibly none): the answer to
+ * CCT_ACT_SELECT. */
+void cct_workflow_selected(cct_workflow *wf, const cct_strv *smart_suite,
+                           cct_actions *out);
+/* A discovery begins, or the one going on turns out to block runs: the
+ * state becomes `discovery` unless it already blocks.  No action. */
+void cct_workflow_discovery_begins(cct_workflow *wf,
+                                   cct_discovery_state discovery);
+/* The discovery ended with a new catalog, where `exists` says whether an
+ * id still is: the tests that are gone are forgotten (see
+ * cct_workflow_forget_missing), then what waited for it goes on. */
+void cct_workflow_discovery_done(cct_workflow *wf,
+                                 int (*exists)(const char *id, void *arg),
+                                 void *arg, cct_actions *out);
+/* A key's request.  A run going on is stopped first (CCT_ACT_STOP) and
+ * the request waits for its end; during a blocking discovery it waits for
+ * the discovery's end; a later request replaces a waiting one.  Returns 0,
+ * or -1 when there is nothing to do (no failed test for CCT_REQ_FAILED:
+ * nothing changes). */
 int cct_workflow_request(cct_workflow *wf, cct_request request,
                          cct_actions *out);
 /* Turns smart mode on or off (on implies forever). */
 void cct_workflow_set_smart(cct_workflow *wf, int smart);
 
-/* The tests of a suite other than the full one (owned by the workflow). */
+/* The tests of a suite other than the full one and the retry test (owned
+ * by the workflow), or NULL: every selected test, or the retry test. */
 const cct_strv *cct_workflow_tests(const cct_workflow *wf, cct_suite suite);
 /* Which suite would run next. */
 cct_suite cct_workflow_next_suite(const cct_workflow *wf);

@@ -1,9 +1,10 @@
 /*
  * Unit tests of the cctrial workflow (core/workflow.h), a pure state
  * machine, as one table: each row builds a state by a sequence of events
- * (start, runs ending, changes) and gives the exact actions the last event
- * must produce and the state it must leave.  The rows follow the header's
- * comment and docs/how-it-works.md ("The workflow").
+ * (start, runs ending, changes, keys, discoveries) and gives the exact
+ * actions the last event must produce and the state it must leave.  The
+ * rows follow the header's comment and docs/how-it-works.md ("The
+ * workflow").
  */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
@@ -15,11 +16,16 @@ typedef enum event_kind {
     EV_END = 0, /* no more events */
     EV_START,
     EV_DONE,    /* the run ended */
-    EV_CHANGE,  /* files changed (not smart mode) */
-    EV_SMART,   /* files changed; these tests are affected */
+    EV_CHANGE,  /* files changed (in smart mode: not yet selected) */
+    EV_SMART,   /* files changed; these tests are affected (the SELECT
+                   asked for is answered at once, as the session does) */
+    EV_SELECTED, /* the answer to a SELECT: these tests are affected */
     EV_REQUEST, /* a key asks for something (a cct_request) */
     EV_SMART_ON,
-    EV_SMART_OFF
+    EV_SMART_OFF,
+    EV_DISCOVERY,      /* a discovery begins (a cct_discovery_state) */
+    EV_DISCOVERY_DONE, /* it ended; `gone` ids no longer exist */
+    EV_ONCE            /* a once session runs `smart` ids as `suite` */
 } event_kind;
 
 typedef struct event {
@@ -31,6 +37,9 @@ typedef struct event {
     const char *biggest;
     const char *smart;   /* EV_SMART: affected ids */
     cct_request request; /* EV_REQUEST */
+    cct_discovery_state discovery; /* EV_DISCOVERY */
+    const char *gone;    /* EV_DISCOVERY_DONE: ids, space-separated */
+    cct_suite suite;     /* EV_ONCE */
 } event;
 
 #define START {.kind = EV_START}
@@ -43,6 +52,12 @@ typedef struct event {
 #define REQUEST(r) {.kind = EV_REQUEST, .request = (r)}
 #define SMART_ON {.kind = EV_SMART_ON}
 #define SMART_OFF {.kind = EV_SMART_OFF}
+#define SELECTED(ids) {.kind = EV_SELECTED, .smart = (ids)}
+#define DISCOVERY {.kind = EV_DISCOVERY, .discovery = CCT_DISCOVERY_BLOCKING}
+#define BACKGROUND_DISCOVERY \
+    {.kind = EV_DISCOVERY, .discovery = CCT_DISCOVERY_BACKGROUND}
+#define DISCOVERED(ids) {.kind = EV_DISCOVERY_DONE, .gone = (ids)}
+#define ONCE(s, ids) {.kind = EV_ONCE, .suite = (s), .smart = (ids)}
 
 typedef struct row {
     const char *name;
@@ -50,8 +65,9 @@ typedef struct row {
     event events[10]; /* the last one is the event under test */
     /* The actions of the last event, "; "-separated:
      *   RUN <suite> | NOTIFY pass|fail "<title>" "<text>" | SHOW_LOGS <id>
-     *   | MESSAGE rerun|please_fix <id> | WAIT | EXIT <code>
-     * and the state after it. */
+     *   | MESSAGE rerun|please_fix <id> | WAIT | EXIT <code> | STOP | SELECT
+     * and the state after it: what runs next and what the suites hold,
+     * then what waits, when something does. */
     const char *actions;
     const char *state;
 } row;
@@ -288,6 +304,201 @@ static const row rows[] = {
      {START, SMART("t.C"), PASS(1), SMART_OFF, CHANGE},
      "RUN full",
      "next=full retry=- suite=- smart=t.C"},
+
+    /* ---- keys during a run ---------------------------------------------- */
+    {"a key during a run stops it; the request waits for its end", 1, 0,
+     {START, REQUEST(CCT_REQ_ALL)},
+     "STOP",
+     "next=full retry=- suite=- smart=- request=all"},
+    {"the stopped run's end carries the request out", 1, 0,
+     {START, REQUEST(CCT_REQ_ALL), INTERRUPTED},
+     "RUN full",
+     "next=full retry=- suite=- smart=-"},
+    {"f during the retry test: the retry suite runs once it stopped", 0, 0,
+     {START, FAIL(5, "t.A t.B", "t.B"), REQUEST(CCT_REQ_FAILED),
+      INTERRUPTED},
+     "RUN retry_suite",
+     "next=retry_suite retry=- suite=t.A,t.B smart=-"},
+    {"a run that ended before its stop took effect: the request runs, the "
+     "result is not judged", 0, 0,
+     {START, REQUEST(CCT_REQ_RERUN), FAIL(5, "t.A", "t.A")},
+     "RUN full",
+     "next=full retry=- suite=- smart=-"},
+    {"a later key replaces the request that waits", 0, 0,
+     {START, FAIL(5, "t.A t.B", "t.B"), REQUEST(CCT_REQ_ALL),
+      REQUEST(CCT_REQ_FAILED), INTERRUPTED},
+     "RUN retry_suite",
+     "next=retry_suite retry=- suite=t.A,t.B smart=-"},
+    {"f with nothing failed does not stop the run", 1, 0,
+     {START, REQUEST(CCT_REQ_FAILED)},
+     "",
+     "next=full retry=- suite=- smart=-"},
+    {"p stops the run and asks for nothing", 1, 0,
+     {START, REQUEST(CCT_REQ_STOP)},
+     "STOP",
+     "next=full retry=- suite=- smart=-"},
+    {"after p, the stopped run's end waits", 1, 0,
+     {START, REQUEST(CCT_REQ_STOP), INTERRUPTED},
+     "WAIT",
+     "next=full retry=- suite=- smart=-"},
+    {"p drops the request that waits", 1, 0,
+     {START, REQUEST(CCT_REQ_ALL), REQUEST(CCT_REQ_STOP), INTERRUPTED},
+     "WAIT",
+     "next=full retry=- suite=- smart=-"},
+    {"p while waiting does nothing", 1, 0,
+     {START, PASS(5), REQUEST(CCT_REQ_STOP)},
+     "",
+     "next=full retry=- suite=- smart=-"},
+
+    /* ---- discovery ------------------------------------------------------ */
+    {"a key during a blocking discovery waits for its end", 1, 0,
+     {START, PASS(5), DISCOVERY, REQUEST(CCT_REQ_ALL)},
+     "",
+     "next=full retry=- suite=- smart=- discovery=blocking request=all"},
+    {"the discovery's end carries the request out", 1, 0,
+     {START, PASS(5), DISCOVERY, REQUEST(CCT_REQ_ALL), DISCOVERED("")},
+     "RUN full",
+     "next=full retry=- suite=- smart=-"},
+    {"a key during a background discovery runs at once", 1, 0,
+     {START, PASS(5), BACKGROUND_DISCOVERY, REQUEST(CCT_REQ_RERUN)},
+     "RUN full",
+     "next=full retry=- suite=- smart=- discovery=background"},
+    {"a change during a blocking discovery: the full suite waits for it",
+     1, 0,
+     {START, PASS(5), DISCOVERY, CHANGE},
+     "",
+     "next=full retry=- suite=- smart=- discovery=blocking run_waits"},
+    {"the discovery's end releases the run that waited", 1, 0,
+     {START, PASS(5), DISCOVERY, CHANGE, DISCOVERED("")},
+     "RUN full",
+     "next=full retry=- suite=- smart=-"},
+    {"a background discovery that turns blocking holds up the full suite",
+     1, 0,
+     {START, PASS(5), BACKGROUND_DISCOVERY, DISCOVERY, CHANGE},
+     "",
+     "next=full retry=- suite=- smart=- discovery=blocking run_waits"},
+    {"a discovery already blocking stays so", 1, 0,
+     {START, PASS(5), DISCOVERY, BACKGROUND_DISCOVERY, CHANGE},
+     "",
+     "next=full retry=- suite=- smart=- discovery=blocking run_waits"},
+    {"a change during a background discovery runs at once", 1, 0,
+     {START, PASS(5), BACKGROUND_DISCOVERY, CHANGE},
+     "RUN full",
+     "next=full retry=- suite=- smart=- discovery=background"},
+    {"a change during a blocking discovery runs the retry test at once "
+     "(the fix loop)", 0, 0,
+     {START, FAIL(5, "t.A t.B", "t.B"), FAIL(1, "t.B", "t.B"), DISCOVERY,
+      CHANGE},
+     "MESSAGE rerun t.B; RUN retry_test",
+     "next=retry_test retry=t.B suite=t.A,t.B smart=- discovery=blocking"},
+    {"the retry test passes during a blocking discovery: the retry suite "
+     "runs", 0, 0,
+     {START, FAIL(5, "t.A t.B", "t.B"), FAIL(1, "t.B", "t.B"), DISCOVERY,
+      CHANGE, PASS(1)},
+     "NOTIFY pass \"1 tests run\" \"everything good!\"; RUN retry_suite",
+     "next=retry_suite retry=- suite=t.A,t.B smart=- discovery=blocking"},
+    {"the retry suite passes during a blocking discovery: the full suite "
+     "waits for it", 0, 0,
+     {START, FAIL(5, "t.A t.B", "t.B"), FAIL(1, "t.B", "t.B"), DISCOVERY,
+      CHANGE, PASS(1), PASS(2)},
+     "NOTIFY pass \"2 tests run\" \"everything good!\"",
+     "next=full retry=- suite=- smart=- discovery=blocking run_waits"},
+    {"a change during a run and a blocking discovery: the run after it "
+     "waits for the discovery", 1, 0,
+     {START, DISCOVERY, CHANGE, PASS(5)},
+     "NOTIFY pass \"5 tests run\" \"everything good!\"",
+     "next=full retry=- suite=- smart=- discovery=blocking run_waits"},
+    {"regression: a key while the retry test runs during a blocking "
+     "discovery stops it, and its end waits for the discovery", 0, 0,
+     {START, FAIL(5, "t.A t.B", "t.B"), FAIL(1, "t.B", "t.B"), DISCOVERY,
+      CHANGE, REQUEST(CCT_REQ_ALL), INTERRUPTED},
+     "",
+     "next=retry_test retry=t.B suite=t.A,t.B smart=- discovery=blocking "
+     "request=all"},
+    {"regression: then the discovery's end runs the full suite, once", 0, 0,
+     {START, FAIL(5, "t.A t.B", "t.B"), FAIL(1, "t.B", "t.B"), DISCOVERY,
+      CHANGE, REQUEST(CCT_REQ_ALL), INTERRUPTED, DISCOVERED("")},
+     "RUN full",
+     "next=full retry=- suite=- smart=-"},
+    {"a change while a request waits for the discovery starts nothing", 0, 0,
+     {START, FAIL(5, "t.A t.B", "t.B"), FAIL(1, "t.B", "t.B"), DISCOVERY,
+      REQUEST(CCT_REQ_RERUN), CHANGE},
+     "",
+     "next=retry_test retry=t.B suite=t.A,t.B smart=- discovery=blocking "
+     "request=rerun"},
+    {"the discovery's end forgets deleted tests: please fix on one that is "
+     "gone moves on", 0, 0,
+     {START, FAIL(5, "t.A t.B", "t.B"), FAIL(1, "t.B", "t.B"), DISCOVERY,
+      DISCOVERED("t.B")},
+     "RUN retry_suite",
+     "next=retry_suite retry=- suite=t.A smart=-"},
+    {"the discovery's end with nothing waiting starts nothing", 1, 0,
+     {START, PASS(5), DISCOVERY, DISCOVERED("")},
+     "",
+     "next=full retry=- suite=- smart=-"},
+    {"the discovery's end during a run leaves it to the run's end", 1, 0,
+     {START, DISCOVERY, CHANGE, DISCOVERED("")},
+     "",
+     "next=full retry=- suite=- smart=-"},
+    {"the request for failed tests all deleted meanwhile waits", 0, 0,
+     {START, FAIL(5, "t.A", "t.A"), FAIL(1, "t.A", "t.A"), DISCOVERY,
+      REQUEST(CCT_REQ_FAILED), DISCOVERED("t.A")},
+     "WAIT",
+     "next=full retry=- suite=- smart=-"},
+
+    /* ---- smart mode and discovery ------------------------------------- */
+    {"smart: a change asks which tests it affects", 0, 1,
+     {START, CHANGE},
+     "SELECT",
+     "next=full retry=- suite=- smart=-"},
+    {"smart: a change during a blocking discovery waits for its catalog",
+     0, 1,
+     {START, DISCOVERY, CHANGE},
+     "",
+     "next=full retry=- suite=- smart=- discovery=blocking "
+     "selection_waits"},
+    {"smart: the discovery's end asks for the selection", 0, 1,
+     {START, DISCOVERY, CHANGE, DISCOVERED("")},
+     "SELECT",
+     "next=full retry=- suite=- smart=-"},
+    {"smart: the selection after the discovery runs", 0, 1,
+     {START, DISCOVERY, CHANGE, DISCOVERED(""), SELECTED("t.A")},
+     "RUN smart",
+     "next=smart retry=- suite=- smart=t.A"},
+    {"smart: a change during a background discovery is selected at once",
+     0, 1,
+     {START, BACKGROUND_DISCOVERY, CHANGE},
+     "SELECT",
+     "next=full retry=- suite=- smart=- discovery=background"},
+    {"smart: the discovery's end runs the request, then asks for the "
+     "selection", 0, 1,
+     {START, DISCOVERY, CHANGE, REQUEST(CCT_REQ_ALL), DISCOVERED("")},
+     "RUN full; SELECT",
+     "next=full retry=- suite=- smart=-"},
+    {"smart: that selection, during the request's run, runs after it", 0, 1,
+     {START, DISCOVERY, CHANGE, REQUEST(CCT_REQ_ALL), DISCOVERED(""),
+      SELECTED("t.C"), PASS(5)},
+     "NOTIFY pass \"5 tests run\" \"everything good!\"; RUN smart",
+     "next=smart retry=- suite=- smart=t.C"},
+    {"smart off while a selection waits: a plain change, after the "
+     "discovery", 0, 1,
+     {START, DISCOVERY, CHANGE, SMART_OFF, DISCOVERED("")},
+     "RUN full",
+     "next=full retry=- suite=- smart=-"},
+
+    /* ---- once and hook modes ------------------------------------------- */
+    {"once: the given tests run", 0, 0,
+     {ONCE(CCT_SUITE_SMART, "t.A t.C")},
+     "RUN smart",
+     "next=full retry=- suite=t.A,t.C smart=t.A,t.C"},
+    {"once: they pass: exit 0, nothing else", 0, 0,
+     {ONCE(CCT_SUITE_FULL, "t.A"), PASS(1)},
+     "EXIT 0",
+     "next=full retry=- suite=t.A smart=t.A"},
+    {"once: they fail: exit 1, nothing else", 0, 0,
+     {ONCE(CCT_SUITE_FULL, "t.A"), FAIL(1, "t.A", "t.A")},
+     "EXIT 1",
+     "next=full retry=- suite=t.A smart=t.A"},
 };
 
 static cct_workflow wf;
@@ -345,6 +556,12 @@ static char *actions_text(const cct_actions *a)
         case CCT_ACT_EXIT:
             cct_buf_printf(&b, "EXIT %d", x->exit_code);
             break;
+        case CCT_ACT_STOP:
+            cct_buf_adds(&b, "STOP");
+            break;
+        case CCT_ACT_SELECT:
+            cct_buf_adds(&b, "SELECT");
+            break;
         }
     }
     return cct_buf_steal(&b);
@@ -371,7 +588,30 @@ static char *state_text(void)
     add_ids(&b, cct_workflow_tests(&wf, CCT_SUITE_RETRY_SUITE));
     cct_buf_adds(&b, " smart=");
     add_ids(&b, cct_workflow_tests(&wf, CCT_SUITE_SMART));
+    static const char *const discoveries[] = {"none", "background",
+                                              "blocking"};
+    static const char *const requests[] = {"rerun", "all", "failed",
+                                           "stop"};
+    if (wf.discovery != CCT_DISCOVERY_NONE)
+        cct_buf_printf(&b, " discovery=%s", discoveries[wf.discovery]);
+    if (wf.run_waits)
+        cct_buf_adds(&b, " run_waits");
+    if (wf.request_waits)
+        cct_buf_printf(&b, " request=%s", requests[wf.request]);
+    if (wf.selection_waits)
+        cct_buf_adds(&b, " selection_waits");
     return cct_buf_steal(&b);
+}
+
+/* Whether `id` exists when the ids in `arg` (space-separated) are gone. */
+static int not_in(const char *id, void *arg)
+{
+    cct_strv gone;
+    cct_strv_init(&gone);
+    cct_strv_split_words(&gone, arg);
+    int exists = !cct_strv_contains(&gone, id);
+    cct_strv_free(&gone);
+    return exists;
 }
 
 /* Feeds one event, as the session would. */
@@ -394,12 +634,17 @@ static void apply(const event *e)
         break;
     }
     case EV_CHANGE:
-        cct_workflow_change(&wf, NULL, &actions);
+        cct_workflow_change(&wf, &actions);
         break;
     case EV_SMART:
+        cct_workflow_change(&wf, &actions);
+        cr_assert(actions.n == 1 && actions.items[0].kind == CCT_ACT_SELECT,
+                  "a change in smart mode asks for the selection");
+        /* fall through: the session answers at once */
+    case EV_SELECTED:
         cct_strv_clear(&affected);
         cct_strv_split_words(&affected, e->smart);
-        cct_workflow_change(&wf, &affected, &actions);
+        cct_workflow_selected(&wf, &affected, &actions);
         break;
     case EV_REQUEST:
         /* As the session does: a refused request changes nothing. */
@@ -411,18 +656,31 @@ static void apply(const event *e)
         cct_workflow_set_smart(&wf, e->kind == EV_SMART_ON);
         actions.n = 0;
         break;
+    case EV_DISCOVERY:
+        cct_workflow_discovery_begins(&wf, e->discovery);
+        actions.n = 0;
+        break;
+    case EV_DISCOVERY_DONE:
+        cct_workflow_discovery_done(&wf, not_in, (void *)e->gone, &actions);
+        break;
+    case EV_ONCE:
+        cct_strv_clear(&affected);
+        cct_strv_split_words(&affected, e->smart);
+        cct_workflow_start_once(&wf, e->suite, &affected, &actions);
+        break;
     case EV_END:
         break;
     }
 }
 
 /* Runs a row: every event, checking that the row itself is possible (a
- * run ends only while one is going), then the last event's actions and the
- * state. */
+ * run ends only while one is going, a selection answers a SELECT) and
+ * that the workflow's "a run is going" follows its RUN actions and the
+ * runs' ends, then the last event's actions and the state. */
 static void check_row(const row *r)
 {
     cct_workflow_init(&wf, r->forever, r->smart);
-    int running = 0;
+    int running = 0, selecting = 0;
     size_t n = 0;
     while (n < CCT_ARRAY_SIZE(r->events) && r->events[n].kind != EV_END)
         n++;
@@ -431,13 +689,28 @@ static void check_row(const row *r)
         const event *e = &r->events[i];
         cr_assert(e->kind != EV_DONE || running,
                   "row '%s', event %zu: no run is going to end", r->name, i);
+        cr_assert(e->kind != EV_SELECTED || selecting,
+                  "row '%s', event %zu: no selection asked for", r->name, i);
         if (e->kind == EV_DONE)
             running = 0;
+        if (e->kind == EV_SELECTED)
+            selecting = 0;
         apply(e);
         cr_assert_leq(actions.n, CCT_MAX_ACTIONS);
-        for (size_t k = 0; k < actions.n; k++)
-            if (actions.items[k].kind == CCT_ACT_RUN)
+        for (size_t k = 0; k < actions.n; k++) {
+            cct_action_kind kind = actions.items[k].kind;
+            cr_assert(kind != CCT_ACT_RUN || !running,
+                      "row '%s', event %zu: a run over a run", r->name, i);
+            cr_assert(kind != CCT_ACT_STOP || running,
+                      "row '%s', event %zu: no run to stop", r->name, i);
+            if (kind == CCT_ACT_RUN)
                 running = 1;
+            if (kind == CCT_ACT_SELECT)
+                selecting = 1;
+        }
+        cr_assert_eq(wf.running, running,
+                     "row '%s', event %zu: the workflow says a run is%s "
+                     "going", r->name, i, wf.running ? "" : " not");
     }
     char *got = actions_text(&actions);
     cr_expect_str_eq(got, r->actions,
@@ -520,16 +793,6 @@ Test(workflow, the_retry_suite_runs_exactly_the_failed_tests)
 }
 
 /* ---- forgetting tests that no longer exist ---------------------------- */
-
-static int not_in(const char *id, void *arg)
-{
-    cct_strv gone;
-    cct_strv_init(&gone);
-    cct_strv_split_words(&gone, arg);
-    int exists = !cct_strv_contains(&gone, id);
-    cct_strv_free(&gone);
-    return exists;
-}
 
 /* Forgets the tests `gone` names; the actions land in `actions`. */
 static void forget(const char *gone)
