@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <uv.h>
 
-#include "cctrial/plugin.h"
+#include "result.h"
 #include "traceback.h"
 #include "util.h"
 
@@ -31,8 +31,9 @@ typedef struct cct_runner cct_runner;
 typedef struct cct_runner_events {
     void (*test_start)(const char *test_id, unsigned worker, size_t index,
                        void *arg);
-    /* A result; the caller fills the counts. */
-    void (*result)(cct_test_result *result, void *arg);
+    /* A result, under the name the test was handed out by: the workers'
+     * (sent to this callback directly) and the runner's own errors. */
+    cct_result_cb result;
     /* A test has ended (after all of its results).  `tests_run` is what
      * it adds to trial's "Ran N tests": 1, or more when the name was a
      * module or class that ran several. */

@@ -131,25 +131,21 @@ static void on_test_start(const char *test_id, unsigned worker, size_t index,
     session *s = arg;
     if (s->run_suite == CCT_SUITE_RETRY_TEST)
         s->retry_worker = worker;
-    cct_test_start ev = {
-        .struct_size = sizeof(ev),
-        .test_id = test_id,
-        .worker = worker,
-        .index = index,
-        .total = s->run_tests.len,
-    };
-    cct_report_test_start(&s->reporters, &ev);
+    cct_report_test_start(&s->reporters, test_id, worker, index,
+                          s->run_tests.len);
 }
 
-static void on_result(cct_test_result *result, void *arg)
+static void on_result(const cct_result *result, void *arg)
 {
     session *s = arg;
     cct_results_add(&s->results, result);
-    result->total = s->run_tests.len;
-    /* This result's test is not counted as ended yet: include it. */
-    result->done = s->run_finished + 1;
-    result->counts = s->results.counts;
-    cct_report_test_result(&s->reporters, result);
+    cct_run_progress progress = {
+        /* This result's test is not counted as ended yet: include it. */
+        .done = s->run_finished + 1,
+        .total = s->run_tests.len,
+        .counts = s->results.counts,
+    };
+    cct_report_test_result(&s->reporters, result, &progress);
 }
 
 /* A log of the retry test's worker, its last LOG_LIMIT bytes at most
