@@ -4,9 +4,10 @@
  *
  * The pool keeps `jobs` workers spawned ahead of need, so that a run does
  * not wait for Python to start and import Twisted.  A run hands its tests,
- * in order, to whichever worker is free; when it ends, the workers it used
- * are stopped (their Python has imported the project's code, which may
- * change before the next run) and fresh ones are spawned at once.
+ * in trial's order (handout.h), to whichever worker is free; when it ends,
+ * the workers it used are stopped (their Python has imported the project's
+ * code, which may change before the next run) and fresh ones are spawned
+ * at once.
  *
  * Nothing is lost when a worker misbehaves: a worker that dies or hangs
  * gives its test an error that says how it ended, a replacement takes its
