@@ -94,7 +94,7 @@ typedef struct cct_worker_request {
     cct_result result;     /* CCT_REQUEST_RESULT; strings in `owned` */
     const char *log;       /* CCT_REQUEST_LOG: points into the box */
     size_t log_len;
-    char *owned[3];
+    char *owned[3];        /* the strings `result` points to */
 } cct_worker_request;
 
 /* Reads one command box (it has a _command) sent while `test` runs.
