@@ -3,6 +3,7 @@
  */
 #include "report.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdlib.h>
 
@@ -39,15 +40,45 @@ void cct_report_run_start(const cct_reporters *r, const cct_run_start *ev)
     FAN_OUT(r, run_start, ev);
 }
 
-void cct_report_test_start(const cct_reporters *r, const cct_test_start *ev)
+void cct_report_test_start(const cct_reporters *r, const char *test_id,
+                           unsigned worker, size_t index, size_t total)
 {
-    FAN_OUT(r, test_start, ev);
+    assert(index >= 1 && index <= total);
+    cct_test_start ev = {
+        .struct_size = sizeof(ev),
+        .test_id = test_id,
+        .worker = worker,
+        .index = index,
+        .total = total,
+    };
+    FAN_OUT(r, test_start, &ev);
 }
 
-void cct_report_test_result(const cct_reporters *r,
-                            const cct_test_result *ev)
+cct_test_result cct_report_result_event(const cct_result *result,
+                                        const cct_run_progress *progress)
 {
-    FAN_OUT(r, test_result, ev);
+    assert(result->test_id && result->text);
+    assert(progress->done >= 1 && progress->done <= progress->total);
+    return (cct_test_result){
+        .struct_size = sizeof(cct_test_result),
+        .test_id = result->test_id,
+        .outcome = result->outcome,
+        .duration = result->duration,
+        .worker = result->worker,
+        .text = result->text,
+        .error_class = result->error_class,
+        .reason = result->reason,
+        .done = progress->done,
+        .total = progress->total,
+        .counts = progress->counts,
+    };
+}
+
+void cct_report_test_result(const cct_reporters *r, const cct_result *result,
+                            const cct_run_progress *progress)
+{
+    cct_test_result ev = cct_report_result_event(result, progress);
+    FAN_OUT(r, test_result, &ev);
 }
 
 void cct_report_test_log(const cct_reporters *r, const cct_test_log *ev)

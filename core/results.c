@@ -35,11 +35,12 @@ static void free_groups(cct_results *r)
 void cct_results_reset(cct_results *r)
 {
     for (size_t i = 0; i < r->n; i++) {
-        free(r->items[i].test_id);
-        free(r->items[i].text);
+        cct_result *kept = &r->items[i].result;
+        free((char *)kept->test_id);
+        free((char *)kept->text);
+        free((char *)kept->error_class);
+        free((char *)kept->reason);
         free(r->items[i].key);
-        free(r->items[i].error_class);
-        free(r->items[i].reason);
     }
     r->n = 0;
     memset(r->counts, 0, sizeof(r->counts));
@@ -58,21 +59,21 @@ static char *dup_or_null(const char *s)
     return s ? cct_xstrdup(s) : NULL;
 }
 
-void cct_results_add(cct_results *r, const cct_test_result *result)
+void cct_results_add(cct_results *r, const cct_result *result)
 {
+    assert(result->outcome < CCT_OUTCOME_COUNT);
+    assert(result->test_id && result->text);
     r->counts[result->outcome]++;
     if (result->outcome == CCT_OUTCOME_SUCCESS)
         return;
     CCT_GROW(r->items, r->cap, r->n + 1);
-    cct_result *item = &r->items[r->n++];
-    item->test_id = cct_xstrdup(result->test_id);
-    item->outcome = result->outcome;
-    item->text = cct_xstrdup(result->text ? result->text : "");
-    item->key = cct_problem_key(item->test_id, item->text);
-    item->error_class = dup_or_null(result->error_class);
-    item->reason = dup_or_null(result->reason);
-    item->duration = result->duration;
-    item->worker = result->worker;
+    cct_kept_result *item = &r->items[r->n++];
+    item->result = *result;
+    item->result.test_id = cct_xstrdup(result->test_id);
+    item->result.text = cct_xstrdup(result->text);
+    item->result.error_class = dup_or_null(result->error_class);
+    item->result.reason = dup_or_null(result->reason);
+    item->key = cct_problem_key(item->result.test_id, item->result.text);
 }
 
 int cct_results_passed(const cct_results *r)
@@ -124,9 +125,9 @@ static int compare_building(const void *a, const void *b)
  * array is in arrival order). */
 static int compare_members(const void *a, const void *b)
 {
-    const cct_result *x = *(const cct_result *const *)a;
-    const cct_result *y = *(const cct_result *const *)b;
-    int d = strcmp(x->test_id, y->test_id);
+    const cct_kept_result *x = *(const cct_kept_result *const *)a;
+    const cct_kept_result *y = *(const cct_kept_result *const *)b;
+    int d = strcmp(x->result.test_id, y->result.test_id);
     return d ? d : x < y ? -1 : x > y;
 }
 
@@ -141,12 +142,13 @@ static building *find_groups(const cct_results *r, size_t *group_of,
     cct_strv_init(&names);
     *n_groups = 0;
     for (size_t i = 0; i < r->n; i++) {
-        const cct_result *item = &r->items[i];
-        char *name = cct_xasprintf("%d %s", (int)item->outcome, item->key);
+        const cct_kept_result *item = &r->items[i];
+        char *name = cct_xasprintf("%d %s", (int)item->result.outcome,
+                                   item->key);
         size_t g = cct_strmap_get(&map, name);
         if (g == CCT_STRMAP_MISSING) {
             g = (*n_groups)++;
-            groups[g].outcome = item->outcome;
+            groups[g].outcome = item->result.outcome;
             groups[g].first = i;
             cct_strv_take(&names, name);
             cct_strmap_put(&map, names.items[names.len - 1], g);
@@ -181,7 +183,7 @@ void cct_results_group(cct_results *r)
         offset += order[k]->n;
     }
     assert(offset == r->n);
-    const cct_result **members = cct_xcalloc(r->n, sizeof(*members));
+    const cct_kept_result **members = cct_xcalloc(r->n, sizeof(*members));
     size_t *filled = cct_xcalloc(n_groups, sizeof(*filled));
     for (size_t i = 0; i < r->n; i++) {
         building *g = &found[group_of[i]];
@@ -196,16 +198,16 @@ void cct_results_group(cct_results *r)
     r->group_texts = cct_xcalloc(r->n, sizeof(*r->group_texts));
     for (size_t k = 0; k < n_groups; k++) {
         const building *b = order[k];
-        const cct_result **slice = members + b->offset;
+        const cct_kept_result **slice = members + b->offset;
         qsort(slice, b->n, sizeof(*slice), compare_members);
         for (size_t j = 0; j < b->n; j++) {
-            r->group_ids[b->offset + j] = slice[j]->test_id;
-            r->group_texts[b->offset + j] = slice[j]->text;
+            r->group_ids[b->offset + j] = slice[j]->result.test_id;
+            r->group_texts[b->offset + j] = slice[j]->result.text;
         }
-        const cct_result *first = &r->items[b->first];
+        const cct_kept_result *first = &r->items[b->first];
         r->groups[k] = (cct_result_group){
             .outcome = b->outcome,
-            .text = first->text,
+            .text = first->result.text,
             .n_tests = b->n,
             .test_ids = &r->group_ids[b->offset],
         };
@@ -237,8 +239,8 @@ void cct_results_failed_ids(const cct_results *r, cct_strv *out)
     cct_strv ids;
     cct_strv_init(&ids);
     for (size_t i = 0; i < r->n; i++) {
-        if (is_problem(r->items[i].outcome))
-            cct_strv_add(&ids, r->items[i].test_id);
+        if (is_problem(r->items[i].result.outcome))
+            cct_strv_add(&ids, r->items[i].result.test_id);
     }
     cct_strv_sort(&ids);
     for (size_t i = 0; i < ids.len; i++)

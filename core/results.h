@@ -13,21 +13,18 @@
 #include <stddef.h>
 
 #include "cctrial/plugin.h"
+#include "result.h"
 #include "util.h"
 
-typedef struct cct_result {
-    char *test_id;
-    cct_outcome outcome;
-    char *text;
-    char *key;         /* cct_problem_key() of the test and its text */
-    char *error_class;
-    char *reason;
-    double duration;
-    unsigned worker;
-} cct_result;
+/* A result the run keeps: its strings are copies, the run's own. */
+typedef struct cct_kept_result {
+    cct_result result;
+    char *key; /* cct_problem_key() of the test and its text */
+} cct_kept_result;
 
 typedef struct cct_results {
-    cct_result *items; /* every result but successes, in arrival order */
+    cct_kept_result *items; /* every result but successes, in arrival
+                               order */
     size_t n, cap;
     size_t counts[CCT_OUTCOME_COUNT];
 
@@ -44,7 +41,7 @@ void cct_results_init(cct_results *r);
 void cct_results_free(cct_results *r);
 void cct_results_reset(cct_results *r);
 /* Records a result (copying its strings). */
-void cct_results_add(cct_results *r, const cct_test_result *result);
+void cct_results_add(cct_results *r, const cct_result *result);
 /* As trial decides: no failure and no error. */
 int cct_results_passed(const cct_results *r);
 /* Groups the results: one outcome and one problem key form a group, whose

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "error.h"
+#include "handout.h"
 #include "worker.h"
 
 /* A worker that dies this many times in a row before running anything
@@ -41,10 +42,8 @@ struct cct_runner {
 
     int running;
     cct_strv tests;
-    size_t handed;   /* tests handed out, in trial's order */
+    cct_handout handout; /* which of them goes out next */
     size_t begun;    /* tests begun (and not handed back): their index */
-    size_t *requeued; /* tests handed back, handed out again first */
-    size_t n_requeued, cap_requeued;
     size_t ended;    /* tests that have ended */
     /* uv_hrtime() when the first test began in a worker ready for it, or
      * 0: the run's test time counts from there, as trial's does, not
@@ -113,34 +112,18 @@ static void test_ended(cct_runner *r, slot *s, size_t tests_run)
         begin(r, s);
 }
 
-static void requeue(cct_runner *r, size_t test)
-{
-    CCT_GROW(r->requeued, r->cap_requeued, r->n_requeued + 1);
-    r->requeued[r->n_requeued++] = test;
-}
-
-static void on_result(cct_worker *w, cct_test_result *result, void *arg)
-{
-    cct_runner *r = arg;
-    slot *s = slot_of(r, w);
-    /* Results are matched to the test we handed out, as trial's manager
-     * does, whatever name the worker used. */
-    result->test_id = r->tests.items[s->test];
-    r->events.result(result, r->arg);
-}
-
+/* The runner's own result for a test the worker could not report on. */
 static void synthetic_error(cct_runner *r, size_t test, unsigned worker,
                             const char *text)
 {
-    cct_test_result res;
-    memset(&res, 0, sizeof(res));
-    res.struct_size = sizeof(res);
-    res.test_id = r->tests.items[test];
-    res.outcome = CCT_OUTCOME_ERROR;
-    res.worker = worker;
-    res.text = text;
-    res.error_class = "cctrial.WorkerError";
-    r->events.result(&res, r->arg);
+    cct_result result = {
+        .test_id = r->tests.items[test],
+        .outcome = CCT_OUTCOME_ERROR,
+        .text = text,
+        .error_class = "cctrial.WorkerError",
+        .worker = worker,
+    };
+    r->events.result(&result, r->arg);
 }
 
 static void on_test_done(cct_worker *w, size_t n_results, void *arg)
@@ -168,14 +151,14 @@ static void on_died(cct_worker *w, const char *why, void *arg)
     slot *s = slot_of(r, w);
     s->worker = NULL;
     if (s->next != NO_TEST) { /* sent ahead, never begun: run it elsewhere */
-        requeue(r, s->next);
+        cct_handout_give_back(&r->handout, s->next);
         s->next = NO_TEST;
     }
     if (s->test != NO_TEST && !cct_worker_is_ready(w)) {
         /* It died before it could begin its test: the test goes to the
          * next worker, and this is the death of a worker that cannot
          * start, as if it had been idle. */
-        requeue(r, s->test);
+        cct_handout_give_back(&r->handout, s->test);
         r->begun--;
         s->test = NO_TEST;
     }
@@ -210,7 +193,7 @@ static void on_closed(cct_worker *w, void *arg)
         for (unsigned i = 0; i < r->jobs; i++)
             free(r->slots[i].dir);
         free(r->slots);
-        free(r->requeued);
+        cct_handout_free(&r->handout);
         cct_strv_free(&r->argv);
         cct_strv_free(&r->env);
         cct_strv_free(&r->tests);
@@ -232,7 +215,6 @@ static void on_ready(cct_worker *w, void *arg)
 
 static const cct_worker_events worker_events = {
     .ready = on_ready,
-    .result = on_result,
     .test_done = on_test_done,
     .died = on_died,
     .closed = on_closed,
@@ -246,6 +228,11 @@ static void spawn_slot(cct_runner *r, unsigned n)
         .cwd = r->cwd,
         .sources = r->sources,
         .timeout_s = r->timeout_s,
+        /* A worker's results go straight to the runner's user: they are
+         * the test we handed out's (the worker names them so), and the
+         * runner needs only their number (test_done). */
+        .result = r->events.result,
+        .result_arg = r->arg,
     };
     int rc = cct_worker_spawn(r->loop, &setup, n, &worker_events, r,
                               &r->slots[n].worker);
@@ -263,27 +250,11 @@ static void spawn_slot(cct_runner *r, unsigned n)
     r->live++;
 }
 
-static size_t tests_left(const cct_runner *r)
-{
-    return r->tests.len - r->handed + r->n_requeued;
-}
-
-/* The next test in trial's order, as trial's manager hands them out:
- * each worker imports the project's modules in the order trial would, so
- * a suite whose modules depend on import order ends as under trial -jN.
- * Only called while tests_left(r) > 0. */
-static size_t take_test(cct_runner *r)
-{
-    if (r->n_requeued)
-        return r->requeued[--r->n_requeued];
-    return r->handed++;
-}
-
 /* Gives the slot's worker its next test (starting the worker first when
  * this is its first of the run), and one more ahead of its end. */
 static void hand_out(cct_runner *r, slot *s)
 {
-    if (!r->running || !s->worker || !tests_left(r))
+    if (!r->running || !s->worker || !cct_handout_left(&r->handout))
         return;
     if (!cct_worker_is_started(s->worker) &&
         cct_worker_start(s->worker, s->dir) < 0) {
@@ -291,7 +262,7 @@ static void hand_out(cct_runner *r, slot *s)
         return;
     }
     if (s->test == NO_TEST) {
-        s->test = take_test(r);
+        s->test = cct_handout_take(&r->handout);
         s->used = 1;
         begin(r, s);
         if (cct_worker_run(s->worker, r->tests.items[s->test]) < 0) {
@@ -299,12 +270,10 @@ static void hand_out(cct_runner *r, slot *s)
             return;
         }
     }
-    /* The last tests of a run are not sent ahead: one waiting behind a
-     * slow test would keep it from a worker that has nothing left to do. */
     if (r->send_ahead && s->next == NO_TEST &&
-        tests_left(r) > 2 * (size_t)r->active &&
+        cct_handout_may_send_ahead(&r->handout, r->active) &&
         cct_worker_can_queue(s->worker)) {
-        s->next = take_test(r);
+        s->next = cct_handout_take(&r->handout);
         if (cct_worker_run(s->worker, r->tests.items[s->next]) < 0)
             cct_worker_kill(s->worker, "cannot send it the test");
     }
@@ -322,6 +291,7 @@ cct_runner *cct_runner_new(uv_loop_t *loop, const cct_runner_config *config,
     cct_strv_init(&r->argv);
     cct_strv_init(&r->env);
     cct_strv_init(&r->tests);
+    cct_handout_init(&r->handout);
     for (const char *const *a = config->argv; *a; a++)
         cct_strv_add(&r->argv, *a);
     for (const char *const *e = config->env; *e; e++)
@@ -389,9 +359,8 @@ int cct_runner_run(cct_runner *r, const cct_strv *tests)
     cct_strv_clear(&r->tests);
     for (size_t i = 0; i < tests->len; i++)
         cct_strv_add(&r->tests, tests->items[i]);
-    r->handed = 0;
+    cct_handout_reset(&r->handout, r->tests.len);
     r->begun = 0;
-    r->n_requeued = 0;
     r->ended = 0;
     r->tests_began = 0;
     r->running = 1;

@@ -4,9 +4,10 @@
  *
  * The pool keeps `jobs` workers spawned ahead of need, so that a run does
  * not wait for Python to start and import Twisted.  A run hands its tests,
- * in order, to whichever worker is free; when it ends, the workers it used
- * are stopped (their Python has imported the project's code, which may
- * change before the next run) and fresh ones are spawned at once.
+ * in trial's order (handout.h), to whichever worker is free; when it ends,
+ * the workers it used are stopped (their Python has imported the project's
+ * code, which may change before the next run) and fresh ones are spawned
+ * at once.
  *
  * Nothing is lost when a worker misbehaves: a worker that dies or hangs
  * gives its test an error that says how it ended, a replacement takes its
@@ -22,7 +23,7 @@
 #include <stddef.h>
 #include <uv.h>
 
-#include "cctrial/plugin.h"
+#include "result.h"
 #include "traceback.h"
 #include "util.h"
 
@@ -31,8 +32,9 @@ typedef struct cct_runner cct_runner;
 typedef struct cct_runner_events {
     void (*test_start)(const char *test_id, unsigned worker, size_t index,
                        void *arg);
-    /* A result; the caller fills the counts. */
-    void (*result)(cct_test_result *result, void *arg);
+    /* A result, under the name the test was handed out by: the workers'
+     * (sent to this callback directly) and the runner's own errors. */
+    cct_result_cb result;
     /* A test has ended (after all of its results).  `tests_run` is what
      * it adds to trial's "Ran N tests": 1, or more when the name was a
      * module or class that ran several. */

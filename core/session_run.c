@@ -135,25 +135,21 @@ static void on_test_start(const char *test_id, unsigned worker, size_t index,
     session *s = arg;
     if (s->workflow.suite == CCT_SUITE_RETRY_TEST)
         s->run.retry_worker = worker;
-    cct_test_start ev = {
-        .struct_size = sizeof(ev),
-        .test_id = test_id,
-        .worker = worker,
-        .index = index,
-        .total = s->run.tests.len,
-    };
-    cct_report_test_start(&s->reporters, &ev);
+    cct_report_test_start(&s->reporters, test_id, worker, index,
+                          s->run.tests.len);
 }
 
-static void on_result(cct_test_result *result, void *arg)
+static void on_result(const cct_result *result, void *arg)
 {
     session *s = arg;
     cct_results_add(&s->run.results, result);
-    result->total = s->run.tests.len;
-    /* This result's test is not counted as ended yet: include it. */
-    result->done = s->run.finished + 1;
-    result->counts = s->run.results.counts;
-    cct_report_test_result(&s->reporters, result);
+    cct_run_progress progress = {
+        /* This result's test is not counted as ended yet: include it. */
+        .done = s->run.finished + 1,
+        .total = s->run.tests.len,
+        .counts = s->run.results.counts,
+    };
+    cct_report_test_result(&s->reporters, result, &progress);
 }
 
 /* A log of the retry test's worker, its last LOG_LIMIT bytes at most

@@ -132,16 +132,13 @@ static void on_closed(uv_handle_t *handle)
             close(w->log_fd[i]);
         cct_buf_free(&w->early[i]);
     }
-    for (size_t i = 0; i < w->n_streams; i++)
-        cct__worker_free_stream(&w->streams[i]);
-    free(w->streams);
+    cct_worker_reader_free(&w->reader);
     cct__worker_free_queue(w);
     cct_buf_free(&w->err_tail);
     cct_amp_decoder_free(&w->decoder);
     free(w->dir);
     free(w->test);
     free(w->queued_test);
-    free(w->last_name);
     cct_buf_free(&w->log_batch);
     free(w->death);
     free(w);
@@ -390,7 +387,7 @@ static void test_over(cct_worker *w)
         w->queued_test = NULL;
         w->queued_ask = 0;
         w->n_results = 0;
-        w->n_tests = 0;
+        cct_worker_reader_new_run(&w->reader);
         w->test_start = uv_hrtime();
         cct__worker_start_test_timer(w);
     }
@@ -442,7 +439,7 @@ static void handle_reply(cct_worker *w, const cct_amp_box *box, int is_error)
         char *description = cct__worker_box_text(box, "_error_description");
         char *text = cct_xasprintf("%s\n", description ? description
                                                        : "Run failed");
-        cct__worker_emit(w, CCT_OUTCOME_FAILURE, text, NULL, NULL);
+        cct__worker_emit(w, CCT_OUTCOME_FAILURE, text);
         free(text);
         free(description);
     }
@@ -524,7 +521,9 @@ int cct_worker_spawn(uv_loop_t *loop, const cct_worker_setup *setup,
     w->number = number;
     w->events = *events;
     w->arg = arg;
-    w->sources = setup->sources;
+    w->result = setup->result;
+    w->result_arg = setup->result_arg;
+    cct_worker_reader_init(&w->reader, setup->sources);
     w->timeout_s = setup->timeout_s;
     for (int i = 0; i < N_LOGS; i++) {
         w->log_fd[i] = -1;
@@ -622,7 +621,7 @@ int cct_worker_run(cct_worker *w, const char *test_id)
     w->test = cct_xstrdup(test_id);
     w->run_ask = ask;
     w->n_results = 0;
-    w->n_tests = 0;
+    cct_worker_reader_new_run(&w->reader);
     w->test_start = uv_hrtime();
     cct__worker_start_test_timer(w);
     return 0;
@@ -702,5 +701,5 @@ int cct_worker_is_ready(const cct_worker *w)
 
 size_t cct_worker_tests_run(const cct_worker *w)
 {
-    return w->n_tests;
+    return w->reader.n_tests;
 }

@@ -22,19 +22,12 @@
 #include <stddef.h>
 #include <uv.h>
 
-#include "cctrial/plugin.h"
+#include "result.h"
 #include "traceback.h"
-
-/* The most text kept in memory for one failure, stream or message. */
-#define CCT_MAX_TEXT (1u << 20)
 
 typedef struct cct_worker cct_worker;
 
 typedef struct cct_worker_events {
-    /* One result of the running test.  The event carries test_id,
-     * outcome, duration, worker, text, error_class and reason; the rest is
-     * for the caller to fill. */
-    void (*result)(cct_worker *w, cct_test_result *result, void *arg);
     /* The worker answered Start: a test handed to it begins now (until
      * then it was starting Python and Twisted).  May be NULL. */
     void (*ready)(cct_worker *w, void *arg);
@@ -55,6 +48,10 @@ typedef struct cct_worker_setup {
     const char *cwd;         /* where it starts (the project) */
     cct_source_cache *sources; /* for formatting tracebacks */
     unsigned timeout_s;      /* per test; 0 for none */
+    /* Each result of the running test, under the name it was handed out
+     * by (cct_worker_run). */
+    cct_result_cb result;
+    void *result_arg;
 } cct_worker_setup;
 
 /* Spawns a worker numbered `number`.  Returns 0, or a negative libuv error

@@ -1,16 +1,17 @@
 /*
- * What a worker sends us (see worker_internal.h): the results of its test
- * (AddSuccess, AddFailure, ... in either protocol generation: texts
- * inline before Twisted 22.10, in streams from 22.10), the lines it logs
- * (TestWrite), and the streams themselves (StreamOpen, StreamWrite).  Each
- * command is answered; a malformed one ends the worker.
+ * What a worker sends us: each command read into what it asks of us
+ * (worker_commands.h), then carried out by the worker
+ * (cct__worker_handle_command, see worker_internal.h).  Each command is
+ * answered; a malformed one ends the worker.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "error.h"
 #include "traceback.h"
+#include "worker_commands.h"
 #include "worker_internal.h"
 
 static char *dup_text(const char *value, size_t len)
@@ -25,41 +26,71 @@ char *cct__worker_box_text(const cct_amp_box *box, const char *key)
     return v ? dup_text(v, len) : NULL;
 }
 
-void cct__worker_free_stream(stream *s)
+static void free_stream(cct_worker_stream *s)
 {
     for (size_t i = 0; i < s->n; i++)
         free(s->chunks[i].data);
     free(s->chunks);
 }
 
-static stream *find_stream(cct_worker *w, long long id, size_t *index)
+void cct_worker_reader_init(cct_worker_reader *rd, cct_source_cache *sources)
 {
-    for (size_t i = 0; i < w->n_streams; i++)
-        if (w->streams[i].id == id) {
+    memset(rd, 0, sizeof(*rd));
+    rd->sources = sources;
+}
+
+void cct_worker_reader_free(cct_worker_reader *rd)
+{
+    for (size_t i = 0; i < rd->n_streams; i++)
+        free_stream(&rd->streams[i]);
+    free(rd->streams);
+    free(rd->last_name);
+    cct_worker_reader_init(rd, rd->sources);
+}
+
+void cct_worker_reader_new_run(cct_worker_reader *rd)
+{
+    rd->n_tests = 0;
+}
+
+static cct_worker_stream *find_stream(cct_worker_reader *rd, long long id,
+                                      size_t *index)
+{
+    for (size_t i = 0; i < rd->n_streams; i++)
+        if (rd->streams[i].id == id) {
             if (index)
                 *index = i;
-            return &w->streams[i];
+            return &rd->streams[i];
         }
     return NULL;
 }
 
-void cct__worker_emit(cct_worker *w, cct_outcome outcome, const char *text,
-                      const char *error_class, const char *reason)
+cct_result cct_worker_result(const cct_running_test *test,
+                             cct_outcome outcome, const char *text,
+                             const char *error_class, const char *reason)
 {
-    if (w->interrupting)
-        return; /* the test timed out: that is its result */
-    cct_test_result r;
-    memset(&r, 0, sizeof(r));
-    r.struct_size = sizeof(r);
-    r.test_id = w->test;
-    r.outcome = outcome;
-    r.duration = (double)(uv_hrtime() - w->test_start) / 1e9;
-    r.worker = w->number;
-    r.text = text ? text : "";
-    r.error_class = error_class;
-    r.reason = reason;
-    w->n_results++;
-    w->events.result(w, &r, w->arg);
+    assert(test->id);
+    return (cct_result){
+        .test_id = test->id,
+        .outcome = outcome,
+        .text = text ? text : "",
+        .error_class = error_class,
+        .reason = reason,
+        .worker = test->worker,
+        .duration = test->duration,
+    };
+}
+
+/* A command's result: its strings become the command's. */
+static void set_result(cct_worker_request *c, const cct_running_test *test,
+                       cct_outcome outcome, char *text, char *error_class,
+                       char *reason)
+{
+    c->kind = CCT_REQUEST_RESULT;
+    c->owned[0] = text;
+    c->owned[1] = error_class;
+    c->owned[2] = reason;
+    c->result = cct_worker_result(test, outcome, text, error_class, reason);
 }
 
 /* The text and frames of a failure, from either protocol generation. */
@@ -76,20 +107,20 @@ static void free_parts(failure_parts *f)
     cct_strv_free(&f->frames);
 }
 
-static int take_stream(cct_worker *w, const cct_amp_box *box,
-                       const char *key, stream *out)
+static int take_stream(cct_worker_reader *rd, const cct_amp_box *box,
+                       const char *key, cct_worker_stream *out)
 {
     long long id;
     size_t index;
-    if (cct_amp_get_int(box, key, &id) < 0 || !find_stream(w, id, &index))
+    if (cct_amp_get_int(box, key, &id) < 0 || !find_stream(rd, id, &index))
         return -1;
-    *out = w->streams[index];
-    w->streams[index] = w->streams[--w->n_streams];
-    w->streams_kept -= out->kept;
+    *out = rd->streams[index];
+    rd->streams[index] = rd->streams[--rd->n_streams];
+    rd->streams_kept -= out->kept;
     return 0;
 }
 
-static char *join_stream(const stream *s)
+static char *join_stream(const cct_worker_stream *s)
 {
     cct_buf b;
     cct_buf_init(&b);
@@ -109,7 +140,7 @@ static char *join_stream(const stream *s)
 
 /* Reads a failure: `text_key` and "frames" (22.4) or `stream_key` and
  * "framesStreamId" (22.10+). */
-static int read_failure(cct_worker *w, const cct_amp_box *box,
+static int read_failure(cct_worker_reader *rd, const cct_amp_box *box,
                         const char *text_key, const char *stream_key,
                         const char *class_key, failure_parts *f)
 {
@@ -132,12 +163,12 @@ static int read_failure(cct_worker *w, const cct_amp_box *box,
             cct_strv_take(&f->frames, dup_text(item, len));
         return rc;
     }
-    stream text, frame_items;
-    if (take_stream(w, box, stream_key, &text) < 0)
+    cct_worker_stream text, frame_items;
+    if (take_stream(rd, box, stream_key, &text) < 0)
         return -1;
     f->message = join_stream(&text);
-    cct__worker_free_stream(&text);
-    if (take_stream(w, box, "framesStreamId", &frame_items) < 0)
+    free_stream(&text);
+    if (take_stream(rd, box, "framesStreamId", &frame_items) < 0)
         return -1;
     /* Three items per frame: a cut stream keeps its whole frames. */
     size_t n = frame_items.cut ? frame_items.n - frame_items.n % 3
@@ -152,59 +183,60 @@ static int read_failure(cct_worker *w, const cct_amp_box *box,
         free(f->message);
         f->message = marked;
     }
-    cct__worker_free_stream(&frame_items);
+    free_stream(&frame_items);
     return 0;
 }
 
-static int add_problem(cct_worker *w, const cct_amp_box *box,
+/* What reading a command needs: where it goes, and what it is about. */
+typedef struct reading {
+    cct_worker_reader *rd;
+    const cct_running_test *test;
+    cct_worker_request *out;
+} reading;
+
+static int add_problem(const reading *r, const cct_amp_box *box,
                        cct_outcome outcome)
 {
     failure_parts f;
     int failure = outcome == CCT_OUTCOME_FAILURE;
-    int rc = read_failure(w, box, failure ? "fail" : "error",
+    int rc = read_failure(r->rd, box, failure ? "fail" : "error",
                           failure ? "failStreamId" : "errorStreamId",
                           failure ? "failClass" : "errorClass", &f);
     if (rc == 0) {
         char *text = cct_format_traceback(
-            w->sources, f.error_class, f.message,
+            r->rd->sources, f.error_class, f.message,
             (const char *const *)f.frames.items, f.frames.len);
-        cct__worker_emit(w, outcome, text, f.error_class, NULL);
-        free(text);
+        set_result(r->out, r->test, outcome, text, f.error_class, NULL);
+        f.error_class = NULL; /* the command's now */
     }
     free_parts(&f);
-    return rc;
+    return rc < 0 ? -1 : ANSWER_SUCCESS;
 }
 
-static int add_failure(cct_worker *w, const cct_amp_box *box, cct_buf *answer)
+static int add_failure(const reading *r, const cct_amp_box *box)
 {
-    (void)answer;
-    return add_problem(w, box, CCT_OUTCOME_FAILURE) < 0 ? -1 : ANSWER_SUCCESS;
+    return add_problem(r, box, CCT_OUTCOME_FAILURE);
 }
 
-static int add_error(cct_worker *w, const cct_amp_box *box, cct_buf *answer)
+static int add_error(const reading *r, const cct_amp_box *box)
 {
-    (void)answer;
-    return add_problem(w, box, CCT_OUTCOME_ERROR) < 0 ? -1 : ANSWER_SUCCESS;
+    return add_problem(r, box, CCT_OUTCOME_ERROR);
 }
 
-static int add_success(cct_worker *w, const cct_amp_box *box, cct_buf *answer)
+static int add_success(const reading *r, const cct_amp_box *box)
 {
     (void)box;
-    (void)answer;
-    cct__worker_emit(w, CCT_OUTCOME_SUCCESS, NULL, NULL, NULL);
+    set_result(r->out, r->test, CCT_OUTCOME_SUCCESS, NULL, NULL, NULL);
     return ANSWER_SUCCESS;
 }
 
-static int add_skip(cct_worker *w, const cct_amp_box *box, cct_buf *answer)
+static int add_skip(const reading *r, const cct_amp_box *box)
 {
     char *reason = cct__worker_box_text(box, "reason");
     if (!reason)
         return -1;
-    (void)answer;
     char *text = cct_xasprintf("%s\n", reason);
-    cct__worker_emit(w, CCT_OUTCOME_SKIP, text, NULL, reason);
-    free(text);
-    free(reason);
+    set_result(r->out, r->test, CCT_OUTCOME_SKIP, text, NULL, reason);
     return ANSWER_SUCCESS;
 }
 
@@ -227,70 +259,65 @@ static char *todo_text(const char *todo, const char *message)
     return cct_buf_steal(&b);
 }
 
-static int add_expected_failure(cct_worker *w, const cct_amp_box *box,
-                                cct_buf *answer)
+static int add_expected_failure(const reading *r, const cct_amp_box *box)
 {
     char *todo = cct__worker_box_text(box, "todo");
     char *message = cct__worker_box_text(box, "error");
     if (!message) {
-        stream s;
-        if (take_stream(w, box, "errorStreamId", &s) < 0) {
+        cct_worker_stream s;
+        if (take_stream(r->rd, box, "errorStreamId", &s) < 0) {
             free(todo);
             return -1;
         }
         message = join_stream(&s);
-        cct__worker_free_stream(&s);
+        free_stream(&s);
     }
     if (!todo)
         todo = cct_xstrdup("<unknown>");
-    (void)answer;
     char *text = todo_text(todo, message);
-    cct__worker_emit(w, CCT_OUTCOME_EXPECTED_FAILURE, text, NULL, todo);
-    free(text);
-    free(todo);
     free(message);
+    set_result(r->out, r->test, CCT_OUTCOME_EXPECTED_FAILURE, text, NULL,
+               todo);
     return ANSWER_SUCCESS;
 }
 
-static int add_unexpected_success(cct_worker *w, const cct_amp_box *box,
-                                  cct_buf *answer)
+static int add_unexpected_success(const reading *r, const cct_amp_box *box)
 {
     char *todo = cct__worker_box_text(box, "todo");
     if (!todo)
         return -1;
-    (void)answer;
     char *text = todo_text(todo, NULL);
-    cct__worker_emit(w, CCT_OUTCOME_UNEXPECTED_SUCCESS, text, NULL, todo);
-    free(text);
-    free(todo);
+    set_result(r->out, r->test, CCT_OUTCOME_UNEXPECTED_SUCCESS, text, NULL,
+               todo);
     return ANSWER_SUCCESS;
 }
 
-static int test_write(cct_worker *w, const cct_amp_box *box, cct_buf *answer)
+static int test_write(const reading *r, const cct_amp_box *box)
 {
     size_t len;
     const char *out = cct_amp_get(box, "out", &len);
     if (!out)
         return -1;
-    (void)answer;
-    cct__worker_log(w, LOG_TEST, out, len);
-    cct__worker_log(w, LOG_TEST, "\n", 1);
+    r->out->kind = CCT_REQUEST_LOG;
+    r->out->log = out;
+    r->out->log_len = len;
     return ANSWER_SUCCESS;
 }
 
-static int stream_open(cct_worker *w, const cct_amp_box *box, cct_buf *answer)
+static int stream_open(const reading *r, const cct_amp_box *box)
 {
     (void)box;
+    cct_worker_reader *rd = r->rd;
     /* A worker opens two streams per failure (its text and its frames) and
      * closes them with the result that uses them; thousands open at once
      * means it is not a trial worker. */
-    if (w->n_streams >= MAX_STREAMS)
+    if (rd->n_streams >= MAX_STREAMS)
         return -1;
-    CCT_GROW(w->streams, w->cap_streams, w->n_streams + 1);
-    stream *s = &w->streams[w->n_streams++];
+    CCT_GROW(rd->streams, rd->cap_streams, rd->n_streams + 1);
+    cct_worker_stream *s = &rd->streams[rd->n_streams++];
     memset(s, 0, sizeof(*s));
-    s->id = w->next_stream++;
-    cct_amp_put_int(answer, "streamId", s->id);
+    s->id = rd->next_stream++;
+    cct_amp_put_int(&r->out->answer_fields, "streamId", s->id);
     return ANSWER_FIELDS;
 }
 
@@ -300,28 +327,28 @@ static int stream_open(cct_worker *w, const cct_amp_box *box, cct_buf *answer)
  * logged errors legitimately opens hundreds at once (two per error, all
  * before any is used): beyond STREAMS_KEPT in all, a stream keeps only its
  * beginning, and nothing beyond STREAMS_MAX. */
-static int may_keep(const cct_worker *w, const stream *s, size_t len)
+static int may_keep(const cct_worker_reader *rd, const cct_worker_stream *s,
+                    size_t len)
 {
     if (s->cut || s->kept + len > CCT_MAX_TEXT)
         return 0;
-    size_t all = w->streams_kept + len;
+    size_t all = rd->streams_kept + len;
     return all <= STREAMS_KEPT ||
            (s->kept + len <= STREAM_HEAD && all <= STREAMS_MAX);
 }
 
-static int stream_write(cct_worker *w, const cct_amp_box *box,
-                        cct_buf *answer)
+static int stream_write(const reading *r, const cct_amp_box *box)
 {
-    (void)answer;
+    cct_worker_reader *rd = r->rd;
     long long id;
     size_t len;
     const char *data = cct_amp_get(box, "data", &len);
-    stream *s;
+    cct_worker_stream *s;
     if (!data || cct_amp_get_int(box, "streamId", &id) < 0 ||
-        !(s = find_stream(w, id, NULL)))
+        !(s = find_stream(rd, id, NULL)))
         return -1;
     s->total += len;
-    if (!may_keep(w, s, len)) {
+    if (!may_keep(rd, s, len)) {
         s->cut = 1; /* keep counting, stop keeping */
         return ANSWER_EMPTY;
     }
@@ -330,16 +357,16 @@ static int stream_write(cct_worker *w, const cct_amp_box *box,
     s->chunks[s->n].len = len;
     s->n++;
     s->kept += len;
-    w->streams_kept += len;
+    rd->streams_kept += len;
     return ANSWER_EMPTY; /* StreamWrite's answer carries no value */
 }
 
-typedef int (*command_fn)(cct_worker *w, const cct_amp_box *box,
-                          cct_buf *answer);
+/* Returns the answer's kind (ANSWER_*), or -1 for a malformed box. */
+typedef int (*command_fn)(const reading *r, const cct_amp_box *box);
 
 static const struct {
     const char *name;
-    command_fn handle;
+    command_fn read;
     int needs_test; /* a result: only valid while a test runs */
 } commands[] = {
     {"AddSuccess", add_success, 1},
@@ -354,7 +381,7 @@ static const struct {
 };
 
 /* A result under a new name is one more test run (see n_tests). */
-static void count_test(cct_worker *w, const cct_amp_box *box)
+static void count_test(cct_worker_reader *rd, const cct_amp_box *box)
 {
     size_t len;
     const char *name = cct_amp_get(box, "testName", &len);
@@ -362,12 +389,82 @@ static void count_test(cct_worker *w, const cct_amp_box *box)
         name = "";
         len = 0;
     }
-    if (w->n_tests && w->last_name && strlen(w->last_name) == len &&
-        memcmp(w->last_name, name, len) == 0)
+    if (rd->n_tests && rd->last_name && strlen(rd->last_name) == len &&
+        memcmp(rd->last_name, name, len) == 0)
         return;
-    free(w->last_name);
-    w->last_name = cct_xstrndup(name, len);
-    w->n_tests++;
+    free(rd->last_name);
+    rd->last_name = cct_xstrndup(name, len);
+    rd->n_tests++;
+}
+
+int cct_worker_read_command(cct_worker_reader *rd, const cct_amp_box *box,
+                            const cct_running_test *test,
+                            cct_worker_request *out, char **error)
+{
+    memset(out, 0, sizeof(*out));
+    cct_buf_init(&out->answer_fields);
+    out->kind = CCT_REQUEST_UNKNOWN;
+    *error = NULL;
+    size_t name_len;
+    const char *name = cct_amp_get(box, "_command", &name_len);
+    assert(name);
+    for (size_t i = 0; i < CCT_ARRAY_SIZE(commands); i++) {
+        if (strlen(commands[i].name) != name_len ||
+            memcmp(commands[i].name, name, name_len) != 0)
+            continue;
+        if (commands[i].needs_test && !test->id) {
+            *error = cct_xstrdup("a result while no test was running");
+            return -1;
+        }
+        if (commands[i].needs_test)
+            count_test(rd, box);
+        out->kind = CCT_REQUEST_STREAM;
+        reading r = {.rd = rd, .test = test, .out = out};
+        out->answer = commands[i].read(&r, box);
+        if (out->answer < 0) {
+            cct_worker_request_free(out);
+            *error = cct_xasprintf("malformed arguments to %s",
+                                   commands[i].name);
+            return -1;
+        }
+        return 0;
+    }
+    return 0;
+}
+
+void cct_worker_request_free(cct_worker_request *c)
+{
+    cct_buf_free(&c->answer_fields);
+    for (size_t i = 0; i < CCT_ARRAY_SIZE(c->owned); i++)
+        free(c->owned[i]);
+    memset(c, 0, sizeof(*c));
+}
+
+/* The worker's side: carrying commands out. */
+
+static cct_running_test running_test(const cct_worker *w)
+{
+    return (cct_running_test){
+        .id = w->test,
+        .worker = w->number,
+        .duration = w->test ? (double)(uv_hrtime() - w->test_start) / 1e9
+                            : 0.0,
+    };
+}
+
+static void hand_on(cct_worker *w, const cct_result *result)
+{
+    if (w->interrupting)
+        return; /* the test timed out: that is its result */
+    w->n_results++;
+    w->result(result, w->result_arg);
+}
+
+void cct__worker_emit(cct_worker *w, cct_outcome outcome, const char *text)
+{
+    cct_running_test test = running_test(w);
+    cct_result result = cct_worker_result(&test, outcome, text, NULL, NULL);
+    hand_on(w, &result);
 }
 
 static void answer_unhandled(cct_worker *w, const char *ask, size_t ask_len,
@@ -393,30 +490,29 @@ void cct__worker_handle_command(cct_worker *w, const cct_amp_box *box)
         cct__worker_protocol_error(w, "a command without _ask");
         return;
     }
-    for (size_t i = 0; i < CCT_ARRAY_SIZE(commands); i++) {
-        if (strlen(commands[i].name) != name_len ||
-            memcmp(commands[i].name, name, name_len) != 0)
-            continue;
-        if (commands[i].needs_test && !w->test) {
-            cct__worker_protocol_error(w, "a result while no test was "
-                                          "running");
-            return;
-        }
-        if (commands[i].needs_test)
-            count_test(w, box);
-        cct_buf fields;
-        cct_buf_init(&fields);
-        int kind = commands[i].handle(w, box, &fields);
-        if (kind < 0) {
-            cct_buf_free(&fields);
-            char *what = cct_xasprintf("malformed arguments to %s",
-                                       commands[i].name);
-            cct__worker_protocol_error(w, what);
-            free(what);
-            return;
-        }
-        cct__worker_queue_answer(w, ask, ask_len, kind, &fields);
+    cct_running_test test = running_test(w);
+    cct_worker_request c;
+    char *error;
+    if (cct_worker_read_command(&w->reader, box, &test, &c, &error) < 0) {
+        cct__worker_protocol_error(w, error);
+        free(error);
         return;
     }
-    answer_unhandled(w, ask, ask_len, name, name_len);
+    switch (c.kind) {
+    case CCT_REQUEST_RESULT:
+        hand_on(w, &c.result);
+        break;
+    case CCT_REQUEST_LOG:
+        cct__worker_log(w, LOG_TEST, c.log, c.log_len);
+        cct__worker_log(w, LOG_TEST, "\n", 1);
+        break;
+    case CCT_REQUEST_STREAM:
+        break;
+    case CCT_REQUEST_UNKNOWN:
+        answer_unhandled(w, ask, ask_len, name, name_len);
+        cct_worker_request_free(&c);
+        return;
+    }
+    cct__worker_queue_answer(w, ask, ask_len, c.answer, &c.answer_fields);
+    cct_worker_request_free(&c);
 }

@@ -5,6 +5,7 @@
  *                      and its answer, death, logs, the public functions
  *   worker_send.c      what we send it: one queue, written a chunk at a time
  *   worker_commands.c  what it sends us: results, streams, log lines
+ *                      (read apart from the process: worker_commands.h)
  *
  * Only these files include it.
  */
@@ -18,6 +19,7 @@
 #include "amp.h"
 #include "util.h"
 #include "worker.h"
+#include "worker_commands.h"
 
 /* How long a worker asked to stop may take before it is killed, how long
  * its result pipe may stay open after it exited, and how long it may live
@@ -45,13 +47,6 @@
 /* The end of stderr kept to explain a crash. */
 #define ERR_TAIL 4096
 #define ERR_TAIL_LINES 12
-/* Streams (22.10+): how many may be open at once; what all open streams
- * keep together, first come first kept; beyond that, each stream's
- * beginning only, up to a hard total (see may_keep()). */
-#define MAX_STREAMS 4096
-#define STREAMS_KEPT (4 * CCT_MAX_TEXT)
-#define STREAM_HEAD 65536
-#define STREAMS_MAX (16 * CCT_MAX_TEXT)
 /* The send queue (see "sending"): bytes per write, and what may wait
  * besides ranges of answers. */
 #define OUT_CHUNK 65536
@@ -59,24 +54,6 @@
 #define OUT_MAX_SEGS 4096
 
 enum { LOG_OUT, LOG_ERR, LOG_TEST, N_LOGS };
-
-typedef struct chunk {
-    char *data;
-    size_t len;
-} chunk;
-
-/* A stream of the 22.10+ protocol: the chunks written to it so far. */
-typedef struct stream {
-    long long id;
-    chunk *chunks;
-    size_t n, cap;
-    size_t kept;  /* bytes in chunks */
-    size_t total; /* bytes written to it */
-    int cut;      /* chunks were dropped: kept < total */
-} stream;
-
-/* What a command's answer holds (see command_fn). */
-enum { ANSWER_SUCCESS, ANSWER_EMPTY, ANSWER_FIELDS };
 
 /* A stretch of the send queue: encoded boxes, or answers to the asks
  * first..last, each `success: True` or empty. */
@@ -108,10 +85,12 @@ struct cct_worker {
     unsigned number;
     cct_worker_events events;
     void *arg;
-    cct_source_cache *sources;
+    cct_result_cb result; /* where its results go (cct_worker_setup) */
+    void *result_arg;
     unsigned timeout_s;
 
     cct_amp_decoder decoder;
+    cct_worker_reader reader; /* what it sends us, read */
     long long next_ask;
     long long start_ask; /* 0: none pending */
     int ready;           /* it answered Start */
@@ -142,17 +121,8 @@ struct cct_worker {
     uint64_t clock_since;
     int clock_paused;
     size_t n_results;
-    /* The tests the Run has reported on: results under a name other than
-     * the previous one's (a test's results come together). */
-    size_t n_tests;
-    char *last_name;
     int interrupting; /* timed out: interrupted, to be killed (see
                          INTERRUPT_MS); nothing more it reports counts */
-
-    stream *streams;
-    size_t n_streams, cap_streams;
-    long long next_stream;
-    size_t streams_kept; /* bytes kept by all open streams */
 
     out_seg *queue;      /* what waits to be sent: queue[q_head .. q_len) */
     size_t q_head, q_len, q_cap;
@@ -183,11 +153,9 @@ void cct__worker_queue_answer(cct_worker *w, const char *ask, size_t ask_len,
 long long cct__worker_call(cct_worker *w, const char *command,
                            const char *key, const char *value);
 
-/* worker_commands.c */
-char *cct__worker_box_text(const cct_amp_box *box, const char *key);
-void cct__worker_emit(cct_worker *w, cct_outcome outcome, const char *text,
-                      const char *error_class, const char *reason);
-void cct__worker_free_stream(stream *s);
+/* worker_commands.c: a command box handled, or a result of the running
+ * test (a failed Run) handed on. */
 void cct__worker_handle_command(cct_worker *w, const cct_amp_box *box);
+void cct__worker_emit(cct_worker *w, cct_outcome outcome, const char *text);
 
 #endif

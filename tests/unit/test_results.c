@@ -28,15 +28,15 @@ TestSuite(results, .init = setup, .fini = teardown);
 
 static void add(const char *id, cct_outcome outcome, const char *text)
 {
-    cct_test_result r;
-    memset(&r, 0, sizeof(r));
-    r.struct_size = sizeof(r);
-    r.test_id = id;
-    r.outcome = outcome;
-    r.text = text;
-    r.error_class = outcome == CCT_OUTCOME_FAILURE || outcome == CCT_OUTCOME_ERROR
-                        ? "builtins.Exception"
-                        : NULL;
+    cct_result r = {
+        .test_id = id,
+        .outcome = outcome,
+        .text = text,
+        .error_class = outcome == CCT_OUTCOME_FAILURE ||
+                               outcome == CCT_OUTCOME_ERROR
+                           ? "builtins.Exception"
+                           : NULL,
+    };
     cct_results_add(&results, &r);
 }
 
