@@ -149,6 +149,7 @@ static void on_result(cct_test_result *result, void *arg)
     /* This result's test is not counted as ended yet: include it. */
     result->done = s->run_finished + 1;
     result->counts = s->results.counts;
+    result->n_counts = CCT_OUTCOME_COUNT;
     cct_report_test_result(&s->reporters, result);
 }
 
@@ -208,11 +209,8 @@ static void on_run_end(int interrupted, void *arg)
         .wall_time = wall,
         .passed = cct_results_passed(&s->results),
         .interrupted = interrupted,
-        .n_groups = s->results.n_groups,
-        .groups = s->results.groups,
-        .group_details = s->results.detail_ptrs,
     };
-    memcpy(ev.counts, s->results.counts, sizeof(ev.counts));
+    cct_results_fill_run_end(&s->results, &ev);
     /* Reporters see every run end, an interrupted one too, so that what
      * they write (a JSON stream, a JUnit file) is closed. */
     cct_report_run_end(&s->reporters, &ev);
@@ -410,7 +408,7 @@ int cct__session_select(session *s, const cct_strv *changes, cct_strv *out)
                                        &selection)
                          : -1;
     for (size_t i = 0; rc >= 0 && i < catalog.n_tests; i++) {
-        const char *id = catalog.tests[i].id;
+        const char *id = cct_catalog_test_at(&catalog, i)->id;
         if (selected[i] && (!s->settings.grep || strstr(id, s->settings.grep)))
             cct_strv_add(out, id);
     }

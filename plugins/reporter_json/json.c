@@ -209,13 +209,31 @@ static void emit(json_reporter *j, json_t *event)
 
 /* ---- events ------------------------------------------------------------- */
 
-static json_t *counts_object(const size_t *counts)
+/* The counts of the outcomes this reporter names, read through the
+ * header's accessors (a newer cctrial may count more outcomes). */
+static json_t *counts_object(const size_t counts[CCT_OUTCOME_COUNT])
 {
     json_t *obj = json_object();
     for (int i = 0; i < CCT_OUTCOME_COUNT; i++)
         json_object_set_new(obj, outcome_names[i],
                             json_integer((json_int_t)counts[i]));
     return obj;
+}
+
+static json_t *result_counts(const cct_test_result *ev)
+{
+    size_t counts[CCT_OUTCOME_COUNT];
+    for (int i = 0; i < CCT_OUTCOME_COUNT; i++)
+        counts[i] = cct_test_result_count(ev, (cct_outcome)i);
+    return counts_object(counts);
+}
+
+static json_t *run_counts(const cct_run_end *ev)
+{
+    size_t counts[CCT_OUTCOME_COUNT];
+    for (int i = 0; i < CCT_OUTCOME_COUNT; i++)
+        counts[i] = cct_run_end_count(ev, (cct_outcome)i);
+    return counts_object(counts);
 }
 
 static void run_start(void *ctx, const cct_run_start *ev)
@@ -250,7 +268,7 @@ static void test_result(void *ctx, const cct_test_result *ev)
     set_text(e, "error_class", ev->error_class);
     set_text(e, "reason", ev->reason);
     if (ev->counts)
-        json_object_set_new(e, "counts", counts_object(ev->counts));
+        json_object_set_new(e, "counts", result_counts(ev));
     emit(ctx, e);
 }
 
@@ -286,7 +304,7 @@ static void run_end(void *ctx, const cct_run_end *ev)
                                                         ev->suite)));
     json_object_set_new(e, "tests_run",
                         json_integer((json_int_t)ev->tests_run));
-    json_object_set_new(e, "counts", counts_object(ev->counts));
+    json_object_set_new(e, "counts", run_counts(ev));
     json_object_set_new(e, "wall_time", seconds(ev->wall_time));
     json_object_set_new(e, "passed", json_boolean(ev->passed));
     json_object_set_new(e, "interrupted", json_boolean(ev->interrupted));
@@ -294,7 +312,7 @@ static void run_end(void *ctx, const cct_run_end *ev)
     int detailed = CCT_HAS_FIELD(ev, cct_run_end, group_details) &&
                    ev->group_details;
     for (size_t i = 0; i < ev->n_groups; i++)
-        json_array_append_new(groups, group_object(&ev->groups[i],
+        json_array_append_new(groups, group_object(cct_run_end_group(ev, i),
                                                    detailed
                                                        ? ev->group_details[i]
                                                        : NULL));
@@ -401,6 +419,7 @@ static const cct_plugin plugin = {
     .description = "every event as JSON Lines, to a file or standard "
                    "output (schema: docs/json-events.md)",
     .options = options,
+    .option_size = sizeof(cct_option),
     .init = init,
     .fini = fini,
     .reporter = &ops,

@@ -396,7 +396,8 @@ static void test_result(void *ctx, const cct_test_result *ev)
 {
     oneline *o = ctx;
     if (ev->counts)
-        memcpy(o->counts, ev->counts, sizeof(o->counts));
+        for (int i = 0; i < CCT_OUTCOME_COUNT; i++)
+            o->counts[i] = cct_test_result_count(ev, (cct_outcome)i);
     else if ((unsigned)ev->outcome < CCT_OUTCOME_COUNT)
         o->counts[ev->outcome]++;
     if (first_result(o, ev->worker))
@@ -410,7 +411,8 @@ static void test_result(void *ctx, const cct_test_result *ev)
 static void run_end(void *ctx, const cct_run_end *ev)
 {
     oneline *o = ctx;
-    memcpy(o->counts, ev->counts, sizeof(o->counts));
+    for (int i = 0; i < CCT_OUTCOME_COUNT; i++)
+        o->counts[i] = cct_run_end_count(ev, (cct_outcome)i);
     end_dots(o);
     if (o->tty)
         o->host->status(o->host, NULL);
@@ -441,6 +443,7 @@ static const cct_plugin plugin = {
     .description = "one status line: the current test, run/total and the "
                    "counts of problems, updated in place on a terminal",
     .options = options,
+    .option_size = sizeof(cct_option),
     .init = init,
     .fini = fini,
     .reporter = &ops,

@@ -172,7 +172,7 @@ static void print_verdict(summary *s, const cct_run_end *ev)
     text(s, ev->passed ? "PASSED" : "FAILED");
     const char *sep = " (";
     for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
-        size_t n = ev->counts[order[i].outcome];
+        size_t n = cct_run_end_count(ev, order[i].outcome);
         if (n) {
             out(s, "%s%s=%zu", sep, order[i].name, n);
             sep = ", ";
@@ -190,7 +190,7 @@ static void run_end(void *ctx, const cct_run_end *ev)
     }
     text(s, "\n\n");
     for (size_t i = 0; i < ev->n_groups; i++)
-        print_group(s, &ev->groups[i], details_of(s, ev, i));
+        print_group(s, cct_run_end_group(ev, i), details_of(s, ev, i));
     text(s, "-----------------------------------------------------------------"
             "--------------\n");
     out(s, "Ran %zu tests in %.3fs\n\n", ev->tests_run, ev->wall_time);
