@@ -27,6 +27,7 @@
 #include <jansson.h>
 
 #include "cctrial/plugin.h"
+#include "utf8.h"
 
 #define SCHEMA_VERSION 1
 /* Durations are rounded to the microsecond (seconds() below) and printed
@@ -68,56 +69,6 @@ static const char *const message_names[] = {
 #define NAME_OF(table, i)                                                  \
     ((size_t)(i) < sizeof(table) / sizeof(table[0]) && table[i] ? table[i] \
                                                                  : "unknown")
-
-/* ---- valid UTF-8 whatever the input ------------------------------------- */
-
-/* Length of the valid UTF-8 sequence at p (at most n bytes), or 0.  As
- * strict as jansson: no overlong forms, no surrogates, nothing above
- * U+10FFFF. */
-static size_t utf8_sequence(const unsigned char *p, size_t n)
-{
-    if (p[0] < 0x80)
-        return 1;
-    size_t len = p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : 2;
-    if (p[0] < 0xc2 || p[0] > 0xf4 || len > n)
-        return 0;
-    unsigned long cp = p[0] & (0x3f >> (len - 1));
-    for (size_t i = 1; i < len; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (p[i] & 0x3f);
-    }
-    if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-        (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-        return 0;
-    return len;
-}
-
-/* A copy of s with every byte that does not start a valid sequence
- * replaced by U+FFFD (3 bytes), or NULL when out of memory. */
-static char *utf8_repair(const char *s)
-{
-    size_t n = strlen(s);
-    char *out = malloc(n * 3 + 1);
-    if (!out)
-        return NULL;
-    const unsigned char *p = (const unsigned char *)s;
-    size_t o = 0;
-    for (size_t i = 0; i < n;) {
-        size_t len = utf8_sequence(p + i, n - i);
-        if (len == 0) {
-            memcpy(out + o, "\xef\xbf\xbd", 3);
-            o += 3;
-            i++;
-            continue;
-        }
-        memcpy(out + o, p + i, len);
-        o += len;
-        i += len;
-    }
-    out[o] = '\0';
-    return out;
-}
 
 /* A JSON string for s; null for NULL. */
 static json_t *text_value(const char *s)
