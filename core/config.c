@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <ini.h>
@@ -410,9 +411,24 @@ int cct_config_read_file(cct_config *c, const char *path, char **error)
 
 /* ---- validation --------------------------------------------------------- */
 
-const cct_option *cct_option_find(const cct_option *options, const char *key)
+const cct_option *cct_option_first(cct_option_table options)
 {
-    for (const cct_option *o = options; o && o->key; o++)
+    /* The loader refuses a plugin's table with a smaller stride. */
+    assert(!options.first || options.stride >= CCT_OPTION_SIZE_1_0);
+    return options.first && options.first->key ? options.first : NULL;
+}
+
+const cct_option *cct_option_next(cct_option_table options,
+                                  const cct_option *o)
+{
+    const cct_option *next = CCT_ELEMENT(cct_option, o, options.stride, 1);
+    return next->key ? next : NULL;
+}
+
+const cct_option *cct_option_find(cct_option_table options, const char *key)
+{
+    for (const cct_option *o = cct_option_first(options); o;
+         o = cct_option_next(options, o))
         if (strcmp(o->key, key) == 0)
             return o;
     return NULL;
@@ -505,11 +521,12 @@ char *cct_option_check(const cct_option *o, const char *value)
     return cct_xasprintf("the option has an unknown type");
 }
 
-static char *valid_keys(const cct_option *options)
+static char *valid_keys(cct_option_table options)
 {
     cct_buf b;
     cct_buf_init(&b);
-    for (const cct_option *o = options; o && o->key; o++) {
+    for (const cct_option *o = cct_option_first(options); o;
+         o = cct_option_next(options, o)) {
         if (b.len)
             cct_buf_adds(&b, ", ");
         cct_buf_adds(&b, o->key);
@@ -519,7 +536,7 @@ static char *valid_keys(const cct_option *options)
 }
 
 int cct_config_validate(const cct_config *c, const char *section,
-                        const cct_option *options, char **error)
+                        cct_option_table options, char **error)
 {
     *error = NULL;
     for (size_t i = 0; i < c->n; i++) {
@@ -547,7 +564,7 @@ int cct_config_validate(const cct_config *c, const char *section,
 }
 
 const char *cct_config_value(const cct_config *c, const char *section,
-                             const cct_option *options, const char *key)
+                             cct_option_table options, const char *key)
 {
     /* PATH options are expanded (~/) where they are used: see
      * cct_expand_home() in the host and in the settings. */
@@ -623,10 +640,11 @@ char *cct_config_project_file(const char *dir)
 }
 
 void cct_config_print_section(const cct_config *c, const char *section,
-                              const cct_option *options, cct_buf *out)
+                              cct_option_table options, cct_buf *out)
 {
     cct_buf_printf(out, "[%s]\n", section);
-    for (const cct_option *o = options; o && o->key; o++) {
+    for (const cct_option *o = cct_option_first(options); o;
+         o = cct_option_next(options, o)) {
         const cct_setting *s = find(c, section, o->key);
         const char *value = s ? s->value : o->default_value;
         char *flat = cct_xstrdup(value ? value : "");

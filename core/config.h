@@ -54,20 +54,39 @@ const char *cct_config_get(const cct_config *c, const char *section,
  * file cannot be read (*error says so too). */
 int cct_config_read_file(cct_config *c, const char *path, char **error);
 
+/* A table of options: entries `stride` bytes apart, ending with an entry
+ * whose key is NULL (`first` NULL: no options).  A plugin's entries may be
+ * larger than this build's cct_option (ABI 1.2): never index it with [].
+ * Passed by value. */
+typedef struct cct_option_table {
+    const cct_option *first;
+    size_t stride;
+} cct_option_table;
+
+/* The table of a C array of cct_option, as the core's own is. */
+#define CCT_OPTION_TABLE(array) \
+    ((cct_option_table){(array), sizeof((array)[0])})
+#define CCT_NO_OPTIONS ((cct_option_table){NULL, sizeof(cct_option)})
+
+/* The table's first entry, and the entry after `o`; NULL at the end. */
+const cct_option *cct_option_first(cct_option_table options);
+const cct_option *cct_option_next(cct_option_table options,
+                                  const cct_option *o);
+
 /* Checks every setting of `section` against `options`.  Returns 0 or
  * CCT_ECONFIG with *error naming the setting's origin, the problem, and the
  * valid keys or values. */
 int cct_config_validate(const cct_config *c, const char *section,
-                        const cct_option *options, char **error);
+                        cct_option_table options, char **error);
 /* Checks one value against its option; NULL when valid, else a malloc'ed
  * explanation without location. */
 char *cct_option_check(const cct_option *option, const char *value);
-const cct_option *cct_option_find(const cct_option *options,
+const cct_option *cct_option_find(cct_option_table options,
                                   const char *key);
 
 /* The value of an option: the setting, else the option's default. */
 const char *cct_config_value(const cct_config *c, const char *section,
-                             const cct_option *options, const char *key);
+                             cct_option_table options, const char *key);
 /* Typed readings of values already validated. */
 long cct_parse_int(const char *value);
 int cct_parse_bool(const char *value);
@@ -81,6 +100,6 @@ char *cct_config_project_file(const char *dir);
 /* Writes the settings of `section` for --print-config: every option with
  * its value and where it came from. */
 void cct_config_print_section(const cct_config *c, const char *section,
-                              const cct_option *options, cct_buf *out);
+                              cct_option_table options, cct_buf *out);
 
 #endif

@@ -46,7 +46,7 @@ static void host_log(const cct_host *host, cct_log_level level,
 static const char *host_option_string(const cct_host *host, const char *key)
 {
     cct_instance *in = instance_of(host);
-    const cct_option *options = in->lib.desc->options;
+    cct_option_table options = in->lib.options;
     const cct_option *option = cct_option_find(options, key);
     if (!option)
         return NULL;
@@ -182,7 +182,7 @@ int cct_instance_create(cct_host_context *context, cct_loaded_plugin *lib,
     *out = NULL;
     const cct_plugin *desc = lib->desc;
     char *section = cct_plugin_section(desc->kind, desc->name);
-    int rc = cct_config_validate(context->config, section, desc->options,
+    int rc = cct_config_validate(context->config, section, lib->options,
                                  error);
     if (rc < 0) {
         free(section);

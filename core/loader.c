@@ -15,6 +15,17 @@
 
 static const char suffix[] = ".so";
 
+/* The element size of a descriptor's options table: its option_size from
+ * ABI 1.2, ABI 1.0's before (a 1.0 or 1.1 plugin was built with that
+ * size, the only one its header knew). */
+static size_t option_stride(const cct_plugin *desc)
+{
+    if (desc->size >= offsetof(cct_plugin, option_size) +
+                          sizeof(desc->option_size))
+        return desc->option_size;
+    return CCT_OPTION_SIZE_1_0;
+}
+
 const char *cct_plugin_kind_name(cct_plugin_kind kind)
 {
     switch (kind) {
@@ -89,6 +100,11 @@ int cct_plugin_load_file(const char *path, cct_loaded_plugin *out,
         owned = cct_xasprintf("its descriptor is %u bytes, smaller than "
                               "the %u of ABI 1.0", desc->size,
                               CCT_PLUGIN_SIZE_1_0);
+    } else if (desc->options && option_stride(desc) < CCT_OPTION_SIZE_1_0) {
+        owned = cct_xasprintf("its option_size is %zu, smaller than the %zu "
+                              "of ABI 1.0's cct_option: set .option_size = "
+                              "sizeof(cct_option)", option_stride(desc),
+                              CCT_OPTION_SIZE_1_0);
     } else if (!desc->name || !desc->init) {
         problem = "its descriptor has no name or no init function";
     } else if ((desc->kind == CCT_PLUGIN_REPORTER && !desc->reporter) ||
@@ -108,6 +124,7 @@ int cct_plugin_load_file(const char *path, cct_loaded_plugin *out,
     out->path = cct_xstrdup(path);
     out->handle = handle;
     out->desc = desc;
+    out->options = (cct_option_table){desc->options, option_stride(desc)};
     return 0;
 }
 

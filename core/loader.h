@@ -12,19 +12,22 @@
  * directory owned by another user than us or root, or writable by other
  * users, is refused, as sudo and ssh refuse such files; see trust.h),
  * dlopen with RTLD_NOW | RTLD_LOCAL, the entry symbol, the ABI major
- * version, the descriptor's size, its kind and name.  Each failure is one
+ * version, the descriptor's size, its option table's element size (ABI
+ * 1.2; older descriptors have ABI 1.0's), its kind and name.  Each failure is one
  * message saying what and where.
  */
 #ifndef CCT_LOADER_H
 #define CCT_LOADER_H
 
 #include "cctrial/plugin.h"
+#include "config.h"
 #include "util.h"
 
 typedef struct cct_loaded_plugin {
     char *path;
     void *handle;
     const cct_plugin *desc;
+    cct_option_table options; /* desc->options with its stride */
 } cct_loaded_plugin;
 
 /* "reporter", "notifier" or "selector". */

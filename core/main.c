@@ -112,7 +112,7 @@ static int validate_config(const cct_config *config, const cct_strv *dirs)
             free(why);
             break;
         }
-        int rc = cct_config_validate(config, s->section, lib.desc->options,
+        int rc = cct_config_validate(config, s->section, lib.options,
                                      &error);
         cct_plugin_unload(&lib);
         if (rc < 0)
@@ -140,7 +140,7 @@ static void print_plugin_section(const cct_config *config,
     }
     char *section = cct_plugin_section(kind, name);
     cct_buf_addc(out, '\n');
-    cct_config_print_section(config, section, lib.desc->options, out);
+    cct_config_print_section(config, section, lib.options, out);
     free(section);
     cct_plugin_unload(&lib);
 }

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-const cct_option cct_core_options[] = {
+static const cct_option core_options[] = {
     {"tests", CCT_OPT_LIST, NULL,
      "Test names to run when none are given on the command line (packages, "
      "modules, classes or methods, as trial takes them).", NULL, 0, 0},
@@ -68,6 +68,9 @@ const cct_option cct_core_options[] = {
      "are not imported again at start.", NULL, 0, 0},
     {NULL, 0, NULL, NULL, NULL, 0, 0},
 };
+
+const cct_option_table cct_core_options = {core_options,
+                                           sizeof(core_options[0])};
 
 const char *const cct_default_ignores[] = {
     ".git", ".hg", ".svn", ".bzr", "_darcs", "CVS", "__pycache__",

@@ -11,7 +11,7 @@
 
 #define CCT_CORE_SECTION "cctrial"
 
-extern const cct_option cct_core_options[];
+extern const cct_option_table cct_core_options;
 
 /* Files and directories no watcher and no selector should care about;
  * always applied, `ignore` adds to them. */

@@ -79,6 +79,7 @@ void cct_project_catalog(const cct_project *p, cct_catalog *out)
     out->struct_size = sizeof(*out);
     out->n_tests = p->n_tests;
     out->tests = p->tests;
+    out->test_size = sizeof(cct_catalog_test);
     out->n_files = p->files.len;
     out->files = (const char *const *)p->files.items;
     out->n_imports = p->n_imports;

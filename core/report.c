@@ -71,6 +71,7 @@ cct_test_result cct_report_result_event(const cct_result *result,
         .done = progress->done,
         .total = progress->total,
         .counts = progress->counts,
+        .n_counts = CCT_OUTCOME_COUNT,
     };
 }
 

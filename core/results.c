@@ -225,6 +225,24 @@ void cct_results_group(cct_results *r)
     free(group_of);
 }
 
+/* Plugins built before ABI 1.2 index groups and read counts with 1.0's
+ * sizes.  When cct_result_group grows, or an outcome is added, they need
+ * their own copy laid out that way: the build stops here until then. */
+_Static_assert(sizeof(cct_result_group) == CCT_RESULT_GROUP_SIZE_1_0,
+               "plugins before 1.2 need groups at ABI 1.0's stride");
+
+void cct_results_fill_run_end(const cct_results *r, cct_run_end *ev)
+{
+    assert(CCT_HAS_FIELD(ev, cct_run_end, all_counts));
+    memcpy(ev->counts, r->counts, sizeof(ev->counts));
+    ev->n_counts = CCT_OUTCOME_COUNT;
+    ev->all_counts = r->counts;
+    ev->n_groups = r->n_groups;
+    ev->groups = r->groups;
+    ev->group_size = sizeof(cct_result_group);
+    ev->group_details = r->detail_ptrs;
+}
+
 const cct_result_group *cct_results_biggest_problem(const cct_results *r)
 {
     for (size_t i = r->n_groups; i-- > 0;) {

@@ -49,6 +49,10 @@ int cct_results_passed(const cct_results *r);
  * groups in the order cct_run_end documents (smallest first; between
  * equal groups, the one met first is the bigger). */
 void cct_results_group(cct_results *r);
+/* Fills what `ev` says of the results: the counts and the groups, with
+ * their layout (ABI 1.2's strides and sizes).  Needs cct_results_group();
+ * `ev` points into `r` until it changes. */
+void cct_results_fill_run_end(const cct_results *r, cct_run_end *ev);
 /* The biggest group of failures or errors (the last one in group order),
  * or NULL when there is none.  Needs cct_results_group(). */
 const cct_result_group *cct_results_biggest_problem(const cct_results *r);

@@ -208,11 +208,8 @@ static void on_run_end(int interrupted, void *arg)
         .wall_time = wall,
         .passed = cct_results_passed(&s->run.results),
         .interrupted = interrupted,
-        .n_groups = s->run.results.n_groups,
-        .groups = s->run.results.groups,
-        .group_details = s->run.results.detail_ptrs,
     };
-    memcpy(ev.counts, s->run.results.counts, sizeof(ev.counts));
+    cct_results_fill_run_end(&s->run.results, &ev);
     /* Reporters see every run end, an interrupted one too, so that what
      * they write (a JSON stream, a JUnit file) is closed. */
     cct_report_run_end(&s->reporters, &ev);
@@ -418,7 +415,7 @@ int cct__session_select(session *s, const cct_strv *changes, cct_strv *out)
                                        &selection)
                          : -1;
     for (size_t i = 0; rc >= 0 && i < catalog.n_tests; i++) {
-        const char *id = catalog.tests[i].id;
+        const char *id = cct_catalog_test_at(&catalog, i)->id;
         if (selected[i] && (!grep || strstr(id, grep)))
             cct_strv_add(out, id);
     }

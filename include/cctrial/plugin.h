@@ -36,9 +36,10 @@ extern "C" {
 /* The major version changes when an existing field changes meaning or place;
  * cctrial refuses plugins of another major version.  The minor version grows
  * when fields are appended; either side reads newer fields only after
- * checking the struct's size. */
+ * checking the struct's size.  Arrays of structs carry their element size
+ * (from 1.2), so that their elements can grow too. */
 #define CCT_PLUGIN_ABI_MAJOR 1
-#define CCT_PLUGIN_ABI_MINOR 1
+#define CCT_PLUGIN_ABI_MINOR 2
 #define CCT_PLUGIN_ABI_VERSION \
     ((uint32_t)((CCT_PLUGIN_ABI_MAJOR << 16) | CCT_PLUGIN_ABI_MINOR))
 #define CCT_PLUGIN_ABI_MAJOR_OF(v) ((uint32_t)(v) >> 16)
@@ -59,6 +60,15 @@ extern "C" {
  * plugin's descriptor against its `size` itself.) */
 #define CCT_HAS_FIELD(ptr, type, field)                                  \
     ((ptr)->struct_size >= offsetof(type, field) + sizeof((ptr)->field))
+
+/* Element `i` of an array of `type` whose elements are `stride` bytes
+ * apart.  Arrays of structs carry their element size (ABI 1.2) so that the
+ * struct can grow: the writer's elements may be larger than this header's
+ * `type`, and indexing with `[i]` would then land between them.  Read the
+ * arrays cctrial sends through the accessors below, which use this. */
+#define CCT_ELEMENT(type, base, stride, i)                                \
+    ((const type *)(const void *)((const char *)(base) +                 \
+                                  (size_t)(i) * (size_t)(stride)))
 
 /* ------------------------------------------------------------------------ */
 /* Options: each plugin declares the keys of its configuration section.     */
@@ -87,6 +97,11 @@ typedef struct cct_option {
     const char *choices;       /* CCT_OPT_CHOICE: "auto|always|never" */
     long min, max;             /* CCT_OPT_INT: inclusive bounds */
 } cct_option;
+
+/* The size of ABI 1.0's cct_option: the stride cctrial reads the options
+ * table of a plugin built before 1.2 with.  Frozen: never
+ * sizeof(cct_option). */
+#define CCT_OPTION_SIZE_1_0 ((size_t)(offsetof(cct_option, max) + sizeof(long)))
 
 /* ------------------------------------------------------------------------ */
 /* The host: services cctrial offers a plugin, passed to init().            */
@@ -177,8 +192,12 @@ typedef enum cct_outcome {
     CCT_OUTCOME_SKIP,
     CCT_OUTCOME_EXPECTED_FAILURE,
     CCT_OUTCOME_UNEXPECTED_SUCCESS,
-    CCT_OUTCOME_COUNT
+    CCT_OUTCOME_COUNT  /* the outcomes this header knows; a later minor
+                          version may append more */
 } cct_outcome;
+
+/* The outcomes of ABI 1.0: the entries of cct_run_end.counts.  Frozen. */
+#define CCT_OUTCOME_COUNT_1_0 6
 
 /* Which suite a run is (see the workflow in docs/): the full suite, the
  * tests affected by a change (smart mode, hook mode), the tests that failed
@@ -228,7 +247,12 @@ typedef struct cct_test_result {
     /* Running counts for the whole run so far, this result included. */
     size_t done;           /* tests finished (a test counts once) */
     size_t total;
-    const size_t *counts;  /* CCT_OUTCOME_COUNT entries */
+    /* One entry per outcome, indexed by cct_outcome: n_counts entries (1.0
+     * and 1.1 sent CCT_OUTCOME_COUNT_1_0).  Read with
+     * cct_test_result_count(). */
+    const size_t *counts;
+    /* ABI 1.2: the entries of counts, one per outcome cctrial knows. */
+    size_t n_counts;
 } cct_test_result;
 
 /* The logs of one test's worker, sent only while the workflow is fixing
@@ -244,7 +268,8 @@ typedef struct cct_test_log {
 
 /* Results of one outcome that show one problem: the same exception and
  * message raised at the same place, whichever test reached it and however
- * (docs/grouping.md says how cctrial decides). */
+ * (docs/grouping.md says how cctrial decides).  An element of
+ * cct_run_end.groups: read it with cct_run_end_group(). */
 typedef struct cct_result_group {
     cct_outcome outcome;
     const char *text;      /* the text of the group's first result */
@@ -252,6 +277,12 @@ typedef struct cct_result_group {
     const char *const *test_ids; /* sorted; a test with two results of one
                                     problem is there twice */
 } cct_result_group;
+
+/* The size of ABI 1.0's cct_result_group: the stride of groups when
+ * cct_run_end has no group_size.  Frozen. */
+#define CCT_RESULT_GROUP_SIZE_1_0                                         \
+    ((size_t)(offsetof(cct_result_group, test_ids) +                      \
+              sizeof(const char *const *)))
 
 /* More about one group (ABI 1.1): group_details[i] in cct_run_end
  * describes groups[i].  A pointer per group, so that it can grow. */
@@ -274,7 +305,10 @@ typedef struct cct_run_end {
     size_t tests_run;      /* "Ran N tests": as trial counts them, so a
                               module or class re-run by its name counts
                               each test it ran */
-    size_t counts[CCT_OUTCOME_COUNT];
+    /* The counts of ABI 1.0's outcomes, indexed by cct_outcome.  Frozen at
+     * that many entries, where the struct cannot grow: read counts with
+     * cct_run_end_count(), which knows the outcomes added since. */
+    size_t counts[CCT_OUTCOME_COUNT_1_0];
     double wall_time;      /* seconds from the first test's start to the
                               end, as trial's "in X.XXXs": the workers'
                               start-up is not in it */
@@ -287,10 +321,48 @@ typedef struct cct_run_end {
      * then failures and errors; then the group whose first result came
      * last, so that of equal problems the one met first is the biggest. */
     size_t n_groups;
-    const cct_result_group *groups;
+    const cct_result_group *groups; /* group_size bytes apart: read them
+                                       with cct_run_end_group() */
     /* ABI 1.1 (check with CCT_HAS_FIELD): n_groups entries. */
     const cct_group_detail *const *group_details;
+    /* ABI 1.2, read through the accessors below. */
+    size_t group_size;           /* the stride of groups */
+    size_t n_counts;             /* the entries of all_counts */
+    const size_t *all_counts;    /* the count of every outcome cctrial
+                                    knows, indexed by cct_outcome */
 } cct_run_end;
+
+/* The i-th group of a run (i < ev->n_groups), whatever the version of the
+ * cctrial that sent it. */
+static inline const cct_result_group *
+cct_run_end_group(const cct_run_end *ev, size_t i)
+{
+    size_t stride = CCT_HAS_FIELD(ev, cct_run_end, group_size)
+                        ? ev->group_size
+                        : CCT_RESULT_GROUP_SIZE_1_0;
+    return CCT_ELEMENT(cct_result_group, ev->groups, stride, i);
+}
+
+/* The count of `outcome` in a run: 0 for an outcome the sender does not
+ * know. */
+static inline size_t cct_run_end_count(const cct_run_end *ev,
+                                       cct_outcome outcome)
+{
+    if (CCT_HAS_FIELD(ev, cct_run_end, all_counts) && ev->all_counts)
+        return (size_t)outcome < ev->n_counts ? ev->all_counts[outcome] : 0;
+    return (size_t)outcome < CCT_OUTCOME_COUNT_1_0 ? ev->counts[outcome] : 0;
+}
+
+/* The running count of `outcome` given with a result: 0 for an outcome
+ * the sender does not know, or when the result carries no counts. */
+static inline size_t cct_test_result_count(const cct_test_result *ev,
+                                           cct_outcome outcome)
+{
+    size_t n = CCT_HAS_FIELD(ev, cct_test_result, n_counts)
+                   ? ev->n_counts
+                   : CCT_OUTCOME_COUNT_1_0;
+    return ev->counts && (size_t)outcome < n ? ev->counts[outcome] : 0;
+}
 
 /* Messages of the workflow, for the user. */
 typedef enum cct_message_kind {
@@ -334,7 +406,8 @@ typedef struct cct_notifier_ops {
                    cct_notify_status status);
 } cct_notifier_ops;
 
-/* What selectors read: the tests and the import graph of the project. */
+/* What selectors read: the tests and the import graph of the project.
+ * An element of cct_catalog.tests: read it with cct_catalog_test_at(). */
 typedef struct cct_catalog_test {
     const char *id;        /* "pkg.test_mod.TestCase.test_method" */
     const char *module;    /* "pkg.test_mod" */
@@ -344,10 +417,16 @@ typedef struct cct_catalog_test {
 
 #define CCT_NO_FILE ((size_t)-1)
 
+/* The size of ABI 1.0's cct_catalog_test: the stride of tests when
+ * cct_catalog has no test_size.  Frozen. */
+#define CCT_CATALOG_TEST_SIZE_1_0                                         \
+    ((size_t)(offsetof(cct_catalog_test, file) + sizeof(size_t)))
+
 typedef struct cct_catalog {
     size_t struct_size;
     size_t n_tests;
-    const cct_catalog_test *tests;
+    const cct_catalog_test *tests; /* test_size bytes apart: read them with
+                                      cct_catalog_test_at() */
     /* Absolute paths of the project's Python files that discovery loaded. */
     size_t n_files;
     const char *const *files;
@@ -355,7 +434,20 @@ typedef struct cct_catalog {
      * the indexes of the project files it imports. */
     const size_t *n_imports;
     const size_t *const *imports;
+    /* ABI 1.2: the stride of tests. */
+    size_t test_size;
 } cct_catalog;
+
+/* The i-th test of the catalog (i < catalog->n_tests), whatever the
+ * version of the cctrial that sent it. */
+static inline const cct_catalog_test *
+cct_catalog_test_at(const cct_catalog *catalog, size_t i)
+{
+    size_t stride = CCT_HAS_FIELD(catalog, cct_catalog, test_size)
+                        ? catalog->test_size
+                        : CCT_CATALOG_TEST_SIZE_1_0;
+    return CCT_ELEMENT(cct_catalog_test, catalog->tests, stride, i);
+}
 
 /* The files that changed (absolute paths).  A file may no longer exist. */
 typedef struct cct_change_set {
@@ -399,7 +491,8 @@ typedef struct cct_plugin {
     cct_plugin_kind kind;
     const char *name;          /* e.g. "summary"; [a-z0-9_-] */
     const char *description;   /* one line, for --list-plugins */
-    const cct_option *options; /* may be NULL: no options */
+    const cct_option *options; /* may be NULL: no options; else
+                                  option_size bytes apart */
 
     /* Creates the plugin's context in *ctx.  `host` stays valid until
      * fini().  Returns 0, or a negative value after logging why through
@@ -412,6 +505,12 @@ typedef struct cct_plugin {
     const cct_reporter_ops *reporter;
     const cct_notifier_ops *notifier;
     const cct_selector_ops *selector;
+
+    /* ABI 1.2: sizeof(cct_option), the stride of `options`; required with
+     * options (cctrial refuses a plugin whose option_size is smaller than
+     * ABI 1.0's cct_option).  A descriptor without the field (built
+     * before 1.2) has its table read with CCT_OPTION_SIZE_1_0. */
+    size_t option_size;
 } cct_plugin;
 
 /* The size of ABI 1.0's descriptor, which every plugin's is at least:

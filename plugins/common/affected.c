@@ -97,7 +97,7 @@ int affected_select(const cct_catalog *catalog, const char *const *files,
             memset(reached, 0, n);
             walk(&g, f, depth, reached, queue);
             for (size_t t = 0; t < catalog->n_tests; t++) {
-                size_t tf = catalog->tests[t].file;
+                size_t tf = cct_catalog_test_at(catalog, t)->file;
                 if (tf < n && reached[tf]) {
                     out->selected[t] = 1;
                     hits++;

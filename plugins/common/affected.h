@@ -1,7 +1,8 @@
 /*
  * Shared by the selectors that map changed files to tests through the
- * import graph (smart-import and git-diff), so both map alike.  Compiled
- * into each of them; uses only cctrial/plugin.h.
+ * import graph (smart-import and git-diff), so both map alike.  Part of
+ * the plugins' internal helper library (see strbuf.h); uses only
+ * cctrial/plugin.h.
  */
 #ifndef CCT_PLUGINS_AFFECTED_H
 #define CCT_PLUGINS_AFFECTED_H

@@ -22,6 +22,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "strbuf.h"
+
 /* Notifications waiting while one runs.  Each run of the workflow sends
  * at most one, so more than a few waiting means the notifier is stuck. */
 #define QUEUE_MAX 4
@@ -70,13 +72,12 @@ void notifier_argv_add(notifier_argv *a, const char *s)
 
 void notifier_argv_addf(notifier_argv *a, const char *fmt, ...)
 {
-    char *s = NULL;
+    strbuf s = {0};
     va_list ap;
     va_start(ap, fmt);
-    if (vasprintf(&s, fmt, ap) < 0)
-        s = NULL;
+    strbuf_vaddf(&s, fmt, ap);
     va_end(ap);
-    argv_push(a, s);
+    argv_push(a, strbuf_take(&s));
 }
 
 void notifier_argv_free(char **argv)

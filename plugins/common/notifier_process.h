@@ -7,7 +7,8 @@
  * that a hung notifier delays cctrial's exit by two timeouts at most).  A
  * program that cannot start, fails or hangs never holds up cctrial; the
  * first such failure is logged as a warning, later ones only at debug
- * level (-vv).  Compiled into each notifier; uses only cctrial/plugin.h.
+ * level (-vv).  Part of the plugins' internal helper library (see
+ * strbuf.h), linked into each notifier.
  */
 #ifndef CCT_PLUGINS_NOTIFIER_PROCESS_H
 #define CCT_PLUGINS_NOTIFIER_PROCESS_H

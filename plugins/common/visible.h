@@ -4,7 +4,8 @@
  * screen, move the cursor or retitle the terminal.  Control characters
  * are shown as Python's repr() shows them (\x1b, \x9b), everything else
  * as it is.  Shared by the reporters that print on a terminal and by the
- * core's own lines; compiled into each of them, it needs only libc.
+ * core's own lines, through the plugins' internal helper library (see
+ * strbuf.h); it needs only libc.
  */
 #ifndef CCT_PLUGINS_VISIBLE_H
 #define CCT_PLUGINS_VISIBLE_H

@@ -100,6 +100,7 @@ static const cct_plugin plugin = {
     .name = "notify-send",
     .description = "desktop notifications through notify-send (Linux, BSD)",
     .options = options,
+    .option_size = sizeof(cct_option),
     .init = init,
     .fini = fini,
     .notifier = &ops,

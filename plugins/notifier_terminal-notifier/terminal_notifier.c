@@ -113,6 +113,7 @@ static const cct_plugin plugin = {
     .description = "macOS notifications through terminal-notifier, each "
                    "replacing the last",
     .options = options,
+    .option_size = sizeof(cct_option),
     .init = init,
     .fini = fini,
     .notifier = &ops,

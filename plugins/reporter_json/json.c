@@ -27,6 +27,7 @@
 #include <jansson.h>
 
 #include "cctrial/plugin.h"
+#include "utf8.h"
 
 #define SCHEMA_VERSION 1
 /* Durations are rounded to the microsecond (seconds() below) and printed
@@ -68,56 +69,6 @@ static const char *const message_names[] = {
 #define NAME_OF(table, i)                                                  \
     ((size_t)(i) < sizeof(table) / sizeof(table[0]) && table[i] ? table[i] \
                                                                  : "unknown")
-
-/* ---- valid UTF-8 whatever the input ------------------------------------- */
-
-/* Length of the valid UTF-8 sequence at p (at most n bytes), or 0.  As
- * strict as jansson: no overlong forms, no surrogates, nothing above
- * U+10FFFF. */
-static size_t utf8_sequence(const unsigned char *p, size_t n)
-{
-    if (p[0] < 0x80)
-        return 1;
-    size_t len = p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : 2;
-    if (p[0] < 0xc2 || p[0] > 0xf4 || len > n)
-        return 0;
-    unsigned long cp = p[0] & (0x3f >> (len - 1));
-    for (size_t i = 1; i < len; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (p[i] & 0x3f);
-    }
-    if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-        (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-        return 0;
-    return len;
-}
-
-/* A copy of s with every byte that does not start a valid sequence
- * replaced by U+FFFD (3 bytes), or NULL when out of memory. */
-static char *utf8_repair(const char *s)
-{
-    size_t n = strlen(s);
-    char *out = malloc(n * 3 + 1);
-    if (!out)
-        return NULL;
-    const unsigned char *p = (const unsigned char *)s;
-    size_t o = 0;
-    for (size_t i = 0; i < n;) {
-        size_t len = utf8_sequence(p + i, n - i);
-        if (len == 0) {
-            memcpy(out + o, "\xef\xbf\xbd", 3);
-            o += 3;
-            i++;
-            continue;
-        }
-        memcpy(out + o, p + i, len);
-        o += len;
-        i += len;
-    }
-    out[o] = '\0';
-    return out;
-}
 
 /* A JSON string for s; null for NULL. */
 static json_t *text_value(const char *s)
@@ -209,13 +160,31 @@ static void emit(json_reporter *j, json_t *event)
 
 /* ---- events ------------------------------------------------------------- */
 
-static json_t *counts_object(const size_t *counts)
+/* The counts of the outcomes this reporter names, read through the
+ * header's accessors (a newer cctrial may count more outcomes). */
+static json_t *counts_object(const size_t counts[CCT_OUTCOME_COUNT])
 {
     json_t *obj = json_object();
     for (int i = 0; i < CCT_OUTCOME_COUNT; i++)
         json_object_set_new(obj, outcome_names[i],
                             json_integer((json_int_t)counts[i]));
     return obj;
+}
+
+static json_t *result_counts(const cct_test_result *ev)
+{
+    size_t counts[CCT_OUTCOME_COUNT];
+    for (int i = 0; i < CCT_OUTCOME_COUNT; i++)
+        counts[i] = cct_test_result_count(ev, (cct_outcome)i);
+    return counts_object(counts);
+}
+
+static json_t *run_counts(const cct_run_end *ev)
+{
+    size_t counts[CCT_OUTCOME_COUNT];
+    for (int i = 0; i < CCT_OUTCOME_COUNT; i++)
+        counts[i] = cct_run_end_count(ev, (cct_outcome)i);
+    return counts_object(counts);
 }
 
 static void run_start(void *ctx, const cct_run_start *ev)
@@ -250,7 +219,7 @@ static void test_result(void *ctx, const cct_test_result *ev)
     set_text(e, "error_class", ev->error_class);
     set_text(e, "reason", ev->reason);
     if (ev->counts)
-        json_object_set_new(e, "counts", counts_object(ev->counts));
+        json_object_set_new(e, "counts", result_counts(ev));
     emit(ctx, e);
 }
 
@@ -286,7 +255,7 @@ static void run_end(void *ctx, const cct_run_end *ev)
                                                         ev->suite)));
     json_object_set_new(e, "tests_run",
                         json_integer((json_int_t)ev->tests_run));
-    json_object_set_new(e, "counts", counts_object(ev->counts));
+    json_object_set_new(e, "counts", run_counts(ev));
     json_object_set_new(e, "wall_time", seconds(ev->wall_time));
     json_object_set_new(e, "passed", json_boolean(ev->passed));
     json_object_set_new(e, "interrupted", json_boolean(ev->interrupted));
@@ -294,7 +263,7 @@ static void run_end(void *ctx, const cct_run_end *ev)
     int detailed = CCT_HAS_FIELD(ev, cct_run_end, group_details) &&
                    ev->group_details;
     for (size_t i = 0; i < ev->n_groups; i++)
-        json_array_append_new(groups, group_object(&ev->groups[i],
+        json_array_append_new(groups, group_object(cct_run_end_group(ev, i),
                                                    detailed
                                                        ? ev->group_details[i]
                                                        : NULL));
@@ -401,6 +370,7 @@ static const cct_plugin plugin = {
     .description = "every event as JSON Lines, to a file or standard "
                    "output (schema: docs/json-events.md)",
     .options = options,
+    .option_size = sizeof(cct_option),
     .init = init,
     .fini = fini,
     .reporter = &ops,

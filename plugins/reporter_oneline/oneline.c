@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "cctrial/plugin.h"
+#include "strbuf.h"
 #include "visible.h"
 
 /* The original reporter's layout: the id in 70 columns, then six fields of
@@ -47,13 +48,6 @@
 #define RED "\033[31m"
 #define BLUE "\033[34m"
 #define RESET "\033[0m"
-
-/* A growing string, NUL-terminated. */
-typedef struct text {
-    char *data;
-    size_t len, cap;
-    int failed;
-} text;
 
 typedef struct oneline {
     const cct_host *host;
@@ -86,39 +80,7 @@ static const struct {
 
 #define N_FIELDS (sizeof(fields) / sizeof(fields[0]))
 
-/* ---- text --------------------------------------------------------------- */
-
-static void text_add(text *t, const char *s, size_t n)
-{
-    if (t->failed)
-        return;
-    if (t->len + n + 1 > t->cap) {
-        size_t cap = t->cap ? t->cap : 256;
-        while (cap < t->len + n + 1)
-            cap *= 2;
-        char *data = realloc(t->data, cap);
-        if (!data) {
-            t->failed = 1;
-            return;
-        }
-        t->data = data;
-        t->cap = cap;
-    }
-    memcpy(t->data + t->len, s, n);
-    t->len += n;
-    t->data[t->len] = '\0';
-}
-
-static void text_adds(text *t, const char *s)
-{
-    text_add(t, s, strlen(s));
-}
-
-static void text_spaces(text *t, size_t n)
-{
-    while (n--)
-        text_add(t, " ", 1);
-}
+/* ---- columns ------------------------------------------------------------ */
 
 /* Columns a UTF-8 string takes, counting one per character. */
 static size_t columns(const char *s, size_t len)
@@ -155,7 +117,7 @@ static size_t drop_last_part(const char *id, size_t len)
  * while it is too long (its start says where in the project the run is,
  * as in the original reporter); a first part still too long is cut and
  * ends with an ellipsis. */
-static void add_id(text *t, const char *id, size_t width)
+static void add_id(strbuf *t, const char *id, size_t width)
 {
     size_t len = strlen(id);
     while (columns(id, len) > width) {
@@ -166,17 +128,17 @@ static void add_id(text *t, const char *id, size_t width)
     }
     size_t used = columns(id, len);
     if (used <= width) {
-        text_add(t, id, len);
-        text_spaces(t, width - used);
+        strbuf_add(t, id, len);
+        strbuf_repeat(t, ' ', width - used);
     } else if (width > 0) {
-        text_add(t, id, prefix_bytes(id, width - 1));
-        text_adds(t, "\xe2\x80\xa6");
+        strbuf_add(t, id, prefix_bytes(id, width - 1));
+        strbuf_adds(t, "\xe2\x80\xa6");
     }
 }
 
 /* " %5zuE", coloured when not zero; in the wide layout, padded to
  * FIELD_COLUMNS unless it is the last field (no trailing blanks). */
-static void add_count(oneline *o, text *t, size_t i, int wide, int last)
+static void add_count(oneline *o, strbuf *t, size_t i, int wide, int last)
 {
     size_t n = o->counts[fields[i].outcome];
     char number[48];
@@ -185,22 +147,19 @@ static void add_count(oneline *o, text *t, size_t i, int wide, int last)
     if (len < 0)
         return;
     int color = o->color && n > 0;
-    text_add(t, number, 1);
+    strbuf_add(t, number, 1);
     if (color)
-        text_adds(t, fields[i].color);
-    text_add(t, number + 1, (size_t)len - 1);
+        strbuf_adds(t, fields[i].color);
+    strbuf_add(t, number + 1, (size_t)len - 1);
     if (color)
-        text_adds(t, RESET);
+        strbuf_adds(t, RESET);
     if (wide && !last && (size_t)len < FIELD_COLUMNS)
-        text_spaces(t, FIELD_COLUMNS - (size_t)len);
+        strbuf_repeat(t, ' ', FIELD_COLUMNS - (size_t)len);
 }
 
-static void add_counts(oneline *o, text *t, size_t run, int wide)
+static void add_counts(oneline *o, strbuf *t, size_t run, int wide)
 {
-    char progress[64];
-    snprintf(progress, sizeof(progress), wide ? " %5zu/%5zu" : " %zu/%zu",
-             run, o->total);
-    text_adds(t, progress);
+    strbuf_addf(t, wide ? " %5zu/%5zu" : " %zu/%zu", run, o->total);
     for (size_t i = 0; i < N_FIELDS; i++)
         add_count(o, t, i, wide, i + 1 == N_FIELDS);
 }
@@ -220,7 +179,7 @@ static size_t compact_columns(oneline *o, size_t run)
  * limit (a pipe: the id is shown whole).  The original layout when it
  * fits, with a narrower id field down to MIN_ID_COLUMNS, then counts
  * without padding so that a narrow terminal still shows most of the id. */
-static void build_line(oneline *o, text *t, const char *id, size_t run,
+static void build_line(oneline *o, strbuf *t, const char *id, size_t run,
                        size_t width)
 {
     size_t id_columns = ID_COLUMNS;
@@ -254,22 +213,22 @@ static void show_status(oneline *o)
 {
     if (!o->current)
         return;
-    text t = {0};
+    strbuf t = {0};
     build_line(o, &t, o->current, o->started, status_width(o));
     if (!t.failed)
         o->host->status(o->host, t.data);
-    free(t.data);
+    strbuf_free(&t);
 }
 
 /* Prints a whole line for `id` (the final line, or a pipe's line). */
 static void print_line(oneline *o, const char *id, size_t run)
 {
-    text t = {0};
+    strbuf t = {0};
     build_line(o, &t, id, run, o->tty ? status_width(o) : 0);
-    text_add(&t, "\n", 1);
+    strbuf_add(&t, "\n", 1);
     if (!t.failed)
         o->host->print(o->host, t.data, t.len);
-    free(t.data);
+    strbuf_free(&t);
 }
 
 static void end_dots(oneline *o)
@@ -396,7 +355,8 @@ static void test_result(void *ctx, const cct_test_result *ev)
 {
     oneline *o = ctx;
     if (ev->counts)
-        memcpy(o->counts, ev->counts, sizeof(o->counts));
+        for (int i = 0; i < CCT_OUTCOME_COUNT; i++)
+            o->counts[i] = cct_test_result_count(ev, (cct_outcome)i);
     else if ((unsigned)ev->outcome < CCT_OUTCOME_COUNT)
         o->counts[ev->outcome]++;
     if (first_result(o, ev->worker))
@@ -410,7 +370,8 @@ static void test_result(void *ctx, const cct_test_result *ev)
 static void run_end(void *ctx, const cct_run_end *ev)
 {
     oneline *o = ctx;
-    memcpy(o->counts, ev->counts, sizeof(o->counts));
+    for (int i = 0; i < CCT_OUTCOME_COUNT; i++)
+        o->counts[i] = cct_run_end_count(ev, (cct_outcome)i);
     end_dots(o);
     if (o->tty)
         o->host->status(o->host, NULL);
@@ -441,6 +402,7 @@ static const cct_plugin plugin = {
     .description = "one status line: the current test, run/total and the "
                    "counts of problems, updated in place on a terminal",
     .options = options,
+    .option_size = sizeof(cct_option),
     .init = init,
     .fini = fini,
     .reporter = &ops,

@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "cctrial/plugin.h"
+#include "strbuf.h"
 #include "visible.h"
 
 typedef struct summary {
@@ -42,25 +43,14 @@ static void out(summary *s, const char *fmt, ...)
 
 static void out(summary *s, const char *fmt, ...)
 {
-    char small[512];
+    strbuf line = {0};
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(small, sizeof(small), fmt, ap);
+    strbuf_vaddf(&line, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        return;
-    if ((size_t)n < sizeof(small)) {
-        s->host->print(s->host, small, (size_t)n);
-        return;
-    }
-    char *big = malloc((size_t)n + 1);
-    if (!big)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(big, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    s->host->print(s->host, big, (size_t)n);
-    free(big);
+    if (!line.failed && line.len)
+        s->host->print(s->host, line.data, line.len);
+    strbuf_free(&line);
 }
 
 static void text(summary *s, const char *t)
@@ -172,7 +162,7 @@ static void print_verdict(summary *s, const cct_run_end *ev)
     text(s, ev->passed ? "PASSED" : "FAILED");
     const char *sep = " (";
     for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
-        size_t n = ev->counts[order[i].outcome];
+        size_t n = cct_run_end_count(ev, order[i].outcome);
         if (n) {
             out(s, "%s%s=%zu", sep, order[i].name, n);
             sep = ", ";
@@ -190,7 +180,7 @@ static void run_end(void *ctx, const cct_run_end *ev)
     }
     text(s, "\n\n");
     for (size_t i = 0; i < ev->n_groups; i++)
-        print_group(s, &ev->groups[i], details_of(s, ev, i));
+        print_group(s, cct_run_end_group(ev, i), details_of(s, ev, i));
     text(s, "-----------------------------------------------------------------"
             "--------------\n");
     out(s, "Ran %zu tests in %.3fs\n\n", ev->tests_run, ev->wall_time);

@@ -319,6 +319,7 @@ static const cct_plugin plugin = {
     .description = "the tests affected by the last commit, or by a branch "
                    "since a ref",
     .options = options,
+    .option_size = sizeof(cct_option),
     .init = init,
     .fini = fini,
     .selector = &ops,

@@ -56,6 +56,7 @@ static const cct_plugin plugin = {
     .name = "smart-import",
     .description = "the tests whose modules import a changed file",
     .options = options,
+    .option_size = sizeof(cct_option),
     .init = init,
     .fini = fini,
     .selector = &ops,

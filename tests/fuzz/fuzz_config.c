@@ -109,7 +109,8 @@ static void check_validation(const cct_config *c)
     /* A section checked against a table without keys: any setting in it
      * is unknown. */
     if (c->n > 0) {
-        rc = cct_config_validate(c, c->items[0].section, NULL, &error);
+        rc = cct_config_validate(c, c->items[0].section, CCT_NO_OPTIONS,
+                                 &error);
         CCT_FUZZ_CHECK(rc == CCT_ECONFIG && error &&
                        strstr(error, "valid keys: (none)"));
         free(error);

@@ -59,6 +59,7 @@ static const cct_plugin plugin = {
     .name = "good",
     .description = "a well-formed reporter for the loader's tests",
     .options = options,
+    .option_size = sizeof(cct_option),
     .init = init,
     .fini = fini,
     .reporter = &ops,

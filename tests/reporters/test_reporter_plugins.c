@@ -1,5 +1,5 @@
 /*
- * The oneline and json reporters loaded alone, from the built .so files,
+ * The oneline, json and summary reporters loaded alone, from the built .so files,
  * under a fake host: what the real core cannot make happen on demand
  * (texts that are not UTF-8, a file that fails on write, a test with two
  * results, exact terminal widths) is fed to them directly, and what they
@@ -58,9 +58,15 @@ static const char *fake_option(const cct_host *host, const char *key)
     for (int i = 0; i < 4 && f->options[i][0]; i++)
         if (strcmp(f->options[i][0], key) == 0)
             return f->options[i][1];
-    for (const cct_option *o = f->plugin->options; o && o->key; o++)
+    const cct_option *table = f->plugin->options;
+    for (size_t i = 0; table; i++) {
+        const cct_option *o =
+            CCT_ELEMENT(cct_option, table, f->plugin->option_size, i);
+        if (!o->key)
+            break;
         if (strcmp(o->key, key) == 0)
             return o->default_value;
+    }
     return NULL;
 }
 
@@ -155,14 +161,17 @@ static void result(fake *f, const char *id, cct_outcome outcome,
     cct_test_result ev = {
         .struct_size = sizeof(ev), .test_id = id, .outcome = outcome,
         .duration = 0.25, .text = text, .total = total, .counts = f->counts,
+        .n_counts = CCT_OUTCOME_COUNT,
     };
     f->plugin->reporter->test_result(f->ctx, &ev);
 }
 
 static void run_end(fake *f, size_t tests_run)
 {
-    cct_run_end ev = {.struct_size = sizeof(ev), .tests_run = tests_run};
-    memcpy(ev.counts, f->counts, sizeof(f->counts));
+    cct_run_end ev = {.struct_size = sizeof(ev), .tests_run = tests_run,
+                      .group_size = sizeof(cct_result_group),
+                      .n_counts = CCT_OUTCOME_COUNT, .all_counts = f->counts};
+    memcpy(ev.counts, f->counts, sizeof(ev.counts));
     f->plugin->reporter->run_end(f->ctx, &ev);
 }
 
@@ -366,6 +375,77 @@ Test(json, every_event_is_one_line_with_the_common_fields)
         line = nl + 1;
     }
     cr_assert_str_eq(line, "");
+    unload(f);
+}
+
+/* ---- a newer cctrial's run end (ABI 1.2's strides) ---------------------- */
+
+/* What a later minor version might send: bigger groups, and an outcome
+ * this header does not know, counted after the others. */
+typedef struct wide_group {
+    cct_result_group base;
+    const char *later;
+} wide_group;
+
+static void wide_run_end(fake *f)
+{
+    static const char *const skipped[] = {"p.s"};
+    static const char *const failed[] = {"p.f1", "p.f2"};
+    static const wide_group groups[] = {
+        {{CCT_OUTCOME_SKIP, "later\n", 1, skipped}, "x"},
+        {{CCT_OUTCOME_FAILURE, "Traceback\nAssertionError\n", 2, failed},
+         "x"},
+    };
+    static const size_t counts[CCT_OUTCOME_COUNT + 1] = {
+        [CCT_OUTCOME_SUCCESS] = 3, [CCT_OUTCOME_FAILURE] = 2,
+        [CCT_OUTCOME_SKIP] = 1, [CCT_OUTCOME_COUNT] = 9};
+    cct_run_end ev = {.struct_size = sizeof(ev), .tests_run = 6,
+                      .n_groups = 2, .groups = &groups[0].base,
+                      .group_size = sizeof(wide_group),
+                      .n_counts = CCT_OUTCOME_COUNT + 1,
+                      .all_counts = counts};
+    memcpy(ev.counts, counts, sizeof(ev.counts));
+    f->plugin->reporter->run_end(f->ctx, &ev);
+}
+
+Test(json, groups_and_counts_are_read_by_the_senders_layout)
+{
+    fake *f = load("json", 0, 80);
+    start(f);
+    wide_run_end(f);
+    json_t *e = parse_line(f->printed, strlen(f->printed));
+    json_t *groups = json_object_get(e, "groups");
+    cr_assert_eq(json_array_size(groups), 2);
+    json_t *second = json_array_get(groups, 1);
+    cr_assert_str_eq(json_string_value(json_object_get(second, "outcome")),
+                     "failure");
+    json_t *tests = json_object_get(second, "tests");
+    cr_assert_eq(json_array_size(tests), 2);
+    cr_assert_str_eq(json_string_value(json_array_get(tests, 1)), "p.f2");
+    json_t *counts = json_object_get(e, "counts");
+    cr_assert_eq(json_integer_value(json_object_get(counts, "failure")), 2);
+    cr_assert_eq(json_integer_value(json_object_get(counts, "success")), 3);
+    cr_assert_eq(json_object_size(counts), CCT_OUTCOME_COUNT,
+                 "an outcome it cannot name is not written");
+    json_decref(e);
+    unload(f);
+}
+
+Test(summary, groups_and_counts_are_read_by_the_senders_layout)
+{
+    fake *f = load("summary", 0, 80);
+    start(f);
+    wide_run_end(f);
+    const char *at_failures = strstr(f->printed, " 2 cases: [FAIL]\n"
+                                                 "Traceback\n"
+                                                 "AssertionError\n\n"
+                                                 "p.f1\np.f2\n");
+    cr_assert_not_null(at_failures, "%s", f->printed);
+    cr_assert_not_null(strstr(f->printed, "[SKIPPED]\nlater\n\np.s\n"),
+                       "%s", f->printed);
+    cr_assert_not_null(strstr(f->printed, "FAILED (skips=1, failures=2, "
+                                          "successes=3)\n"),
+                       "%s", f->printed);
     unload(f);
 }
 

@@ -494,7 +494,8 @@ Test(validate, a_plugin_section_is_checked_against_its_own_table)
     };
     cct_config_set(&config, "reporter.json", "style", "sometimes", NULL,
                    "proj/.cctrialrc", 12);
-    cr_assert_eq(cct_config_validate(&config, "reporter.json", options,
+    cr_assert_eq(cct_config_validate(&config, "reporter.json",
+                                     CCT_OPTION_TABLE(options),
                                      &error),
                  CCT_ECONFIG);
     cr_assert_str_eq(error, "proj/.cctrialrc:12: [reporter.json] style: "
@@ -506,7 +507,8 @@ Test(validate, a_plugin_section_is_checked_against_its_own_table)
                    "proj/.cctrialrc", 12);
     cct_config_set(&config, "reporter.json", "colour", "1", NULL,
                    "proj/.cctrialrc", 13);
-    cr_assert_eq(cct_config_validate(&config, "reporter.json", options,
+    cr_assert_eq(cct_config_validate(&config, "reporter.json",
+                                     CCT_OPTION_TABLE(options),
                                      &error),
                  CCT_ECONFIG);
     cr_assert_str_eq(error, "proj/.cctrialrc:13: unknown key 'colour' in "
@@ -517,7 +519,8 @@ Test(validate, a_section_without_options_accepts_no_key)
 {
     cct_config_set(&config, "notifier.quiet", "x", "1", "command line",
                    NULL, 0);
-    cr_assert_eq(cct_config_validate(&config, "notifier.quiet", NULL,
+    cr_assert_eq(cct_config_validate(&config, "notifier.quiet",
+                                     CCT_NO_OPTIONS,
                                      &error),
                  CCT_ECONFIG);
     cr_assert_str_eq(error, "command line: unknown key 'x' in "
@@ -572,7 +575,8 @@ Test(validate, print_config_shows_values_and_origins)
     assert_contains(out.data, "\nforever = true ; command line\n");
     assert_contains(out.data, "\ntimeout = 300 ; default\n");
     assert_contains(out.data, "\ngrep =  ; unset\n");
-    for (const cct_option *o = cct_core_options; o->key; o++) {
+    for (const cct_option *o = cct_option_first(cct_core_options); o;
+         o = cct_option_next(cct_core_options, o)) {
         char *line = cct_xasprintf("\n%s = ", o->key);
         assert_contains(out.data, line);
         free(line);

@@ -18,6 +18,7 @@
 #include "error.h"
 #include "host.h"
 #include "loader.h"
+#include "results.h"
 
 #define PLUGIN_DIR CCT_TEST_PLUGIN_DIR
 #define GOOD PLUGIN_DIR "/reporter_good.so"
@@ -224,9 +225,12 @@ Test(loader, find_all_lists_each_plugin_once_first_directory_first)
                                    PLUGIN_DIR "/reporter_newer.so\n"
                                    PLUGIN_DIR "/reporter_noentry.so\n"
                                    PLUGIN_DIR "/reporter_noops.so\n"
+                                   PLUGIN_DIR "/reporter_nostride.so\n"
                                    PLUGIN_DIR "/reporter_nullentry.so\n"
                                    PLUGIN_DIR "/reporter_small.so\n"
-                                   PLUGIN_DIR "/reporter_v1_0.so",
+                                   PLUGIN_DIR "/reporter_v1_0.so\n"
+                                   PLUGIN_DIR "/reporter_v1_1.so\n"
+                                   PLUGIN_DIR "/reporter_wide.so",
                                    copy);
     cr_assert_str_eq(got, expected);
     free(expected);
@@ -327,6 +331,22 @@ Test(loader, a_plugin_built_against_the_frozen_1_0_header_is_accepted)
     lib.desc->reporter->run_end(ctx, &ev);
     cr_assert_eq(*(size_t *)ctx, 7);
     lib.desc->fini(ctx);
+}
+
+/* ABI 1.2: cctrial reads a plugin's options table by the plugin's
+ * element size; without one, it cannot know where the entries are. */
+Test(loader, options_without_their_element_size_are_refused)
+{
+    const char *path = PLUGIN_DIR "/reporter_nostride.so";
+    cr_assert_eq(cct_plugin_load_file(path, &lib, &error), CCT_EPLUGIN);
+    assert_unloaded(&lib);
+    char *expected = cct_xasprintf("cannot use plugin %s: its option_size "
+                                   "is 0, smaller than the %zu of ABI "
+                                   "1.0's cct_option: set .option_size = "
+                                   "sizeof(cct_option)",
+                                   path, CCT_OPTION_SIZE_1_0);
+    cr_assert_str_eq(error, expected);
+    free(expected);
 }
 
 Test(loader, a_newer_minor_version_with_a_bigger_descriptor_is_accepted)
@@ -638,6 +658,140 @@ Test(instance, the_log_service_filters_by_verbosity)
                             "cctrial: reporter.good: shown with -v\n"
                             "cctrial: reporter.good: shown with -vv\n");
     cr_redirect_stdout();
+    cct_instance_destroy(in);
+}
+
+/* ---- growing arrays (ABI 1.2) ----------------------------------------- */
+
+static cct_instance *create(const char *name)
+{
+    cr_assert_eq(cct_plugin_load(&dirs, CCT_PLUGIN_REPORTER, name, &lib,
+                                 &error),
+                 0, "%s", error);
+    cct_instance *in = NULL;
+    cr_assert_eq(cct_instance_create(&context, &lib, &in, &error), 0, "%s",
+                 error);
+    return in;
+}
+
+Test(instance, option_entries_bigger_than_cct_option_are_found_by_stride)
+{
+    set("reporter.wide", "second", "7", 2);
+    cct_instance *in = create("wide");
+    const cct_host *h = &in->host;
+    cr_assert_str_eq(h->option_string(h, "first"), "one");
+    cr_assert_eq(h->option_int(h, "second"), 7);
+    cr_assert_eq(h->option_bool(h, "third"), 1);
+    cct_instance_destroy(in);
+
+    /* Validation walks the same table: every key, and nothing after. */
+    set("reporter.wide", "fourth", "x", 3);
+    cr_assert_eq(cct_plugin_load(&dirs, CCT_PLUGIN_REPORTER, "wide", &lib,
+                                 &error),
+                 0, "%s", error);
+    cr_assert_eq(cct_instance_create(&context, &lib, &in, &error),
+                 CCT_ECONFIG);
+    cr_assert_str_eq(error, "rc:3: unknown key 'fourth' in [reporter.wide]; "
+                            "valid keys: first, second, third");
+}
+
+static void add_result(cct_results *results, const char *id,
+                       cct_outcome outcome, const char *text)
+{
+    cct_result r = {.test_id = id, .outcome = outcome, .text = text};
+    cct_results_add(results, &r);
+}
+
+/* A plugin built against the frozen 1.1 header: its options are read with
+ * 1.0's element size, and the run end cctrial builds puts groups and
+ * counts where 1.1 reads them (groups[i], counts[outcome]). */
+Test(instance, a_plugin_built_against_the_frozen_1_1_header_works)
+{
+    set("reporter.v1_1", "prefix", "old", 2);
+    set("reporter.v1_1", "style", "fancy", 3);
+    cct_instance *in = create("v1_1");
+    cr_assert_eq(in->lib.desc->abi_version, (1u << 16) | 1u);
+    cr_assert_eq(in->lib.desc->size, CCT_PLUGIN_SIZE_1_0);
+    cr_assert_eq(in->host.option_int(&in->host, "width"), 5);
+    cr_assert_str_eq(in->host.option_string(&in->host, "style"), "fancy");
+
+    cct_results results;
+    cct_results_init(&results);
+    add_result(&results, "p.T.a", CCT_OUTCOME_FAILURE, "Traceback\nA\n");
+    add_result(&results, "p.T.b", CCT_OUTCOME_SUCCESS, "");
+    add_result(&results, "p.T.c", CCT_OUTCOME_ERROR, "Traceback\nE\n");
+    add_result(&results, "p.T.d", CCT_OUTCOME_FAILURE, "Traceback\nA\n");
+    cct_results_group(&results);
+    cct_run_end ev = {.struct_size = sizeof(ev), .tests_run = 4};
+    cct_results_fill_run_end(&results, &ev);
+    cr_assert_eq(ev.n_groups, 2);
+
+    cr_redirect_stdout();
+    in->lib.desc->reporter->run_end(in->ctx, &ev);
+    cct_instance_destroy(in);
+    cct_console_flush(&console);
+    fflush(stdout);
+    cr_assert_stdout_eq_str("old failures=2 errors=1 skips=0\n"
+                            "group 2 x1 p.T.c (keyed)\n"
+                            "group 1 x2 p.T.a (keyed)\n");
+    cct_results_free(&results);
+}
+
+/* A cctrial newer than the selector may send bigger catalog entries: the
+ * real smart-import selector finds each test by the catalog's stride. */
+typedef struct wide_test {
+    cct_catalog_test base;
+    const char *later; /* what a later minor version might append */
+} wide_test;
+
+static void not_reached(cct_selection *sel, const char *file)
+{
+    (void)sel;
+    cr_assert_fail("%s reaches a test", file);
+}
+
+Test(instance, the_real_smart_import_selector_reads_the_catalog_by_stride)
+{
+    cct_strv_free(&dirs);
+    cct_strv_add(&dirs, CCT_BUILD_DIR "/plugins");
+    cr_assert_eq(cct_plugin_load(&dirs, CCT_PLUGIN_SELECTOR, "smart-import",
+                                 &lib, &error),
+                 0, "%s", error);
+    cct_instance *in = NULL;
+    cr_assert_eq(cct_instance_create(&context, &lib, &in, &error), 0, "%s",
+                 error);
+    /* Files: 0 a.py, 1 test_a.py (imports a.py), 2 test_b.py. */
+    static const char *const files[] = {"/p/a.py", "/p/test_a.py",
+                                        "/p/test_b.py"};
+    static const size_t none[] = {0}, imports_a[] = {0};
+    static const size_t n_imports[] = {0, 1, 0};
+    static const size_t *const imports[] = {none, imports_a, none};
+    static const wide_test tests[] = {
+        {{"test_b.T.test_1", "test_b", 2}, "x"},
+        {{"test_a.T.test_1", "test_a", 1}, "x"},
+        {{"test_b.T.test_2", "test_b", 2}, "x"},
+        {{"test_a.T.test_2", "test_a", 1}, "x"},
+    };
+    cct_catalog catalog = {
+        .struct_size = sizeof(catalog),
+        .n_tests = 4,
+        .tests = &tests[0].base,
+        .n_files = 3,
+        .files = files,
+        .n_imports = n_imports,
+        .imports = imports,
+        .test_size = sizeof(wide_test),
+    };
+    static const char *const changed[] = {"/p/a.py"};
+    cct_change_set changes = {sizeof(changes), 1, changed};
+    unsigned char selected[4] = {0};
+    cct_selection out = {.struct_size = sizeof(out),
+                         .selected = selected,
+                         .unreached = not_reached};
+    cr_assert_eq(in->lib.desc->selector->select(in->ctx, &catalog, &changes,
+                                                &out),
+                 0);
+    cr_assert_arr_eq(selected, ((unsigned char[]){0, 1, 0, 1}), 4);
     cct_instance_destroy(in);
 }
 

@@ -32,6 +32,8 @@ Test(report, a_result_event_carries_the_result_and_the_run_s_progress)
     cr_assert_eq(ev.done, 7);
     cr_assert_eq(ev.total, 9);
     cr_assert_eq(ev.counts, counts);
+    cr_assert_eq(ev.n_counts, CCT_OUTCOME_COUNT);
+    cr_assert_eq(cct_test_result_count(&ev, CCT_OUTCOME_FAILURE), 1);
 }
 
 Test(report, a_skip_event_carries_its_reason)

@@ -575,6 +575,7 @@ static const cct_plugin plugin = {
     .name = "junit",
     .description = "JUnit XML report of each run, for CI servers",
     .options = options,
+    .option_size = sizeof(cct_option),
     .init = init,
     .fini = fini,
     .reporter = &ops,
