@@ -3,6 +3,7 @@
  */
 #include "host.h"
 
+#include <assert.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "spawn.h"
 #include "util.h"
 
 #define VERSION_TEXT CCT_VERSION
@@ -101,77 +103,39 @@ static int host_have_program(const cct_host *host, const char *program)
     return cct_which(program);
 }
 
-/* A process started for a plugin, killed when it outlives its timeout. */
+/* A process started for a plugin (host->spawn), its output discarded. */
 typedef struct spawned {
-    uv_process_t process;
-    uv_timer_t timer;
-    int open_handles;
-    int timed_out;
-    int64_t status;
-    int signal;
     cct_spawn_cb done;
     void *arg;
 } spawned;
 
-static void spawned_closed(uv_handle_t *handle)
+static void spawned_closed(const cct_spawn_status *status, void *arg)
 {
-    spawned *s = handle->data;
-    if (--s->open_handles > 0)
-        return;
+    spawned *s = arg;
+    assert(status->exited);
     if (s->done)
-        s->done(s->arg, s->signal ? -1 : (int)s->status, s->signal,
-                s->timed_out);
+        s->done(s->arg, status->term_signal ? -1 : (int)status->exit_status,
+                status->term_signal, status->timed_out);
     free(s);
-}
-
-static void spawned_exit(uv_process_t *process, int64_t status, int signal)
-{
-    spawned *s = process->data;
-    s->status = status;
-    s->signal = signal;
-    uv_close((uv_handle_t *)&s->timer, spawned_closed);
-    uv_close((uv_handle_t *)&s->process, spawned_closed);
-}
-
-static void spawned_timeout(uv_timer_t *timer)
-{
-    spawned *s = timer->data;
-    s->timed_out = 1;
-    uv_process_kill(&s->process, SIGKILL);
 }
 
 static int host_spawn(const cct_host *host, const char *const *argv,
                       unsigned timeout_ms, cct_spawn_cb done, void *arg)
 {
-    cct_instance *in = instance_of(host);
-    uv_loop_t *loop = in->context->loop;
-    spawned *s = cct_xcalloc(1, sizeof(*s));
+    spawned *s = cct_xmalloc(sizeof(*s));
     s->done = done;
     s->arg = arg;
-    s->process.data = s->timer.data = s;
-    uv_timer_init(loop, &s->timer);
-
-    uv_stdio_container_t stdio[3];
-    for (int i = 0; i < 3; i++)
-        stdio[i].flags = UV_IGNORE;
-    uv_process_options_t po;
-    memset(&po, 0, sizeof(po));
-    po.file = argv[0];
-    po.args = (char **)argv;
-    po.stdio = stdio;
-    po.stdio_count = 3;
-    po.exit_cb = spawned_exit;
-    int rc = uv_spawn(loop, &s->process, &po);
-    s->open_handles = 2;
-    if (rc < 0) {
-        s->done = NULL;
-        uv_close((uv_handle_t *)&s->timer, spawned_closed);
-        uv_close((uv_handle_t *)&s->process, spawned_closed);
-        return rc;
-    }
-    if (timeout_ms)
-        uv_timer_start(&s->timer, spawned_timeout, timeout_ms, 0);
-    return 0;
+    cct_spawn_options so = {
+        .argv = argv,
+        .n_fds = 3, /* all /dev/null */
+        .timeout_ms = timeout_ms,
+        .closed = spawned_closed,
+        .arg = s,
+    };
+    int rc = cct_spawn_start(instance_of(host)->context->loop, &so, NULL);
+    if (rc < 0)
+        free(s);
+    return rc;
 }
 
 /* ---- instances ---------------------------------------------------------- */

@@ -16,6 +16,7 @@
 #include <uv.h>
 
 #include "amp.h"
+#include "spawn.h"
 #include "util.h"
 #include "worker.h"
 
@@ -60,6 +61,10 @@
 
 enum { LOG_OUT, LOG_ERR, LOG_TEST, N_LOGS };
 
+/* The worker's descriptors: trial's worker reads our commands on 3 and
+ * writes its own on 4. */
+enum { FD_OUT = 1, FD_ERR = 2, FD_CMD = 3, FD_RESULTS = 4, N_FDS = 5 };
+
 typedef struct chunk {
     char *data;
     size_t len;
@@ -90,11 +95,11 @@ typedef struct out_seg {
 
 struct cct_worker {
     uv_loop_t *loop;
-    uv_process_t process;
-    uv_pipe_t cmd;     /* fd 3: our commands */
-    uv_pipe_t results; /* fd 4: its commands */
-    uv_pipe_t out;     /* fd 1 */
-    uv_pipe_t err;     /* fd 2 */
+    cct_spawn *spawn;     /* the process and its pipes (see FD_*) */
+    uv_stream_t *cmd;     /* FD_CMD's pipe: our commands */
+    uv_stream_t *results; /* FD_RESULTS's pipe: its commands */
+    uv_stream_t *out;     /* FD_OUT's pipe */
+    uv_stream_t *err;     /* FD_ERR's pipe */
     uv_timer_t timer;  /* test timeout, stop grace, drain: one at a time */
     /* A test timeout is confirmed after the loop has polled once more (a
      * check handle, and an idle one so that the poll does not block):
@@ -103,6 +108,8 @@ struct cct_worker {
      * (see confirm_timeout()). */
     uv_check_t confirm;
     uv_idle_t confirm_poll;
+    /* timer, confirm, confirm_poll, log_timer and the spawn, each counted
+     * until closed (see on_closed). */
     int open_handles;
 
     unsigned number;
@@ -159,7 +166,6 @@ struct cct_worker {
     size_t q_bytes;      /* in its SEG_BOXES stretches */
     int writing;         /* a write is in flight */
 
-    int spawned;
     int exited;
     int64_t exit_status;
     int term_signal;
