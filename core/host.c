@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "error.h"
 #include "spawn.h"
 #include "util.h"
@@ -138,6 +139,75 @@ static int host_spawn(const cct_host *host, const char *const *argv,
     return rc;
 }
 
+/* A program run for a plugin, its output handed back (host->run_program).
+ * Its standard error is kept for the message of a failure. */
+#define PROGRAM_ERR_LIMIT 4096
+
+struct cct_program {
+    cct_program_cb done;
+    void *arg;
+    cct_capture *capture;
+    int stopped; /* stop_program: the plugin wants no callback */
+};
+
+static void program_done(cct_capture_result *res, void *arg)
+{
+    cct_program *p = arg;
+    if (!p->stopped) {
+        cct_program_result result = {
+            .struct_size = sizeof(result),
+            .exit_status = res->term_signal ? -1 : (int)res->exit_status,
+            .term_signal = res->term_signal,
+            .timed_out = res->timed_out,
+            .out = res->out.data ? res->out.data : "",
+            .out_len = res->out.len,
+            .out_truncated = res->out_truncated,
+            .err = res->err.data ? res->err.data : "",
+            .err_len = res->err.len,
+        };
+        p->done(p->arg, &result);
+    }
+    free(p);
+}
+
+static int host_run_program(const cct_host *host, const char *const *argv,
+                            const char *cwd, unsigned timeout_ms,
+                            size_t max_output, cct_program_cb done, void *arg,
+                            cct_program **program)
+{
+    if (!argv || !argv[0] || !done || timeout_ms == 0 || max_output == 0)
+        return UV_EINVAL;
+    cct_instance *in = instance_of(host);
+    cct_program *p = cct_xcalloc(1, sizeof(*p));
+    p->done = done;
+    p->arg = arg;
+    cct_capture_options options = {
+        .argv = argv,
+        .cwd = cwd ? cwd : in->context->project_dir,
+        .out_limit = max_output,
+        .err_limit = PROGRAM_ERR_LIMIT,
+        .timeout_ms = timeout_ms,
+    };
+    int rc = cct_capture_start(in->context->loop, &options, program_done, p,
+                               &p->capture);
+    if (rc < 0) {
+        free(p);
+        return rc;
+    }
+    if (program)
+        *program = p;
+    return 0;
+}
+
+static void host_stop_program(const cct_host *host, cct_program *program)
+{
+    (void)host;
+    assert(!program->stopped);
+    program->stopped = 1;
+    /* Its pipes close as it dies; program_done then frees it. */
+    cct_capture_kill(program->capture);
+}
+
 /* ---- instances ---------------------------------------------------------- */
 
 int cct_instance_create(cct_host_context *context, cct_loaded_plugin *lib,
@@ -174,6 +244,8 @@ int cct_instance_create(cct_host_context *context, cct_loaded_plugin *lib,
     h->terminal_width = host_terminal_width;
     h->spawn = host_spawn;
     h->have_program = host_have_program;
+    h->run_program = host_run_program;
+    h->stop_program = host_stop_program;
     h->data_dir = context->data_dir;
     h->project_dir = context->project_dir;
     h->verbose = context->verbose;

@@ -151,6 +151,7 @@ void cct__session_exit(session *s, int code)
     s->exit_code = code;
     if (s->discovery)
         cct_discovery_cancel(s->discovery);
+    cct__session_cancel_select(s);
     if (s->watcher) {
         cct_watcher_close(s->watcher);
         s->watcher = NULL;

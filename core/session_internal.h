@@ -42,6 +42,8 @@
  * once; hook: what the last commit affects, once; list: print the ids. */
 typedef enum mode { MODE_CONTINUOUS, MODE_ONCE, MODE_HOOK, MODE_LIST } mode;
 
+typedef struct cct__selecting cct__selecting;
+
 typedef struct session {
     uv_loop_t loop;
     cct_console console;
@@ -56,6 +58,8 @@ typedef struct session {
     cct_reporters reporters;
     cct_instance *notifier;
     cct_instance *selector; /* NULL: continuous without smart mode */
+    cct__selecting *selecting; /* the first selection, while the
+                                  selector works on it (git-diff: git) */
 
     cct_trial_temp temp;
     cct_project project;
@@ -111,7 +115,17 @@ void cct__session_guess_workers(session *s);
 void cct__session_create_runner(session *s);
 void cct__session_start_run(session *s, cct_suite suite, const cct_strv *ids);
 void cct__session_act(session *s, const cct_actions *actions);
+/* Asks the selector which tests a change set runs; `out` gets their ids
+ * in trial's order, after --grep.  Returns 0, or -1 when the selector
+ * failed (it said why). */
 int cct__session_select(session *s, const cct_strv *changes, cct_strv *out);
+/* The first selection (once, hook and list modes), with no change set:
+ * `done` is called with 0 and the ids, or -1 (the selector said why),
+ * now or later (git-diff runs git meanwhile), unless the session ends
+ * first (cct__session_cancel_select). */
+typedef void (*cct__selected_fn)(session *s, int status, const cct_strv *ids);
+void cct__session_select_first(session *s, cct__selected_fn done);
+void cct__session_cancel_select(session *s);
 
 /* session_change.c */
 void cct__session_discover(session *s, int blocking);
