@@ -238,6 +238,17 @@ def hook_since():
     say("--since REF: what the branch affects")
 
 
+def hook_not_a_repo():
+    """git's refusal, which arrives after select() returned, ends the
+    session with its message and status 2."""
+    root = loopkit.project(FILES)
+    cct = hook(root, [], expected_status=2)
+    check("git rev-parse failed: " in cct.output
+          and "not a git repository" in cct.output,
+          "no message from git:\n" + cct.describe())
+    say("hook mode outside a repository: git's message, exit 2")
+
+
 # A git that takes its time: it says it started, then sleeps far longer
 # than any wait below before doing its job.
 SLOW_GIT = """#!/bin/sh
@@ -315,6 +326,7 @@ def install_hook():
 CASES = {f.__name__: f for f in (
     list_all, list_grep, smart_transitive, smart_direct, smart_unreached,
     hook_first_commit, hook_change, hook_rename, hook_delete, hook_space,
-    hook_no_python, hook_since, hook_slow_git, install_hook)}
+    hook_no_python, hook_since, hook_not_a_repo, hook_slow_git,
+    install_hook)}
 
 harness.main(CASES[sys.argv[1]])
