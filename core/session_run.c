@@ -472,6 +472,8 @@ static int ask(session *s, cct__selecting *q, const cct_strv *changes)
  * cancel(), its late answer is dropped. */
 static void abandon(session *s, cct__selecting *q)
 {
+    /* Only a 1.2 plugin's ops have a cancel() to read. */
+    assert(may_answer_later(s->selector));
     const cct_selector_ops *ops = s->selector->lib.desc->selector;
     q->done = NULL;
     if (ops->cancel) {
