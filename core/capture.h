@@ -1,10 +1,11 @@
 /*
  * Running a helper process and capturing what it prints: the discovery
- * helper and git.  The process is spawned directly from an argument vector
- * (never through a shell) with standard input from /dev/null; its standard
- * output and error are collected up to a limit each, and one callback
- * reports everything once the process has exited and both pipes are
- * drained.
+ * helper, git, and the programs plugins run (host->run_program).  The
+ * process is spawned (spawn.h) directly from an argument vector, never
+ * through a shell, in a process group of its own, with standard input from
+ * /dev/null; its standard output and error are collected up to a limit
+ * each, and one callback reports everything once the process has exited
+ * and both pipes are drained (or the timeout has passed).
  */
 #ifndef CCT_CAPTURE_H
 #define CCT_CAPTURE_H
@@ -24,6 +25,7 @@ typedef struct cct_capture_result {
     cct_buf out;         /* standard output, cut at out_limit */
     cct_buf err;         /* standard error: its last err_limit bytes */
     int out_truncated;
+    int timed_out;       /* killed at options.timeout_ms */
 } cct_capture_result;
 
 /* `result` is owned by the capture and freed after the callback returns. */
@@ -35,6 +37,9 @@ typedef struct cct_capture_options {
     const char *cwd;        /* NULL: cctrial's */
     size_t out_limit;
     size_t err_limit;
+    /* 0: none.  Past it the process's group is killed and what it printed
+     * until then is the result (see cct_spawn_options). */
+    unsigned timeout_ms;
     /* When not NULL, called each time standard output receives data (the
      * result's `out` holds everything so far). */
     void (*on_output)(const cct_buf *out, void *arg);

@@ -3,6 +3,7 @@
  */
 #include "host.h"
 
+#include <assert.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,7 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "error.h"
+#include "spawn.h"
 #include "util.h"
 
 #define VERSION_TEXT CCT_VERSION
@@ -101,77 +104,108 @@ static int host_have_program(const cct_host *host, const char *program)
     return cct_which(program);
 }
 
-/* A process started for a plugin, killed when it outlives its timeout. */
+/* A process started for a plugin (host->spawn), its output discarded. */
 typedef struct spawned {
-    uv_process_t process;
-    uv_timer_t timer;
-    int open_handles;
-    int timed_out;
-    int64_t status;
-    int signal;
     cct_spawn_cb done;
     void *arg;
 } spawned;
 
-static void spawned_closed(uv_handle_t *handle)
+static void spawned_closed(const cct_spawn_status *status, void *arg)
 {
-    spawned *s = handle->data;
-    if (--s->open_handles > 0)
-        return;
+    spawned *s = arg;
+    assert(status->exited);
     if (s->done)
-        s->done(s->arg, s->signal ? -1 : (int)s->status, s->signal,
-                s->timed_out);
+        s->done(s->arg, status->term_signal ? -1 : (int)status->exit_status,
+                status->term_signal, status->timed_out);
     free(s);
-}
-
-static void spawned_exit(uv_process_t *process, int64_t status, int signal)
-{
-    spawned *s = process->data;
-    s->status = status;
-    s->signal = signal;
-    uv_close((uv_handle_t *)&s->timer, spawned_closed);
-    uv_close((uv_handle_t *)&s->process, spawned_closed);
-}
-
-static void spawned_timeout(uv_timer_t *timer)
-{
-    spawned *s = timer->data;
-    s->timed_out = 1;
-    uv_process_kill(&s->process, SIGKILL);
 }
 
 static int host_spawn(const cct_host *host, const char *const *argv,
                       unsigned timeout_ms, cct_spawn_cb done, void *arg)
 {
-    cct_instance *in = instance_of(host);
-    uv_loop_t *loop = in->context->loop;
-    spawned *s = cct_xcalloc(1, sizeof(*s));
+    spawned *s = cct_xmalloc(sizeof(*s));
     s->done = done;
     s->arg = arg;
-    s->process.data = s->timer.data = s;
-    uv_timer_init(loop, &s->timer);
+    cct_spawn_options so = {
+        .argv = argv,
+        .n_fds = 3, /* all /dev/null */
+        .timeout_ms = timeout_ms,
+        .closed = spawned_closed,
+        .arg = s,
+    };
+    int rc = cct_spawn_start(instance_of(host)->context->loop, &so, NULL);
+    if (rc < 0)
+        free(s);
+    return rc;
+}
 
-    uv_stdio_container_t stdio[3];
-    for (int i = 0; i < 3; i++)
-        stdio[i].flags = UV_IGNORE;
-    uv_process_options_t po;
-    memset(&po, 0, sizeof(po));
-    po.file = argv[0];
-    po.args = (char **)argv;
-    po.stdio = stdio;
-    po.stdio_count = 3;
-    po.exit_cb = spawned_exit;
-    int rc = uv_spawn(loop, &s->process, &po);
-    s->open_handles = 2;
+/* A program run for a plugin, its output handed back (host->run_program).
+ * Its standard error is kept for the message of a failure. */
+#define PROGRAM_ERR_LIMIT 4096
+
+struct cct_program {
+    cct_program_cb done;
+    void *arg;
+    cct_capture *capture;
+    int stopped; /* stop_program: the plugin wants no callback */
+};
+
+static void program_done(cct_capture_result *res, void *arg)
+{
+    cct_program *p = arg;
+    if (!p->stopped) {
+        cct_program_result result = {
+            .struct_size = sizeof(result),
+            .exit_status = res->term_signal ? -1 : (int)res->exit_status,
+            .term_signal = res->term_signal,
+            .timed_out = res->timed_out,
+            .out = res->out.data ? res->out.data : "",
+            .out_len = res->out.len,
+            .out_truncated = res->out_truncated,
+            .err = res->err.data ? res->err.data : "",
+            .err_len = res->err.len,
+        };
+        p->done(p->arg, &result);
+    }
+    free(p);
+}
+
+static int host_run_program(const cct_host *host, const char *const *argv,
+                            const char *cwd, unsigned timeout_ms,
+                            size_t max_output, cct_program_cb done, void *arg,
+                            cct_program **program)
+{
+    if (!argv || !argv[0] || !done || timeout_ms == 0 || max_output == 0)
+        return UV_EINVAL;
+    cct_instance *in = instance_of(host);
+    cct_program *p = cct_xcalloc(1, sizeof(*p));
+    p->done = done;
+    p->arg = arg;
+    cct_capture_options options = {
+        .argv = argv,
+        .cwd = cwd ? cwd : in->context->project_dir,
+        .out_limit = max_output,
+        .err_limit = PROGRAM_ERR_LIMIT,
+        .timeout_ms = timeout_ms,
+    };
+    int rc = cct_capture_start(in->context->loop, &options, program_done, p,
+                               &p->capture);
     if (rc < 0) {
-        s->done = NULL;
-        uv_close((uv_handle_t *)&s->timer, spawned_closed);
-        uv_close((uv_handle_t *)&s->process, spawned_closed);
+        free(p);
         return rc;
     }
-    if (timeout_ms)
-        uv_timer_start(&s->timer, spawned_timeout, timeout_ms, 0);
+    if (program)
+        *program = p;
     return 0;
+}
+
+static void host_stop_program(const cct_host *host, cct_program *program)
+{
+    (void)host;
+    assert(!program->stopped);
+    program->stopped = 1;
+    /* Its pipes close as it dies; program_done then frees it. */
+    cct_capture_kill(program->capture);
 }
 
 /* ---- instances ---------------------------------------------------------- */
@@ -210,6 +244,8 @@ int cct_instance_create(cct_host_context *context, cct_loaded_plugin *lib,
     h->terminal_width = host_terminal_width;
     h->spawn = host_spawn;
     h->have_program = host_have_program;
+    h->run_program = host_run_program;
+    h->stop_program = host_stop_program;
     h->data_dir = context->data_dir;
     h->project_dir = context->project_dir;
     h->verbose = context->verbose;

@@ -1,7 +1,8 @@
 /*
  * Plugin instances and the services cctrial offers them (the cct_host
- * table of plugin.h): logging, their options, terminal output, spawning
- * processes without a shell.
+ * table of plugin.h): logging, their options, terminal output, starting
+ * processes without a shell (spawn.h), capturing what they print
+ * (capture.h).
  *
  * Each instance gets its own cct_host, embedded at the start of the
  * instance so that a service call finds its instance (and through it the

@@ -158,6 +158,7 @@ void cct__session_exit(session *s, int code)
         return;
     s->exiting = 1;
     s->exit_code = code;
+    cct__session_cancel_select(s);
     cct__session_stop_watching(s);
     cct__session_stop_keys(s);
     cct_console_status(&s->console, NULL);

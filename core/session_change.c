@@ -255,18 +255,15 @@ static int report_unknown_names(session *s)
     return -1;
 }
 
-/* Once, hook and list modes: the selector decides, with no change set. */
-static void run_selected_once(session *s)
+static void run_selected(session *s, int status, const cct_strv *ids)
 {
-    cct_strv ids;
-    cct_strv_init(&ids);
-    if (cct__session_select(s, NULL, &ids) < 0) {
+    if (status < 0) {
         cct__session_exit(s, EXIT_USAGE);
     } else if (s->mode == MODE_LIST) {
-        for (size_t i = 0; i < ids.len; i++)
-            cct_console_printf(&s->console, "%s\n", ids.items[i]);
+        for (size_t i = 0; i < ids->len; i++)
+            cct_console_printf(&s->console, "%s\n", ids->items[i]);
         cct__session_exit(s, 0);
-    } else if (ids.len == 0) {
+    } else if (ids->len == 0) {
         cct_report_message(&s->reporters, CCT_MSG_NO_TEST_TO_RUN, NULL,
                            "no test to run");
         cct__session_exit(s, 0);
@@ -276,10 +273,16 @@ static void run_selected_once(session *s)
         cct_workflow_start_once(&s->workflow,
                                 s->mode == MODE_HOOK ? CCT_SUITE_SMART
                                                      : CCT_SUITE_FULL,
-                                &ids, &actions);
+                                ids, &actions);
         cct__session_act(s, &actions);
     }
-    cct_strv_free(&ids);
+}
+
+/* Once, hook and list modes: the selector decides, with no change set,
+ * maybe later (git-diff waits for git without holding up the loop). */
+static void run_selected_once(session *s)
+{
+    cct__session_select_first(s, run_selected);
 }
 
 static void first_discovery_done(session *s)

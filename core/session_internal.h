@@ -45,6 +45,8 @@
  * once; hook: what the last commit affects, once; list: print the ids. */
 typedef enum mode { MODE_CONTINUOUS, MODE_ONCE, MODE_HOOK, MODE_LIST } mode;
 
+typedef struct cct__selecting cct__selecting;
+
 /* The runs (written by session_run.c only): the workers and the run
  * going on.  Whether a run is going is the workflow's to say. */
 typedef struct session_runs {
@@ -57,6 +59,8 @@ typedef struct session_runs {
     size_t finished;        /* tests that ended, for the running counts */
     size_t tests_run;       /* trial's "Ran N tests" (see cct_runner_events) */
     unsigned retry_worker;  /* the worker that ran the retry test */
+    cct__selecting *selecting; /* the first selection, while the selector
+                                  works on it (git-diff: git) */
 } session_runs;
 
 /* Discovery and changes (written by session_change.c only): what the
@@ -137,7 +141,17 @@ void cct__session_close_runner(session *s, void (*done)(void *arg),
                                void *arg);
 void cct__session_create_runner(session *s);
 void cct__session_act(session *s, const cct_actions *actions);
+/* Asks the selector which tests a change set runs; `out` gets their ids
+ * in trial's order, after --grep.  Returns 0, or -1 when the selector
+ * failed (it said why). */
 int cct__session_select(session *s, const cct_strv *changes, cct_strv *out);
+/* The first selection (once, hook and list modes), with no change set:
+ * `done` is called with 0 and the ids, or -1 (the selector said why),
+ * now or later (git-diff runs git meanwhile), unless the session ends
+ * first (cct__session_cancel_select). */
+typedef void (*cct__selected_fn)(session *s, int status, const cct_strv *ids);
+void cct__session_select_first(session *s, cct__selected_fn done);
+void cct__session_cancel_select(session *s);
 
 /* session_change.c */
 void cct__session_changes_init(session *s);

@@ -389,19 +389,71 @@ static void on_unreached(cct_selection *sel, const char *file)
     free(shown);
 }
 
-/* Asks the selector which tests `changes` (NULL: none known yet) run;
- * `out` gets their ids in trial's order, after --grep.  Returns 0, or -1
- * when the selector failed (it said why). */
-int cct__session_select(session *s, const cct_strv *changes, cct_strv *out)
-{
+/* A question to the selector, on the heap when its answer comes later
+ * (CCT_SELECT_PENDING): the selection, its array and the catalog must live
+ * until then. */
+struct cct__selecting {
+    cct_selection selection; /* first: complete() finds the rest */
+    session *s;
     cct_catalog catalog;
-    cct_project_catalog(&s->changes.project, &catalog);
-    unsigned char *selected = cct_xcalloc(catalog.n_tests, 1);
-    cct_selection selection = {
-        .struct_size = sizeof(selection),
-        .selected = selected,
+    cct__selected_fn done;   /* NULL: abandoned, the answer is dropped */
+};
+
+static void free_selecting(cct__selecting *q)
+{
+    free(q->selection.selected);
+    free(q);
+}
+
+/* The selected tests' ids in trial's order, after --grep. */
+static void selected_ids(const cct__selecting *q, cct_strv *out)
+{
+    const char *grep = cct__session_grep(q->s);
+    for (size_t i = 0; i < q->catalog.n_tests; i++) {
+        const char *id = cct_catalog_test_at(&q->catalog, i)->id;
+        if (q->selection.selected[i] && (!grep || strstr(id, grep)))
+            cct_strv_add(out, id);
+    }
+}
+
+static void answer(cct__selecting *q, int status)
+{
+    cct_strv ids;
+    cct_strv_init(&ids);
+    if (status >= 0)
+        selected_ids(q, &ids);
+    q->done(q->s, status < 0 ? -1 : 0, &ids);
+    cct_strv_free(&ids);
+}
+
+static void on_selection_complete(cct_selection *sel, int status)
+{
+    cct__selecting *q = (cct__selecting *)sel;
+    if (q->done) {
+        assert(q->s->run.selecting == q);
+        q->s->run.selecting = NULL;
+        answer(q, status);
+    }
+    free_selecting(q);
+}
+
+/* Plugins built against ABI 1.2 or later may answer later. */
+static int may_answer_later(const cct_instance *selector)
+{
+    return (selector->lib.desc->abi_version & 0xffff) >= 2;
+}
+
+/* Asks the selector; returns what select() did. */
+static int ask(session *s, cct__selecting *q, const cct_strv *changes)
+{
+    q->s = s;
+    cct_project_catalog(&s->changes.project, &q->catalog);
+    q->selection = (cct_selection){
+        .struct_size = sizeof(q->selection),
+        .selected = cct_xcalloc(q->catalog.n_tests, 1),
         .unreached = on_unreached,
         .host_data = s,
+        .complete = on_selection_complete,
     };
     cct_change_set change_set = {
         .struct_size = sizeof(change_set),
@@ -409,18 +461,69 @@ int cct__session_select(session *s, const cct_strv *changes, cct_strv *out)
         .files = changes ? (const char *const *)changes->items : NULL,
     };
     const cct_selector_ops *ops = s->selector->lib.desc->selector;
-    const char *grep = cct__session_grep(s);
-    int rc = ops->select ? ops->select(s->selector->ctx, &catalog,
+    int rc = ops->select ? ops->select(s->selector->ctx, &q->catalog,
                                        changes ? &change_set : NULL,
-                                       &selection)
+                                       &q->selection)
                          : -1;
-    for (size_t i = 0; rc >= 0 && i < catalog.n_tests; i++) {
-        const char *id = cct_catalog_test_at(&catalog, i)->id;
-        if (selected[i] && (!grep || strstr(id, grep)))
-            cct_strv_add(out, id);
+    if (rc == CCT_SELECT_PENDING && may_answer_later(s->selector))
+        return rc;
+    return rc < 0 ? -1 : 0; /* before 1.2, any rc >= 0 was an answer */
+}
+
+/* Stops waiting for `q`: the selector stops its work, or, without a
+ * cancel(), its late answer is dropped. */
+static void abandon(session *s, cct__selecting *q)
+{
+    /* Only a 1.2 plugin's ops have a cancel() to read. */
+    assert(may_answer_later(s->selector));
+    const cct_selector_ops *ops = s->selector->lib.desc->selector;
+    q->done = NULL;
+    if (ops->cancel) {
+        ops->cancel(s->selector->ctx, &q->selection);
+        free_selecting(q);
     }
-    free(selected);
-    return rc < 0 ? -1 : 0;
+}
+
+void cct__session_select_first(session *s, cct__selected_fn done)
+{
+    assert(!s->run.selecting);
+    cct__selecting *q = cct_xcalloc(1, sizeof(*q));
+    q->done = done;
+    int rc = ask(s, q, NULL);
+    if (rc == CCT_SELECT_PENDING) {
+        s->run.selecting = q; /* on_selection_complete() goes on */
+        return;
+    }
+    answer(q, rc);
+    free_selecting(q);
+}
+
+void cct__session_cancel_select(session *s)
+{
+    if (!s->run.selecting)
+        return;
+    abandon(s, s->run.selecting);
+    s->run.selecting = NULL;
+}
+
+/* With a change set the answer is needed now (see CCT_SELECT_PENDING). */
+int cct__session_select(session *s, const cct_strv *changes, cct_strv *out)
+{
+    assert(changes);
+    cct__selecting *q = cct_xcalloc(1, sizeof(*q));
+    int rc = ask(s, q, changes);
+    if (rc == CCT_SELECT_PENDING) {
+        cct_console_error(&s->console, "cctrial: the selector %s answered a "
+                          "change later, which it may do only for the "
+                          "first selection: nothing runs",
+                          s->selector->section);
+        abandon(s, q);
+        return -1;
+    }
+    if (rc == 0)
+        selected_ids(q, out);
+    free_selecting(q);
+    return rc;
 }
 
 /* The one place where the workflow's actions are carried out, and so the

@@ -101,7 +101,7 @@ static void take_output(cct_worker *w, int is_err, const char *data,
  * keeps writing. */
 static void drain_output(cct_worker *w)
 {
-    uv_pipe_t *pipes[] = {&w->out, &w->err};
+    uv_stream_t *pipes[] = {w->out, w->err};
     char buf[65536];
     for (int i = 0; i < 2; i++) {
         uv_os_fd_t fd;
@@ -120,13 +120,8 @@ static void drain_output(cct_worker *w)
     }
 }
 
-static void on_closed(uv_handle_t *handle)
+static void free_worker(cct_worker *w)
 {
-    cct_worker *w = handle->data;
-    if (--w->open_handles > 0)
-        return;
-    if (w->spawned && w->events.closed)
-        w->events.closed(w, w->arg);
     for (int i = 0; i < N_LOGS; i++) {
         if (w->log_fd[i] >= 0)
             close(w->log_fd[i]);
@@ -144,23 +139,35 @@ static void on_closed(uv_handle_t *handle)
     free(w);
 }
 
-static void close_handle(uv_handle_t *handle)
+static void on_closed(cct_worker *w)
 {
-    if (!uv_is_closing(handle))
-        uv_close(handle, on_closed);
+    assert(w->open_handles > 0);
+    if (--w->open_handles > 0)
+        return;
+    if (w->events.closed)
+        w->events.closed(w, w->arg);
+    free_worker(w);
+}
+
+static void on_handle_closed(uv_handle_t *handle)
+{
+    on_closed(handle->data);
+}
+
+static void on_spawn_closed(const cct_spawn_status *status, void *arg)
+{
+    (void)status; /* on_process_exit took it */
+    on_closed(arg);
 }
 
 static void close_all(cct_worker *w)
 {
-    close_handle((uv_handle_t *)&w->timer);
-    close_handle((uv_handle_t *)&w->confirm);
-    close_handle((uv_handle_t *)&w->confirm_poll);
-    close_handle((uv_handle_t *)&w->log_timer);
-    close_handle((uv_handle_t *)&w->cmd);
-    close_handle((uv_handle_t *)&w->results);
-    close_handle((uv_handle_t *)&w->out);
-    close_handle((uv_handle_t *)&w->err);
-    close_handle((uv_handle_t *)&w->process);
+    assert(w->finished);
+    uv_close((uv_handle_t *)&w->timer, on_handle_closed);
+    uv_close((uv_handle_t *)&w->confirm, on_handle_closed);
+    uv_close((uv_handle_t *)&w->confirm_poll, on_handle_closed);
+    uv_close((uv_handle_t *)&w->log_timer, on_handle_closed);
+    cct_spawn_close(w->spawn);
 }
 
 /* The last lines of what the worker wrote on stderr. */
@@ -230,11 +237,10 @@ void cct_worker_kill(cct_worker *w, const char *why)
         return;
     if (!w->death && why)
         w->death = cct_xstrdup(why);
-    if (!w->exited)
-        uv_process_kill(&w->process, SIGKILL);
+    cct_spawn_kill(w->spawn, SIGKILL); /* UV_ESRCH once it has exited */
     /* Nothing more it says is believed. */
-    if (!uv_is_closing((uv_handle_t *)&w->results))
-        uv_read_stop((uv_stream_t *)&w->results);
+    if (!uv_is_closing((uv_handle_t *)w->results))
+        uv_read_stop(w->results);
     w->results_eof = 1;
     if (w->exited)
         finish(w);
@@ -261,7 +267,7 @@ static void interrupt(cct_worker *w)
     w->death = cct_xasprintf("timed out after %u s (cctrial killed the "
                              "worker)", w->timeout_s);
     w->interrupting = 1;
-    if (uv_process_kill(&w->process, SIGINT) < 0) {
+    if (cct_spawn_kill(w->spawn, SIGINT) < 0) {
         cct_worker_kill(w, NULL);
         return;
     }
@@ -322,7 +328,7 @@ static void on_timer(uv_timer_t *timer)
     if (w->exited) {
         finish(w); /* its result pipe did not drain: something kept it */
     } else if (w->stopping) {
-        uv_process_kill(&w->process, SIGKILL);
+        cct_spawn_kill(w->spawn, SIGKILL);
     } else if (w->results_eof) {
         cct_worker_kill(w, "the worker closed its result pipe and did not "
                            "exit (cctrial killed it)");
@@ -338,12 +344,12 @@ static void on_timer(uv_timer_t *timer)
     }
 }
 
-static void on_process_exit(uv_process_t *process, int64_t status, int signal)
+static void on_process_exit(const cct_spawn_status *status, void *arg)
 {
-    cct_worker *w = process->data;
+    cct_worker *w = arg;
     w->exited = 1;
-    w->exit_status = status;
-    w->term_signal = signal;
+    w->exit_status = status->exit_status;
+    w->term_signal = status->term_signal;
     if (w->results_eof)
         finish(w);
     else
@@ -399,7 +405,7 @@ static void test_over(cct_worker *w)
 static int command_pipe_closed(cct_worker *w)
 {
     uv_os_fd_t fd;
-    if (uv_fileno((uv_handle_t *)&w->cmd, &fd) < 0)
+    if (uv_fileno((uv_handle_t *)w->cmd, &fd) < 0)
         return 0;
     struct pollfd p = {.fd = fd, .events = POLLOUT};
     return poll(&p, 1, 0) == 1 && (p.revents & POLLERR);
@@ -505,7 +511,7 @@ static void on_output(uv_stream_t *stream, ssize_t n, const uv_buf_t *buf)
 {
     cct_worker *w = stream->data;
     if (n > 0)
-        take_output(w, stream == (uv_stream_t *)&w->err, buf->base,
+        take_output(w, stream == w->err, buf->base,
                     (size_t)n);
     else if (n < 0)
         uv_read_stop(stream);
@@ -532,50 +538,38 @@ int cct_worker_spawn(uv_loop_t *loop, const cct_worker_setup *setup,
     cct_buf_init(&w->err_tail);
     cct_amp_decoder_init(&w->decoder);
 
-    uv_pipe_t *pipes[] = {&w->cmd, &w->results, &w->out, &w->err};
-    for (size_t i = 0; i < CCT_ARRAY_SIZE(pipes); i++) {
-        uv_pipe_init(loop, pipes[i], 0);
-        pipes[i]->data = w;
+    cct_spawn_options so = {
+        .argv = setup->argv,
+        .env = setup->env,
+        .cwd = setup->cwd,
+        .fds = {[FD_OUT] = CCT_SPAWN_FROM_CHILD,
+                [FD_ERR] = CCT_SPAWN_FROM_CHILD,
+                [FD_CMD] = CCT_SPAWN_TO_CHILD,
+                [FD_RESULTS] = CCT_SPAWN_FROM_CHILD},
+        .n_fds = N_FDS,
+        .exited = on_process_exit,
+        .closed = on_spawn_closed,
+        .arg = w,
+    };
+    int rc = cct_spawn_start(loop, &so, &w->spawn);
+    if (rc < 0) {
+        free_worker(w); /* without any event */
+        return rc;
     }
+    w->cmd = cct_spawn_pipe(w->spawn, FD_CMD);
+    w->results = cct_spawn_pipe(w->spawn, FD_RESULTS);
+    w->out = cct_spawn_pipe(w->spawn, FD_OUT);
+    w->err = cct_spawn_pipe(w->spawn, FD_ERR);
     uv_timer_init(loop, &w->timer);
     uv_timer_init(loop, &w->log_timer);
     uv_check_init(loop, &w->confirm);
     uv_idle_init(loop, &w->confirm_poll);
-    w->timer.data = w->log_timer.data = w->process.data = w;
+    w->timer.data = w->log_timer.data = w;
     w->confirm.data = w->confirm_poll.data = w;
-
-    uv_stdio_container_t stdio[5];
-    stdio[0].flags = UV_IGNORE;
-    stdio[1].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
-    stdio[1].data.stream = (uv_stream_t *)&w->out;
-    stdio[2].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
-    stdio[2].data.stream = (uv_stream_t *)&w->err;
-    stdio[3].flags = UV_CREATE_PIPE | UV_READABLE_PIPE;
-    stdio[3].data.stream = (uv_stream_t *)&w->cmd;
-    stdio[4].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
-    stdio[4].data.stream = (uv_stream_t *)&w->results;
-
-    uv_process_options_t po;
-    memset(&po, 0, sizeof(po));
-    po.file = setup->argv[0];
-    po.args = (char **)setup->argv;
-    po.env = (char **)setup->env;
-    po.cwd = setup->cwd;
-    po.stdio = stdio;
-    po.stdio_count = 5;
-    po.exit_cb = on_process_exit;
-
-    int rc = uv_spawn(loop, &w->process, &po);
-    w->open_handles = 9;
-    if (rc < 0) {
-        w->finished = 1;
-        close_all(w); /* frees w without any event */
-        return rc;
-    }
-    w->spawned = 1;
-    uv_read_start((uv_stream_t *)&w->results, cct_alloc_buffer, on_results);
-    uv_read_start((uv_stream_t *)&w->out, cct_alloc_buffer, on_output);
-    uv_read_start((uv_stream_t *)&w->err, cct_alloc_buffer, on_output);
+    w->open_handles = 5;
+    uv_read_start(w->results, cct_alloc_buffer, on_results);
+    uv_read_start(w->out, cct_alloc_buffer, on_output);
+    uv_read_start(w->err, cct_alloc_buffer, on_output);
     if (out)
         *out = w;
     return 0;
@@ -651,7 +645,7 @@ void cct_worker_stop(cct_worker *w)
         return;
     w->stopping = 1;
     /* EOF on its command pipe is how trial asks a worker to exit. */
-    close_handle((uv_handle_t *)&w->cmd);
+    cct_spawn_close_pipe(w->spawn, FD_CMD);
     uv_timer_start(&w->timer, on_timer, STOP_GRACE_MS, 0);
 }
 

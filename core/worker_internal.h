@@ -17,6 +17,7 @@
 #include <uv.h>
 
 #include "amp.h"
+#include "spawn.h"
 #include "util.h"
 #include "worker.h"
 #include "worker_commands.h"
@@ -55,6 +56,10 @@
 
 enum { LOG_OUT, LOG_ERR, LOG_TEST, N_LOGS };
 
+/* The worker's descriptors: trial's worker reads our commands on 3 and
+ * writes its own on 4. */
+enum { FD_OUT = 1, FD_ERR = 2, FD_CMD = 3, FD_RESULTS = 4, N_FDS = 5 };
+
 /* A stretch of the send queue: encoded boxes, or answers to the asks
  * first..last, each `success: True` or empty. */
 typedef enum seg_kind { SEG_BOXES, SEG_SUCCESS, SEG_EMPTY } seg_kind;
@@ -67,11 +72,11 @@ typedef struct out_seg {
 
 struct cct_worker {
     uv_loop_t *loop;
-    uv_process_t process;
-    uv_pipe_t cmd;     /* fd 3: our commands */
-    uv_pipe_t results; /* fd 4: its commands */
-    uv_pipe_t out;     /* fd 1 */
-    uv_pipe_t err;     /* fd 2 */
+    cct_spawn *spawn;     /* the process and its pipes (see FD_*) */
+    uv_stream_t *cmd;     /* FD_CMD's pipe: our commands */
+    uv_stream_t *results; /* FD_RESULTS's pipe: its commands */
+    uv_stream_t *out;     /* FD_OUT's pipe */
+    uv_stream_t *err;     /* FD_ERR's pipe */
     uv_timer_t timer;  /* test timeout, stop grace, drain: one at a time */
     /* A test timeout is confirmed after the loop has polled once more (a
      * check handle, and an idle one so that the poll does not block):
@@ -80,6 +85,8 @@ struct cct_worker {
      * (see confirm_timeout()). */
     uv_check_t confirm;
     uv_idle_t confirm_poll;
+    /* timer, confirm, confirm_poll, log_timer and the spawn, each counted
+     * until closed (see on_closed). */
     int open_handles;
 
     unsigned number;
@@ -129,7 +136,6 @@ struct cct_worker {
     size_t q_bytes;      /* in its SEG_BOXES stretches */
     int writing;         /* a write is in flight */
 
-    int spawned;
     int exited;
     int64_t exit_status;
     int term_signal;

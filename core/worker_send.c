@@ -98,7 +98,7 @@ static void encode_answer(cct_buf *out, unsigned long long ask, int success)
 void cct__worker_flush(cct_worker *w)
 {
     if (w->writing || w->q_head == w->q_len ||
-        uv_is_closing((uv_handle_t *)&w->cmd))
+        uv_is_closing((uv_handle_t *)w->cmd))
         return;
     cct_buf chunk;
     cct_buf_init(&chunk);
@@ -120,7 +120,7 @@ void cct__worker_flush(cct_worker *w)
     write_req *wr = cct_xmalloc(sizeof(*wr));
     wr->data = cct_buf_steal(&chunk);
     uv_buf_t buf = uv_buf_init(wr->data, (unsigned)len);
-    int rc = uv_write(&wr->req, (uv_stream_t *)&w->cmd, &buf, 1, on_written);
+    int rc = uv_write(&wr->req, w->cmd, &buf, 1, on_written);
     if (rc < 0) {
         free(wr->data);
         free(wr);
@@ -149,7 +149,7 @@ static int queue_added(cct_worker *w)
 int cct__worker_queue_box(cct_worker *w, cct_buf *box)
 {
     cct_amp_end(box);
-    if (uv_is_closing((uv_handle_t *)&w->cmd) || w->finished) {
+    if (uv_is_closing((uv_handle_t *)w->cmd) || w->finished) {
         cct_buf_free(box);
         return UV_EPIPE;
     }
@@ -197,7 +197,7 @@ void cct__worker_queue_answer(cct_worker *w, const char *ask, size_t ask_len,
         return;
     }
     cct_buf_free(fields);
-    if (uv_is_closing((uv_handle_t *)&w->cmd) || w->finished)
+    if (uv_is_closing((uv_handle_t *)w->cmd) || w->finished)
         return;
     seg_kind seg_kind = kind == ANSWER_SUCCESS ? SEG_SUCCESS : SEG_EMPTY;
     out_seg *seg = queue_tail(w, seg_kind);

@@ -17,7 +17,8 @@
  * A plugin keeps all of its state in an opaque context created by init() and
  * freed by fini(); two instances of one plugin may coexist.  cctrial calls a
  * plugin from its single event-loop thread only: no locking is needed, and
- * no callback may block for long (spawn processes through host->spawn).
+ * no callback may block for long (start processes through host->spawn or
+ * host->run_program, never with fork(), system() or a blocking wait).
  *
  * Memory: every pointer cctrial passes to a callback is owned by cctrial and
  * valid only for the duration of that call; copy what you need to keep.
@@ -122,6 +123,33 @@ typedef struct cct_host cct_host;
 typedef void (*cct_spawn_cb)(void *arg, int exit_status, int term_signal,
                              int timed_out);
 
+/* A program started by host->run_program (ABI 1.2), until its callback. */
+typedef struct cct_program cct_program;
+
+/* How a program run by host->run_program ended, and what it printed.
+ * Valid only during the callback. */
+typedef struct cct_program_result {
+    size_t struct_size;
+    int exit_status;       /* its exit code, or -1 when it was ended by
+                              `term_signal` (then non-zero) */
+    int term_signal;
+    int timed_out;         /* cctrial killed it at `timeout_ms` */
+    /* Its standard output, NUL-terminated (out[out_len] is 0; the output
+     * itself may hold NULs), cut at `max_output` bytes, in which case
+     * out_truncated is 1 and the rest was read and dropped. */
+    const char *out;
+    size_t out_len;
+    int out_truncated;
+    /* The end of its standard error (at most 4096 bytes), NUL-terminated:
+     * enough for the message of a failure. */
+    const char *err;
+    size_t err_len;
+} cct_program_result;
+
+/* Called once when a program run by host->run_program has ended and its
+ * output is read, unless host->stop_program was called first. */
+typedef void (*cct_program_cb)(void *arg, const cct_program_result *result);
+
 struct cct_host {
     size_t struct_size;   /* sizeof(cct_host) in cctrial's build */
     uint32_t abi_version; /* CCT_PLUGIN_ABI_VERSION of cctrial */
@@ -177,6 +205,26 @@ struct cct_host {
     /* ABI 1.1 (check with CCT_HAS_FIELD): how many times -v was given
      * (0 to 3): how much the user asked to see. */
     int verbose;
+
+    /* ABI 1.2 (check with CCT_HAS_FIELD): runs a program and hands back
+     * what it printed, without blocking: `argv[0]` is looked up on PATH and
+     * started with the given argument vector, never through a shell, in
+     * `cwd` (NULL: the project's directory), with standard input from
+     * /dev/null, in a process group of its own.  Its standard output is
+     * kept up to `max_output` bytes.  When it runs longer than
+     * `timeout_ms`, it and whatever it started are killed (SIGKILL) and it
+     * ends with timed_out set.  `done` is called once, from cctrial's loop,
+     * after run_program() has returned.  Both bounds are required (non-zero).
+     * Returns 0 and sets *program (may be NULL when not wanted) to a handle
+     * valid until `done` runs, or a negative error code when it could not
+     * be started (then `done` is never called). */
+    int (*run_program)(const cct_host *host, const char *const *argv,
+                       const char *cwd, unsigned timeout_ms,
+                       size_t max_output, cct_program_cb done, void *arg,
+                       cct_program **program);
+    /* ABI 1.2: kills a program started by run_program (and whatever it
+     * started), whose `done` has not run yet; `done` will not run. */
+    void (*stop_program)(const cct_host *host, cct_program *program);
 };
 
 /* ------------------------------------------------------------------------ */
@@ -464,15 +512,36 @@ typedef struct cct_selection {
     unsigned char *selected;
     void (*unreached)(struct cct_selection *sel, const char *file);
     void *host_data;       /* cctrial's own; do not touch */
+    /* ABI 1.2 (check with CCT_HAS_FIELD): how a selector whose select()
+     * returned CCT_SELECT_PENDING answers, once, later, from one of
+     * cctrial's callbacks (the end of a program it ran): `status` is what
+     * select() would have returned (0, or negative after logging why).  The
+     * selection, its `selected` array and the catalog stay valid until
+     * complete() is called or the selection is cancelled. */
+    void (*complete)(struct cct_selection *sel, int status);
 } cct_selection;
+
+/* select() returns this (ABI 1.2) when it answers later through
+ * sel->complete(), e.g. after running git with host->run_program.  Only
+ * when `changes` is NULL: with a change set cctrial needs the answer at
+ * once (it decides what runs on every change), and takes a pending answer
+ * there for a failure.  cctrial has at most one selection pending. */
+#define CCT_SELECT_PENDING 1
 
 typedef struct cct_selector_ops {
     /* Returns 0, or a negative value when it could not decide (the error is
      * logged through host->log by the selector); then cctrial runs nothing.
      * `changes` is NULL for the first run of a session: a selector that
-     * finds its changes itself (git-diff) does so then. */
+     * finds its changes itself (git-diff) does so then, and may take its
+     * time: it returns CCT_SELECT_PENDING and completes later. */
     int (*select)(void *ctx, const cct_catalog *catalog,
                   const cct_change_set *changes, cct_selection *out);
+    /* ABI 1.2: cctrial no longer waits for the selection left pending
+     * (the session ends): stop what it started (host->stop_program) and
+     * never call sel->complete().  Required of a selector that returns
+     * CCT_SELECT_PENDING; read only from plugins built against 1.2 or
+     * later (the descriptor's abi_version). */
+    void (*cancel)(void *ctx, cct_selection *sel);
 } cct_selector_ops;
 
 /* ------------------------------------------------------------------------ */

@@ -10,26 +10,33 @@
  * the import graph exactly as smart-import does.  With a change set (in
  * continuous smart mode) it maps the given files.
  *
- * git is spawned directly from an argument vector, never through a shell,
- * and no argument of ours can pass for an option: `since` may not start
- * with '-', and the refs follow --end-of-options.
- * It runs to completion before select() returns: this selector is used
- * once per session, where waiting for git is the point.
+ * git runs through host->run_program: from an argument vector, never
+ * through a shell, with bounded time and output, and without blocking
+ * cctrial's loop (keys, signals and the watcher go on meanwhile): select()
+ * answers CCT_SELECT_PENDING and completes the selection when the last git
+ * has answered.  No argument of ours can pass for an option: `since` may
+ * not start with '-', and the refs follow --end-of-options.
  */
-#include <errno.h>
-#include <fcntl.h>
+#include <assert.h>
 #include <stdio.h>
-#include <poll.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "affected.h"
 #include "cctrial/plugin.h"
 
-extern char **environ;
+/* Each git gets this long and may print this much (the names of every
+ * file of a big branch fit). */
+#define GIT_TIMEOUT_MS 120000
+#define GIT_OUTPUT_MAX (64u << 20)
+
+/* The gits one selection runs, one after the other. */
+typedef enum step {
+    STEP_TOPLEVEL,   /* rev-parse --show-toplevel */
+    STEP_PARENT,     /* rev-parse HEAD~1: the last commit's parent */
+    STEP_EMPTY_TREE, /* hash-object: the parent of a first commit */
+    STEP_DIFF        /* diff --name-only */
+} step;
 
 typedef struct git_diff {
     const cct_host *host;
@@ -37,6 +44,12 @@ typedef struct git_diff {
     const char *since;
     char **extensions;
     size_t n_extensions;
+    /* The selection being answered, while git runs for it. */
+    cct_selection *sel;
+    const cct_catalog *catalog;
+    cct_program *program;
+    step step;
+    char *top; /* the work tree's root */
 } git_diff;
 
 static const cct_option options[] = {
@@ -48,120 +61,6 @@ static const cct_option options[] = {
      "File name endings of changed files that count.", NULL, 0, 0},
     {NULL, 0, NULL, NULL, NULL, 0, 0},
 };
-
-/* ---- running git ------------------------------------------------------ */
-
-typedef struct output {
-    char *data;
-    size_t len, cap;
-} output;
-
-static int append(output *o, const char *data, size_t n)
-{
-    if (o->len + n + 1 > o->cap) {
-        size_t cap = o->cap ? o->cap * 2 : 4096;
-        while (cap < o->len + n + 1)
-            cap *= 2;
-        char *p = realloc(o->data, cap);
-        if (!p)
-            return -1;
-        o->data = p;
-        o->cap = cap;
-    }
-    memcpy(o->data + o->len, data, n);
-    o->len += n;
-    o->data[o->len] = '\0';
-    return 0;
-}
-
-/* Runs git with `args`; collects stdout and stderr.  Returns its exit
- * status, or -1 when it could not run. */
-static int run_git(const char *const *args, output *out, output *err)
-{
-    int out_pipe[2], err_pipe[2];
-    if (pipe(out_pipe) < 0)
-        return -1;
-    if (pipe(err_pipe) < 0) {
-        close(out_pipe[0]);
-        close(out_pipe[1]);
-        return -1;
-    }
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
-    posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
-    posix_spawn_file_actions_addclose(&actions, out_pipe[0]);
-    posix_spawn_file_actions_addclose(&actions, err_pipe[0]);
-    pid_t pid;
-    int rc = posix_spawnp(&pid, "git", &actions, NULL, (char *const *)args,
-                          environ);
-    posix_spawn_file_actions_destroy(&actions);
-    close(out_pipe[1]);
-    close(err_pipe[1]);
-    if (rc != 0) {
-        close(out_pipe[0]);
-        close(err_pipe[0]);
-        errno = rc;
-        return -1;
-    }
-    struct pollfd fds[2] = {{out_pipe[0], POLLIN, 0},
-                            {err_pipe[0], POLLIN, 0}};
-    output *dest[2] = {out, err};
-    int open_fds = 2;
-    while (open_fds > 0) {
-        if (poll(fds, 2, -1) < 0 && errno != EINTR)
-            break;
-        for (int i = 0; i < 2; i++) {
-            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP)))
-                continue;
-            char buf[8192];
-            ssize_t n = read(fds[i].fd, buf, sizeof(buf));
-            if (n > 0 && append(dest[i], buf, (size_t)n) == 0)
-                continue;
-            if (n < 0 && errno == EINTR)
-                continue;
-            close(fds[i].fd);
-            fds[i].fd = -1;
-            open_fds--;
-        }
-    }
-    for (int i = 0; i < 2; i++)
-        if (fds[i].fd >= 0)
-            close(fds[i].fd);
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-/* Runs git and returns its standard output, or NULL after logging why. */
-static char *git(git_diff *g, const char *const *args, size_t *len,
-                 int quiet)
-{
-    output out = {0}, err = {0};
-    int status = run_git(args, &out, &err);
-    if (status != 0) {
-        if (!quiet)
-            g->host->log(g->host, CCT_LOG_ERROR, "%s %s failed: %s", args[0],
-                         args[3] ? args[3] : "",
-                         status < 0 ? strerror(errno)
-                         : err.data ? err.data : "(no message)");
-        free(out.data);
-        free(err.data);
-        return NULL;
-    }
-    free(err.data);
-    if (len)
-        *len = out.len;
-    return out.data ? out.data : calloc(1, 1);
-}
-
-static void chomp(char *s)
-{
-    s[strcspn(s, "\n")] = '\0';
-}
 
 /* ---- the selector ------------------------------------------------------- */
 
@@ -176,68 +75,149 @@ static int counts(git_diff *g, const char *name)
     return 0;
 }
 
-/* The changed files, absolute, NULL-terminated; NULL on error. */
-static char **changed_files(git_diff *g, size_t *n_files)
+/* Hands the answer to cctrial; the selector is idle again. */
+static void complete(git_diff *g, int status)
 {
-    const char *dir = g->host->project_dir;
-    const char *top_args[] = {"git", "-C", dir, "rev-parse",
-                              "--show-toplevel", NULL};
-    char *top = git(g, top_args, NULL, 0);
-    if (!top)
-        return NULL;
-    chomp(top);
+    cct_selection *sel = g->sel;
+    g->sel = NULL;
+    g->catalog = NULL;
+    free(g->top);
+    g->top = NULL;
+    sel->complete(sel, status);
+}
 
-    char *base = NULL, *range = NULL;
-    if (g->since) {
+static void on_git(void *arg, const cct_program_result *result);
+
+/* Starts the git of `next`; returns 0, or -1 after logging why. */
+static int run_git(git_diff *g, step next, const char *const *args)
+{
+    g->step = next;
+    int rc = g->host->run_program(g->host, args, NULL, GIT_TIMEOUT_MS,
+                                  GIT_OUTPUT_MAX, on_git, g, &g->program);
+    if (rc < 0) {
+        g->host->log(g->host, CCT_LOG_ERROR, "cannot run git: %s",
+                     strerror(-rc));
+        g->program = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+/* git diff between `base` and HEAD, or over `since`...HEAD. */
+static int run_diff(git_diff *g, const char *base)
+{
+    char *range = NULL;
+    if (!base) {
         size_t n = strlen(g->since) + 8;
         range = malloc(n);
-        if (range)
-            snprintf(range, n, "%s...HEAD", g->since);
-    } else {
-        const char *parent_args[] = {"git", "-C", top, "rev-parse",
-                                     "--verify", "-q", "HEAD~1", NULL};
-        base = git(g, parent_args, NULL, 1);
-        if (!base) {
-            /* The first commit: everything in it is new. */
-            const char *empty_args[] = {"git", "-C", top, "hash-object",
-                                        "-t", "tree", "/dev/null", NULL};
-            base = git(g, empty_args, NULL, 0);
-        }
-        if (base)
-            chomp(base);
+        if (!range)
+            return -1;
+        snprintf(range, n, "%s...HEAD", g->since);
     }
-    char **files = NULL;
-    if (base || range) {
-        /* Whatever the refs say, they are refs (git 2.24 and later). */
-        const char *diff_args[] = {"git", "-C", top, "diff", "--name-only",
-                                   "-z", "--end-of-options",
-                                   range ? range : base,
-                                   range ? NULL : "HEAD", NULL};
-        size_t len = 0;
-        char *names = git(g, diff_args, &len, 0);
-        if (names) {
-            size_t count = 0;
-            for (size_t i = 0; i < len; i++)
-                count += names[i] == '\0';
-            files = calloc(count + 1, sizeof(char *));
-            size_t k = 0;
-            for (char *p = names; files && p < names + len;
-                 p += strlen(p) + 1) {
-                if (!*p || !counts(g, p))
-                    continue;
-                size_t n = strlen(top) + strlen(p) + 2;
-                files[k] = malloc(n);
-                if (files[k])
-                    snprintf(files[k++], n, "%s/%s", top, p);
-            }
-            *n_files = k;
-            free(names);
-        }
-    }
-    free(base);
+    /* Whatever the refs say, they are refs (git 2.24 and later). */
+    const char *args[] = {"git", "-C", g->top, "diff", "--name-only", "-z",
+                          "--end-of-options", range ? range : base,
+                          range ? NULL : "HEAD", NULL};
+    int rc = run_git(g, STEP_DIFF, args);
     free(range);
-    free(top);
-    return files;
+    return rc;
+}
+
+/* Did git answer?  Logs why not, unless `quiet`. */
+static int answered(git_diff *g, const cct_program_result *r,
+                    const char *command, int quiet)
+{
+    const char *why = NULL;
+    if (r->timed_out)
+        why = "it did not finish in time (cctrial killed it)";
+    else if (r->out_truncated)
+        why = "it printed more than cctrial reads";
+    else if (r->exit_status == 0)
+        return 1;
+    else
+        why = r->err_len ? r->err : "(no message)";
+    if (!quiet)
+        g->host->log(g->host, CCT_LOG_ERROR, "git %s failed: %s", command,
+                     why);
+    return 0;
+}
+
+/* The changed files in git's -z list, absolute; selects their tests. */
+static int select_names(git_diff *g, const char *names, size_t len)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < len; i++)
+        count += names[i] == '\0';
+    char **files = calloc(count + 1, sizeof(char *));
+    if (!files)
+        return -1;
+    size_t k = 0;
+    for (const char *p = names; p < names + len; p += strlen(p) + 1) {
+        if (!*p || !counts(g, p))
+            continue;
+        size_t n = strlen(g->top) + strlen(p) + 2;
+        files[k] = malloc(n);
+        if (files[k])
+            snprintf(files[k++], n, "%s/%s", g->top, p);
+    }
+    int rc = affected_select(g->catalog, (const char *const *)files, k,
+                             g->depth, g->sel);
+    for (size_t i = 0; i < k; i++)
+        free(files[i]);
+    free(files);
+    return rc;
+}
+
+/* One git has answered: the next one starts, or the selection is done. */
+static void on_git(void *arg, const cct_program_result *r)
+{
+    git_diff *g = arg;
+    g->program = NULL;
+    int rc = -1;
+    switch (g->step) {
+    case STEP_TOPLEVEL: {
+        if (!answered(g, r, "rev-parse", 0))
+            break;
+        g->top = strndup(r->out, strcspn(r->out, "\n"));
+        if (!g->top)
+            break;
+        if (g->since) {
+            rc = run_diff(g, NULL);
+            break;
+        }
+        const char *args[] = {"git", "-C", g->top, "rev-parse", "--verify",
+                              "-q", "HEAD~1", NULL};
+        rc = run_git(g, STEP_PARENT, args);
+        break;
+    }
+    case STEP_PARENT: {
+        if (answered(g, r, "rev-parse", 1)) {
+            char *base = strndup(r->out, strcspn(r->out, "\n"));
+            rc = base ? run_diff(g, base) : -1;
+            free(base);
+            break;
+        }
+        /* The first commit: everything in it is new. */
+        const char *args[] = {"git", "-C", g->top, "hash-object", "-t",
+                              "tree", "/dev/null", NULL};
+        rc = run_git(g, STEP_EMPTY_TREE, args);
+        break;
+    }
+    case STEP_EMPTY_TREE:
+        if (answered(g, r, "hash-object", 0)) {
+            char *base = strndup(r->out, strcspn(r->out, "\n"));
+            rc = base ? run_diff(g, base) : -1;
+            free(base);
+        }
+        break;
+    case STEP_DIFF:
+        if (answered(g, r, "diff", 0))
+            rc = select_names(g, r->out, r->out_len);
+        complete(g, rc);
+        return;
+    }
+    if (rc < 0)
+        complete(g, -1);
 }
 
 static int select_tests(void *ctx, const cct_catalog *catalog,
@@ -247,16 +227,41 @@ static int select_tests(void *ctx, const cct_catalog *catalog,
     if (changes)
         return affected_select(catalog, changes->files, changes->n_files,
                                g->depth, out);
-    size_t n = 0;
-    char **files = changed_files(g, &n);
-    if (!files)
+    if (!CCT_HAS_FIELD(g->host, cct_host, stop_program) ||
+        !CCT_HAS_FIELD(out, cct_selection, complete)) {
+        g->host->log(g->host, CCT_LOG_ERROR, "this cctrial cannot run git "
+                     "for a plugin (plugin ABI 1.2 or later needed)");
         return -1;
-    int rc = affected_select(catalog, (const char *const *)files, n,
-                             g->depth, out);
-    for (size_t i = 0; i < n; i++)
-        free(files[i]);
-    free(files);
-    return rc;
+    }
+    if (g->sel) {
+        g->host->log(g->host, CCT_LOG_ERROR, "asked for a second selection "
+                     "while git runs for the first");
+        return -1;
+    }
+    g->sel = out;
+    g->catalog = catalog;
+    const char *args[] = {"git", "-C", g->host->project_dir, "rev-parse",
+                          "--show-toplevel", NULL};
+    if (run_git(g, STEP_TOPLEVEL, args) < 0) {
+        g->sel = NULL;
+        g->catalog = NULL;
+        return -1;
+    }
+    return CCT_SELECT_PENDING;
+}
+
+static void cancel(void *ctx, cct_selection *sel)
+{
+    git_diff *g = ctx;
+    if (g->sel != sel)
+        return; /* answered already */
+    if (g->program)
+        g->host->stop_program(g->host, g->program);
+    g->program = NULL;
+    g->sel = NULL;
+    g->catalog = NULL;
+    free(g->top);
+    g->top = NULL;
 }
 
 static void split_words(git_diff *g, const char *text)
@@ -303,13 +308,15 @@ static int init(const cct_host *host, void **ctx)
 static void fini(void *ctx)
 {
     git_diff *g = ctx;
+    assert(!g->sel); /* cctrial completes or cancels it before */
     for (size_t i = 0; i < g->n_extensions; i++)
         free(g->extensions[i]);
     free(g->extensions);
     free(g);
 }
 
-static const cct_selector_ops ops = {.select = select_tests};
+static const cct_selector_ops ops = {.select = select_tests,
+                                     .cancel = cancel};
 
 static const cct_plugin plugin = {
     .abi_version = CCT_PLUGIN_ABI_VERSION,

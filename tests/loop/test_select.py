@@ -8,6 +8,7 @@ the project.  Hook-mode cases run in a temporary git repository.
 """
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -237,6 +238,52 @@ def hook_since():
     say("--since REF: what the branch affects")
 
 
+def hook_not_a_repo():
+    """git's refusal, which arrives after select() returned, ends the
+    session with its message and status 2."""
+    root = loopkit.project(FILES)
+    cct = hook(root, [], expected_status=2)
+    check("git rev-parse failed: " in cct.output
+          and "not a git repository" in cct.output,
+          "no message from git:\n" + cct.describe())
+    say("hook mode outside a repository: git's message, exit 2")
+
+
+# A git that takes its time: it says it started, then sleeps far longer
+# than any wait below before doing its job.
+SLOW_GIT = """#!/bin/sh
+echo "$$" > '{marker}'
+sleep 600
+exec '{git}' "$@"
+"""
+
+
+def hook_slow_git():
+    """cctrial waits for git without blocking its loop: SIGINT ends it at
+    once, and the git it was waiting for goes with it."""
+    root = repo()
+    bin_dir = harness.empty_dir("slow-git")
+    marker = os.path.join(bin_dir, "started")
+    real_git = shutil.which("git")
+    check(real_git, "no git on PATH")
+    wrapper = os.path.join(bin_dir, "git")
+    loopkit.write(wrapper, SLOW_GIT.format(marker=marker, git=real_git))
+    os.chmod(wrapper, 0o755)
+    env = {"PATH": bin_dir + os.pathsep + os.environ["PATH"]}
+    with harness.Cctrial(root, ["-H", "lay"], env=env) as cct:
+        cct.start()
+        loopkit.wait_until(lambda: os.path.exists(marker), 60,
+                           "cctrial to start git (the slow one)")
+        cct.signal(signal.SIGINT)
+        status = cct.wait_exit(30)
+        check(status == 130, f"exit {status} after SIGINT while git ran:\n"
+              + cct.describe())
+        check(not loopkit.runs(cct.output), "tests ran:\n" + cct.describe())
+        check(not cct.descendants(), f"processes left: {cct.descendants()}")
+    say("SIGINT while the git-diff selector waits for git: cctrial exits, "
+        "git and its children killed")
+
+
 def install_hook():
     root = repo()
     cct = harness.Cctrial(root, ["install-hook", "lay"], python=None)
@@ -279,6 +326,7 @@ def install_hook():
 CASES = {f.__name__: f for f in (
     list_all, list_grep, smart_transitive, smart_direct, smart_unreached,
     hook_first_commit, hook_change, hook_rename, hook_delete, hook_space,
-    hook_no_python, hook_since, install_hook)}
+    hook_no_python, hook_since, hook_not_a_repo, hook_slow_git,
+    install_hook)}
 
 harness.main(CASES[sys.argv[1]])
