@@ -2,7 +2,13 @@
 
     test_parity.py FIXTURE WORKER
 
-runs, on a fresh copy of tests/projects/FIXTURE, `python3 -m twisted.trial`
+FIXTURE is passing (a run that passes: exit 0), mixed (every kind of
+result in one package) or kinds: the fixtures of one kind of result each
+(failing, erroring, skipped, todo, unexpected, syntax, unicode, dirty)
+copied side by side into one project and run together, as a project with
+many packages is, at the cost of one run instead of eight.
+
+The test runs, on a fresh copy of the fixture, `python3 -m twisted.trial`
 and `trial -j2` (each run once per fixture and generation, shared by the
 tests of both workers and both build trees, see harness.reference_trial),
 then `cctrial --once --worker=WORKER` (with a cold discovery cache) and
@@ -53,6 +59,34 @@ FIXTURES = {
     "mixed": (["fxmixed"], ["SyntaxError", "DirtyReactorAggregateError",
                             "h\u00e9llo \u65e5\u672c"]),
 }
+# The fixtures run together as FIXTURE kinds.
+KINDS = ("failing", "erroring", "skipped", "todo", "unexpected", "syntax",
+         "unicode", "dirty")
+RUN_ALONE = ("passing", "mixed")
+
+
+def kinds_project():
+    """The KINDS fixtures side by side in one project directory (each is
+    one package of its own): the same files whichever test makes it, so
+    that trial's reference run of it is shared."""
+    top = os.path.join(harness.empty_dir("kinds"), "project")
+    for fixture in KINDS:
+        shutil.copytree(os.path.join(harness.PROJECTS_DIR, fixture), top,
+                        dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns(
+                            "__pycache__", "_trial_temp*", "*.pyc",
+                            ".cctrial"))
+    return top
+
+
+def fixture_of(name):
+    """(project to copy, names, marks) of a FIXTURE argument."""
+    if name == "kinds":
+        return (kinds_project(),
+                [n for f in KINDS for n in FIXTURES[f][0]],
+                [m for f in KINDS for m in FIXTURES[f][1]])
+    names, marks = FIXTURES[name]
+    return name, names, marks
 
 
 def check_run(project, names, jobs, worker, reference, marks):
@@ -97,18 +131,19 @@ def distributed_reference(fixture, names, single):
 
 
 def main():
-    if (len(sys.argv) != 3 or sys.argv[1] not in FIXTURES
+    choices = RUN_ALONE + ("kinds",)
+    if (len(sys.argv) != 3 or sys.argv[1] not in choices
             or sys.argv[2] not in ("fast", "stock")):
-        sys.exit(f"usage: test_parity.py {{{','.join(FIXTURES)}}} "
+        sys.exit(f"usage: test_parity.py {{{','.join(choices)}}} "
                  "{fast,stock}")
     fixture, worker = sys.argv[1:]
-    names, marks = FIXTURES[fixture]
-    project = harness.copy_project(fixture)
-    reference = harness.reference_trial(fixture, names)
-    say(f"trial {' '.join(names)} on tests/projects/{fixture}: "
+    source, names, marks = fixture_of(fixture)
+    project = harness.copy_project(source)
+    reference = harness.reference_trial(source, names)
+    say(f"trial {' '.join(names)} on {fixture}: "
         f"{harness.format_summary(reference.summary)}, "
         f"exit {reference.returncode}")
-    dist = distributed_reference(fixture, names, reference) or reference
+    dist = distributed_reference(source, names, reference) or reference
     starts = ("cold", "warm") if fixture == "mixed" else (None,)
     for jobs, want in ((None, reference), (2, dist)):
         for start in starts:
