@@ -26,6 +26,8 @@ API:
         directory), removed when the script exits.
     empty_dir() -> str
         A fresh, empty temporary directory.
+    merged_project(fixtures) -> str
+        A fresh directory holding several fixture projects side by side.
     Cctrial(cwd, args, env=None, python=TEST_PYTHON, tty=False,
             size=(24, 80))
         One cctrial process.  `python` adds `--python PATH` in front of
@@ -206,6 +208,20 @@ def copy_project(name_or_path):
     shutil.copytree(src, dest, ignore=shutil.ignore_patterns(
         "__pycache__", "_trial_temp*", "*.pyc", ".cctrial"))
     return dest
+
+
+def merged_project(fixtures):
+    """A fresh directory holding the fixture projects `fixtures` side by
+    side (each is one package of its own), as a project with many packages
+    is: the same files whichever test makes it, so that trial's reference
+    run of it (reference_trial) is shared."""
+    top = os.path.join(empty_dir("merged"), "project")
+    for fixture in fixtures:
+        shutil.copytree(os.path.join(PROJECTS_DIR, fixture), top,
+                        dirs_exist_ok=True, ignore=shutil.ignore_patterns(
+                            "__pycache__", "_trial_temp*", "*.pyc",
+                            ".cctrial"))
+    return top
 
 
 def base_env():

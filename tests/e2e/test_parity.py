@@ -65,24 +65,10 @@ KINDS = ("failing", "erroring", "skipped", "todo", "unexpected", "syntax",
 RUN_ALONE = ("passing", "mixed")
 
 
-def kinds_project():
-    """The KINDS fixtures side by side in one project directory (each is
-    one package of its own): the same files whichever test makes it, so
-    that trial's reference run of it is shared."""
-    top = os.path.join(harness.empty_dir("kinds"), "project")
-    for fixture in KINDS:
-        shutil.copytree(os.path.join(harness.PROJECTS_DIR, fixture), top,
-                        dirs_exist_ok=True,
-                        ignore=shutil.ignore_patterns(
-                            "__pycache__", "_trial_temp*", "*.pyc",
-                            ".cctrial"))
-    return top
-
-
 def fixture_of(name):
     """(project to copy, names, marks) of a FIXTURE argument."""
     if name == "kinds":
-        return (kinds_project(),
+        return (harness.merged_project(KINDS),
                 [n for f in KINDS for n in FIXTURES[f][0]],
                 [m for f in KINDS for m in FIXTURES[f][1]])
     names, marks = FIXTURES[name]

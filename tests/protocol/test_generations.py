@@ -1,7 +1,10 @@
 """Both generations of trial's worker protocol give the same results.
 
-    test_generations.py FIXTURE WORKER
-    test_generations.py FIXTURE emulated
+    test_generations.py FIXTURES WORKER
+    test_generations.py FIXTURES emulated
+
+FIXTURES is one fixture project or several joined by "+", run together as
+one project (harness.merged_project).
 
 Twisted 22.4 (Debian 12's) sends failure texts inline; 22.10 and later
 send them as streams, cut into chunks by bytes.  The reference is cctrial's
@@ -105,6 +108,8 @@ def main():
                                                   "emulated"):
         sys.exit("usage: test_generations.py FIXTURE {fast,stock,emulated}")
     fixture, mode = sys.argv[1:]
+    if "+" in fixture:
+        fixture = harness.merged_project(fixture.split("+"))
     old = reference(fixture)
     names = old["names"]
     if mode == "emulated":
