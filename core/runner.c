@@ -3,6 +3,7 @@
  */
 #include "runner.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,15 +17,14 @@
  * means the command itself is broken. */
 #define MAX_IDLE_DEATHS 3
 
+/* Which test a slot's worker runs, and which waits behind it, the worker
+ * holds (cct_worker_running, cct_worker_sent_ahead): tests are handed to
+ * it under their index in `tests`. */
 typedef struct slot {
     cct_worker *worker; /* NULL while none is alive */
     char *dir;          /* _trial_temp/<n> */
-    size_t test;        /* index of its running test, or NO_TEST */
-    size_t next;        /* the test sent ahead of its end, or NO_TEST */
     int used;           /* ran something in the current run */
 } slot;
-
-#define NO_TEST ((size_t)-1)
 
 struct cct_runner {
     uv_loop_t *loop;
@@ -88,28 +88,27 @@ static void check_end(cct_runner *r)
     r->events.run_end(0, r->arg);
 }
 
-static void begin(cct_runner *r, slot *s)
+/* Test `test` begins in the slot's worker: handed out to it, or sent
+ * ahead and the one before it over. */
+static void begin(cct_runner *r, slot *s, size_t test)
 {
+    assert(test < r->tests.len);
     if (!r->tests_began && cct_worker_is_ready(s->worker))
         r->tests_began = uv_hrtime();
-    r->events.test_start(r->tests.items[s->test], (unsigned)(s - r->slots),
+    r->events.test_start(r->tests.items[test], (unsigned)(s - r->slots),
                          ++r->begun, r->arg);
 }
 
-/* The slot's running test ended, having run `tests_run` tests (see
+/* Test `test` ended, having run `tests_run` tests (see
  * cct_worker_tests_run; a name that ran nothing still counts as one, as
- * trial counts a module that fails to import); the one sent ahead, if
- * any, begins. */
-static void test_ended(cct_runner *r, slot *s, size_t tests_run)
+ * trial counts a module that fails to import). */
+static void test_ended(cct_runner *r, size_t test, size_t tests_run)
 {
-    size_t test = s->test;
-    s->test = s->next;
-    s->next = NO_TEST;
+    assert(test < r->tests.len);
     r->ended++;
+    assert(r->ended <= r->begun);
     r->events.test_end(r->tests.items[test], tests_run ? tests_run : 1,
                        r->arg);
-    if (s->test != NO_TEST)
-        begin(r, s);
 }
 
 /* The runner's own result for a test the worker could not report on. */
@@ -126,13 +125,15 @@ static void synthetic_error(cct_runner *r, size_t test, unsigned worker,
     r->events.result(&result, r->arg);
 }
 
-static void on_test_done(cct_worker *w, size_t n_results, void *arg)
+static void on_test_done(cct_worker *w, size_t test, size_t n_results,
+                         void *arg)
 {
     cct_runner *r = arg;
     slot *s = slot_of(r, w);
+    assert(r->running && s->worker == w);
     r->idle_deaths = 0;
     if (n_results == 0)
-        synthetic_error(r, s->test, s - r->slots,
+        synthetic_error(r, test, s - r->slots,
                         "the worker reported no result for this test (a "
                         "test is never counted as passed unless the worker "
                         "reports its success).  Before Twisted 22.10, "
@@ -140,7 +141,10 @@ static void on_test_done(cct_worker *w, size_t n_results, void *arg)
                         "or traceback is over 64 KiB, or not encodable as "
                         "UTF-8: run the test with 'python3 -m "
                         "twisted.trial' to see it.\n");
-    test_ended(r, s, cct_worker_tests_run(w));
+    test_ended(r, test, cct_worker_tests_run(w));
+    size_t next = cct_worker_running(w); /* sent ahead: it runs now */
+    if (next != CCT_NO_TEST)
+        begin(r, s, next);
     hand_out(r, s);
     check_end(r);
 }
@@ -149,25 +153,27 @@ static void on_died(cct_worker *w, const char *why, void *arg)
 {
     cct_runner *r = arg;
     slot *s = slot_of(r, w);
+    assert(s->worker == w);
     s->worker = NULL;
-    if (s->next != NO_TEST) { /* sent ahead, never begun: run it elsewhere */
-        cct_handout_give_back(&r->handout, s->next);
-        s->next = NO_TEST;
-    }
-    if (s->test != NO_TEST && !cct_worker_is_ready(w)) {
+    size_t test = cct_worker_running(w);
+    size_t ahead = cct_worker_sent_ahead(w);
+    assert(ahead == CCT_NO_TEST || test != CCT_NO_TEST);
+    if (ahead != CCT_NO_TEST) /* sent ahead, never begun: run it elsewhere */
+        cct_handout_give_back(&r->handout, ahead);
+    if (test != CCT_NO_TEST && !cct_worker_is_ready(w)) {
         /* It died before it could begin its test: the test goes to the
          * next worker, and this is the death of a worker that cannot
          * start, as if it had been idle. */
-        cct_handout_give_back(&r->handout, s->test);
+        cct_handout_give_back(&r->handout, test);
         r->begun--;
-        s->test = NO_TEST;
+        test = CCT_NO_TEST;
     }
-    if (s->test != NO_TEST) {
+    if (test != CCT_NO_TEST) {
         r->idle_deaths = 0;
         char *text = cct_xasprintf("%s\n", why);
-        synthetic_error(r, s->test, s - r->slots, text);
+        synthetic_error(r, test, s - r->slots, text);
         free(text);
-        test_ended(r, s, cct_worker_tests_run(w));
+        test_ended(r, test, cct_worker_tests_run(w));
     } else if (++r->idle_deaths >= MAX_IDLE_DEATHS && !r->fatal) {
         r->fatal = 1;
         r->events.fatal(why, r->arg);
@@ -209,7 +215,7 @@ static void on_closed(cct_worker *w, void *arg)
 static void on_ready(cct_worker *w, void *arg)
 {
     cct_runner *r = arg;
-    if (r->running && !r->tests_began && slot_of(r, w)->test != NO_TEST)
+    if (r->running && !r->tests_began && cct_worker_running(w) != CCT_NO_TEST)
         r->tests_began = uv_hrtime();
 }
 
@@ -261,21 +267,21 @@ static void hand_out(cct_runner *r, slot *s)
         cct_worker_kill(s->worker, "cannot open its log files");
         return;
     }
-    if (s->test == NO_TEST) {
-        s->test = cct_handout_take(&r->handout);
+    if (cct_worker_running(s->worker) == CCT_NO_TEST) {
+        size_t test = cct_handout_take(&r->handout);
         s->used = 1;
-        begin(r, s);
-        if (cct_worker_run(s->worker, r->tests.items[s->test]) < 0) {
-            cct_worker_kill(s->worker, "cannot send it the test");
+        begin(r, s, test);
+        /* A send that fails kills the worker, whose death reports the
+         * test (on_died). */
+        if (cct_worker_run(s->worker, r->tests.items[test], test) < 0)
             return;
-        }
+        assert(cct_worker_running(s->worker) == test);
     }
-    if (r->send_ahead && s->next == NO_TEST &&
-        cct_handout_may_send_ahead(&r->handout, r->active) &&
-        cct_worker_can_queue(s->worker)) {
-        s->next = cct_handout_take(&r->handout);
-        if (cct_worker_run(s->worker, r->tests.items[s->next]) < 0)
-            cct_worker_kill(s->worker, "cannot send it the test");
+    if (r->send_ahead && cct_handout_may_send_ahead(&r->handout, r->active) &&
+        cct_worker_can_send_ahead(s->worker)) {
+        size_t test = cct_handout_take(&r->handout);
+        if (cct_worker_run(s->worker, r->tests.items[test], test) == 0)
+            assert(cct_worker_sent_ahead(s->worker) == test);
     }
 }
 
@@ -306,8 +312,6 @@ cct_runner *cct_runner_new(uv_loop_t *loop, const cct_runner_config *config,
         char name[16];
         snprintf(name, sizeof(name), "%u", i);
         r->slots[i].dir = cct_path_join(config->temp_dir, name);
-        r->slots[i].test = NO_TEST;
-        r->slots[i].next = NO_TEST;
     }
     return r;
 }
@@ -385,14 +389,13 @@ void cct_runner_interrupt(cct_runner *r)
     r->running = 0;
     for (unsigned i = 0; i < r->jobs; i++) {
         slot *s = &r->slots[i];
-        if (s->worker && (s->used || s->test != NO_TEST)) {
+        if (s->worker &&
+            (s->used || cct_worker_running(s->worker) != CCT_NO_TEST)) {
             /* stop() first, so that its death is not reported. */
             cct_worker_stop(s->worker);
             cct_worker_kill(s->worker, NULL);
             s->worker = NULL;
         }
-        s->test = NO_TEST;
-        s->next = NO_TEST;
         s->used = 0;
     }
     if (!r->closing)
@@ -421,7 +424,7 @@ void cct_runner_close(cct_runner *r, void (*done)(void *arg), void *arg)
             cct_worker_stop(r->slots[i].worker);
             /* A worker stuck in a test would hold us for the grace
              * period; one that is idle exits on EOF at once. */
-            if (r->slots[i].test != NO_TEST)
+            if (cct_worker_running(r->slots[i].worker) != CCT_NO_TEST)
                 cct_worker_kill(r->slots[i].worker, NULL);
             r->slots[i].worker = NULL;
         }

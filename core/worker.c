@@ -132,8 +132,7 @@ static void free_worker(cct_worker *w)
     cct_buf_free(&w->err_tail);
     cct_amp_decoder_free(&w->decoder);
     free(w->dir);
-    free(w->test);
-    free(w->queued_test);
+    cct_worker_runs_free(&w->runs);
     cct_buf_free(&w->log_batch);
     free(w->death);
     free(w);
@@ -263,7 +262,7 @@ static void on_timer(uv_timer_t *timer);
  * killed (see INTERRUPT_MS).  Its death is the test's result. */
 static void interrupt(cct_worker *w)
 {
-    assert(w->test && !w->death);
+    assert(cct__worker_test(w) && !w->death);
     w->death = cct_xasprintf("timed out after %u s (cctrial killed the "
                              "worker)", w->timeout_s);
     w->interrupting = 1;
@@ -307,7 +306,7 @@ static void on_confirm(uv_check_t *check)
 {
     cct_worker *w = check->data;
     stop_confirming(w);
-    if (!w->test || w->interrupting || w->stopping || w->exited ||
+    if (!cct__worker_test(w) || w->interrupting || w->stopping || w->exited ||
         w->results_eof || w->clock_paused)
         return;
     if (clock_ms(w) >= (uint64_t)w->timeout_s * 1000)
@@ -339,7 +338,7 @@ static void on_timer(uv_timer_t *timer)
         free(why);
     } else if (w->interrupting) {
         cct_worker_kill(w, NULL); /* it did not end the test in time */
-    } else if (w->test) {
+    } else if (cct__worker_test(w)) {
         confirm_timeout(w);
     }
 }
@@ -366,17 +365,19 @@ void cct__worker_start_test_timer(cct_worker *w)
     w->clock_ran = 0;
     w->clock_since = uv_hrtime();
     w->clock_paused = 0;
-    if (w->ready && w->test && w->timeout_s)
+    if (w->ready && cct__worker_test(w) && w->timeout_s)
         arm_test_timer(w);
     else if (w->ready)
         uv_timer_stop(&w->timer);
 }
 
-static int ask_matches(const char *value, size_t len, long long ask)
+/* The running test begins in the worker: its results, its clock. */
+static void test_begins(cct_worker *w)
 {
-    char text[24];
-    int n = snprintf(text, sizeof(text), "%llx", ask);
-    return ask != 0 && (size_t)n == len && memcmp(text, value, len) == 0;
+    w->n_results = 0;
+    cct_worker_reader_new_run(&w->reader);
+    w->test_start = uv_hrtime();
+    cct__worker_start_test_timer(w);
 }
 
 static void test_over(cct_worker *w)
@@ -384,20 +385,10 @@ static void test_over(cct_worker *w)
     size_t n = w->n_results;
     uv_timer_stop(&w->timer);
     stop_confirming(w);
-    free(w->test);
-    w->test = NULL;
-    w->run_ask = 0;
-    if (w->queued_test) { /* the worker goes on with it at once */
-        w->test = w->queued_test;
-        w->run_ask = w->queued_ask;
-        w->queued_test = NULL;
-        w->queued_ask = 0;
-        w->n_results = 0;
-        cct_worker_reader_new_run(&w->reader);
-        w->test_start = uv_hrtime();
-        cct__worker_start_test_timer(w);
-    }
-    w->events.test_done(w, n, w->arg);
+    size_t test = cct_worker_runs_end(&w->runs);
+    if (cct__worker_test(w)) /* the one sent ahead: it goes on at once */
+        test_begins(w);
+    w->events.test_done(w, test, n, w->arg);
 }
 
 /* Has the worker's end of the command pipe gone?  A pipe with no reader
@@ -415,7 +406,7 @@ static void handle_reply(cct_worker *w, const cct_amp_box *box, int is_error)
 {
     size_t len;
     const char *id = cct_amp_get(box, is_error ? "_error" : "_answer", &len);
-    if (ask_matches(id, len, w->start_ask)) {
+    if (cct_ask_matches(id, len, w->start_ask)) {
         w->start_ask = 0;
         if (is_error) {
             cct__worker_protocol_error(w, "it refused Start");
@@ -427,12 +418,14 @@ static void handle_reply(cct_worker *w, const cct_amp_box *box, int is_error)
         }
         return;
     }
-    if (ask_matches(id, len, w->queued_ask)) {
+    switch (cct_worker_runs_match(&w->runs, id, len)) {
+    case CCT_ANSWER_RUNNING:
+        break;
+    case CCT_ANSWER_AHEAD:
         cct__worker_protocol_error(
             w, "it answered a Run before the one sent earlier");
         return;
-    }
-    if (!ask_matches(id, len, w->run_ask)) {
+    case CCT_ANSWER_UNKNOWN:
         cct__worker_protocol_error(w, "an answer to a command never sent");
         return;
     }
@@ -537,6 +530,7 @@ int cct_worker_spawn(uv_loop_t *loop, const cct_worker_setup *setup,
     }
     cct_buf_init(&w->err_tail);
     cct_amp_decoder_init(&w->decoder);
+    cct_worker_runs_init(&w->runs);
 
     cct_spawn_options so = {
         .argv = setup->argv,
@@ -600,35 +594,38 @@ int cct_worker_start(cct_worker *w, const char *dir)
     return 0;
 }
 
-int cct_worker_run(cct_worker *w, const char *test_id)
-{
-    if (w->queued_test)
-        return UV_EBUSY;
-    long long ask = cct__worker_call(w, "Run", "testCase", test_id);
-    if (ask < 0)
-        return (int)ask;
-    if (w->test) {
-        w->queued_test = cct_xstrdup(test_id);
-        w->queued_ask = ask;
-        return 0;
-    }
-    w->test = cct_xstrdup(test_id);
-    w->run_ask = ask;
-    w->n_results = 0;
-    cct_worker_reader_new_run(&w->reader);
-    w->test_start = uv_hrtime();
-    cct__worker_start_test_timer(w);
-    return 0;
-}
-
 static int is_alive(const cct_worker *w)
 {
     return !w->finished && !w->exited && !w->stopping && !w->death;
 }
 
-int cct_worker_can_queue(const cct_worker *w)
+int cct_worker_run(cct_worker *w, const char *test_id, size_t index)
 {
-    return w->test && !w->queued_test && is_alive(w);
+    assert(!cct__worker_test(w) || cct_worker_can_send_ahead(w));
+    long long ask = cct__worker_call(w, "Run", "testCase", test_id);
+    /* Sent or not, the test is the worker's: its death reports it. */
+    int runs_now =
+        cct_worker_runs_sent(&w->runs, test_id, index, ask < 0 ? 0 : ask);
+    if (ask < 0)
+        cct_worker_kill(w, "cannot send it the test");
+    if (runs_now)
+        test_begins(w); /* (a killed worker's clock does not start) */
+    return ask < 0 ? (int)ask : 0;
+}
+
+int cct_worker_can_send_ahead(const cct_worker *w)
+{
+    return cct_worker_runs_may_send_ahead(&w->runs) && is_alive(w);
+}
+
+size_t cct_worker_running(const cct_worker *w)
+{
+    return w->runs.running.index;
+}
+
+size_t cct_worker_sent_ahead(const cct_worker *w)
+{
+    return w->runs.ahead.index;
 }
 
 void cct_worker_drain(cct_worker *w)
@@ -657,7 +654,7 @@ unsigned cct_worker_number(const cct_worker *w)
 /* The test timer runs only while the test's clock does. */
 static int clock_running(const cct_worker *w)
 {
-    return w->ready && w->test && w->timeout_s && !w->interrupting &&
+    return w->ready && cct__worker_test(w) && w->timeout_s && !w->interrupting &&
            !w->stopping && !w->exited && !w->results_eof;
 }
 

@@ -24,6 +24,7 @@
 
 #include "result.h"
 #include "traceback.h"
+#include "worker_runs.h"
 
 typedef struct cct_worker cct_worker;
 
@@ -31,9 +32,11 @@ typedef struct cct_worker_events {
     /* The worker answered Start: a test handed to it begins now (until
      * then it was starting Python and Twisted).  May be NULL. */
     void (*ready)(cct_worker *w, void *arg);
-    /* The worker answered Run: the test is over.  `n_results` counts the
-     * results it sent for it (0 means it reported nothing). */
-    void (*test_done)(cct_worker *w, size_t n_results, void *arg);
+    /* The worker answered Run: test `test` (its index, cct_worker_run) is
+     * over, and the one sent ahead, if any, is running.  `n_results`
+     * counts the results it sent for it (0 means it reported nothing). */
+    void (*test_done)(cct_worker *w, size_t test, size_t n_results,
+                      void *arg);
     /* The worker is gone without being asked to stop: it exited, was
      * killed, timed out or broke the protocol.  `why` says how, and what
      * it last wrote on stderr.  Not called after cct_worker_stop(). */
@@ -62,14 +65,22 @@ int cct_worker_spawn(uv_loop_t *loop, const cct_worker_setup *setup,
 /* Opens out.log, err.log and test.log in `dir` (an absolute path, created
  * by the caller) and sends Start(dir).  Returns 0 or a negative error. */
 int cct_worker_start(cct_worker *w, const char *dir);
-/* Sends Run(test_id).  A started worker runs one test at a time; while it
- * has one, one more may be sent ahead, which it finds waiting when the
- * first ends (the latency of a round trip through cctrial is then
- * hidden).  Returns 0, UV_EBUSY when that one is already there, or a
- * negative error. */
-int cct_worker_run(cct_worker *w, const char *test_id);
+/* Sends Run(test_id), the test the caller numbers `index` (any number but
+ * CCT_NO_TEST: the worker gives it back, see cct_worker_running).  A
+ * started worker runs one test at a time; while it has one, one more may
+ * be sent ahead (only when cct_worker_can_send_ahead), which it finds
+ * waiting when the first ends (the latency of a round trip through cctrial
+ * is then hidden).  Returns 0, or a negative error: then the worker is
+ * killed, and the test is its all the same (its death reports it). */
+int cct_worker_run(cct_worker *w, const char *test_id, size_t index);
 /* Whether a test may be sent ahead now (see cct_worker_run). */
-int cct_worker_can_queue(const cct_worker *w);
+int cct_worker_can_send_ahead(const cct_worker *w);
+/* The index of the test it runs, and of the one sent ahead of that one's
+ * end, or CCT_NO_TEST: the worker is their one owner (worker_runs.h).  A
+ * test handed to a worker not yet ready (cct_worker_is_ready) has not
+ * begun, nor has one sent ahead. */
+size_t cct_worker_running(const cct_worker *w);
+size_t cct_worker_sent_ahead(const cct_worker *w);
 /* Reads what waits in the test's stdout and stderr pipes into the logs, so
  * that they are whole when shown (at the end of a run; a dying worker's
  * are read by itself). */

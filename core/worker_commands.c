@@ -445,9 +445,9 @@ void cct_worker_request_free(cct_worker_request *c)
 static cct_running_test running_test(const cct_worker *w)
 {
     return (cct_running_test){
-        .id = w->test,
+        .id = cct__worker_test(w),
         .worker = w->number,
-        .duration = w->test ? (double)(uv_hrtime() - w->test_start) / 1e9
+        .duration = cct__worker_test(w) ? (double)(uv_hrtime() - w->test_start) / 1e9
                             : 0.0,
     };
 }

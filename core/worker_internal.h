@@ -6,6 +6,8 @@
  *   worker_send.c      what we send it: one queue, written a chunk at a time
  *   worker_commands.c  what it sends us: results, streams, log lines
  *                      (read apart from the process: worker_commands.h)
+ *   worker_runs.c      the Runs it has not answered: the running test and
+ *                      the one sent ahead (pure: worker_runs.h)
  *
  * Only these files include it.
  */
@@ -21,6 +23,7 @@
 #include "util.h"
 #include "worker.h"
 #include "worker_commands.h"
+#include "worker_runs.h"
 
 /* How long a worker asked to stop may take before it is killed, how long
  * its result pipe may stay open after it exited, and how long it may live
@@ -101,11 +104,10 @@ struct cct_worker {
     long long next_ask;
     long long start_ask; /* 0: none pending */
     int ready;           /* it answered Start */
-    long long run_ask;
-    /* The next test, sent while this one runs, so that the worker finds
-     * it waiting instead of waiting for us (see cct_worker_run). */
-    char *queued_test;
-    long long queued_ask;
+    /* The running test and the one sent ahead of its end, so that the
+     * worker finds it waiting instead of waiting for us: their one owner
+     * (see worker_runs.h). */
+    cct_worker_runs runs;
     /* While the boxes of one read are handled, what we send waits, to go
      * out in one write at the end.  What goes to test.log waits longer:
      * until LOG_BATCH_MAX bytes, LOG_BATCH_MS, or the end of the run or of
@@ -119,8 +121,8 @@ struct cct_worker {
     cct_buf early[N_LOGS];
     cct_buf err_tail;
 
-    char *test;          /* the running test, or NULL */
-    uint64_t test_start; /* uv_hrtime() when it was handed out */
+    uint64_t test_start; /* uv_hrtime() when the running test was handed
+                            out (or began, sent ahead) */
     /* The test's clock, which the timeout reads: time it ran before the
      * clock last stopped, and since when it runs (uv_hrtime()); stopped
      * while the job is (cct_worker_pause_clock). */
@@ -146,6 +148,11 @@ struct cct_worker {
 };
 
 /* worker.c */
+/* The running test's name, or NULL. */
+static inline const char *cct__worker_test(const cct_worker *w)
+{
+    return w->runs.running.test_id;
+}
 void cct__worker_log(cct_worker *w, int which, const char *data, size_t len);
 void cct__worker_protocol_error(cct_worker *w, const char *what);
 void cct__worker_start_test_timer(cct_worker *w);
