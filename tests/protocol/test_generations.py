@@ -123,10 +123,10 @@ def main():
     check(new.returncode == old["returncode"],
           f"exit status {new.returncode} with {label}, "
           f"{old['returncode']} with 22.4's worker:\n" + new.describe())
-    a, b = normalised(old["stdout"]), normalised(new.stdout)
-    # Paths differ between the two copies of the project.
-    a = a.replace(old["cwd"], "PROJECT")
-    b = b.replace(new.cwd, "PROJECT")
+    # Paths differ between the two copies of the project; replaced first,
+    # before a "0x" in a temporary directory's name looks like an address.
+    a = normalised(old["stdout"].replace(old["cwd"], "PROJECT"))
+    b = normalised(new.stdout.replace(new.cwd, "PROJECT"))
     check(a == b, f"the summaries differ:\n--- 22.4's worker\n{a}"
           f"\n--- {label}\n{b}")
     # trial on the same generation as the run under test.
