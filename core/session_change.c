@@ -12,12 +12,33 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "python_search.h"
 #include "session_internal.h"
+#include "trust.h"
+
+/* The project's own virtual environment, when the user trusts the
+ * project; otherwise it is named, with the ways to use it. */
+static void find_project_venv(session *s)
+{
+    int trusted = s->cli->trust_project ||
+                  cct_trust_dir_listed(cct_config_get(s->config,
+                                                      CCT_CORE_SECTION,
+                                                      "trusted_projects",
+                                                      NULL),
+                                       s->paths->project_dir);
+    char *notice = NULL;
+    s->changes.project_venv = cct_project_venv_usable(
+        s->paths->project_dir, trusted, s->settings.python, &notice);
+    if (notice)
+        cct_console_error(&s->console, "%s", notice);
+    free(notice);
+}
 
 void cct__session_changes_init(session *s)
 {
     cct_strv_init(&s->changes.watch_roots);
     cct_strv_init(&s->changes.changed_files);
+    find_project_venv(s);
 }
 
 void cct__session_changes_free(session *s)
@@ -28,6 +49,7 @@ void cct__session_changes_free(session *s)
     cct_strv_free(&s->changes.watch_roots);
     cct_strv_free(&s->changes.changed_files);
     free(s->changes.python);
+    free(s->changes.project_venv);
 }
 
 /* Does this change set need the tests discovered again?  When a file that
@@ -189,26 +211,13 @@ static void on_watch_notice(const char *message, void *arg)
 
 static void watch_roots(session *s)
 {
-    const cct_strv *watch = &s->settings.watch;
-    int is_auto = watch->len == 1 && strcmp(watch->items[0], "auto") == 0;
-    int is_cwd = watch->len == 1 && strcmp(watch->items[0], "cwd") == 0;
-    if (is_auto || is_cwd) {
-        cct_strv_add(&s->changes.watch_roots, s->paths->project_dir);
-        const cct_strv *dev_roots = &s->changes.project.dev_roots;
-        for (size_t i = 0; is_auto && i < dev_roots->len; i++) {
-            const char *root = dev_roots->items[i];
-            if (!cct_str_starts_with(root, s->paths->project_dir) &&
-                !cct_strv_contains(&s->changes.watch_roots, root))
-                cct_strv_add(&s->changes.watch_roots, root);
-        }
+    cct_watch_roots(&s->settings.watch, s->paths->project_dir,
+                    &s->changes.project.dev_roots, &s->changes.watch_roots);
+    if (!s->settings.verbose)
         return;
-    }
-    for (size_t i = 0; i < watch->len; i++) {
-        char *dir = cct_expand_home(watch->items[i]);
-        cct_strv_take(&s->changes.watch_roots,
-                      cct_path_absolute(s->paths->project_dir, dir));
-        free(dir);
-    }
+    char *roots = cct_strv_join(&s->changes.watch_roots, ", ");
+    cct_console_error(&s->console, "watching: %s", roots);
+    free(roots);
 }
 
 static int start_watching(session *s)
@@ -305,9 +314,19 @@ static void first_discovery_done(session *s)
     cct__session_act(s, &actions);
 }
 
+/* -v: which interpreter, why, and its Twisted. */
+static void say_interpreter(session *s, const char *python, const char *why)
+{
+    if (!s->settings.verbose)
+        return;
+    const cct_project *p = &s->changes.project;
+    cct_console_error(&s->console, "python: %s (%s): Python %s, Twisted %s",
+                      python, why, p->python_version, p->twisted_version);
+}
+
 static void on_discovered(int status, cct_project *project,
-                          const char *python, const char *error,
-                          const char *warning, void *arg)
+                          const char *python, const char *why,
+                          const char *error, const char *warning, void *arg)
 {
     session *s = arg;
     s->changes.discovery = NULL;
@@ -333,6 +352,7 @@ static void on_discovered(int status, cct_project *project,
     if (first) {
         assert(actions.n == 0); /* nothing could wait: nothing ran yet */
         s->changes.python = cct_xstrdup(python);
+        say_interpreter(s, python, why);
         first_discovery_done(s);
         return;
     }
@@ -363,6 +383,7 @@ void cct__session_discover(session *s, int blocking)
         .roots = s->changes.watch_roots.len ? &s->changes.watch_roots : NULL,
         .cwd = s->paths->project_dir,
         .python = s->changes.python ? s->changes.python : s->settings.python,
+        .project_venv = s->changes.project_venv,
         .timeout_s = s->settings.discovery_timeout_s,
     };
     char *helper = cct_paths_helper(s->paths, "discover.py");

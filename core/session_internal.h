@@ -70,6 +70,8 @@ typedef struct session_changes {
     cct_project project;
     int have_project;
     char *python;           /* the interpreter discovery found */
+    char *project_venv;     /* the project's virtual environment's python,
+                               when the search may try it (trusted) */
     cct_discovery *discovery; /* the one going on, or NULL */
     cct_watcher *watcher;
     cct_strv watch_roots;

@@ -173,6 +173,28 @@ int cct_watch_counts(const cct_strv *extensions, const cct_strv *ignore,
     return 0;
 }
 
+void cct_watch_roots(const cct_strv *watch, const char *project_dir,
+                     const cct_strv *dev_roots, cct_strv *out)
+{
+    int is_auto = watch->len == 1 && strcmp(watch->items[0], "auto") == 0;
+    int is_cwd = watch->len == 1 && strcmp(watch->items[0], "cwd") == 0;
+    if (is_auto || is_cwd) {
+        cct_strv_add(out, project_dir);
+        for (size_t i = 0; is_auto && dev_roots && i < dev_roots->len; i++) {
+            const char *root = dev_roots->items[i];
+            if (!cct_str_starts_with(root, project_dir) &&
+                !cct_strv_contains(out, root))
+                cct_strv_add(out, root);
+        }
+        return;
+    }
+    for (size_t i = 0; i < watch->len; i++) {
+        char *dir = cct_expand_home(watch->items[i]);
+        cct_strv_take(out, cct_path_absolute(project_dir, dir));
+        free(dir);
+    }
+}
+
 /* Globs with a slash match the path relative to its root. */
 static int path_ignored(cct_watcher *w, size_t root, const char *path)
 {

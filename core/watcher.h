@@ -60,6 +60,13 @@ int cct_watcher_start(uv_loop_t *loop, const cct_watcher_config *config,
                       cct_watcher **out, char **error);
 void cct_watcher_close(cct_watcher *w);
 
+/* The directories to watch, into `out`: for `watch` = auto, the project
+ * and the development installs (`dev_roots`, discovery's; NULL: not
+ * known yet) outside it; cwd: the project alone; else the directories
+ * listed, relative to the project. */
+void cct_watch_roots(const cct_strv *watch, const char *project_dir,
+                     const cct_strv *dev_roots, cct_strv *out);
+
 /* Is `name` (one path component) ignored by these globs? */
 int cct_watch_ignored(const cct_strv *ignore, const char *name);
 /* Does a file name count, given the extensions and ignore globs? */
