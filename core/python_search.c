@@ -61,17 +61,21 @@ char *cct_project_venv(const char *project_dir)
     return NULL;
 }
 
-/* Adds `python` unless an interpreter of the same environment is there. */
-static void add(const char *python, const char *why, cct_strv *seen,
-                cct_strv *out, cct_strv *reasons)
+/* Adds `python` unless an interpreter of the same environment is there;
+ * one that is not there only when `even_missing` (so that the error
+ * names it). */
+static void add(const char *python, const char *why, int even_missing,
+                cct_strv *seen, cct_strv *out, cct_strv *reasons)
 {
     char *key = cct_python_environment(python);
-    if (!key || access(python, X_OK) != 0 || cct_strv_contains(seen, key) ||
+    int usable = key && access(python, X_OK) == 0;
+    if ((!usable && !even_missing) || (key && cct_strv_contains(seen, key)) ||
         cct_strv_contains(out, python)) {
         free(key);
         return;
     }
-    cct_strv_take(seen, key);
+    if (key)
+        cct_strv_take(seen, key);
     cct_strv_add(out, python);
     if (reasons)
         cct_strv_add(reasons, why);
@@ -93,19 +97,19 @@ void cct_python_candidates(const cct_python_search *search, cct_strv *out,
     const char *venv = getenv("VIRTUAL_ENV");
     if (venv && *venv) {
         char *python = cct_path_join(venv, "bin/python");
-        add(python, "the activated virtual environment ($VIRTUAL_ENV)",
+        add(python, "the activated virtual environment ($VIRTUAL_ENV)", 1,
             &seen, out, reasons);
         free(python);
     }
     if (search->project_venv)
-        add(search->project_venv, "the project's virtual environment", &seen,
-            out, reasons);
+        add(search->project_venv, "the project's virtual environment", 0,
+            &seen, out, reasons);
     const char *path = getenv("PATH");
     char *copy = cct_xstrdup(path ? path : ""), *save = NULL;
     for (char *dir = strtok_r(copy, ":", &save); dir;
          dir = strtok_r(NULL, ":", &save)) {
         char *python = cct_path_join(*dir ? dir : ".", "python3");
-        add(python, "a python3 on PATH", &seen, out, reasons);
+        add(python, "a python3 on PATH", 0, &seen, out, reasons);
         free(python);
     }
     free(copy);

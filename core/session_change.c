@@ -214,8 +214,16 @@ static void on_checked(int status, const cct_strv *ignored, void *arg)
     cct_strv files = s->changes.checking;
     cct_strv_init(&s->changes.checking);
     if (status == 0 && ignored->len > 0) {
-        if (s->changes.watcher)
-            cct_watcher_ignore_paths(s->changes.watcher, ignored);
+        /* The directories among them (asked about as the files' parents)
+         * are not watched from now on; files are asked about each time. */
+        cct_strv dirs;
+        cct_strv_init(&dirs);
+        for (size_t k = 0; k < ignored->len; k++)
+            if (!cct_strv_contains(&files, ignored->items[k]))
+                cct_strv_add(&dirs, ignored->items[k]);
+        if (s->changes.watcher && dirs.len > 0)
+            cct_watcher_ignore_paths(s->changes.watcher, &dirs);
+        cct_strv_free(&dirs);
         cct_strv kept;
         cct_strv_init(&kept);
         for (size_t i = 0; i < files.len; i++) {
