@@ -1,8 +1,10 @@
 /*
  * Discovery and changes (see session_internal.h): the first discovery and
  * what it starts, re-discovery when test modules change, the watcher and
- * its change sets, and the tests a change selects.  Discoveries and
- * changes are told to the workflow, which decides what waits for what.
+ * its change sets (without what .gitignore ignores, asked of git), and
+ * the tests a change selects; whether discovery may try the project's
+ * virtual environment.  Discoveries and changes are told to the
+ * workflow, which decides what waits for what.
  * Writes only `changes` of the session.
  */
 #include <assert.h>
@@ -12,8 +14,8 @@
 #include <unistd.h>
 
 #include "error.h"
-#include "python_search.h"
 #include "gitignore.h"
+#include "python_search.h"
 #include "session_internal.h"
 #include "trust.h"
 

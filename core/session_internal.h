@@ -64,14 +64,14 @@ typedef struct session_runs {
                                   works on it (git-diff: git) */
 } session_runs;
 
-/* Discovery and changes (written by session_change.c only): what the
- * project holds, the watcher, and the changed files waiting to be
- * selected.  Whether runs wait for a discovery is the workflow's to say. */
 /* What is known of the project's git repository (for .gitignore). */
 typedef enum git_state {
     GIT_UNASKED, GIT_ASKING, GIT_NONE, GIT_REPOSITORY
 } git_state;
 
+/* Discovery and changes (written by session_change.c only): what the
+ * project holds, the watcher, and the changed files waiting to be
+ * selected.  Whether runs wait for a discovery is the workflow's to say. */
 typedef struct session_changes {
     cct_project project;
     int have_project;

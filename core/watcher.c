@@ -197,8 +197,7 @@ void cct_watch_roots(const cct_strv *watch, const char *project_dir,
     }
 }
 
-/* Is `rel` itself (not what it is in) ignored? */
-static int this_path_ignored(const cct_strv *ignore, const char *rel)
+int cct_watch_path_ignored(const cct_strv *ignore, const char *rel)
 {
     const char *base = strrchr(rel, '/');
     if (cct_watch_ignored(ignore, base ? base + 1 : rel))
@@ -214,22 +213,6 @@ static int this_path_ignored(const cct_strv *ignore, const char *rel)
     return 0;
 }
 
-int cct_watch_path_ignored(const cct_strv *ignore, const char *rel)
-{
-    char *prefix = cct_xstrdup(rel);
-    int ignored = 0;
-    for (char *slash = prefix; slash && !ignored;) {
-        slash = strchr(slash, '/');
-        if (slash)
-            *slash = '\0';
-        ignored = this_path_ignored(ignore, prefix);
-        if (slash)
-            *slash++ = '/';
-    }
-    free(prefix);
-    return ignored;
-}
-
 /* Globs with a slash match the path relative to its root.  The
  * directories `path` is in are not ignored (the walk does not enter an
  * ignored one, and events come from watched directories only): only the
@@ -241,7 +224,7 @@ static int path_ignored(cct_watcher *w, size_t root, const char *path)
     size_t n = strlen(w->roots.items[root]);
     assert(strncmp(path, w->roots.items[root], n) == 0);
     const char *rel = path + n + (path[n] == '/');
-    return this_path_ignored(&w->ignore, rel);
+    return cct_watch_path_ignored(&w->ignore, rel);
 }
 
 /* ---- the change set ----------------------------------------------------- */

