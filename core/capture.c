@@ -9,10 +9,12 @@
 
 #include "spawn.h"
 
-enum { OUT_FD = 1, ERR_FD = 2 };
+enum { IN_FD = 0, OUT_FD = 1, ERR_FD = 2 };
 
 struct cct_capture {
     cct_spawn *spawn;
+    uv_write_t write;        /* of `input`, when there is one */
+    cct_buf input;
     cct_capture_result result;
     size_t out_limit, err_limit;
     cct_capture_cb done;
@@ -57,9 +59,18 @@ static void on_closed(const cct_spawn_status *status, void *arg)
     c->result.term_signal = status->term_signal;
     c->result.timed_out = status->timed_out;
     c->done(&c->result, c->arg);
+    cct_buf_free(&c->input);
     cct_buf_free(&c->result.out);
     cct_buf_free(&c->result.err);
     free(c);
+}
+
+/* The input is written (or the child stopped reading it): end it. */
+static void on_written(uv_write_t *req, int status)
+{
+    (void)status; /* a child that exits unread is told by its status */
+    cct_capture *c = req->data;
+    cct_spawn_close_pipe(c->spawn, IN_FD);
 }
 
 int cct_capture_start(uv_loop_t *loop, const cct_capture_options *options,
@@ -74,12 +85,16 @@ int cct_capture_start(uv_loop_t *loop, const cct_capture_options *options,
     c->err_limit = options->err_limit;
     cct_buf_init(&c->result.out);
     cct_buf_init(&c->result.err);
+    cct_buf_init(&c->input);
+    if (options->input)
+        cct_buf_add(&c->input, options->input, options->input_len);
 
     cct_spawn_options so = {
         .argv = options->argv,
         .env = options->env,
         .cwd = options->cwd,
-        .fds = {CCT_SPAWN_NULL, CCT_SPAWN_FROM_CHILD, CCT_SPAWN_FROM_CHILD},
+        .fds = {options->input ? CCT_SPAWN_TO_CHILD : CCT_SPAWN_NULL,
+                CCT_SPAWN_FROM_CHILD, CCT_SPAWN_FROM_CHILD},
         .n_fds = 3,
         /* Killed whole by cct_capture_kill: a child left holding the pipes
          * would keep the callback from running. */
@@ -90,8 +105,17 @@ int cct_capture_start(uv_loop_t *loop, const cct_capture_options *options,
     };
     int rc = cct_spawn_start(loop, &so, &c->spawn);
     if (rc < 0) {
+        cct_buf_free(&c->input);
         free(c);
         return rc;
+    }
+    if (options->input) {
+        uv_buf_t buf = uv_buf_init(c->input.data ? c->input.data : "",
+                                   (unsigned)c->input.len);
+        c->write.data = c;
+        if (uv_write(&c->write, cct_spawn_pipe(c->spawn, IN_FD), &buf, 1,
+                     on_written) < 0)
+            cct_spawn_close_pipe(c->spawn, IN_FD);
     }
     uv_read_start(cct_spawn_pipe(c->spawn, OUT_FD), cct_alloc_buffer, on_read);
     uv_read_start(cct_spawn_pipe(c->spawn, ERR_FD), cct_alloc_buffer, on_read);

@@ -3,7 +3,7 @@
  * helper, git, and the programs plugins run (host->run_program).  The
  * process is spawned (spawn.h) directly from an argument vector, never
  * through a shell, in a process group of its own, with standard input from
- * /dev/null; its standard output and error are collected up to a limit
+ * /dev/null or the bytes given; its standard output and error are collected up to a limit
  * each, and one callback reports everything once the process has exited
  * and both pipes are drained (or the timeout has passed).
  */
@@ -35,6 +35,10 @@ typedef struct cct_capture_options {
     const char *const *argv;
     const char *const *env; /* NULL: inherit cctrial's environment */
     const char *cwd;        /* NULL: cctrial's */
+    /* When not NULL, standard input is these bytes (copied), then its
+     * end. */
+    const char *input;
+    size_t input_len;
     size_t out_limit;
     size_t err_limit;
     /* 0: none.  Past it the process's group is killed and what it printed

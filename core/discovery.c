@@ -11,6 +11,7 @@
 
 #include "capture.h"
 #include "error.h"
+#include "python_search.h"
 
 /* The helper's exit status when it cannot import Twisted. */
 #define NO_TWISTED 3
@@ -29,9 +30,11 @@ enum { NOT_TIMED_OUT, PROBE_TIMED_OUT, DISCOVERY_TIMED_OUT };
 struct cct_discovery {
     uv_loop_t *loop;
     cct_strv candidates;
+    cct_strv reasons;        /* why each candidate is one */
     size_t current;
     int configured;          /* python was set: no fallback */
     char *remember_file;
+    char *project_venv;      /* the search's, for remember_file's key */
     int remembered;          /* candidates[0] came from remember_file */
     cct_strv refusals;       /* "<python>: why", one per candidate tried */
     cct_strv args;           /* the helper's arguments after the python */
@@ -46,52 +49,21 @@ struct cct_discovery {
     void *arg;
 };
 
-void cct_python_candidates(const char *configured, cct_strv *out)
-{
-    if (configured) {
-        cct_strv_add(out, configured);
-        return;
-    }
-    const char *venv = getenv("VIRTUAL_ENV");
-    if (venv && *venv)
-        cct_strv_take(out, cct_path_join(venv, "bin/python"));
-    const char *path = getenv("PATH");
-    if (!path)
-        return;
-    char *copy = cct_xstrdup(path), *save = NULL;
-    cct_strv seen;
-    cct_strv_init(&seen);
-    for (char *dir = strtok_r(copy, ":", &save); dir;
-         dir = strtok_r(NULL, ":", &save)) {
-        char *candidate = cct_path_join(*dir ? dir : ".", "python3");
-        char *real = realpath(candidate, NULL);
-        if (access(candidate, X_OK) == 0 && real &&
-            !cct_strv_contains(&seen, real) &&
-            !cct_strv_contains(out, candidate)) {
-            cct_strv_add(&seen, real);
-            cct_strv_take(out, candidate);
-        } else {
-            free(candidate);
-        }
-        free(real);
-    }
-    cct_strv_free(&seen);
-    free(copy);
-}
-
-/* The key a remembered interpreter is valid for. */
-static char *remember_key(void)
+/* The key a remembered interpreter is valid for: what the search
+ * depends on. */
+static char *remember_key(const char *project_venv)
 {
     const char *path = getenv("PATH");
     const char *venv = getenv("VIRTUAL_ENV");
-    return cct_xasprintf("PATH=%s\nVIRTUAL_ENV=%s\n", path ? path : "",
-                         venv ? venv : "");
+    return cct_xasprintf("PATH=%s\nVIRTUAL_ENV=%s\nproject_venv=%s\n",
+                         path ? path : "", venv ? venv : "",
+                         project_venv ? project_venv : "");
 }
 
-static char *recall_python(const char *file)
+static char *recall_python(const char *file, const char *project_venv)
 {
     char *text = cct_read_file(file, 65536, NULL, NULL);
-    char *key = remember_key();
+    char *key = remember_key(project_venv);
     char *python = NULL;
     if (text && cct_str_starts_with(text, key)) {
         const char *line = text + strlen(key);
@@ -105,7 +77,8 @@ static char *recall_python(const char *file)
     return python;
 }
 
-static void remember_python(const char *file, const char *python)
+static void remember_python(const char *file, const char *python,
+                            const char *project_venv)
 {
     char *dir = cct_xstrdup(file);
     char *slash = strrchr(dir, '/');
@@ -117,7 +90,7 @@ static void remember_python(const char *file, const char *python)
     FILE *f = fopen(file, "w");
     if (!f)
         return; /* only a lost shortcut */
-    char *key = remember_key();
+    char *key = remember_key(project_venv);
     fprintf(f, "%spython=%s\n", key, python);
     free(key);
     fclose(f);
@@ -130,6 +103,7 @@ static void finish(cct_discovery *d, int status, cct_project *project,
 {
     const char *python = d->current < d->candidates.len
                              ? d->candidates.items[d->current] : NULL;
+    const char *why = python ? d->reasons.items[d->current] : NULL;
     char *warning = NULL;
     /* Falling back from an activated virtualenv deserves a word. */
     if (status == 0 && d->refusals.len > 0 && getenv("VIRTUAL_ENV") &&
@@ -138,14 +112,16 @@ static void finish(cct_discovery *d, int status, cct_project *project,
                                 d->refusals.items[0], python);
     if (status == 0 && d->remember_file && !d->configured &&
         !(d->remembered && d->current == 0))
-        remember_python(d->remember_file, python);
-    d->done(status, project, python, error, warning, d->arg);
+        remember_python(d->remember_file, python, d->project_venv);
+    d->done(status, project, python, why, error, warning, d->arg);
     free(warning);
     uv_close((uv_handle_t *)d->timer, free_handle);
     cct_strv_free(&d->candidates);
+    cct_strv_free(&d->reasons);
     cct_strv_free(&d->refusals);
     cct_strv_free(&d->args);
     free(d->remember_file);
+    free(d->project_venv);
     free(d->cwd);
     free(d);
 }
@@ -386,34 +362,48 @@ int cct_discover(uv_loop_t *loop, const cct_discovery_request *request,
     d->configured = request->python != NULL;
     d->cwd = cct_xstrdup(request->cwd);
     d->timeout_s = request->timeout_s;
+    if (request->project_venv)
+        d->project_venv = cct_xstrdup(request->project_venv);
     d->timer = cct_xmalloc(sizeof(*d->timer));
     uv_timer_init(loop, d->timer);
     d->timer->data = d;
     cct_strv_init(&d->candidates);
+    cct_strv_init(&d->reasons);
     cct_strv_init(&d->refusals);
     cct_strv_init(&d->args);
     char *recalled = !request->python && request->remember_file
-                         ? recall_python(request->remember_file)
+                         ? recall_python(request->remember_file,
+                                         request->project_venv)
                          : NULL;
-    cct_strv search;
+    cct_strv search, reasons;
     cct_strv_init(&search);
-    cct_python_candidates(request->python, &search);
+    cct_strv_init(&reasons);
+    cct_python_search how = {request->python, request->project_venv};
+    cct_python_candidates(&how, &search, &reasons);
     /* The file is in the project, where a checkout may bring one along:
      * it may only reorder the search, never add to it. */
-    if (recalled && cct_strv_contains(&search, recalled)) {
+    for (size_t i = 0; recalled && i < search.len; i++) {
+        if (strcmp(search.items[i], recalled) != 0)
+            continue;
         /* Tried first; the rest of the search follows if it no longer
          * works. */
-        cct_strv_take(&d->candidates, recalled);
+        cct_strv_add(&d->candidates, recalled);
+        cct_strv_take(&d->reasons,
+                      cct_xasprintf("%s, remembered in .cctrial/python",
+                                    reasons.items[i]));
         d->remembered = 1;
-    } else {
-        free(recalled);
     }
+    free(recalled);
     if (request->remember_file)
         d->remember_file = cct_xstrdup(request->remember_file);
-    for (size_t i = 0; i < search.len; i++)
-        if (!cct_strv_contains(&d->candidates, search.items[i]))
-            cct_strv_add(&d->candidates, search.items[i]);
+    for (size_t i = 0; i < search.len; i++) {
+        if (cct_strv_contains(&d->candidates, search.items[i]))
+            continue;
+        cct_strv_add(&d->candidates, search.items[i]);
+        cct_strv_add(&d->reasons, reasons.items[i]);
+    }
     cct_strv_free(&search);
+    cct_strv_free(&reasons);
     cct_strv_add(&d->args, request->helper);
     for (size_t i = 0; request->roots && i < request->roots->len; i++) {
         cct_strv_add(&d->args, "--root");

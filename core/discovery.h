@@ -2,14 +2,13 @@
  * Test discovery: choosing the Python interpreter and running the
  * discovery helper (core/helpers/discover.py) with it.
  *
- * The interpreter is `python` when configured; otherwise $VIRTUAL_ENV/
- * bin/python, then every python3 on PATH in order, the first that can
- * import twisted.trial winning.  The helper itself tells: it exits 3 when
+ * The interpreter is `python` when configured; otherwise the first of
+ * python_search.h's candidates that can import twisted.trial.  The helper itself tells: it exits 3 when
  * Twisted is missing, so finding the interpreter costs no extra process.
  * When none is usable, the error lists each interpreter tried and why it
  * was refused.  The interpreter a search found is remembered in
- * .cctrial/python and tried first next time, as long as PATH and
- * VIRTUAL_ENV are the same.
+ * .cctrial/python and tried first next time, as long as PATH,
+ * VIRTUAL_ENV and the project's virtual environment are the same.
  */
 #ifndef CCT_DISCOVERY_H
 #define CCT_DISCOVERY_H
@@ -22,11 +21,13 @@
 typedef struct cct_discovery cct_discovery;
 
 /* On success `status` is 0 and `project` holds the result (the callee may
- * move it out with a struct copy); `python` is the interpreter used.  On
+ * move it out with a struct copy); `python` is the interpreter used and
+ * `why` says why it was a candidate (see python_search.h).  On
  * failure `status` is negative (CCT_EPYTHON, CCT_EDISCOVERY) and `error`
  * explains.  `warning`, when not NULL, is worth showing either way. */
 typedef void (*cct_discovery_cb)(int status, cct_project *project,
-                                 const char *python, const char *error,
+                                 const char *python, const char *why,
+                                 const char *error,
                                  const char *warning, void *arg);
 
 typedef struct cct_discovery_request {
@@ -35,6 +36,9 @@ typedef struct cct_discovery_request {
     const cct_strv *roots;  /* directories whose modules form the graph */
     const char *cwd;        /* the project's directory */
     const char *python;     /* the interpreter, or NULL to find one */
+    /* The project's virtual environment's python when the search may try
+     * it (a trusted project: see python_search.h), else NULL. */
+    const char *project_venv;
     const char *cache_file; /* the discovery cache, or NULL for none */
     /* Where the interpreter found by searching is remembered (NULL: not
      * at all), so that the next start skips the search while PATH and
@@ -53,8 +57,5 @@ int cct_discover(uv_loop_t *loop, const cct_discovery_request *request,
                  cct_discovery_cb done, void *arg, cct_discovery **out);
 /* Kills the helper; the callback still runs (with an error). */
 void cct_discovery_cancel(cct_discovery *d);
-
-/* The interpreters to try, in order (for tests and messages). */
-void cct_python_candidates(const char *configured, cct_strv *out);
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * cctrial's entry point: the command line, the configuration files, the
- * commands that only print (--help, --version, --print-config,
+ * commands that only print (--help, --version, --print-config, which
+ * also runs discovery without a test name to tell the interpreter,
  * --list-plugins), then a session.
  */
 #include <signal.h>
@@ -10,14 +11,17 @@
 
 #include "cli.h"
 #include "config.h"
+#include "discovery.h"
 #include "error.h"
 #include "hook.h"
 #include "host.h"
 #include "loader.h"
 #include "options.h"
 #include "paths.h"
+#include "python_search.h"
 #include "session.h"
 #include "trust.h"
+#include "watcher.h"
 
 #define EXIT_USAGE 2
 
@@ -145,7 +149,108 @@ static void print_plugin_section(const cct_config *config,
     cct_plugin_unload(&lib);
 }
 
-static int print_config(const cct_config *config, const cct_strv *dirs)
+/* Each line of `text` as a comment. */
+static void add_comment(cct_buf *out, const char *text)
+{
+    for (const char *p = text; *p;) {
+        size_t n = strcspn(p, "\n");
+        cct_buf_printf(out, "; %.*s\n", (int)n, p);
+        p += n + (p[n] == '\n');
+    }
+}
+
+typedef struct described {
+    const cct_settings *settings;
+    const cct_paths *paths;
+    cct_buf *out;
+} described;
+
+static void on_described(int status, cct_project *project,
+                         const char *python, const char *why,
+                         const char *error, const char *warning, void *arg)
+{
+    described *d = arg;
+    if (warning)
+        add_comment(d->out, warning);
+    cct_strv roots;
+    cct_strv_init(&roots);
+    if (status == 0) {
+        char *line = cct_xasprintf("python: %s (%s): Python %s, Twisted %s",
+                                   python, why, project->python_version,
+                                   project->twisted_version);
+        add_comment(d->out, line);
+        free(line);
+    } else {
+        char *line = cct_xasprintf("python: %s", error);
+        add_comment(d->out, line);
+        free(line);
+    }
+    cct_watch_roots(&d->settings->watch, d->paths->project_dir,
+                    status == 0 ? &project->dev_roots : NULL, &roots);
+    char *list = cct_strv_join(&roots, ", ");
+    char *line = cct_xasprintf("watching: %s", list);
+    add_comment(d->out, line);
+    free(line);
+    free(list);
+    cct_strv_free(&roots);
+}
+
+/* Which interpreter a run would use, why, and its Twisted; the
+ * directories it would watch; the ignores in effect: what discovery
+ * learns without a test name. */
+static void describe_run(const cct_config *config, const cct_cli *cli,
+                         const cct_paths *paths, cct_buf *out)
+{
+    cct_settings settings;
+    cct_settings_load(&settings, config);
+    int trusted = cli->trust_project ||
+                  cct_trust_dir_listed(cct_config_get(config,
+                                                      CCT_CORE_SECTION,
+                                                      "trusted_projects",
+                                                      NULL),
+                                       paths->project_dir);
+    char *notice = NULL;
+    char *venv = cct_project_venv_usable(paths->project_dir, trusted,
+                                         settings.python, &notice);
+    if (notice)
+        add_comment(out, notice);
+    free(notice);
+    cct_strv no_names;
+    cct_strv_init(&no_names);
+    char *helper = cct_paths_helper(paths, "discover.py");
+    cct_strv roots;
+    cct_strv_init(&roots);
+    cct_strv_add(&roots, paths->project_dir);
+    cct_discovery_request request = {
+        .helper = helper,
+        .names = &no_names,
+        .roots = &roots,
+        .cwd = paths->project_dir,
+        .python = settings.python,
+        .project_venv = venv,
+        .timeout_s = settings.discovery_timeout_s,
+    };
+    described d = {&settings, paths, out};
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    cct_discover(&loop, &request, on_described, &d, NULL);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+    char *ignore = cct_strv_join(&settings.ignore, " ");
+    char *line = cct_xasprintf("ignoring: %s, and what .gitignore ignores",
+                               ignore);
+    add_comment(out, line);
+    free(line);
+    free(ignore);
+    free(helper);
+    free(venv);
+    cct_strv_free(&roots);
+    cct_strv_free(&no_names);
+    cct_settings_free(&settings);
+}
+
+static int print_config(const cct_config *config, const cct_strv *dirs,
+                        const cct_cli *cli, const cct_paths *paths)
 {
     cct_buf out;
     cct_buf_init(&out);
@@ -155,6 +260,7 @@ static int print_config(const cct_config *config, const cct_strv *dirs)
     for (size_t i = 0; i < config->files.len; i++)
         cct_buf_printf(&out, " %s", config->files.items[i]);
     cct_buf_adds(&out, "\n");
+    describe_run(config, cli, paths, &out);
     cct_config_print_section(config, CCT_CORE_SECTION, cct_core_options,
                              &out);
     cct_settings settings;
@@ -301,7 +407,7 @@ int main(int argc, char **argv)
     else if (validate_config(&config, &plugin_dirs) < 0)
         status = EXIT_USAGE;
     else if (cli.command == CCT_CMD_PRINT_CONFIG)
-        status = print_config(&config, &plugin_dirs);
+        status = print_config(&config, &plugin_dirs, &cli, &paths);
     else
         status = cct_session_run(&cli, &config, &paths, &plugin_dirs);
     cct_strv_free(&plugin_dirs);

@@ -30,7 +30,12 @@ static const cct_option core_options[] = {
     {"ignore", CCT_OPT_LIST, NULL,
      "Glob patterns of files and directories to ignore, added to the "
      "built-in ones (VCS directories, __pycache__, _trial_temp*, .cctrial, "
-     "*.pyc, editor swap and backup files).", NULL, 0, 0},
+     "*.pyc, editor swap and backup files, .venv, venv, .tox, .nox, "
+     "*.egg-info, node_modules, and build and dist at the top of a watched "
+     "directory) and to what .gitignore ignores; a pattern with a slash "
+     "matches the path from the watched directory (a leading slash: from "
+     "its top only), and !PATTERN takes a built-in one back (!build).",
+     NULL, 0, 0},
     {"debounce", CCT_OPT_INT, "50",
      "Quiet period in milliseconds that turns a burst of changes into one "
      "run.", NULL, 0, 60000},
@@ -75,8 +80,40 @@ const cct_option_table cct_core_options = {core_options,
 const char *const cct_default_ignores[] = {
     ".git", ".hg", ".svn", ".bzr", "_darcs", "CVS", "__pycache__",
     "_trial_temp*", ".cctrial", "*.pyc", "*.pyo", ".*.sw?", ".*.sw??",
-    "*~", "#*#", ".#*", "*.tmp", "4913", NULL,
+    "*~", "#*#", ".#*", "*.tmp", "4913",
+    /* Environments, tools' caches and build output: never the tests'
+     * sources.  build and dist only at the top, where tools put them: a
+     * package may be named build. */
+    ".venv", "venv", ".tox", ".nox", "*.egg-info", "node_modules",
+    "/build", "/dist", NULL,
 };
+
+/* !PATTERN takes PATTERN (and /PATTERN) out of the list. */
+static void add_ignores(cct_strv *ignore, const char *text)
+{
+    cct_strv words;
+    cct_strv_init(&words);
+    cct_strv_split_words(&words, text);
+    for (size_t i = 0; i < words.len; i++) {
+        const char *word = words.items[i];
+        if (word[0] != '!') {
+            if (!cct_strv_contains(ignore, word))
+                cct_strv_add(ignore, word);
+            continue;
+        }
+        size_t kept = 0;
+        for (size_t k = 0; k < ignore->len; k++) {
+            const char *have = ignore->items[k];
+            if (strcmp(have, word + 1) == 0 ||
+                (have[0] == '/' && strcmp(have + 1, word + 1) == 0))
+                free(ignore->items[k]);
+            else
+                ignore->items[kept++] = ignore->items[k];
+        }
+        ignore->len = kept;
+    }
+    cct_strv_free(&words);
+}
 
 static const char *value(const cct_config *c, const char *key)
 {
@@ -110,7 +147,7 @@ void cct_settings_load(cct_settings *s, const cct_config *c)
     for (const char *const *p = cct_default_ignores; *p; p++)
         cct_strv_add(&s->ignore, *p);
     if (value(c, "ignore"))
-        cct_strv_split_words(&s->ignore, value(c, "ignore"));
+        add_ignores(&s->ignore, value(c, "ignore"));
     s->debounce_ms = (unsigned)cct_parse_int(value(c, "debounce"));
     load_list(&s->reporters, value(c, "reporters"));
     s->notifier = cct_xstrdup(value(c, "notifier"));

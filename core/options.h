@@ -14,7 +14,7 @@
 extern const cct_option_table cct_core_options;
 
 /* Files and directories no watcher and no selector should care about;
- * always applied, `ignore` adds to them. */
+ * `ignore` adds to them, and takes one back with !PATTERN. */
 extern const char *const cct_default_ignores[];
 
 typedef struct cct_settings {

@@ -1,8 +1,10 @@
 /*
  * Discovery and changes (see session_internal.h): the first discovery and
  * what it starts, re-discovery when test modules change, the watcher and
- * its change sets, and the tests a change selects.  Discoveries and
- * changes are told to the workflow, which decides what waits for what.
+ * its change sets (without what .gitignore ignores, asked of git), and
+ * the tests a change selects; whether discovery may try the project's
+ * virtual environment.  Discoveries and changes are told to the
+ * workflow, which decides what waits for what.
  * Writes only `changes` of the session.
  */
 #include <assert.h>
@@ -12,22 +14,52 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "gitignore.h"
+#include "python_search.h"
 #include "session_internal.h"
+#include "trust.h"
+
+/* The project's own virtual environment, when the user trusts the
+ * project; otherwise it is named, with the ways to use it. */
+static void find_project_venv(session *s)
+{
+    int trusted = s->cli->trust_project ||
+                  cct_trust_dir_listed(cct_config_get(s->config,
+                                                      CCT_CORE_SECTION,
+                                                      "trusted_projects",
+                                                      NULL),
+                                       s->paths->project_dir);
+    char *notice = NULL;
+    s->changes.project_venv = cct_project_venv_usable(
+        s->paths->project_dir, trusted, s->settings.python, &notice);
+    if (notice)
+        cct_console_error(&s->console, "%s", notice);
+    free(notice);
+}
 
 void cct__session_changes_init(session *s)
 {
     cct_strv_init(&s->changes.watch_roots);
     cct_strv_init(&s->changes.changed_files);
+    cct_strv_init(&s->changes.git_ignored);
+    cct_strv_init(&s->changes.pending);
+    cct_strv_init(&s->changes.checking);
+    find_project_venv(s);
 }
 
 void cct__session_changes_free(session *s)
 {
-    assert(!s->changes.discovery && !s->changes.watcher);
+    assert(!s->changes.discovery && !s->changes.watcher &&
+           !s->changes.git_job);
     if (s->changes.have_project)
         cct_project_free(&s->changes.project);
     cct_strv_free(&s->changes.watch_roots);
     cct_strv_free(&s->changes.changed_files);
     free(s->changes.python);
+    free(s->changes.project_venv);
+    cct_strv_free(&s->changes.git_ignored);
+    cct_strv_free(&s->changes.pending);
+    cct_strv_free(&s->changes.checking);
 }
 
 /* Does this change set need the tests discovered again?  When a file that
@@ -149,10 +181,10 @@ static int forget_deleted(session *s, const cct_strv *files)
     return actions.n > 0;
 }
 
-static void on_change(const cct_strv *files, int overflow, void *arg)
+/* A change set, without what .gitignore ignores. */
+static void handle_change(session *s, const cct_strv *files, int overflow)
 {
-    session *s = arg;
-    if (s->exiting || cct__session_project_gone(s))
+    if (files->len == 0 && !overflow)
         return;
     for (size_t i = 0; s->settings.verbose && i < files->len; i++) {
         char *shown = cct__session_visible(files->items[i]);
@@ -168,6 +200,112 @@ static void on_change(const cct_strv *files, int overflow, void *arg)
     if (forget_deleted(s, files))
         return; /* the workflow moved on, and that is the change's run */
     changed(s, files);
+}
+
+/* ---- .gitignore ------------------------------------------------------- */
+
+static void check_ignored(session *s);
+
+/* git said which of the files asked about (and of the directories they
+ * are in) are ignored: the directories are no longer watched, and the
+ * rest of the change set goes on. */
+static void on_checked(int status, const cct_strv *ignored, void *arg)
+{
+    session *s = arg;
+    s->changes.git_job = NULL;
+    cct_strv files = s->changes.checking;
+    cct_strv_init(&s->changes.checking);
+    if (status == 0 && ignored->len > 0) {
+        /* The directories among them (asked about as the files' parents)
+         * are not watched from now on; files are asked about each time. */
+        cct_strv dirs;
+        cct_strv_init(&dirs);
+        for (size_t k = 0; k < ignored->len; k++)
+            if (!cct_strv_contains(&files, ignored->items[k]))
+                cct_strv_add(&dirs, ignored->items[k]);
+        if (s->changes.watcher && dirs.len > 0)
+            cct_watcher_ignore_paths(s->changes.watcher, &dirs);
+        cct_strv_free(&dirs);
+        cct_strv kept;
+        cct_strv_init(&kept);
+        for (size_t i = 0; i < files.len; i++) {
+            const char *f = files.items[i];
+            int out = 0;
+            for (size_t k = 0; k < ignored->len && !out; k++) {
+                size_t n = strlen(ignored->items[k]);
+                out = strncmp(f, ignored->items[k], n) == 0 &&
+                      (f[n] == '\0' || f[n] == '/');
+            }
+            if (out && s->settings.verbose) {
+                char *shown = cct__session_visible(f);
+                cct_console_error(&s->console, "changed, ignored by "
+                                  ".gitignore: %s", shown);
+                free(shown);
+            }
+            if (!out)
+                cct_strv_add(&kept, f);
+        }
+        cct_strv_free(&files);
+        files = kept;
+    }
+    if (!s->exiting && !cct__session_project_gone(s))
+        handle_change(s, &files, 0);
+    cct_strv_free(&files);
+    if (!s->exiting && s->changes.pending.len > 0)
+        check_ignored(s);
+}
+
+/* Asks git about the change sets waiting (one question at a time, so
+ * that change sets keep their order): the files, and the directories
+ * between them and the project (a build/ made since the start). */
+static void check_ignored(session *s)
+{
+    assert(!s->changes.git_job && s->changes.checking.len == 0);
+    s->changes.checking = s->changes.pending;
+    cct_strv_init(&s->changes.pending);
+    const char *top = s->paths->project_dir;
+    size_t n = strlen(top);
+    cct_strv ask;
+    cct_strv_init(&ask);
+    for (size_t i = 0; i < s->changes.checking.len; i++) {
+        const char *f = s->changes.checking.items[i];
+        if (strncmp(f, top, n) != 0 || f[n] != '/')
+            continue; /* not in the project's repository */
+        for (const char *slash = strchr(f + n + 1, '/'); slash;
+             slash = strchr(slash + 1, '/')) {
+            char *dir = cct_xstrndup(f, (size_t)(slash - f));
+            if (!cct_strv_contains(&ask, dir))
+                cct_strv_take(&ask, dir);
+            else
+                free(dir);
+        }
+        cct_strv_add(&ask, f);
+    }
+    if (ask.len == 0 ||
+        cct_gitignore_check(&s->loop, top, &ask, on_checked, s,
+                            &s->changes.git_job) < 0) {
+        cct_strv_free(&ask);
+        on_checked(-1, NULL, s);
+        return;
+    }
+    cct_strv_free(&ask);
+}
+
+static void on_change(const cct_strv *files, int overflow, void *arg)
+{
+    session *s = arg;
+    if (s->exiting || cct__session_project_gone(s))
+        return;
+    /* Everything changed (the kernel lost events): no question to ask. */
+    if (s->changes.git != GIT_REPOSITORY || overflow) {
+        handle_change(s, files, overflow);
+        return;
+    }
+    for (size_t i = 0; i < files->len; i++)
+        if (!cct_strv_contains(&s->changes.pending, files->items[i]))
+            cct_strv_add(&s->changes.pending, files->items[i]);
+    if (!s->changes.git_job)
+        check_ignored(s);
 }
 
 static void on_root(const char *root, int gone, void *arg)
@@ -189,26 +327,13 @@ static void on_watch_notice(const char *message, void *arg)
 
 static void watch_roots(session *s)
 {
-    const cct_strv *watch = &s->settings.watch;
-    int is_auto = watch->len == 1 && strcmp(watch->items[0], "auto") == 0;
-    int is_cwd = watch->len == 1 && strcmp(watch->items[0], "cwd") == 0;
-    if (is_auto || is_cwd) {
-        cct_strv_add(&s->changes.watch_roots, s->paths->project_dir);
-        const cct_strv *dev_roots = &s->changes.project.dev_roots;
-        for (size_t i = 0; is_auto && i < dev_roots->len; i++) {
-            const char *root = dev_roots->items[i];
-            if (!cct_str_starts_with(root, s->paths->project_dir) &&
-                !cct_strv_contains(&s->changes.watch_roots, root))
-                cct_strv_add(&s->changes.watch_roots, root);
-        }
+    cct_watch_roots(&s->settings.watch, s->paths->project_dir,
+                    &s->changes.project.dev_roots, &s->changes.watch_roots);
+    if (!s->settings.verbose)
         return;
-    }
-    for (size_t i = 0; i < watch->len; i++) {
-        char *dir = cct_expand_home(watch->items[i]);
-        cct_strv_take(&s->changes.watch_roots,
-                      cct_path_absolute(s->paths->project_dir, dir));
-        free(dir);
-    }
+    char *roots = cct_strv_join(&s->changes.watch_roots, ", ");
+    cct_console_error(&s->console, "watching: %s", roots);
+    free(roots);
 }
 
 static int start_watching(session *s)
@@ -217,6 +342,7 @@ static int start_watching(session *s)
         .roots = &s->changes.watch_roots,
         .extensions = &s->settings.watch_ext,
         .ignore = &s->settings.ignore,
+        .ignored_paths = &s->changes.git_ignored,
         .debounce_ms = s->settings.debounce_ms,
     };
     static const cct_watch_callbacks callbacks = {
@@ -285,16 +411,10 @@ static void run_selected_once(session *s)
     cct__session_select_first(s, run_selected);
 }
 
-static void first_discovery_done(session *s)
+/* Continuous mode, once discovery and git have answered: the workers, the
+ * watcher, the keys and the first run. */
+static void begin_watching(session *s)
 {
-    if (report_unknown_names(s) < 0) {
-        cct__session_exit(s, EXIT_USAGE);
-        return;
-    }
-    if (s->mode != MODE_CONTINUOUS) {
-        run_selected_once(s);
-        return;
-    }
     cct__session_create_runner(s);
     watch_roots(s);
     if (start_watching(s) < 0)
@@ -305,9 +425,74 @@ static void first_discovery_done(session *s)
     cct__session_act(s, &actions);
 }
 
+/* git listed what .gitignore ignores (or could not): the watcher leaves
+ * it out from the start. */
+static void on_listed(int status, const cct_strv *ignored, const char *why,
+                      void *arg)
+{
+    session *s = arg;
+    s->changes.git_job = NULL;
+    s->changes.git = status == 0 ? GIT_REPOSITORY : GIT_NONE;
+    for (size_t i = 0; status == 0 && i < ignored->len; i++)
+        cct_strv_add(&s->changes.git_ignored, ignored->items[i]);
+    if (s->settings.verbose && status == 0)
+        cct_console_error(&s->console, "%zu paths that .gitignore ignores "
+                          "are not watched", ignored->len);
+    else if (s->settings.verbose)
+        cct_console_error(&s->console, ".gitignore not consulted: %s", why);
+    if (s->changes.watch_waits && !s->exiting) {
+        s->changes.watch_waits = 0;
+        begin_watching(s);
+    }
+}
+
+/* Continuous mode asks git, while discovery runs, what the watcher is to
+ * leave out. */
+static void ask_git(session *s)
+{
+    if (s->mode != MODE_CONTINUOUS)
+        return;
+    s->changes.git = GIT_ASKING;
+    int rc = cct_gitignore_list(&s->loop, s->paths->project_dir, on_listed,
+                                s, &s->changes.git_job);
+    if (rc < 0) {
+        s->changes.git = GIT_NONE;
+        if (s->settings.verbose)
+            cct_console_error(&s->console, ".gitignore not consulted: "
+                              "cannot run git: %s", uv_strerror(rc));
+    }
+}
+
+static void first_discovery_done(session *s)
+{
+    if (report_unknown_names(s) < 0) {
+        cct__session_exit(s, EXIT_USAGE);
+        return;
+    }
+    if (s->mode != MODE_CONTINUOUS) {
+        run_selected_once(s);
+        return;
+    }
+    if (s->changes.git == GIT_ASKING) {
+        s->changes.watch_waits = 1; /* for git's list: see on_listed */
+        return;
+    }
+    begin_watching(s);
+}
+
+/* -v: which interpreter, why, and its Twisted. */
+static void say_interpreter(session *s, const char *python, const char *why)
+{
+    if (!s->settings.verbose)
+        return;
+    const cct_project *p = &s->changes.project;
+    cct_console_error(&s->console, "python: %s (%s): Python %s, Twisted %s",
+                      python, why, p->python_version, p->twisted_version);
+}
+
 static void on_discovered(int status, cct_project *project,
-                          const char *python, const char *error,
-                          const char *warning, void *arg)
+                          const char *python, const char *why,
+                          const char *error, const char *warning, void *arg)
 {
     session *s = arg;
     s->changes.discovery = NULL;
@@ -333,6 +518,7 @@ static void on_discovered(int status, cct_project *project,
     if (first) {
         assert(actions.n == 0); /* nothing could wait: nothing ran yet */
         s->changes.python = cct_xstrdup(python);
+        say_interpreter(s, python, why);
         first_discovery_done(s);
         return;
     }
@@ -341,6 +527,10 @@ static void on_discovered(int status, cct_project *project,
 
 void cct__session_stop_watching(session *s)
 {
+    if (s->changes.git_job) {
+        cct_gitignore_cancel(s->changes.git_job);
+        s->changes.git_job = NULL;
+    }
     if (s->changes.discovery)
         cct_discovery_cancel(s->changes.discovery);
     if (s->changes.watcher) {
@@ -354,6 +544,8 @@ void cct__session_stop_watching(session *s)
 void cct__session_discover(session *s, int blocking)
 {
     assert(!s->changes.discovery);
+    if (s->changes.git == GIT_UNASKED)
+        ask_git(s);
     cct_workflow_discovery_begins(&s->workflow,
                                   blocking ? CCT_DISCOVERY_BLOCKING
                                            : CCT_DISCOVERY_BACKGROUND);
@@ -363,6 +555,7 @@ void cct__session_discover(session *s, int blocking)
         .roots = s->changes.watch_roots.len ? &s->changes.watch_roots : NULL,
         .cwd = s->paths->project_dir,
         .python = s->changes.python ? s->changes.python : s->settings.python,
+        .project_venv = s->changes.project_venv,
         .timeout_s = s->settings.discovery_timeout_s,
     };
     char *helper = cct_paths_helper(s->paths, "discover.py");

@@ -23,6 +23,7 @@
 #include "config.h"
 #include "console.h"
 #include "discovery.h"
+#include "gitignore.h"
 #include "host.h"
 #include "keys.h"
 #include "options.h"
@@ -63,6 +64,11 @@ typedef struct session_runs {
                                   works on it (git-diff: git) */
 } session_runs;
 
+/* What is known of the project's git repository (for .gitignore). */
+typedef enum git_state {
+    GIT_UNASKED, GIT_ASKING, GIT_NONE, GIT_REPOSITORY
+} git_state;
+
 /* Discovery and changes (written by session_change.c only): what the
  * project holds, the watcher, and the changed files waiting to be
  * selected.  Whether runs wait for a discovery is the workflow's to say. */
@@ -70,11 +76,19 @@ typedef struct session_changes {
     cct_project project;
     int have_project;
     char *python;           /* the interpreter discovery found */
+    char *project_venv;     /* the project's virtual environment's python,
+                               when the search may try it (trusted) */
     cct_discovery *discovery; /* the one going on, or NULL */
     cct_watcher *watcher;
     cct_strv watch_roots;
     cct_strv changed_files; /* smart mode: changed files the workflow has
                                not had selected yet */
+    git_state git;
+    cct_gitignore_job *git_job; /* the question to git going on, if any */
+    cct_strv git_ignored;   /* what .gitignore ignored at the start */
+    int watch_waits;        /* discovery is done; git's list is not */
+    cct_strv pending;       /* changed files git is to be asked about */
+    cct_strv checking;      /* those it is being asked about */
 } session_changes;
 
 /* Keys (written by session_keys.c only). */

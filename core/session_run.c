@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "error.h"
+#include "python_search.h"
 #include "session_internal.h"
 
 /* How much of each log the retry test's report shows. */
@@ -304,8 +305,8 @@ static void start_runner(session *s)
  *
  * The memo lives in the project, and a checkout may bring one along: it
  * only saves time, never chooses.  Its interpreter is used only when it
- * is one the search would try itself (the one the user configured, else
- * $VIRTUAL_ENV's or a python3 on PATH), so that a committed
+ * is one the search would try itself (see python_search.h), so that a
+ * committed
  * "python=./evil" runs nothing. */
 void cct__session_guess_workers(session *s)
 {
@@ -316,7 +317,9 @@ void cct__session_guess_workers(session *s)
     cct_strv sys_path, candidates;
     cct_strv_init(&sys_path);
     cct_strv_init(&candidates);
-    cct_python_candidates(s->settings.python, &candidates);
+    cct_python_search search = {s->settings.python,
+                                s->changes.project_venv};
+    cct_python_candidates(&search, &candidates, NULL);
     if (cct_worker_memo_read(memo, &python, &sys_path) == 0 &&
         cct_strv_contains(&candidates, python)) {
         worker_command_for(s, python, &sys_path, &s->run.worker_command);

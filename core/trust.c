@@ -75,9 +75,19 @@ static char *real_dir_of(const char *file)
 
 int cct_trust_project_listed(const char *trusted, const char *project_file)
 {
+    char *project = real_dir_of(project_file);
+    int listed = cct_trust_dir_listed(trusted, project);
+    free(project);
+    return listed;
+}
+
+int cct_trust_dir_listed(const char *trusted, const char *dir)
+{
     if (!trusted)
         return 0;
-    char *project = real_dir_of(project_file);
+    char *project = realpath(dir, NULL);
+    if (!project)
+        project = cct_xstrdup(dir);
     cct_strv dirs;
     cct_strv_init(&dirs);
     cct_strv_split_words(&dirs, trusted);

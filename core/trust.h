@@ -22,6 +22,9 @@ char *cct_trust_file(const char *path, const char *doing);
 /* Is the project whose .cctrialrc is `project_file` listed in
  * `trusted` (the user's `trusted_projects`: directories, or '*')? */
 int cct_trust_project_listed(const char *trusted, const char *project_file);
+/* The same for the project directory `dir`, with or without a
+ * .cctrialrc. */
+int cct_trust_dir_listed(const char *trusted, const char *dir);
 
 /* Checks what the project file `project_file` set in `c`: 0, or
  * CCT_ECONFIG with *error naming the setting, when it set a key only the

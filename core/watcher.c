@@ -77,6 +77,8 @@ struct cct_watcher {
     unsigned char *root_gone;
     cct_strv extensions;
     cct_strv ignore;
+    cct_strv ignored_paths; /* exact paths (.gitignore's, from git) */
+    cct_strmap ignored_set; /* path -> index in ignored_paths */
     unsigned debounce_ms;
 
     watch *watches; /* indexed by watch descriptor */
@@ -173,19 +175,56 @@ int cct_watch_counts(const cct_strv *extensions, const cct_strv *ignore,
     return 0;
 }
 
-/* Globs with a slash match the path relative to its root. */
+void cct_watch_roots(const cct_strv *watch, const char *project_dir,
+                     const cct_strv *dev_roots, cct_strv *out)
+{
+    int is_auto = watch->len == 1 && strcmp(watch->items[0], "auto") == 0;
+    int is_cwd = watch->len == 1 && strcmp(watch->items[0], "cwd") == 0;
+    if (is_auto || is_cwd) {
+        cct_strv_add(out, project_dir);
+        for (size_t i = 0; is_auto && dev_roots && i < dev_roots->len; i++) {
+            const char *root = dev_roots->items[i];
+            if (!cct_str_starts_with(root, project_dir) &&
+                !cct_strv_contains(out, root))
+                cct_strv_add(out, root);
+        }
+        return;
+    }
+    for (size_t i = 0; i < watch->len; i++) {
+        char *dir = cct_expand_home(watch->items[i]);
+        cct_strv_take(out, cct_path_absolute(project_dir, dir));
+        free(dir);
+    }
+}
+
+int cct_watch_path_ignored(const cct_strv *ignore, const char *rel)
+{
+    const char *base = strrchr(rel, '/');
+    if (cct_watch_ignored(ignore, base ? base + 1 : rel))
+        return 1;
+    for (size_t i = 0; i < ignore->len; i++) {
+        const char *glob = ignore->items[i];
+        /* "/build" from the top only, as "docs/x.py" is already: fnmatch
+         * takes the whole path. */
+        if (strchr(glob, '/') &&
+            fnmatch(glob + (glob[0] == '/'), rel, FNM_PATHNAME) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Globs with a slash match the path relative to its root.  The
+ * directories `path` is in are not ignored (the walk does not enter an
+ * ignored one, and events come from watched directories only): only the
+ * path itself is checked. */
 static int path_ignored(cct_watcher *w, size_t root, const char *path)
 {
-    const char *base = strrchr(path, '/');
-    if (cct_watch_ignored(&w->ignore, base ? base + 1 : path))
+    if (cct_strmap_get(&w->ignored_set, path) != CCT_STRMAP_MISSING)
         return 1;
     size_t n = strlen(w->roots.items[root]);
+    assert(strncmp(path, w->roots.items[root], n) == 0);
     const char *rel = path + n + (path[n] == '/');
-    for (size_t i = 0; i < w->ignore.len; i++)
-        if (strchr(w->ignore.items[i], '/') &&
-            fnmatch(w->ignore.items[i], rel, FNM_PATHNAME) == 0)
-            return 1;
-    return 0;
+    return cct_watch_path_ignored(&w->ignore, rel);
 }
 
 /* ---- the change set ----------------------------------------------------- */
@@ -679,6 +718,31 @@ static void on_quiet(uv_timer_t *timer)
 
 /* ---- public ------------------------------------------------------------- */
 
+static void add_ignored_paths(cct_watcher *w, const cct_strv *paths)
+{
+    for (size_t i = 0; i < paths->len; i++) {
+        if (cct_strmap_get(&w->ignored_set, paths->items[i]) !=
+            CCT_STRMAP_MISSING)
+            continue;
+        cct_strv_add(&w->ignored_paths, paths->items[i]);
+        /* Keys are borrowed from the vector's strings, which never move. */
+        cct_strmap_put(&w->ignored_set,
+                       w->ignored_paths.items[w->ignored_paths.len - 1],
+                       w->ignored_paths.len - 1);
+    }
+}
+
+void cct_watcher_ignore_paths(cct_watcher *w, const cct_strv *paths)
+{
+    add_ignored_paths(w, paths);
+    for (size_t i = 0; i < paths->len; i++) {
+        unwatch_tree(w, paths->items[i]);
+        size_t u = cct_strmap_get(&w->unwatched_by_path, paths->items[i]);
+        if (u != CCT_STRMAP_MISSING)
+            drop_unwatched(w, u);
+    }
+}
+
 static void on_closed(uv_handle_t *handle)
 {
     cct_watcher *w = handle->data;
@@ -701,6 +765,8 @@ static void on_closed(uv_handle_t *handle)
     cct_strv_free(&w->roots);
     cct_strv_free(&w->extensions);
     cct_strv_free(&w->ignore);
+    cct_strmap_free(&w->ignored_set);
+    cct_strv_free(&w->ignored_paths);
     free(w);
 }
 
@@ -728,6 +794,8 @@ int cct_watcher_start(uv_loop_t *loop, const cct_watcher_config *config,
     cct_strv_init(&w->roots);
     cct_strv_init(&w->extensions);
     cct_strv_init(&w->ignore);
+    cct_strv_init(&w->ignored_paths);
+    cct_strmap_init(&w->ignored_set);
     cct_strv_init(&w->changed);
     cct_strmap_init(&w->by_path);
     cct_strmap_init(&w->changed_set);
@@ -738,6 +806,8 @@ int cct_watcher_start(uv_loop_t *loop, const cct_watcher_config *config,
         cct_strv_add(&w->extensions, config->extensions->items[i]);
     for (size_t i = 0; i < config->ignore->len; i++)
         cct_strv_add(&w->ignore, config->ignore->items[i]);
+    if (config->ignored_paths)
+        add_ignored_paths(w, config->ignored_paths);
     w->root_gone = cct_xcalloc(w->roots.len ? w->roots.len : 1, 1);
 
     uv_poll_init(loop, &w->poll, fd);

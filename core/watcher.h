@@ -8,7 +8,9 @@
  * moved-away directories are dropped; a root that disappears is reported.
  *
  * Only files whose names end with one of `extensions` count, and nothing
- * matching an `ignore` glob (matched against every path component).
+ * matching an `ignore` glob (matched against every path component) or
+ * named in `ignored_paths` (what .gitignore ignores: see gitignore.h);
+ * an ignored directory is not watched.
  * Changes are collected until `debounce_ms` pass without any, then
  * reported as one set: a save (write, write-then-rename, rename-the-
  * original-then-write) or a `git checkout` of hundreds of files becomes one
@@ -49,6 +51,7 @@ typedef struct cct_watcher_config {
     const cct_strv *roots;      /* absolute directories */
     const cct_strv *extensions; /* e.g. ".py" */
     const cct_strv *ignore;     /* globs */
+    const cct_strv *ignored_paths; /* exact absolute paths, or NULL */
     unsigned debounce_ms;
 } cct_watcher_config;
 
@@ -59,9 +62,24 @@ int cct_watcher_start(uv_loop_t *loop, const cct_watcher_config *config,
                       const cct_watch_callbacks *callbacks, void *arg,
                       cct_watcher **out, char **error);
 void cct_watcher_close(cct_watcher *w);
+/* From now on `paths` (absolute: directories or files) are ignored, as
+ * `ignored_paths` are: directories among them are no longer watched. */
+void cct_watcher_ignore_paths(cct_watcher *w, const cct_strv *paths);
+
+/* The directories to watch, into `out`: for `watch` = auto, the project
+ * and the development installs (`dev_roots`, discovery's; NULL: not
+ * known yet) outside it; cwd: the project alone; else the directories
+ * listed, relative to the project. */
+void cct_watch_roots(const cct_strv *watch, const char *project_dir,
+                     const cct_strv *dev_roots, cct_strv *out);
 
 /* Is `name` (one path component) ignored by these globs? */
 int cct_watch_ignored(const cct_strv *ignore, const char *name);
+/* Is `rel` (a path from a watched root, whose directories are not
+ * ignored: the watcher does not go into those) ignored: its name by a
+ * glob without a slash, or the whole path by a glob with one (a leading
+ * slash anchors it to the root, as in .gitignore)? */
+int cct_watch_path_ignored(const cct_strv *ignore, const char *rel);
 /* Does a file name count, given the extensions and ignore globs? */
 int cct_watch_counts(const cct_strv *extensions, const cct_strv *ignore,
                      const char *name);

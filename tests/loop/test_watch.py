@@ -11,11 +11,18 @@ new_and_deleted_tests  a new test module runs, a deleted one disappears
 sigint_mid_run       Ctrl-C mid-run: exit 130, no process, no lock left
 sigterm_idle         SIGTERM while waiting: exit 143, nothing left
 sigint_during_discovery  Ctrl-C while tests are being discovered: 130
+ignored              in a git repository: changes in what .gitignore
+                     ignores (at the start, or a directory ignored and made
+                     later) and in the default ignores (.venv, build) start
+                     no run, and those directories are not watched
 """
 
 import os
 import signal
+import subprocess
 import sys
+
+import re
 
 import harness
 import loopkit
@@ -238,9 +245,62 @@ def sigint_during_discovery():
         say("Ctrl-C during discovery: 130, nothing left")
 
 
+def inotify_watches(pid):
+    """How many inotify watches process `pid` holds (/proc's fdinfo)."""
+    count = 0
+    fd_dir = f"/proc/{pid}/fdinfo"
+    for fd in os.listdir(fd_dir):
+        try:
+            with open(os.path.join(fd_dir, fd)) as f:
+                count += sum(line.startswith("inotify wd:") for line in f)
+        except OSError:
+            pass
+    return count
+
+
+def ignored():
+    root = basic_project()
+    for d in ("generated", ".venv/lib", "build/lib"):
+        os.makedirs(os.path.join(root, d))
+    loopkit.write(os.path.join(root, ".gitignore"), "generated/\n")
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    with start(root, ["-v"]) as cct:
+        cct.wait_for(r"^cctrial: \d+ paths that \.gitignore ignores are not "
+                     r"watched$", 5, "-v saying .gitignore was read")
+        cct.wait_for(r"^cctrial: watching: " + re.escape(root) + "$", 5,
+                     "-v naming the watched directory")
+        # The project and app/: nothing else is watched.
+        check(inotify_watches(cct.pid) == 2,
+              f"{inotify_watches(cct.pid)} directories watched, expected 2 "
+              "(the project and app/)\n" + cct.describe())
+        for path in ("generated/gen.py", ".venv/lib/x.py",
+                     "build/lib/gen.py"):
+            loopkit.write(os.path.join(root, path), "X = 1\n")
+        # Ignored after the start, then made.
+        with open(os.path.join(root, ".gitignore"), "a") as f:
+            f.write("out/\n")
+        loopkit.write(os.path.join(root, "out/sub/o.py"), "X = 1\n")
+        cct.wait_for(r"^cctrial: changed, ignored by \.gitignore: "
+                     + re.escape(os.path.join(root, "out/sub/o.py")) + "$",
+                     30, "the new ignored directory's file left out")
+        # A sentinel change: a run owed to an ignored file would come
+        # before the sentinel's own.
+        loopkit.write(os.path.join(root, "app/other.py"), "X = 1\n")
+        wait_run(cct, "the sentinel change")
+        runs = loopkit.runs(cct.output)
+        check(len(runs) == 2, f"expected 2 runs (start, sentinel), saw "
+              f"{len(runs)}:\n" + cct.describe())
+        check(inotify_watches(cct.pid) == 2,
+              f"{inotify_watches(cct.pid)} directories watched, expected 2: "
+              "out/ is ignored\n" + cct.describe())
+        say("ignored files start no run, ignored directories are not "
+            "watched")
+        finish(cct, root)
+
+
 CASES = {f.__name__: f for f in (
     burst, during_run, rename_save, backup_save, new_package,
     new_and_deleted_tests, sigint_mid_run, sigterm_idle,
-    sigint_during_discovery)}
+    sigint_during_discovery, ignored)}
 
 harness.main(CASES[sys.argv[1]])

@@ -63,6 +63,13 @@ ParameterizedTestParameters(watcher_rules, names)
         {"#foo.py#", 1, 0},
         {".#foo.py", 1, 0},
         {"4913", 1, 0},
+        /* Environments, tools' caches and build output. */
+        {".venv", 1, 0},
+        {"venv", 1, 0},
+        {".tox", 1, 0},
+        {".nox", 1, 0},
+        {"node_modules", 1, 0},
+        {"mypkg.egg-info", 1, 0},
         /* The user's globs. */
         {"build", 1, 0},
         {"run.log", 1, 0},
@@ -124,6 +131,34 @@ Test(watcher_rules, globs_with_a_slash_do_not_match_single_names)
     cr_assert_not(cct_watch_ignored(&ignore, "conf.py"));
     cr_assert_not(cct_watch_ignored(&ignore, "docs"));
     cct_strv_free(&ignore);
+}
+
+/* build and dist are ignored at the top of a watched directory only (a
+ * package may be named build); !PATTERN takes a built-in one back. */
+Test(watcher_rules, anchored_globs_and_taking_one_back)
+{
+    cct_config c;
+    cct_config_init(&c);
+    cct_settings s;
+    cct_settings_load(&s, &c);
+    cr_expect(cct_watch_path_ignored(&s.ignore, "build"));
+    cr_expect(cct_watch_path_ignored(&s.ignore, "dist"));
+    cr_expect_not(cct_watch_path_ignored(&s.ignore, "src/build"));
+    cr_expect_not(cct_watch_path_ignored(&s.ignore, "src/dist"));
+    cr_expect(cct_watch_path_ignored(&s.ignore, "a/b/.venv"));
+    cr_expect_not(cct_watch_path_ignored(&s.ignore, "app/venv_tools.py"));
+    cct_settings_free(&s);
+    cct_config_set(&c, CCT_CORE_SECTION, "ignore", "!build, !.venv, /out",
+                   NULL, "rc", 1);
+    cct_settings_load(&s, &c);
+    cr_expect_not(cct_watch_path_ignored(&s.ignore, "build"));
+    cr_expect_not(cct_watch_path_ignored(&s.ignore, ".venv"));
+    cr_expect(cct_watch_path_ignored(&s.ignore, "dist"));
+    cr_expect(cct_watch_path_ignored(&s.ignore, "out"));
+    cr_expect_not(cct_watch_path_ignored(&s.ignore, "x/out"));
+    cr_expect(cct_watch_path_ignored(&s.ignore, ".git"));
+    cct_settings_free(&s);
+    cct_config_free(&c);
 }
 
 Test(watcher_rules, no_globs_ignore_nothing)
