@@ -255,6 +255,31 @@ static int report_unknown_names(session *s)
     return -1;
 }
 
+/* Why a --once run selected nothing, as a hint of what to change. */
+static void explain_no_test(session *s)
+{
+    size_t n = s->changes.project.n_tests;
+    const char *grep = cct__session_grep(s);
+    const char *selector = s->selector ? s->selector->lib.desc->name : "all";
+    if (n == 0)
+        cct_console_error(&s->console, "no test to run: the names given "
+                          "hold no test");
+    else if (strcmp(selector, "smart-import") == 0)
+        cct_console_error(&s->console, "no test to run: smart mode selects "
+                          "the tests a change affects, and --once has no "
+                          "change; --since=REF selects those a branch "
+                          "affects");
+    else if (grep && strcmp(selector, "all") == 0) {
+        char *shown = cct__session_visible(grep);
+        cct_console_error(&s->console, "no test to run: --grep '%s' keeps "
+                          "none of the %zu tests", shown, n);
+        free(shown);
+    } else
+        cct_console_error(&s->console, "no test to run: the selector %s%s "
+                          "selected none of the %zu tests", selector,
+                          grep ? " with --grep" : "", n);
+}
+
 static void run_selected(session *s, int status, const cct_strv *ids)
 {
     if (status < 0) {
@@ -266,7 +291,11 @@ static void run_selected(session *s, int status, const cct_strv *ids)
     } else if (ids->len == 0) {
         cct_report_message(&s->reporters, CCT_MSG_NO_TEST_TO_RUN, NULL,
                            "no test to run");
-        cct__session_exit(s, 0);
+        /* A hook after a commit that touched no test has nothing to say;
+         * --once asked for tests and got none. */
+        if (s->mode == MODE_ONCE)
+            explain_no_test(s);
+        cct__session_exit(s, s->mode == MODE_ONCE ? EXIT_NO_TESTS : 0);
     } else {
         cct__session_create_runner(s);
         cct_actions actions;
