@@ -13,11 +13,16 @@ no_test        --once selecting nothing (-g nomatch; -s, which selects by
 ignored_flags  flags the chosen mode would ignore (--since while watching,
                -H -f, -s -H, --notifier=nope --once): a usage error naming
                them, before any Python runs
+plugin_sections  a committed .cctrialrc with [reporter.junit], a plugin
+               this user has not installed: a warning with its file:line,
+               and the run goes on; selecting it stays an error; an
+               unknown key names the nearest known one
 ci_once        CI=true, no --once, no terminal: one run, said on standard
                error, and its status, where it used to wait for ever; with
                -f on the command line it watches
 """
 
+import os
 import re
 import sys
 
@@ -98,6 +103,26 @@ def case_ci_once(project):
         check("CI is set" not in cct.output,
               "-f under CI ran once\n" + cct.describe())
     say("CI=true -f: watches")
+
+
+def case_plugin_sections(project):
+    rc = os.path.join(project, ".cctrialrc")
+    with open(rc, "w") as f:
+        f.write("[cctrial]\ntests = fxpass\n\n[reporter.junit]\n"
+                "path = junit.xml\n")
+    cct = run(project, ["--once"])
+    expect(cct, 0, re.escape(f"cctrial: {rc}:5: warning: section "
+                             "[reporter.junit] ignored, as no reporter "
+                             "junit is selected: no reporter plugin named "
+                             "'junit'"), r"PASSED \(successes=3\)")
+    cct = run(project, ["--once", "--reporters=summary,junit"])
+    expect(cct, 2, re.escape(f"cctrial: {rc}:5: section [reporter.junit]: "
+                             "no reporter plugin named 'junit'"))
+    with open(rc, "w") as f:
+        f.write("[cctrial]\njbos = 2\n")
+    cct = run(project, ["--once"] + NAMES)
+    expect(cct, 2, re.escape(f"cctrial: {rc}:2: unknown key 'jbos' in "
+                             "[cctrial]; did you mean 'jobs'? valid keys: "))
 
 
 CASES = {name[len("case_"):]: f for name, f in globals().items()
