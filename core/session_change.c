@@ -241,9 +241,11 @@ static int test_exists(const char *id, void *arg)
            CCT_STRMAP_MISSING;
 }
 
+/* Names that load nothing stop a session that watches or lists; --once
+ * runs them as trial does (see run_selected). */
 static int report_unknown_names(session *s)
 {
-    if (s->changes.project.unknown_names.len == 0)
+    if (s->changes.project.unknown_names.len == 0 || s->mode == MODE_ONCE)
         return 0;
     for (size_t i = 0; i < s->changes.project.unknown_names.len; i++)
         cct_console_error(&s->console,
@@ -280,8 +282,22 @@ static void explain_no_test(session *s)
                           grep ? " with --grep" : "", n);
 }
 
-static void run_selected(session *s, int status, const cct_strv *ids)
+static void run_selected(session *s, int status, const cct_strv *given)
 {
+    /* --once runs a name that loads nothing as trial does: trial's loader
+     * makes it a test that errs (its ErrorHolder), through the workers
+     * and the reporters like any other, and the known names still run. */
+    cct_strv with_unknown;
+    cct_strv_init(&with_unknown);
+    const cct_strv *ids = given;
+    const cct_strv *unknown = &s->changes.project.unknown_names;
+    if (status == 0 && s->mode == MODE_ONCE && unknown->len) {
+        for (size_t i = 0; i < given->len; i++)
+            cct_strv_add(&with_unknown, given->items[i]);
+        for (size_t i = 0; i < unknown->len; i++)
+            cct_strv_add(&with_unknown, unknown->items[i]);
+        ids = &with_unknown;
+    }
     if (status < 0) {
         cct__session_exit(s, EXIT_USAGE);
     } else if (s->mode == MODE_LIST) {
@@ -305,6 +321,7 @@ static void run_selected(session *s, int status, const cct_strv *ids)
                                 ids, &actions);
         cct__session_act(s, &actions);
     }
+    cct_strv_free(&with_unknown);
 }
 
 /* Once, hook and list modes: the selector decides, with no change set,

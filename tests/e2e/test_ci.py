@@ -13,6 +13,9 @@ no_test        --once selecting nothing (-g nomatch; -s, which selects by
 ignored_flags  flags the chosen mode would ignore (--since while watching,
                -H -f, -s -H, --notifier=nope --once): a usage error naming
                them, before any Python runs
+unknown_name   --once with a name that does not exist: an error result as
+               trial reports it (closing line, per-test outcomes, exit 1
+               compared with trial's), the known names still run
 plugin_sections  a committed .cctrialrc with [reporter.junit], a plugin
                this user has not installed: a warning with its file:line,
                and the run goes on; selecting it stays an error; an
@@ -123,6 +126,24 @@ def case_plugin_sections(project):
     cct = run(project, ["--once"] + NAMES)
     expect(cct, 2, re.escape(f"cctrial: {rc}:2: unknown key 'jbos' in "
                              "[cctrial]; did you mean 'jobs'? valid keys: "))
+
+
+def case_unknown_name(project):
+    # A module that does not exist and a class that does not: each an
+    # error result, as trial reports them (its loader's ErrorHolder), and
+    # the known package still runs.
+    names = ["fxpass", "nosuchname", "fxpass.test_pass.Nope"]
+    reference = harness.reference_trial("passing", names)
+    cct = harness.Cctrial(project, ["--once"] + names, outcomes=True)
+    with cct:
+        status, summary = harness.check_as_trial(cct, "--once with unknown "
+                                                 "names", reference)
+    check(status == 1, f"expected exit status 1\n" + cct.describe())
+    check(re.search(r"No module named 'nosuchname'", cct.stdout) and
+          re.search(r"fxpass\.test_pass\.Nope does not exist", cct.stdout),
+          "expected trial's tracebacks in the report\n" + cct.describe())
+    say(f"{' '.join(names)}: exit 1, {harness.format_summary(summary)}, "
+        "as trial")
 
 
 CASES = {name[len("case_"):]: f for name, f in globals().items()
