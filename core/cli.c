@@ -107,7 +107,9 @@ static const char help_text[] =
     "NO_COLOR.\n"
     "\n"
     "Exit status: 0 all passed, 1 a test failed, 2 usage or configuration\n"
-    "error, 130 interrupted (SIGINT), 143 terminated (SIGTERM).\n"
+    "error, 5 --once selected no test, 130 interrupted (SIGINT), 143\n"
+    "terminated (SIGTERM).  With CI set and no terminal on standard input,\n"
+    "cctrial runs once as with --once.\n"
     "\n"
     "Full documentation: man cctrial, man cctrialrc.\n";
 
@@ -140,6 +142,40 @@ static int set_command(cct_cli *cli, cct_command command, char **error)
     }
     cli->command = command;
     return 0;
+}
+
+/* Flags that only a mode other than the chosen one uses are refused
+ * rather than silently ignored: a script that says -f or --since expects
+ * them to do something.  Only flags count: a configuration file serves
+ * every mode (its forever = true is for watching, and ignored otherwise). */
+static int check_mode_flags(const cct_cli *cli, char **error)
+{
+    int one_run = cli->once || cli->hook ||
+                  cli->command == CCT_CMD_LIST_SELECTED;
+    const char *mode = cli->once ? "--once"
+                       : cli->hook ? "-H"
+                                   : "--list-selected";
+    const char *notifier =
+        cct_config_get(&cli->flags, CCT_CORE_SECTION, "notifier", NULL);
+    int smart = cct_config_get(&cli->flags, CCT_CORE_SECTION, "smart",
+                               NULL) != NULL;
+    if (one_run && cct_config_get(&cli->flags, CCT_CORE_SECTION, "forever",
+                                  NULL))
+        *error = cct_xasprintf("-f (--forever) keeps watching, %s runs the "
+                               "tests once: give one or the other", mode);
+    else if (cli->since && !one_run)
+        *error = cct_xstrdup("--since selects the tests a branch affects, "
+                             "for one run: use it with --once, -H or "
+                             "--list-selected");
+    else if (smart && (cli->hook || cli->since))
+        *error = cct_xasprintf("-s (--smart) selects the tests each change "
+                               "affects while watching; %s selects those "
+                               "a commit affects: give one or the other",
+                               cli->since ? "--since" : "-H");
+    else if (one_run && notifier && strcmp(notifier, "none") != 0)
+        *error = cct_xasprintf("--notifier: notifications are sent only "
+                               "while watching, not with %s", mode);
+    return *error ? CCT_EUSAGE : 0;
 }
 
 int cct_cli_parse(cct_cli *cli, int argc, char **argv, char **error)
@@ -232,6 +268,8 @@ int cct_cli_parse(cct_cli *cli, int argc, char **argv, char **error)
         *error = cct_xstrdup("--force is an option of install-hook");
         return CCT_EUSAGE;
     }
+    if (cli->command == CCT_CMD_RUN || cli->command == CCT_CMD_LIST_SELECTED)
+        return check_mode_flags(cli, error);
     return 0;
 }
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "suggest.h"
 
 void cct_config_init(cct_config *c)
 {
@@ -535,6 +536,22 @@ static char *valid_keys(cct_option_table options)
                                          cct_xstrdup("(none)"));
 }
 
+/* "did you mean 'jobs'? " for the known key nearest to `key`, or "". */
+static char *did_you_mean(cct_option_table options, const char *key)
+{
+    cct_strv keys;
+    cct_strv_init(&keys);
+    for (const cct_option *o = cct_option_first(options); o;
+         o = cct_option_next(options, o))
+        cct_strv_add(&keys, o->key);
+    const char *nearest = cct_nearest_word(
+        key, (const char *const *)keys.items, keys.len);
+    char *hint = nearest ? cct_xasprintf("did you mean '%s'? ", nearest)
+                         : cct_xstrdup("");
+    cct_strv_free(&keys);
+    return hint;
+}
+
 int cct_config_validate(const cct_config *c, const char *section,
                         cct_option_table options, char **error)
 {
@@ -546,9 +563,11 @@ int cct_config_validate(const cct_config *c, const char *section,
         const cct_option *o = cct_option_find(options, s->key);
         if (!o) {
             char *keys = valid_keys(options);
-            *error = cct_xasprintf("%s: unknown key '%s' in [%s]; valid "
+            char *hint = did_you_mean(options, s->key);
+            *error = cct_xasprintf("%s: unknown key '%s' in [%s]; %svalid "
                                    "keys: %s", s->origin, s->key, section,
-                                   keys);
+                                   hint, keys);
+            free(hint);
             free(keys);
             return CCT_ECONFIG;
         }

@@ -11,14 +11,20 @@
 #include "util.h"
 
 #define LINE_MAX_BYTES 256
+/* How often a job in the background looks whether it is in the foreground
+ * now: `fg` sends a running job no signal, it only hands it the terminal. */
+#define FOREGROUND_POLL_MS 200
 
 struct cct_keys {
     uv_tty_t tty;
-    uv_signal_t cont; /* SIGCONT: back from Ctrl-Z, raw mode again */
+    uv_signal_t cont; /* SIGCONT: fg or bg; raw mode again, or not */
+    uv_timer_t poll;  /* in the background: is it the foreground yet? */
     cct_console *console;
     cct_key_cb on_key;
     void *arg;
     int open_handles;
+    int raw;          /* the terminal is in raw mode, by us */
+    int reading;
     /* While a prompt is open: */
     cct_line_cb line_done;
     void *line_arg;
@@ -45,6 +51,71 @@ static void catch_fatal_signals(void)
     sa.sa_flags = SA_RESETHAND;
     for (size_t i = 0; i < CCT_ARRAY_SIZE(fatal); i++)
         sigaction(fatal[i], &sa, NULL);
+}
+
+static void on_read(uv_stream_t *stream, ssize_t n, const uv_buf_t *buf);
+
+/* Is cctrial's process group the terminal's foreground one?  Only then
+ * may it change the terminal's modes or read it: from the background
+ * (`cctrial &`, or under timeout(1), which gives its command a process
+ * group of its own) tcsetattr stops the whole job with SIGTTOU, and a
+ * read with SIGTTIN, before it has shown anything. */
+static int in_foreground(void)
+{
+    pid_t group = tcgetpgrp(0);
+    return group != -1 && group == getpgrp();
+}
+
+static void on_poll(uv_timer_t *timer);
+
+static void watch_foreground(cct_keys *k)
+{
+    if (!uv_is_active((uv_handle_t *)&k->poll))
+        uv_timer_start(&k->poll, on_poll, FOREGROUND_POLL_MS,
+                       FOREGROUND_POLL_MS);
+}
+
+/* Raw mode and reading, when in the foreground; from the background,
+ * nothing until SIGCONT says the job may have been brought to it. */
+static int take_terminal(cct_keys *k)
+{
+    if (!in_foreground()) {
+        watch_foreground(k);
+        return 0;
+    }
+    uv_timer_stop(&k->poll);
+    if (!k->raw) {
+        int rc = uv_tty_set_mode(&k->tty, UV_TTY_MODE_RAW);
+        if (rc < 0)
+            return rc;
+        k->raw = 1;
+    }
+    if (!k->reading) {
+        uv_read_start((uv_stream_t *)&k->tty, cct_alloc_buffer, on_read);
+        k->reading = 1;
+    }
+    return 0;
+}
+
+/* The terminal as it was, and no more reading.  From the background too
+ * (stopped by someone else's SIGTSTP while raw, then `bg`, or quitting
+ * then): SIGTTOU blocked, the mode is set back rather than the job
+ * stopped. */
+static void release_terminal(cct_keys *k)
+{
+    if (k->reading) {
+        uv_read_stop((uv_stream_t *)&k->tty);
+        k->reading = 0;
+    }
+    if (!k->raw)
+        return;
+    sigset_t ttou, before;
+    sigemptyset(&ttou);
+    sigaddset(&ttou, SIGTTOU);
+    sigprocmask(SIG_BLOCK, &ttou, &before);
+    uv_tty_set_mode(&k->tty, UV_TTY_MODE_NORMAL);
+    sigprocmask(SIG_SETMASK, &before, NULL);
+    k->raw = 0;
 }
 
 static void end_line(cct_keys *k, int accepted)
@@ -81,25 +152,35 @@ static void line_byte(cct_keys *k, unsigned char c)
 
 static void suspend(cct_keys *k)
 {
-    (void)k;
     /* Ctrl-Z in raw mode is a byte: do what the terminal would have done
      * (stop the foreground job: cctrial and its workers), with the
      * terminal as the shell expects it. */
-    uv_tty_reset_mode();
+    release_terminal(k);
     kill(0, SIGTSTP);
 }
 
+static void on_poll(uv_timer_t *timer)
+{
+    take_terminal(timer->data);
+}
+
+/* Continued: by `fg` (raw mode and keys again) or `bg` (neither). */
 static void on_continue(uv_signal_t *handle, int signum)
 {
     (void)signum;
     cct_keys *k = handle->data;
-    uv_tty_set_mode(&k->tty, UV_TTY_MODE_RAW);
+    if (in_foreground()) {
+        take_terminal(k);
+    } else {
+        release_terminal(k);
+        watch_foreground(k);
+    }
 }
 
 static void on_read(uv_stream_t *stream, ssize_t n, const uv_buf_t *buf)
 {
     cct_keys *k = stream->data;
-    for (ssize_t i = 0; i < n; i++) {
+    for (ssize_t i = 0; i < n && k->reading; i++) {
         unsigned char c = (unsigned char)buf->base[i];
         if (c == 26) {
             suspend(k);
@@ -116,8 +197,10 @@ static void on_read(uv_stream_t *stream, ssize_t n, const uv_buf_t *buf)
             k->on_key(c == '\n' ? CCT_KEY_ENTER : c, k->arg);
         }
     }
-    if (n < 0)
+    if (n < 0 && k->reading) {
         uv_read_stop(stream); /* the terminal went away */
+        k->reading = 0;
+    }
     free(buf->base);
 }
 
@@ -137,7 +220,11 @@ int cct_keys_start(uv_loop_t *loop, cct_console *console, cct_key_cb on_key,
     k->arg = arg;
     k->tty.data = k;
     k->open_handles = 1;
-    rc = uv_tty_set_mode(&k->tty, UV_TTY_MODE_RAW);
+    uv_timer_init(loop, &k->poll);
+    uv_unref((uv_handle_t *)&k->poll); /* never keeps the loop alive */
+    k->poll.data = k;
+    k->open_handles++;
+    rc = take_terminal(k);
     if (rc < 0) {
         cct_keys_stop(k);
         return rc;
@@ -147,7 +234,6 @@ int cct_keys_start(uv_loop_t *loop, cct_console *console, cct_key_cb on_key,
     k->cont.data = k;
     k->open_handles++;
     uv_signal_start(&k->cont, on_continue, SIGCONT);
-    uv_read_start((uv_stream_t *)&k->tty, cct_alloc_buffer, on_read);
     *out = k;
     return 0;
 }
@@ -163,8 +249,9 @@ static void on_closed(uv_handle_t *handle)
 
 void cct_keys_stop(cct_keys *k)
 {
-    uv_tty_reset_mode();
-    if (k->open_handles > 1)
+    release_terminal(k);
+    uv_close((uv_handle_t *)&k->poll, on_closed);
+    if (k->open_handles > 2)
         uv_close((uv_handle_t *)&k->cont, on_closed);
     uv_close((uv_handle_t *)&k->tty, on_closed);
 }

@@ -9,6 +9,11 @@
  * stopped, raw again on resume), and on a fatal signal (a handler restores
  * the terminal, then lets the signal kill cctrial as it would have).
  * When standard input is not a terminal, nothing here is used.
+ *
+ * The terminal is touched only from its foreground process group: started
+ * in the background (`cctrial &`, `timeout 60 cctrial`), cctrial neither
+ * sets raw mode nor reads, which would stop it (SIGTTOU, SIGTTIN); `fg`
+ * brings the keys, `bg` takes them away again.
  */
 #ifndef CCT_KEYS_H
 #define CCT_KEYS_H
@@ -30,9 +35,9 @@ typedef void (*cct_key_cb)(int key, void *arg);
 /* The line typed at a prompt, or NULL when it was cancelled (Escape). */
 typedef void (*cct_line_cb)(const char *line, void *arg);
 
-/* Puts the terminal in raw mode and reports keys.  Returns 0, or a
- * negative error when standard input is not a terminal (nothing is
- * changed then). */
+/* Puts the terminal in raw mode and reports keys, at once in the
+ * foreground, else once brought to it.  Returns 0, or a negative error
+ * when standard input is not a terminal (nothing is changed then). */
 int cct_keys_start(uv_loop_t *loop, cct_console *console, cct_key_cb on_key,
                    void *arg, cct_keys **out);
 /* Restores the terminal and closes the handle; frees `keys` later. */

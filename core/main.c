@@ -83,9 +83,40 @@ static int section_kind(const char *section, cct_plugin_kind *kind,
     return 0;
 }
 
+/* Would this session use the plugin?  The reporters, the notifier and
+ * the selector configured, and the selectors the modes imply (git-diff
+ * for -H and --since, smart-import for smart mode). */
+static int plugin_selected(const cct_config *config, const cct_cli *cli,
+                           cct_plugin_kind kind, const char *name)
+{
+    cct_settings settings;
+    cct_settings_load(&settings, config);
+    int selected = 0;
+    switch (kind) {
+    case CCT_PLUGIN_REPORTER:
+        selected = cct_strv_contains(&settings.reporters, name);
+        break;
+    case CCT_PLUGIN_NOTIFIER:
+        selected = strcmp(settings.notifier, name) == 0;
+        break;
+    case CCT_PLUGIN_SELECTOR:
+        selected = strcmp(settings.selector, name) == 0 ||
+                   (strcmp(name, "git-diff") == 0 &&
+                    (cli->hook || cli->since)) ||
+                   (strcmp(name, "smart-import") == 0 && settings.smart);
+        break;
+    }
+    cct_settings_free(&settings);
+    return selected;
+}
+
 /* Checks every section: [cctrial] against the core's table, a plugin's
- * section against that plugin's table. */
-static int validate_config(const cct_config *config, const cct_strv *dirs)
+ * section against that plugin's table.  The section of a plugin that is
+ * not found only warns when the plugin is not selected: a committed
+ * .cctrialrc may configure a plugin some of the team have installed
+ * (selecting one that is missing fails, when it is loaded). */
+static int validate_config(const cct_config *config, const cct_cli *cli,
+                           const cct_strv *dirs)
 {
     char *error = NULL;
     if (cct_config_validate(config, CCT_CORE_SECTION, cct_core_options,
@@ -111,6 +142,14 @@ static int validate_config(const cct_config *config, const cct_strv *dirs)
         cct_loaded_plugin lib;
         char *why = NULL;
         if (cct_plugin_load(dirs, kind, name, &lib, &why) < 0) {
+            if (!plugin_selected(config, cli, kind, name)) {
+                fprintf(stderr, "cctrial: %s: warning: section [%s] "
+                        "ignored, as no %s %s is selected: %s\n",
+                        s->origin, s->section, cct_plugin_kind_name(kind),
+                        name, why);
+                free(why);
+                continue;
+            }
             error = cct_xasprintf("%s: section [%s]: %s", s->origin,
                                   s->section, why);
             free(why);
@@ -404,7 +443,7 @@ int main(int argc, char **argv)
 
     if (cli.command == CCT_CMD_LIST_PLUGINS)
         status = list_plugins(&plugin_dirs);
-    else if (validate_config(&config, &plugin_dirs) < 0)
+    else if (validate_config(&config, &cli, &plugin_dirs) < 0)
         status = EXIT_USAGE;
     else if (cli.command == CCT_CMD_PRINT_CONFIG)
         status = print_config(&config, &plugin_dirs, &cli, &paths);

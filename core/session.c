@@ -218,6 +218,40 @@ static void kill_stragglers(uv_handle_t *handle, void *arg)
         uv_close(handle, NULL);
 }
 
+/* Is this a CI job that would wait for ever?  CI set (as every CI service
+ * sets it, to anything but "false" or "0"), no terminal on standard input
+ * to type keys on, and no -f or -s on the command line asking to watch:
+ * a watching session would wait for a change no one will make. */
+static int ci_without_terminal(const cct_cli *cli)
+{
+    const char *ci = getenv("CI");
+    if (!ci || !*ci || strcmp(ci, "false") == 0 || strcmp(ci, "0") == 0)
+        return 0;
+    if (isatty(0))
+        return 0;
+    return !cct_config_get(&cli->flags, CCT_CORE_SECTION, "forever", NULL) &&
+           !cct_config_get(&cli->flags, CCT_CORE_SECTION, "smart", NULL);
+}
+
+static mode choose_mode(session *s)
+{
+    const cct_cli *cli = s->cli;
+    if (cli->command == CCT_CMD_LIST_SELECTED)
+        return MODE_LIST;
+    if (cli->hook)
+        return MODE_HOOK;
+    if (cli->once)
+        return MODE_ONCE;
+    if (!ci_without_terminal(cli))
+        return MODE_CONTINUOUS;
+    /* The project's smart = true is for watching: once, the full suite. */
+    s->settings.smart = 0;
+    cct_console_error(&s->console, "CI is set and standard input is not a "
+                      "terminal: running the tests once, as --once does "
+                      "(-f or -s keep watching)");
+    return MODE_ONCE;
+}
+
 int cct_session_run(const cct_cli *cli, const cct_config *config,
                     const cct_paths *paths, const cct_strv *plugin_dirs)
 {
@@ -229,10 +263,7 @@ int cct_session_run(const cct_cli *cli, const cct_config *config,
     s->paths = paths;
     s->plugin_dirs = plugin_dirs;
     cct_settings_load(&s->settings, config);
-    s->mode = cli->command == CCT_CMD_LIST_SELECTED ? MODE_LIST
-              : cli->hook                           ? MODE_HOOK
-              : cli->once                           ? MODE_ONCE
-                                                    : MODE_CONTINUOUS;
+    s->mode = choose_mode(s);
     unsigned cpus = uv_available_parallelism();
     if (s->settings.jobs > 4 * cpus)
         cct_console_error(&s->console,

@@ -367,9 +367,11 @@ static int test_exists(const char *id, void *arg)
            CCT_STRMAP_MISSING;
 }
 
+/* Names that load nothing stop a session that watches or lists; --once
+ * runs them as trial does (see run_selected). */
 static int report_unknown_names(session *s)
 {
-    if (s->changes.project.unknown_names.len == 0)
+    if (s->changes.project.unknown_names.len == 0 || s->mode == MODE_ONCE)
         return 0;
     for (size_t i = 0; i < s->changes.project.unknown_names.len; i++)
         cct_console_error(&s->console,
@@ -381,8 +383,47 @@ static int report_unknown_names(session *s)
     return -1;
 }
 
-static void run_selected(session *s, int status, const cct_strv *ids)
+/* Why a --once run selected nothing, as a hint of what to change. */
+static void explain_no_test(session *s)
 {
+    size_t n = s->changes.project.n_tests;
+    const char *grep = cct__session_grep(s);
+    const char *selector = s->selector ? s->selector->lib.desc->name : "all";
+    if (n == 0)
+        cct_console_error(&s->console, "no test to run: the names given "
+                          "hold no test");
+    else if (strcmp(selector, "smart-import") == 0)
+        cct_console_error(&s->console, "no test to run: smart mode selects "
+                          "the tests a change affects, and --once has no "
+                          "change; --since=REF selects those a branch "
+                          "affects");
+    else if (grep && strcmp(selector, "all") == 0) {
+        char *shown = cct__session_visible(grep);
+        cct_console_error(&s->console, "no test to run: --grep '%s' keeps "
+                          "none of the %zu tests", shown, n);
+        free(shown);
+    } else
+        cct_console_error(&s->console, "no test to run: the selector %s%s "
+                          "selected none of the %zu tests", selector,
+                          grep ? " with --grep" : "", n);
+}
+
+static void run_selected(session *s, int status, const cct_strv *given)
+{
+    /* --once runs a name that loads nothing as trial does: trial's loader
+     * makes it a test that errs (its ErrorHolder), through the workers
+     * and the reporters like any other, and the known names still run. */
+    cct_strv with_unknown;
+    cct_strv_init(&with_unknown);
+    const cct_strv *ids = given;
+    const cct_strv *unknown = &s->changes.project.unknown_names;
+    if (status == 0 && s->mode == MODE_ONCE && unknown->len) {
+        for (size_t i = 0; i < given->len; i++)
+            cct_strv_add(&with_unknown, given->items[i]);
+        for (size_t i = 0; i < unknown->len; i++)
+            cct_strv_add(&with_unknown, unknown->items[i]);
+        ids = &with_unknown;
+    }
     if (status < 0) {
         cct__session_exit(s, EXIT_USAGE);
     } else if (s->mode == MODE_LIST) {
@@ -392,7 +433,11 @@ static void run_selected(session *s, int status, const cct_strv *ids)
     } else if (ids->len == 0) {
         cct_report_message(&s->reporters, CCT_MSG_NO_TEST_TO_RUN, NULL,
                            "no test to run");
-        cct__session_exit(s, 0);
+        /* A hook after a commit that touched no test has nothing to say;
+         * --once asked for tests and got none. */
+        if (s->mode == MODE_ONCE)
+            explain_no_test(s);
+        cct__session_exit(s, s->mode == MODE_ONCE ? EXIT_NO_TESTS : 0);
     } else {
         cct__session_create_runner(s);
         cct_actions actions;
@@ -402,6 +447,7 @@ static void run_selected(session *s, int status, const cct_strv *ids)
                                 ids, &actions);
         cct__session_act(s, &actions);
     }
+    cct_strv_free(&with_unknown);
 }
 
 /* Once, hook and list modes: the selector decides, with no change set,

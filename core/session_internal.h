@@ -38,6 +38,9 @@
 #include "workflow.h"
 
 #define EXIT_USAGE 2
+/* A --once run that selected no test: as pytest's "no tests collected",
+ * so that a CI job whose filter matches nothing does not pass unseen. */
+#define EXIT_NO_TESTS 5
 /* Standard output's reader went away while watching: as a program that
  * SIGPIPE ended (cctrial ignores SIGPIPE for its workers' pipes). */
 #define EXIT_OUTPUT_GONE 141

@@ -230,7 +230,7 @@ def base_env():
     virtualenv, extra plugin directories, colours)."""
     env = dict(os.environ)
     for key in ("VIRTUAL_ENV", "CCTRIAL_PLUGIN_PATH", "PYTHONPATH",
-                "NO_COLOR", "CCTRIAL"):
+                "NO_COLOR", "CCTRIAL", "CI"):
         env.pop(key, None)
     config_home = os.path.join(_root(), "xdg-config")
     os.makedirs(config_home, exist_ok=True)

@@ -69,11 +69,6 @@ def expect_success(cct):
         f"{harness.format_summary(summary)}")
 
 
-def case_unknown_name(project):
-    cct = run(project, ["fxpass", "fxpass.test_nope"])
-    expect_usage_error(cct, re.escape("fxpass.test_nope"))
-
-
 def case_no_names(project):
     cct = run(project, [])
     expect_usage_error(cct, r"test names?")

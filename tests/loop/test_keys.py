@@ -9,7 +9,9 @@ once cctrial has gone, however it went.
 """
 
 import os
+import shlex
 import signal
+import subprocess
 import sys
 import termios
 import time
@@ -254,9 +256,68 @@ def no_terminal():
     say("standard input not a terminal: no key handling")
 
 
+def background():
+    """Started in the background with the terminal on its standard input,
+    in an interactive bash on a tmux terminal (job control needs a shell):
+    cctrial must not touch the terminal, which would stop it with SIGTTOU
+    before it showed anything; `fg` then brings it its keys.  Under
+    timeout(1), which gives its command a process group of its own, the
+    same."""
+    root = loopkit.project(FILES)
+    socket = f"cct-background-{os.getpid()}"
+    tmux = ["tmux", "-L", socket]
+    env = harness.base_env()
+    env["TERM"] = "xterm"
+
+    def screen():
+        return subprocess.run(tmux + ["capture-pane", "-p", "-S", "-200"],
+                              capture_output=True, text=True,
+                              env=env).stdout
+
+    def keys(*words):
+        subprocess.run(tmux + ["send-keys"] + list(words), check=True,
+                       env=env)
+
+    def wait_screen(what, *texts):
+        loopkit.wait_until(lambda: any(t in screen() for t in texts), 60,
+                           what)
+        shown = screen()
+        check("Stopped" not in shown, f"cctrial was stopped ({what}); "
+              f"the terminal shows:\n{shown}")
+        return shown
+
+    cctrial = " ".join(shlex.quote(a) for a in [
+        harness.CCTRIAL, "--python", harness.TEST_PYTHON])
+    subprocess.run(tmux + ["new-session", "-d", "-x", "132", "-y", "40",
+                           "bash --norc --noprofile -i"], check=True,
+                   env=env, cwd=root)
+    try:
+        keys("set -b", "Enter")  # job stops are told at once
+        keys(f"{cctrial} -f app &", "Enter")
+        wait_screen("the first run's end, in the background",
+                    "waiting for filesystem change", "Stopped")
+        keys('fg; echo "EXIT:"$?', "Enter")
+        time.sleep(0.5)  # bash gives the terminal before the key comes
+        keys("q")
+        shown = wait_screen("cctrial to quit on q once in the foreground",
+                            "\nEXIT:", "Stopped")
+        check("\nEXIT:0" in shown, f"expected q to quit with status 0 after "
+              f"fg; the terminal shows:\n{shown}")
+        keys("clear", "Enter")
+        keys(f'timeout 120 {cctrial} app; echo "TIMEOUT_EXIT:"$?', "Enter")
+        shown = wait_screen("cctrial under timeout to pass and exit",
+                            "\nTIMEOUT_EXIT:", "Stopped")
+        check("\nTIMEOUT_EXIT:0" in shown and "PASSED" in shown,
+              f"expected a pass under timeout; the terminal shows:\n{shown}")
+    finally:
+        subprocess.run(tmux + ["kill-server"], env=env,
+                       stderr=subprocess.DEVNULL)
+    say("in the background (&, timeout): not stopped; fg brings the keys")
+
+
 CASES = {f.__name__: f for f in (keys_run, keys_grep, keys_smart,
                                  key_during_discovery,
                                  key_during_run, ctrl_c, sigterm,
-                                 fatal_signal, no_terminal)}
+                                 fatal_signal, no_terminal, background)}
 
 harness.main(CASES[sys.argv[1]])

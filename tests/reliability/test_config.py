@@ -26,10 +26,11 @@ config_is_directory  --config naming a directory.  The tests run as root,
                      directory stands for a file that cannot be read.
 config_missing       --config naming no file
 unknown_names        three names that do not exist (a module, a method, a
-                     package): one line each, naming it
+                     package), listing the selected tests: one line each,
+                     naming it (--once runs them as trial does: test_ci.py)
 
-Cases covered elsewhere: no Python, a Python without Twisted, a name that
-does not exist, _trial_temp locked by a live process (tests/e2e/
+Cases covered elsewhere: no Python, a Python without Twisted,
+_trial_temp locked by a live process (tests/e2e/
 test_errors.py); unknown keys and bad values in detail (tests/unit/
 test_config.c); plugins of every broken kind (tests/unit/test_loader.c).
 """
@@ -54,7 +55,8 @@ class T(unittest.TestCase):
 """
 
 
-def expect_refusal(config_text, expected, names=("pkg",), config=None):
+def expect_refusal(config_text, expected, names=("pkg",), config=None,
+                   mode="--once"):
     """Runs cctrial with `config_text` in a configuration file (or the
     `config` path as is); `expected` gives, per line cctrial must print,
     a regex (formatted with {file}: the configuration's path)."""
@@ -64,7 +66,7 @@ def expect_refusal(config_text, expected, names=("pkg",), config=None):
     if config is None:
         config = os.path.join(harness.empty_dir("config"), "cctrialrc")
         relkit.write(config, config_text)
-    cct = harness.Cctrial(root, ["--once", "--config", config] + list(names))
+    cct = harness.Cctrial(root, [mode, "--config", config] + list(names))
     with cct:
         cct.run()
         left = cct.descendants()
@@ -167,7 +169,7 @@ def case_unknown_names():
     expect_refusal("[cctrial]\n", [
         rf"cctrial: no test named '{re.escape(name)}' \(.+\); names are "
         r"what 'python3 -m twisted\.trial' takes, from .+"
-        for name in names], names=names)
+        for name in names], names=names, mode="--list-selected")
 
 
 CASES = {name[len("case_"):]: f for name, f in globals().items()
