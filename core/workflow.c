@@ -215,7 +215,8 @@ static void passed(cct_workflow *wf, const cct_run_outcome *run,
     case CCT_SUITE_SMART:
         set_passed_alone(wf, NULL);
         if (goes_again(wf, run)) {
-            wf->repeat = 1;
+            /* After a change, the next run tests new code: pass 1. */
+            wf->repeat = !wf->change_pending;
             run_next(wf, out);
             return;
         }
@@ -330,7 +331,6 @@ void cct_workflow_change(cct_workflow *wf, cct_actions *out)
 {
     out->n = 0;
     set_passed_alone(wf, NULL);
-    wf->repeat = 0; /* what runs next is for the change */
     if (!wf->smart) {
         changed(wf, out);
         return;
