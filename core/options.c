@@ -114,7 +114,7 @@ int cct_settings_check(const cct_config *c, char **error)
     const cct_setting *random = cct_config_find(c, CCT_CORE_SECTION,
                                                 "random");
     const cct_setting *order = cct_config_find(c, CCT_CORE_SECTION, "order");
-    if (random && order) {
+    if (random && *random->value && order && *order->value) {
         /* trial refuses them together too. */
         *error = cct_xasprintf("random (%s) and order (%s) cannot be used "
                                "together: -z orders the tests itself",
@@ -179,7 +179,9 @@ void cct_settings_load(cct_settings *s, const cct_config *c)
     s->cache = cct_parse_bool(value(c, "cache"));
     s->exitfirst = cct_parse_bool(value(c, "exitfirst"));
     s->until_failure = cct_parse_bool(value(c, "until_failure"));
-    s->random = value(c, "random") ? cct_parse_int(value(c, "random")) : -1;
+    s->random = value(c, "random") && *value(c, "random")
+                    ? cct_parse_int(value(c, "random"))
+                    : -1;
     s->order = dup_or_null(value(c, "order"));
     load_list(&s->testmodule, value(c, "testmodule"));
 }

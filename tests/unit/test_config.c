@@ -1139,3 +1139,24 @@ Test(cli, help_text_names_trials_run_options)
     for (size_t i = 0; i < CCT_ARRAY_SIZE(flags); i++)
         assert_contains(cct_cli_help(), flags[i]);
 }
+
+Test(validate, an_empty_value_leaves_a_key_without_default_unset)
+{
+    /* As the example configuration writes them: `random =`, `order =`. */
+    cct_config_set(&config, CCT_CORE_SECTION, "random", "", NULL, "rc", 1);
+    cct_config_set(&config, CCT_CORE_SECTION, "order", "", NULL, "rc", 2);
+    cr_assert_eq(cct_config_validate(&config, CCT_CORE_SECTION,
+                                     cct_core_options, &error), 0, "%s",
+                 error);
+    cr_assert_eq(cct_settings_check(&config, &error), 0, "%s", error);
+    cct_settings s;
+    cct_settings_load(&s, &config);
+    cr_assert_eq(s.random, -1);
+    cr_assert_null(s.order);
+    cct_settings_free(&s);
+    /* A key with a default needs a value. */
+    cct_config_set(&config, CCT_CORE_SECTION, "jobs", "", NULL, "rc", 3);
+    cr_assert_eq(cct_config_validate(&config, CCT_CORE_SECTION,
+                                     cct_core_options, &error),
+                 CCT_ECONFIG);
+}
