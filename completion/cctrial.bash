@@ -11,6 +11,9 @@ _cctrial_options="--jobs= --forever --grep= --verbose --smart --cwd --hook
     --since= --once --list-selected --config= --no-config --print-config
     --trust-project --python= --reporters= --notifier= --selector= --timeout= --worker=
     --list-plugins --help --version"
+# trial's options that shape a run.
+_cctrial_options+=" --exitfirst --until-failure --random= --order=
+    --rterrors --testmodule= -x -u -z -o -e"
 
 # The names of the plugins of one kind ($2) that the cctrial program $1
 # finds.
@@ -66,6 +69,8 @@ _cctrial_values()
     --since) echo "HEAD~1 $(git for-each-ref --format='%(refname:short)' \
                  2>/dev/null)" ;;
     --worker) echo "stock fast" ;;
+    -o | --order) echo "alphabetical toptobottom" ;;
+    --testmodule) echo '!files' ;;
     --notifier) echo "auto none $(_cctrial_plugins "$program" notifier)" ;;
     --selector) _cctrial_plugins "$program" selector ;;
     --reporters) _cctrial_plugins "$program" reporter ;;
@@ -107,6 +112,7 @@ _cctrial()
 
     case $prev in
     -j | --jobs | -g | --grep | --timeout | --config | --python | --since | \
+    -z | --random | -o | --order | --testmodule | \
     --worker | --notifier | --selector | --reporters)
         local values
         values=$(_cctrial_values "$program" "$prev")

@@ -27,6 +27,7 @@ enum {
     OPT_WORKER,
     OPT_FORCE,
     OPT_TRUST_PROJECT,
+    OPT_TESTMODULE,
 };
 
 static const struct option long_options[] = {
@@ -54,6 +55,12 @@ static const struct option long_options[] = {
     {"worker", required_argument, NULL, OPT_WORKER},
     {"force", no_argument, NULL, OPT_FORCE},
     {"trust-project", no_argument, NULL, OPT_TRUST_PROJECT},
+    {"exitfirst", no_argument, NULL, 'x'},
+    {"until-failure", no_argument, NULL, 'u'},
+    {"random", required_argument, NULL, 'z'},
+    {"order", required_argument, NULL, 'o'},
+    {"rterrors", no_argument, NULL, 'e'},
+    {"testmodule", required_argument, NULL, OPT_TESTMODULE},
     {NULL, 0, NULL, 0},
 };
 
@@ -82,6 +89,14 @@ static const char help_text[] =
     "      --once            run the selected tests once and exit\n"
     "      --list-selected   print the ids that would run, run nothing\n"
     "  -v, --verbose         print each selected test; twice for more\n"
+    "\n"
+    "trial's options that shape a run:\n"
+    "  -x, --exitfirst       stop a run at its first failure or error\n"
+    "  -u, --until-failure   run the tests again until they fail\n"
+    "  -z, --random=SEED     trial's random order for SEED (0: any)\n"
+    "  -o, --order=ORDER     alphabetical or toptobottom\n"
+    "  -e, --rterrors        print each failure's traceback at once\n"
+    "      --testmodule=FILE the tests FILE's test-case-name names\n"
     "\n"
     "Configuration (flags win over files):\n"
     "      --config=FILE     read only FILE, not the usual files\n"
@@ -131,6 +146,22 @@ static void flag(cct_cli *cli, const char *key, const char *value)
 {
     cct_config_set(&cli->flags, CCT_CORE_SECTION, key, value,
                    "command line", NULL, 0);
+}
+
+/* --testmodule may be given more than once, as trial takes it. */
+static void add_testmodule(cct_cli *cli, const char *file)
+{
+    const char *before = cct_config_get(&cli->flags, CCT_CORE_SECTION,
+                                        "testmodule", NULL);
+    cct_strv files;
+    cct_strv_init(&files);
+    if (before)
+        cct_strv_split_words(&files, before);
+    cct_strv_add(&files, file);
+    char *joined = cct_strv_join_words(&files);
+    flag(cli, "testmodule", joined);
+    free(joined);
+    cct_strv_free(&files);
 }
 
 static int set_command(cct_cli *cli, cct_command command, char **error)
@@ -199,7 +230,7 @@ int cct_cli_parse(cct_cli *cli, int argc, char **argv, char **error)
     opterr = 0;
     int c;
     /* A leading ':' makes a missing value ':' rather than '?'. */
-    while ((c = getopt_long(argc, argv, ":j:fg:vscHhV", long_options,
+    while ((c = getopt_long(argc, argv, ":j:fg:vscHhVxuz:o:e", long_options,
                             NULL)) != -1) {
         int rc = 0;
         switch (c) {
@@ -239,6 +270,16 @@ int cct_cli_parse(cct_cli *cli, int argc, char **argv, char **error)
         case OPT_SELECTOR: flag(cli, "selector", optarg); break;
         case OPT_TIMEOUT: flag(cli, "timeout", optarg); break;
         case OPT_WORKER: flag(cli, "worker", optarg); break;
+        case 'x': flag(cli, "exitfirst", "true"); break;
+        case 'u': flag(cli, "until_failure", "true"); break;
+        case 'z': flag(cli, "random", optarg); break;
+        case 'o': flag(cli, "order", optarg); break;
+        case 'e':
+            /* The oneline reporter prints them (see its rterrors). */
+            cct_config_set(&cli->flags, "reporter.oneline", "rterrors",
+                           "true", "command line", NULL, 0);
+            break;
+        case OPT_TESTMODULE: add_testmodule(cli, optarg); break;
         case OPT_FORCE: cli->force = 1; break;
         case OPT_TRUST_PROJECT: cli->trust_project = 1; break;
         case ':':

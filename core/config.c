@@ -489,6 +489,10 @@ static char *choices_text(const char *choices)
 
 char *cct_option_check(const cct_option *o, const char *value)
 {
+    /* A key without a default may be left empty: it stays unset (as
+     * `random =` in the example configuration). */
+    if (!o->default_value && !*value)
+        return NULL;
     switch (o->type) {
     case CCT_OPT_INT: {
         char *end;

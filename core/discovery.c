@@ -409,13 +409,21 @@ int cct_discover(uv_loop_t *loop, const cct_discovery_request *request,
         cct_strv_add(&d->args, "--root");
         cct_strv_add(&d->args, request->roots->items[i]);
     }
-    if (request->cache_file) {
+    if (request->cache_file && !request->order && request->random <= 0) {
         cct_strv_add(&d->args, "--cache");
         cct_strv_add(&d->args, request->cache_file);
     }
     if (request->timeout_s) {
         cct_strv_add(&d->args, "--timeout");
         cct_strv_take(&d->args, cct_xasprintf("%u", request->timeout_s));
+    }
+    if (request->order) {
+        cct_strv_add(&d->args, "--order");
+        cct_strv_add(&d->args, request->order);
+    }
+    if (request->random > 0) {
+        cct_strv_add(&d->args, "--random");
+        cct_strv_take(&d->args, cct_xasprintf("%ld", request->random));
     }
     cct_strv_add(&d->args, "--");
     for (size_t i = 0; i < request->names->len; i++)

@@ -48,6 +48,12 @@ typedef struct cct_discovery_request {
     /* Seconds the helper may take once started; 0: no limit.  Past it,
      * discovery fails naming the module being imported. */
     unsigned timeout_s;
+    /* trial's order of the tests: `order` (--order: alphabetical or
+     * toptobottom) or `random` (-z SEED, > 0), else trial's default (NULL,
+     * 0).  The helper sorts as trial's loader would; the cache holds
+     * trial's default order only, so it is not used with either. */
+    const char *order;
+    long random;
 } cct_discovery_request;
 
 /* Starts discovery and returns 0; the callback runs exactly once, from

@@ -407,7 +407,8 @@ int main(int argc, char **argv)
     /* The plugin path may come from the configuration: validate [cctrial]
      * first, then look for plugins. */
     if (cct_config_validate(&config, CCT_CORE_SECTION, cct_core_options,
-                            &error) < 0) {
+                            &error) < 0 ||
+        cct_settings_check(&config, &error) < 0) {
         fprintf(stderr, "cctrial: %s\n", error);
         free(error);
         goto out;

@@ -3,8 +3,12 @@
  */
 #include "options.h"
 
+
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "error.h"
 
 static const cct_option core_options[] = {
     {"tests", CCT_OPT_LIST, NULL,
@@ -71,6 +75,25 @@ static const cct_option core_options[] = {
     {"cache", CCT_OPT_BOOL, "true",
      "Keep a discovery cache in .cctrial/ so that unchanged test modules "
      "are not imported again at start.", NULL, 0, 0},
+    {"exitfirst", CCT_OPT_BOOL, "false",
+     "Stop a run at its first failure or error, as trial -x does: the "
+     "results so far are reported, the tests not yet run are not (-x).",
+     NULL, 0, 0},
+    {"until_failure", CCT_OPT_BOOL, "false",
+     "Run the selected tests again and again until one fails, as trial -u "
+     "does, saying each pass's number (-u).", NULL, 0, 0},
+    {"random", CCT_OPT_INT, NULL,
+     "Run the tests in trial's random order for this seed, as trial -z "
+     "does; 0 picks a seed from the clock, printed as trial prints it "
+     "(-z).", NULL, 0, LONG_MAX},
+    {"order", CCT_OPT_CHOICE, NULL,
+     "Run the tests in one of trial's orders: alphabetical (trial's "
+     "default) or toptobottom (in the order they are defined) (-o).",
+     "alphabetical|toptobottom", 0, 0},
+    {"testmodule", CCT_OPT_LIST, NULL,
+     "Files whose test-case-name (an Emacs-style -*- header line, as "
+     "trial --testmodule reads it) names the tests to run; a test_*.py "
+     "file is itself the test.  Replaces `tests`.", NULL, 0, 0},
     {NULL, 0, NULL, NULL, NULL, 0, 0},
 };
 
@@ -120,6 +143,37 @@ static const char *value(const cct_config *c, const char *key)
     return cct_config_value(c, CCT_CORE_SECTION, cct_core_options, key);
 }
 
+static void load_list(cct_strv *v, const char *text);
+
+int cct_settings_check(const cct_config *c, char **error)
+{
+    *error = NULL;
+    const cct_setting *random = cct_config_find(c, CCT_CORE_SECTION,
+                                                "random");
+    const cct_setting *order = cct_config_find(c, CCT_CORE_SECTION, "order");
+    if (random && *random->value && order && *order->value) {
+        /* trial refuses them together too. */
+        *error = cct_xasprintf("random (%s) and order (%s) cannot be used "
+                               "together: -z orders the tests itself",
+                               random->origin, order->origin);
+        return CCT_ECONFIG;
+    }
+    const cct_setting *rterrors =
+        cct_config_find(c, "reporter.oneline", "rterrors");
+    if (rterrors && !rterrors->file && cct_parse_bool(rterrors->value)) {
+        cct_strv reporters;
+        load_list(&reporters, value(c, "reporters"));
+        int shown = cct_strv_contains(&reporters, "oneline");
+        cct_strv_free(&reporters);
+        if (!shown) {
+            *error = cct_xstrdup("-e/--rterrors prints through the oneline "
+                                 "reporter, which reporters does not list");
+            return CCT_ECONFIG;
+        }
+    }
+    return 0;
+}
+
 static char *dup_or_null(const char *s)
 {
     return s && *s ? cct_xstrdup(s) : NULL;
@@ -160,6 +214,13 @@ void cct_settings_load(cct_settings *s, const cct_config *c)
     s->verbose = (int)cct_parse_int(value(c, "verbose"));
     s->fast_worker = strcmp(value(c, "worker"), "fast") == 0;
     s->cache = cct_parse_bool(value(c, "cache"));
+    s->exitfirst = cct_parse_bool(value(c, "exitfirst"));
+    s->until_failure = cct_parse_bool(value(c, "until_failure"));
+    s->random = value(c, "random") && *value(c, "random")
+                    ? cct_parse_int(value(c, "random"))
+                    : -1;
+    s->order = dup_or_null(value(c, "order"));
+    load_list(&s->testmodule, value(c, "testmodule"));
 }
 
 void cct_settings_free(cct_settings *s)
@@ -174,5 +235,7 @@ void cct_settings_free(cct_settings *s)
     free(s->selector);
     cct_strv_free(&s->plugin_path);
     free(s->grep);
+    free(s->order);
+    cct_strv_free(&s->testmodule);
     memset(s, 0, sizeof(*s));
 }

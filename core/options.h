@@ -37,7 +37,17 @@ typedef struct cct_settings {
     int verbose;
     int fast_worker;
     int cache;         /* keep the discovery cache in .cctrial/ */
+    int exitfirst;     /* stop a run at its first failure or error (-x) */
+    int until_failure; /* run again until a run fails (-u) */
+    long random;       /* trial's -z seed; 0: from the clock; -1: unset */
+    char *order;       /* trial's --order, or NULL */
+    cct_strv testmodule; /* files naming the tests (--testmodule) */
 } cct_settings;
+
+/* What no single key's check can see: settings that exclude each other.
+ * Returns 0, or CCT_ECONFIG with *error naming them (after
+ * cct_config_validate of [cctrial]). */
+int cct_settings_check(const cct_config *c, char **error);
 
 /* Reads the validated [cctrial] section (after cct_config_validate). */
 void cct_settings_load(cct_settings *s, const cct_config *c);

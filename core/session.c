@@ -10,11 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "error.h"
 #include "loader.h"
 #include "session_internal.h"
+#include "testmodule.h"
 #include "visible.h"
 
 void cct__session_fail(session *s, const char *fmt, ...)
@@ -133,6 +135,7 @@ static void close_signal_handles(session *s)
     uv_close((uv_handle_t *)&s->sigtstp, NULL);
     uv_close((uv_handle_t *)&s->sigcont, NULL);
     uv_close((uv_handle_t *)&s->output_gone, NULL);
+    cct__session_runs_close(s);
 }
 
 static void kill_process(uv_handle_t *handle, void *arg)
@@ -252,6 +255,32 @@ static mode choose_mode(session *s)
     return MODE_ONCE;
 }
 
+/* The test names: `tests`, or with --testmodule (testmodule) the names
+ * on the command line and those the files give, as trial takes them. */
+static void add_names(session *s)
+{
+    if (!s->settings.testmodule.len) {
+        for (size_t i = 0; i < s->settings.tests.len; i++)
+            cct_strv_add(&s->names, s->settings.tests.items[i]);
+        return;
+    }
+    for (size_t i = 0; i < s->cli->names.len; i++)
+        cct_strv_add(&s->names, s->cli->names.items[i]);
+    for (size_t i = 0; i < s->settings.testmodule.len; i++) {
+        const char *file = s->settings.testmodule.items[i];
+        size_t before = s->names.len;
+        char *warning = NULL;
+        if (cct_testmodule_names(file, &s->names, &warning) < 0) {
+            cct_console_error(&s->console, "%s", warning);
+            free(warning);
+        } else if (s->names.len == before && s->settings.verbose) {
+            cct_console_printf(&s->console, "%s names no test: no "
+                               "test-case-name in its first two lines\n",
+                               file);
+        }
+    }
+}
+
 int cct_session_run(const cct_cli *cli, const cct_config *config,
                     const cct_paths *paths, const cct_strv *plugin_dirs)
 {
@@ -271,6 +300,7 @@ int cct_session_run(const cct_cli *cli, const cct_config *config,
                           "here: the workers will mostly wait for each "
                           "other", s->settings.jobs, cpus);
     cct_workflow_init(&s->workflow, s->settings.forever, s->settings.smart);
+    cct_workflow_set_until_failure(&s->workflow, s->settings.until_failure);
     cct_strv_init(&s->names);
     cct__session_runs_init(s);
     cct__session_changes_init(s);
@@ -282,8 +312,16 @@ int cct_session_run(const cct_cli *cli, const cct_config *config,
         .data_dir = paths->data_dir,
         .project_dir = paths->project_dir,
     };
-    for (size_t i = 0; i < s->settings.tests.len; i++)
-        cct_strv_add(&s->names, s->settings.tests.items[i]);
+    add_names(s);
+    if (s->settings.random == 0) {
+        /* trial's -z 0: a seed from the clock, in hundredths of seconds. */
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        s->settings.random = (long)now.tv_sec * 100 + now.tv_nsec / 10000000;
+    }
+    if (s->settings.random > 0 && s->mode != MODE_LIST)
+        cct_console_printf(&s->console, "Running tests shuffled with seed "
+                           "%ld\n\n", s->settings.random);
 
     uv_signal_init(&s->loop, &s->sigint);
     uv_signal_init(&s->loop, &s->sigterm);
@@ -304,7 +342,11 @@ int cct_session_run(const cct_cli *cli, const cct_config *config,
     s->signals_open = 1;
 
     char *error = NULL;
-    if (s->names.len == 0) {
+    if (s->names.len == 0 && s->settings.testmodule.len) {
+        cct__session_fail(s, "no test names: the --testmodule files name "
+                             "none (test_*.py, or a test-case-name in a "
+                             "-*- line among the first two)");
+    } else if (s->names.len == 0) {
         cct__session_fail(s, "no test names: give them on the command line "
                              "(as for trial: cctrial mypackage) or set "
                              "tests = in .cctrialrc");

@@ -603,6 +603,8 @@ void cct__session_discover(session *s, int blocking)
         .python = s->changes.python ? s->changes.python : s->settings.python,
         .project_venv = s->changes.project_venv,
         .timeout_s = s->settings.discovery_timeout_s,
+        .order = s->settings.order,
+        .random = s->settings.random,
     };
     char *helper = cct_paths_helper(s->paths, "discover.py");
     request.helper = helper;

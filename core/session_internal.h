@@ -65,6 +65,12 @@ typedef struct session_runs {
     unsigned retry_worker;  /* the worker that ran the retry test */
     cct__selecting *selecting; /* the first selection, while the selector
                                   works on it (git-diff: git) */
+    /* exitfirst: a failure or an error came; the run is stopped once the
+     * test that had it has ended, from the loop (stop_first), not from
+     * inside the worker's callback. */
+    int failed_first;
+    int stopped_first;      /* the run was stopped there */
+    uv_timer_t stop_first;
 } session_runs;
 
 /* What is known of the project's git repository (for .gitignore). */
@@ -151,6 +157,8 @@ char *cct__session_visible(const char *text);
 /* session_run.c */
 void cct__session_runs_init(session *s);
 void cct__session_runs_free(session *s);
+/* Closes the runs' handles (the session ends). */
+void cct__session_runs_close(session *s);
 void cct__session_guess_workers(session *s);
 /* Stops the run going on and the workers; `done` runs once they are gone
  * (at once when there are none). */

@@ -24,6 +24,13 @@ void cct__session_runs_init(session *s)
     cct_strv_init(&s->run.worker_command.argv);
     cct_strv_init(&s->run.worker_command.env);
     cct_strv_init(&s->run.tests);
+    uv_timer_init(&s->loop, &s->run.stop_first);
+    s->run.stop_first.data = s;
+}
+
+void cct__session_runs_close(session *s)
+{
+    uv_close((uv_handle_t *)&s->run.stop_first, NULL);
 }
 
 void cct__session_runs_free(session *s)
@@ -109,6 +116,10 @@ static void start_run(session *s, cct_suite suite)
         for (size_t i = 0; i < s->run.tests.len; i++)
             cct_console_printf(&s->console, "%s\n", s->run.tests.items[i]);
     cct_results_reset(&s->run.results);
+    s->run.failed_first = s->run.stopped_first = 0;
+    if (s->settings.until_failure && s->workflow.pass)
+        cct_report_message(&s->reporters, CCT_MSG_INFO, NULL,
+                           "Test Pass %u", s->workflow.pass);
     s->run.finished = 0;
     s->run.tests_run = 0;
     unsigned jobs = s->settings.jobs;
@@ -144,6 +155,9 @@ static void on_result(const cct_result *result, void *arg)
 {
     session *s = arg;
     cct_results_add(&s->run.results, result);
+    if (result->outcome == CCT_OUTCOME_FAILURE ||
+        result->outcome == CCT_OUTCOME_ERROR)
+        s->run.failed_first = 1;
     cct_run_progress progress = {
         /* This result's test is not counted as ended yet: include it. */
         .done = s->run.finished + 1,
@@ -198,6 +212,17 @@ static void show_logs(session *s, const char *test)
 static void on_run_end(int interrupted, void *arg)
 {
     session *s = arg;
+    uv_timer_stop(&s->run.stop_first);
+    if (s->run.stopped_first) {
+        /* Not an interruption: a run that ended at its first failure, to
+         * be reported and judged as trial -x's is. */
+        interrupted = 0;
+        cct_report_message(&s->reporters, CCT_MSG_INFO, NULL,
+                           "stopped at the first failure or error "
+                           "(exitfirst): %zu of %zu tests not run",
+                           s->run.tests.len - s->run.finished,
+                           s->run.tests.len);
+    }
     cct_results_group(&s->run.results);
     /* trial's time: from the first test's start, not the workers'. */
     uint64_t began = cct_runner_tests_began(s->run.runner);
@@ -237,12 +262,28 @@ static void on_run_end(int interrupted, void *arg)
     cct_console_flush(&s->console);
 }
 
+/* exitfirst: the run ends here, as trial -x ends it. */
+static void stop_at_first_failure(uv_timer_t *timer)
+{
+    session *s = timer->data;
+    if (!s->workflow.running || s->exiting)
+        return;
+    s->run.stopped_first = 1;
+    cct_runner_interrupt(s->run.runner); /* its end: on_run_end */
+}
+
 static void on_test_end(const char *test_id, size_t tests_run, void *arg)
 {
     (void)test_id;
     session *s = arg;
     s->run.finished++;
     s->run.tests_run += tests_run;
+    /* Once the failing test has ended (its every result is in), and not
+     * after the run's last: then the run ends by itself. */
+    if (s->settings.exitfirst && s->run.failed_first &&
+        s->run.finished < s->run.tests.len &&
+        !uv_is_active((uv_handle_t *)&s->run.stop_first))
+        uv_timer_start(&s->run.stop_first, stop_at_first_failure, 0, 0);
 }
 
 static void on_fatal(const char *why, void *arg)

@@ -129,6 +129,13 @@ static void run_next(cct_workflow *wf, cct_actions *out)
         return;
     wf->suite = next;
     wf->running = 1;
+    /* until_failure counts the passes of a suite run again because it
+     * passed; any other run starts the count afresh. */
+    if (wf->until_failure)
+        wf->pass = next == CCT_SUITE_FULL || next == CCT_SUITE_SMART
+                       ? (wf->repeat ? wf->pass + 1 : 1)
+                       : 0;
+    wf->repeat = 0;
     if (wf->suite == CCT_SUITE_RETRY_TEST)
         message(out, CCT_MSG_RERUN, wf->retry_test);
     add(out, CCT_ACT_RUN)->suite = wf->suite;
@@ -166,7 +173,22 @@ void cct_workflow_start_once(cct_workflow *wf, cct_suite suite,
         cct_strv_add(&wf->once_tests, tests->items[i]);
     wf->suite = suite;
     wf->running = 1;
+    wf->pass = wf->until_failure ? 1 : 0;
     add(out, CCT_ACT_RUN)->suite = suite;
+}
+
+void cct_workflow_set_until_failure(cct_workflow *wf, int until_failure)
+{
+    assert(!wf->running);
+    wf->until_failure = until_failure;
+}
+
+/* until_failure: does a run that passed go again? */
+static int goes_again(const cct_workflow *wf, const cct_run_outcome *run)
+{
+    return wf->until_failure && run->passed && !run->interrupted &&
+           run->tests_run > 0 &&
+           (wf->suite == CCT_SUITE_FULL || wf->suite == CCT_SUITE_SMART);
 }
 
 static void passed(cct_workflow *wf, const cct_run_outcome *run,
@@ -192,6 +214,12 @@ static void passed(cct_workflow *wf, const cct_run_outcome *run,
     case CCT_SUITE_FULL:
     case CCT_SUITE_SMART:
         set_passed_alone(wf, NULL);
+        if (goes_again(wf, run)) {
+            /* After a change, the next run tests new code: pass 1. */
+            wf->repeat = !wf->change_pending;
+            run_next(wf, out);
+            return;
+        }
         if (!wf->forever) {
             add(out, CCT_ACT_EXIT)->exit_code = 0;
             return;
@@ -253,6 +281,12 @@ void cct_workflow_run_done(cct_workflow *wf, const cct_run_outcome *run,
     assert(wf->running);
     wf->running = 0;
     if (wf->once) {
+        if (goes_again(wf, run) && !wf->request_waits) {
+            wf->running = 1;
+            wf->pass++;
+            add(out, CCT_ACT_RUN)->suite = wf->suite;
+            return;
+        }
         add(out, CCT_ACT_EXIT)->exit_code = run->passed ? 0 : 1;
         return;
     }

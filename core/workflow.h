@@ -105,6 +105,11 @@ typedef struct cct_workflow {
                               file changed since; NULL otherwise */
     cct_strv smart_suite;
     int have_smart_suite;
+    int until_failure;     /* a passing full or smart suite runs again */
+    unsigned pass;         /* until_failure: the run going on is the
+                              pass-th of its suite in a row; else 0 */
+    int repeat;            /* until_failure: the next run is the suite
+                              that passed, again */
 } cct_workflow;
 
 /* What a run ended with. */
@@ -157,6 +162,11 @@ void cct_workflow_discovery_done(cct_workflow *wf,
  * nothing changes). */
 int cct_workflow_request(cct_workflow *wf, cct_request request,
                          cct_actions *out);
+/* trial's --until-failure: a full or smart suite (or the once mode's
+ * tests) that passes runs again at once, until a run fails; its runs are
+ * counted in `pass` (1, 2, ...).  A run that ran no test ends it too, as
+ * in trial.  Set before the first run. */
+void cct_workflow_set_until_failure(cct_workflow *wf, int until_failure);
 /* Turns smart mode on or off (on implies forever). */
 void cct_workflow_set_smart(cct_workflow *wf, int smart);
 

@@ -4,7 +4,8 @@ cctrial's core is written in C, but only Python can load Python tests.  The
 core runs this file with the chosen interpreter, in the project's directory:
 
     python discover.py [--root DIR]... [--cache FILE [--fresh]]
-                       [--timeout SECONDS] [--] NAME...
+                       [--timeout SECONDS] [--order ORDER | --random SEED]
+                       [--] NAME...
 
 It says `cctrial-discover: ready` on a line of its own at once (the core
 refuses an interpreter that does not), loads NAME... with trial's own
@@ -29,6 +30,10 @@ that define the objects in its namespace); cctrial's selectors use it.
 With --cache, unchanged test modules are not imported again (see
 discovery_cache.py for when that holds); --fresh imports them all and
 only writes the cache.
+
+--order and --random sort the tests as trial's own options of those names
+do (trial's default order is by name), with trial's own sorters; the cache
+holds that default order only, and cctrial passes no --cache with them.
 
 With --timeout, a discovery still running after SECONDS prints Python's
 traceback of where it is ("Timeout (...)!" first: the core names the
@@ -74,11 +79,13 @@ def restore_trial_sys_path():
 
 def parse_args(argv):
     roots, names, cache, fresh, timeout = [], [], None, False, 0
+    order = {}
     args = iter(argv)
     for arg in args:
         if arg == "--fresh":
             fresh = True
-        elif arg in ("--root", "--cache", "--timeout"):
+        elif arg in ("--root", "--cache", "--timeout", "--order",
+                     "--random"):
             try:
                 value = next(args)
             except StopIteration:
@@ -88,13 +95,32 @@ def parse_args(argv):
                 roots.append(os.path.realpath(value))
             elif arg == "--timeout":
                 timeout = int(value)
+            elif arg == "--order":
+                order["order"] = value
+            elif arg == "--random":
+                order["random"] = int(value)
             else:
                 cache = os.path.abspath(value)
         elif arg == "--":
             names.extend(args)
         else:
             names.append(arg)
-    return roots, names, cache, fresh, timeout
+    return roots, names, cache, fresh, timeout, order
+
+
+def set_order(loader, order):
+    """trial's --order and -z, as twisted.scripts.trial._getLoader sets
+    them: the same sorter, so that a seed gives trial's very order."""
+    if "random" in order:
+        import random
+
+        randomer = random.Random()
+        randomer.seed(order["random"])
+        loader.sorter = lambda x: randomer.random()
+    elif "order" in order:
+        from twisted.scripts import trial
+
+        loader.sorter = trial._runOrders[order["order"]][1]
 
 
 class Sources:
@@ -523,7 +549,7 @@ def main(argv):
 
     output.write("cctrial-discover: ready\n")
     output.flush()
-    roots, names, cache_path, fresh, timeout = parse_args(argv)
+    roots, names, cache_path, fresh, timeout, order = parse_args(argv)
     if timeout > 0:
         # Python's own watchdog thread: it prints where the main thread is
         # and exits even while an import holds the interpreter in C code.
@@ -567,6 +593,7 @@ def main(argv):
     import_errors = []
     loader = caching_loader(runner, twisted_modules, cache,
                             roots + [os.path.dirname(twisted.__file__)])
+    set_order(loader, order)
     suite = loader.loadByNames(names, recurse=True)
 
     cached_files = set()

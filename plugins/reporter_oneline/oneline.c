@@ -24,6 +24,12 @@
  * result, then the final line; no cursor movement, and no colour unless
  * `color = always`.
  *
+ * With `rterrors = true` (trial's -e, --rterrors) each failure's and
+ * error's traceback is printed as it comes, above the status line, as
+ * trial's realtime errors are: "[FAIL]" or "[ERROR]", trial's text, then
+ * the test's id, which says whose traceback it is when several workers
+ * run.  The summary at the end still shows them all.
+ *
  * Colour: `color = auto` (the default) colours on a terminal unless
  * NO_COLOR is set to a non-empty value or TERM is "dumb"; `always` colours
  * even on a pipe and despite NO_COLOR (an explicit setting wins over the
@@ -63,6 +69,7 @@ typedef struct oneline {
     unsigned char *awaiting;
     size_t n_awaiting;
     int dots_pending; /* a line of dots not ended yet (pipe) */
+    int rterrors;     /* print tracebacks as they come */
 } oneline;
 
 /* The counts in the order of the line, with their letter and colour. */
@@ -264,6 +271,7 @@ static int init(const cct_host *host, void **ctx)
     o->host = host;
     o->tty = host->stdout_is_tty(host);
     o->color = wants_color(host, o->tty);
+    o->rterrors = host->option_bool(host, "rterrors");
     *ctx = o;
     return 0;
 }
@@ -351,6 +359,28 @@ static void pipe_result(oneline *o, const cct_test_result *ev)
         end_dots(o);
 }
 
+/* A failure's or an error's text, at once (rterrors). */
+static void print_traceback(oneline *o, const cct_test_result *ev)
+{
+    int failure = ev->outcome == CCT_OUTCOME_FAILURE;
+    if (!failure && ev->outcome != CCT_OUTCOME_ERROR)
+        return;
+    end_dots(o);
+    char *text = visible_text(ev->text ? ev->text : "", VISIBLE_TEXT);
+    char *id = visible_text(ev->test_id, VISIBLE_LINE);
+    strbuf t = {0};
+    if (text && id) {
+        size_t n = strlen(text);
+        strbuf_addf(&t, "%s\n%s%s%s\n", failure ? "[FAIL]" : "[ERROR]",
+                    text, n && text[n - 1] == '\n' ? "" : "\n", id);
+    }
+    if (t.len && !t.failed)
+        o->host->print(o->host, t.data, t.len);
+    strbuf_free(&t);
+    free(text);
+    free(id);
+}
+
 static void test_result(void *ctx, const cct_test_result *ev)
 {
     oneline *o = ctx;
@@ -361,6 +391,8 @@ static void test_result(void *ctx, const cct_test_result *ev)
         o->counts[ev->outcome]++;
     if (first_result(o, ev->worker))
         o->finished++;
+    if (o->rterrors)
+        print_traceback(o, ev);
     if (o->tty)
         show_status(o);
     else
@@ -384,6 +416,9 @@ static const cct_option options[] = {
      "Colour the counts that are not zero: auto (on a terminal, unless "
      "NO_COLOR is set or TERM is dumb), always (even on a pipe, despite "
      "NO_COLOR) or never.", "auto|always|never", 0, 0},
+    {"rterrors", CCT_OPT_BOOL, "false",
+     "Print each failure's and error's traceback as it happens, above the "
+     "status line, as trial -e does (-e, --rterrors).", NULL, 0, 0},
     {NULL, 0, NULL, NULL, NULL, 0, 0},
 };
 

@@ -70,6 +70,12 @@ static const char *fake_option(const cct_host *host, const char *key)
     return NULL;
 }
 
+static int fake_option_bool(const cct_host *host, const char *key)
+{
+    const char *value = fake_option(host, key);
+    return value && strcmp(value, "true") == 0;
+}
+
 static void fake_print(const cct_host *host, const char *text, size_t len)
 {
     fake *f = fake_of(host);
@@ -118,6 +124,7 @@ static fake *load(const char *name, int tty, int width)
         .section = "reporter.test",
         .log = fake_log,
         .option_string = fake_option,
+        .option_bool = fake_option_bool,
         .print = fake_print,
         .status = fake_status,
         .stdout_is_tty = fake_is_tty,
@@ -239,6 +246,59 @@ Test(oneline, narrow_terminal_drops_the_padding_then_cuts_the_first_part)
     test_start(f, "averyveryverylongpackagenamewithoutanydot", 3, 3);
     cr_assert_str_eq(f->status,
                      "averyveryverylongpa\xe2\x80\xa6 3/3 0F 0E 0S 0T 0!");
+    unload(f);
+}
+
+/* rterrors (trial's -e): each failure's and error's text as it comes,
+ * named, before the result's own line; nothing for the other outcomes. */
+Test(oneline, rterrors_prints_each_traceback_as_it_comes)
+{
+    setenv("NO_COLOR", "1", 1);
+    fake *f = load("oneline", 0, 80);
+    f->options[0][0] = "rterrors";
+    f->options[0][1] = "true";
+    start(f);
+    run_start(f, 3);
+    test_start(f, "p.a", 1, 3);
+    result(f, "p.a", CCT_OUTCOME_SUCCESS, "", 3);
+    test_start(f, "p.b", 2, 3);
+    result(f, "p.b", CCT_OUTCOME_FAILURE, "Traceback\nFailTest: f\n", 3);
+    test_start(f, "p.c", 3, 3);
+    result(f, "p.c", CCT_OUTCOME_SKIP, "not now\n", 3);
+    char expected[2048];
+    snprintf(expected, sizeof(expected),
+             ".\n[FAIL]\nTraceback\nFailTest: f\np.b\n%-70s%s\n%-70s%s\n",
+             "p.b", "     2/    3     1F          0E          0S          0T"
+                    "          0!",
+             "p.c", "     3/    3     1F          0E          1S          0T"
+                    "          0!");
+    cr_assert_str_eq(f->printed, expected);
+    unload(f);
+
+    /* On a terminal: printed (the host clears the status line first), and
+     * the status line drawn again after it. */
+    f = load("oneline", 1, 120);
+    f->options[0][0] = "rterrors";
+    f->options[0][1] = "true";
+    start(f);
+    run_start(f, 1);
+    test_start(f, "p.e", 1, 1);
+    result(f, "p.e", CCT_OUTCOME_ERROR, "Traceback\nKeyError\n", 1);
+    cr_assert_str_eq(f->printed, "[ERROR]\nTraceback\nKeyError\np.e\n");
+    cr_assert(strstr(f->status, "1E"), "%s", f->status);
+    unload(f);
+}
+
+/* Without it, nothing is printed on a terminal until the run's end. */
+Test(oneline, no_rterrors_by_default)
+{
+    setenv("NO_COLOR", "1", 1);
+    fake *f = load("oneline", 1, 120);
+    start(f);
+    run_start(f, 1);
+    test_start(f, "p.e", 1, 1);
+    result(f, "p.e", CCT_OUTCOME_ERROR, "Traceback\nKeyError\n", 1);
+    cr_assert_str_eq(f->printed, "");
     unload(f);
 }
 

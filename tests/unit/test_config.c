@@ -958,7 +958,7 @@ ParameterizedTestParameters(cli, refuses)
     static cli_case cases[] = {
         {"cctrial --bogus", "unknown option --bogus"},
         {"cctrial pkg --bogus=1", "unknown option --bogus=1"},
-        {"cctrial -x", "unknown option -x"},
+        {"cctrial -Q", "unknown option -Q"},
         {"cctrial -j", "option -j needs a value"},
         {"cctrial pkg -g", "option -g needs a value"},
         {"cctrial --print-config --list-selected", "cannot be combined"},
@@ -1048,4 +1048,115 @@ Test(cli, help_text_names_every_flag)
     const char *help = cct_cli_help();
     for (size_t i = 0; i < CCT_ARRAY_SIZE(flags); i++)
         assert_contains(help, flags[i]);
+}
+
+/* ---- trial's options that shape a run ------------------------------------ */
+
+static void apply_argv(const char *line)
+{
+    cct_cli cli;
+    int argc;
+    char **argv = split_argv(line, &argc);
+    cr_assert_eq(cct_cli_parse(&cli, argc, argv, &error), 0, "%s", error);
+    cct_cli_apply(&cli, &config);
+    cct_cli_free(&cli);
+    free_argv(argv);
+}
+
+static const char *core(const char *key)
+{
+    return cct_config_value(&config, CCT_CORE_SECTION, cct_core_options,
+                            key);
+}
+
+Test(cli, trials_run_options_become_settings)
+{
+    apply_argv("cctrial -x -u -z 7 --testmodule a.py --testmodule=b.py "
+               "-e pkg");
+    cr_assert_str_eq(core("exitfirst"), "true");
+    cr_assert_str_eq(core("until_failure"), "true");
+    cr_assert_str_eq(core("random"), "7");
+    cr_assert_str_eq(core("testmodule"), "a.py b.py",
+                     "each --testmodule adds a file");
+    cr_assert_str_eq(cct_config_get(&config, "reporter.oneline", "rterrors",
+                                    NULL), "true",
+                     "-e is the oneline reporter's rterrors");
+    cr_assert_eq(cct_config_validate(&config, CCT_CORE_SECTION,
+                                     cct_core_options, &error), 0, "%s",
+                 error);
+    cr_assert_eq(cct_settings_check(&config, &error), 0, "%s", error);
+}
+
+Test(cli, trials_long_run_options)
+{
+    apply_argv("cctrial --exitfirst --until-failure --order=toptobottom "
+               "--rterrors pkg");
+    cr_assert_str_eq(core("exitfirst"), "true");
+    cr_assert_str_eq(core("until_failure"), "true");
+    cr_assert_str_eq(core("order"), "toptobottom");
+    cr_assert_eq(cct_config_validate(&config, CCT_CORE_SECTION,
+                                     cct_core_options, &error), 0, "%s",
+                 error);
+    cct_config_free(&config);
+    cct_config_init(&config);
+    apply_argv("cctrial -o bottomtotop pkg");
+    cr_assert_eq(cct_config_validate(&config, CCT_CORE_SECTION,
+                                     cct_core_options, &error),
+                 CCT_ECONFIG);
+    cr_assert_str_eq(error, "command line: [cctrial] order: 'bottomtotop' "
+                            "is not one of: alphabetical, toptobottom");
+}
+
+Test(cli, random_and_order_exclude_each_other)
+{
+    /* As trial refuses "--random with --order". */
+    char *rc = write_file("project/.cctrialrc", "[cctrial]\n"
+                                                "order = alphabetical\n");
+    cr_assert_eq(cct_config_read_file(&config, rc, &error), 0);
+    apply_argv("cctrial -z 3 pkg");
+    cr_assert_eq(cct_settings_check(&config, &error), CCT_ECONFIG);
+    char *expected = cct_xasprintf("random (command line) and order (%s:2) "
+                                   "cannot be used together: -z orders the "
+                                   "tests itself", rc);
+    cr_assert_str_eq(error, expected);
+    free(expected);
+    free(rc);
+}
+
+Test(cli, rterrors_needs_the_oneline_reporter)
+{
+    apply_argv("cctrial -e --reporters=summary pkg");
+    cr_assert_eq(cct_settings_check(&config, &error), CCT_ECONFIG);
+    cr_assert_str_eq(error, "-e/--rterrors prints through the oneline "
+                            "reporter, which reporters does not list");
+}
+
+Test(cli, help_text_names_trials_run_options)
+{
+    static const char *const flags[] = {
+        "-x, --exitfirst", "-u, --until-failure", "-z, --random",
+        "-o, --order", "-e, --rterrors", "--testmodule"};
+    for (size_t i = 0; i < CCT_ARRAY_SIZE(flags); i++)
+        assert_contains(cct_cli_help(), flags[i]);
+}
+
+Test(validate, an_empty_value_leaves_a_key_without_default_unset)
+{
+    /* As the example configuration writes them: `random =`, `order =`. */
+    cct_config_set(&config, CCT_CORE_SECTION, "random", "", NULL, "rc", 1);
+    cct_config_set(&config, CCT_CORE_SECTION, "order", "", NULL, "rc", 2);
+    cr_assert_eq(cct_config_validate(&config, CCT_CORE_SECTION,
+                                     cct_core_options, &error), 0, "%s",
+                 error);
+    cr_assert_eq(cct_settings_check(&config, &error), 0, "%s", error);
+    cct_settings s;
+    cct_settings_load(&s, &config);
+    cr_assert_eq(s.random, -1);
+    cr_assert_null(s.order);
+    cct_settings_free(&s);
+    /* A key with a default needs a value. */
+    cct_config_set(&config, CCT_CORE_SECTION, "jobs", "", NULL, "rc", 3);
+    cr_assert_eq(cct_config_validate(&config, CCT_CORE_SECTION,
+                                     cct_core_options, &error),
+                 CCT_ECONFIG);
 }

@@ -914,3 +914,112 @@ Test(workflow, suite_names)
     cr_assert_str_eq(cct_suite_name(CCT_SUITE_RETRY_SUITE), "retry_suite");
     cr_assert_str_eq(cct_suite_name(CCT_SUITE_RETRY_TEST), "retry_test");
 }
+
+/* ---- until_failure (trial's -u) ---------------------------------------- */
+
+static cct_run_outcome outcome(int passed, size_t tests_run,
+                               const cct_strv *failed, const char *biggest)
+{
+    return (cct_run_outcome){.passed = passed, .tests_run = tests_run,
+                             .failed = failed, .biggest = biggest};
+}
+
+static const cct_action *only(const cct_actions *a, cct_action_kind kind)
+{
+    for (size_t i = 0; i < a->n; i++)
+        if (a->items[i].kind == kind)
+            return &a->items[i];
+    return NULL;
+}
+
+Test(workflow, until_failure_once_repeats_until_a_run_fails)
+{
+    cct_workflow w;
+    cct_actions a;
+    cct_strv tests, none, failed;
+    cct_strv_init(&tests);
+    cct_strv_init(&none);
+    cct_strv_init(&failed);
+    cct_strv_add(&tests, "t.A");
+    cct_strv_add(&failed, "t.A");
+    cct_workflow_init(&w, 0, 0);
+    cct_workflow_set_until_failure(&w, 1);
+    cct_workflow_start_once(&w, CCT_SUITE_FULL, &tests, &a);
+    cr_assert_eq(w.pass, 1, "the first run is pass 1");
+    for (unsigned pass = 2; pass <= 3; pass++) {
+        cct_run_outcome ok = outcome(1, 1, &none, NULL);
+        cct_workflow_run_done(&w, &ok, &a);
+        cr_assert(a.n == 1 && a.items[0].kind == CCT_ACT_RUN &&
+                  a.items[0].suite == CCT_SUITE_FULL,
+                  "a run that passed runs again");
+        cr_assert(w.running);
+        cr_assert_eq(w.pass, pass);
+        cr_assert_eq(cct_workflow_tests(&w, CCT_SUITE_FULL)->len, 1,
+                     "the same tests");
+    }
+    cct_run_outcome bad = outcome(0, 1, &failed, "t.A");
+    cct_workflow_run_done(&w, &bad, &a);
+    cr_assert(a.n == 1 && a.items[0].kind == CCT_ACT_EXIT &&
+              a.items[0].exit_code == 1, "the failing pass ends it");
+    cct_workflow_free(&w);
+    cct_strv_free(&tests);
+    cct_strv_free(&none);
+    cct_strv_free(&failed);
+}
+
+Test(workflow, until_failure_once_ends_on_a_run_of_no_test)
+{
+    /* trial's runUntilFailure stops when a pass ran nothing. */
+    cct_workflow w;
+    cct_actions a;
+    cct_strv tests, none;
+    cct_strv_init(&tests);
+    cct_strv_init(&none);
+    cct_strv_add(&tests, "t.A");
+    cct_workflow_init(&w, 0, 0);
+    cct_workflow_set_until_failure(&w, 1);
+    cct_workflow_start_once(&w, CCT_SUITE_FULL, &tests, &a);
+    cct_run_outcome empty = outcome(1, 0, &none, NULL);
+    cct_workflow_run_done(&w, &empty, &a);
+    cr_assert(a.n == 1 && a.items[0].kind == CCT_ACT_EXIT &&
+              a.items[0].exit_code == 0);
+    cct_workflow_free(&w);
+    cct_strv_free(&tests);
+    cct_strv_free(&none);
+}
+
+Test(workflow, until_failure_watching_repeats_the_full_suite_only)
+{
+    cct_workflow w;
+    cct_actions a;
+    cct_strv none, failed;
+    cct_strv_init(&none);
+    cct_strv_init(&failed);
+    cct_strv_add(&failed, "t.A");
+    cct_workflow_init(&w, 1, 0);
+    cct_workflow_set_until_failure(&w, 1);
+    cct_workflow_start(&w, &a);
+    cr_assert_eq(w.pass, 1);
+    cct_run_outcome ok = outcome(1, 5, &none, NULL);
+    cct_workflow_run_done(&w, &ok, &a);
+    cr_assert_not_null(only(&a, CCT_ACT_RUN), "no wait: it runs again");
+    cr_assert_null(only(&a, CCT_ACT_WAIT));
+    cr_assert_eq(w.pass, 2);
+    /* It fails: the usual fixing, which is not a pass. */
+    cct_run_outcome bad = outcome(0, 5, &failed, "t.A");
+    cct_workflow_run_done(&w, &bad, &a);
+    cr_assert_eq(only(&a, CCT_ACT_RUN)->suite, CCT_SUITE_RETRY_TEST);
+    cr_assert_eq(w.pass, 0);
+    cct_run_outcome fixed = outcome(1, 1, &none, NULL);
+    cct_workflow_run_done(&w, &fixed, &a); /* the retry test passes,
+                                               and it was all that failed */
+    cr_assert_eq(only(&a, CCT_ACT_RUN)->suite, CCT_SUITE_FULL);
+    cr_assert_eq(w.pass, 1, "the full suite's count starts again");
+    /* A change during a pass: what runs for it is pass 1 again. */
+    cct_workflow_change(&w, &a);
+    cct_workflow_run_done(&w, &ok, &a);
+    cr_assert_eq(w.pass, 1);
+    cct_workflow_free(&w);
+    cct_strv_free(&none);
+    cct_strv_free(&failed);
+}
