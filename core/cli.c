@@ -27,6 +27,7 @@ enum {
     OPT_WORKER,
     OPT_FORCE,
     OPT_TRUST_PROJECT,
+    OPT_TEMP_DIRECTORY,
 };
 
 static const struct option long_options[] = {
@@ -54,6 +55,7 @@ static const struct option long_options[] = {
     {"worker", required_argument, NULL, OPT_WORKER},
     {"force", no_argument, NULL, OPT_FORCE},
     {"trust-project", no_argument, NULL, OPT_TRUST_PROJECT},
+    {"temp-directory", required_argument, NULL, OPT_TEMP_DIRECTORY},
     {NULL, 0, NULL, 0},
 };
 
@@ -95,6 +97,9 @@ static const char help_text[] =
     "      --selector=NAME   selector plugin (default: all)\n"
     "      --timeout=SECONDS per-test limit (default 300, 0 for none)\n"
     "      --worker=KIND     stock or fast worker bootstrap\n"
+    "      --temp-directory=DIR  trial's working directory for the tests\n"
+    "                        (default _trial_temp, or _trial_temp-N when\n"
+    "                        another trial holds it)\n"
     "      --list-plugins    print every plugin found and exit\n"
     "\n"
     "  -h, --help            print this help and exit\n"
@@ -103,6 +108,10 @@ static const char help_text[] =
     "Files: $XDG_CONFIG_HOME/cctrial/cctrialrc "
     "(~/.config/cctrial/cctrialrc),\n"
     "then the nearest .cctrialrc upward from the current directory.\n"
+    "The project root is that file's directory, else the top of the git\n"
+    "work tree, else the current directory: discovery and the workers run\n"
+    "there; a TEST_NAME that is a path is one from the current "
+    "directory.\n"
     "Environment: CCTRIAL_PLUGIN_PATH, XDG_CONFIG_HOME, VIRTUAL_ENV, "
     "NO_COLOR.\n"
     "\n"
@@ -205,6 +214,7 @@ int cct_cli_parse(cct_cli *cli, int argc, char **argv, char **error)
         case OPT_WORKER: flag(cli, "worker", optarg); break;
         case OPT_FORCE: cli->force = 1; break;
         case OPT_TRUST_PROJECT: cli->trust_project = 1; break;
+        case OPT_TEMP_DIRECTORY: flag(cli, "temp_directory", optarg); break;
         case ':':
             *error = missing_value(optopt);
             return CCT_EUSAGE;

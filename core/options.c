@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "workerenv.h"
+
 static const cct_option core_options[] = {
     {"tests", CCT_OPT_LIST, NULL,
      "Test names to run when none are given on the command line (packages, "
@@ -66,6 +68,17 @@ static const cct_option core_options[] = {
     {"cache", CCT_OPT_BOOL, "true",
      "Keep a discovery cache in .cctrial/ so that unchanged test modules "
      "are not imported again at start.", NULL, 0, 0},
+    {"pythonpath", CCT_OPT_LIST, NULL,
+     "Directories put on sys.path after the project root, before "
+     "PYTHONPATH's, for discovery and the workers; relative ones are "
+     "relative to the project root.", NULL, 0, 0},
+    {"env", CCT_OPT_STRING, NULL,
+     "Environment for discovery and the workers: one NAME=value a line "
+     "(indent the lines after the first).", NULL, 0, 0},
+    {"temp_directory", CCT_OPT_PATH, "_trial_temp",
+     "trial's working directory for the tests (--temp-directory), "
+     "relative to the project root; _trial_temp-1, -2... when another "
+     "trial or cctrial holds _trial_temp, as trial does.", NULL, 0, 0},
     {NULL, 0, NULL, NULL, NULL, 0, 0},
 };
 
@@ -123,6 +136,13 @@ void cct_settings_load(cct_settings *s, const cct_config *c)
     s->verbose = (int)cct_parse_int(value(c, "verbose"));
     s->fast_worker = strcmp(value(c, "worker"), "fast") == 0;
     s->cache = cct_parse_bool(value(c, "cache"));
+    load_list(&s->pythonpath, value(c, "pythonpath"));
+    cct_strv_init(&s->env);
+    char *ignored = NULL; /* validated already: cct_env_check() */
+    if (value(c, "env") && cct_env_parse(value(c, "env"), &s->env,
+                                         &ignored) < 0)
+        free(ignored);
+    s->temp_directory = cct_expand_home(value(c, "temp_directory"));
 }
 
 void cct_settings_free(cct_settings *s)
@@ -137,5 +157,8 @@ void cct_settings_free(cct_settings *s)
     free(s->selector);
     cct_strv_free(&s->plugin_path);
     free(s->grep);
+    cct_strv_free(&s->pythonpath);
+    cct_strv_free(&s->env);
+    free(s->temp_directory);
     memset(s, 0, sizeof(*s));
 }

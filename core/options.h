@@ -37,6 +37,9 @@ typedef struct cct_settings {
     int verbose;
     int fast_worker;
     int cache;         /* keep the discovery cache in .cctrial/ */
+    cct_strv pythonpath; /* as written: relative to the project root */
+    cct_strv env;        /* NAME=value */
+    char *temp_directory; /* as written, ~/ expanded */
 } cct_settings;
 
 /* Reads the validated [cctrial] section (after cct_config_validate). */

@@ -193,7 +193,10 @@ static void watch_roots(session *s)
     int is_auto = watch->len == 1 && strcmp(watch->items[0], "auto") == 0;
     int is_cwd = watch->len == 1 && strcmp(watch->items[0], "cwd") == 0;
     if (is_auto || is_cwd) {
-        cct_strv_add(&s->changes.watch_roots, s->paths->project_dir);
+        /* -c: the directory cctrial was started in, maybe below the
+         * root. */
+        cct_strv_add(&s->changes.watch_roots,
+                     is_cwd ? s->paths->cwd : s->paths->project_dir);
         const cct_strv *dev_roots = &s->changes.project.dev_roots;
         for (size_t i = 0; is_auto && i < dev_roots->len; i++) {
             const char *root = dev_roots->items[i];
@@ -332,6 +335,12 @@ static void on_discovered(int status, cct_project *project,
     cct_workflow_discovery_done(&s->workflow, test_exists, s, &actions);
     if (first) {
         assert(actions.n == 0); /* nothing could wait: nothing ran yet */
+        if (s->changes.project.src_dir && s->settings.verbose)
+            cct_console_error(&s->console,
+                              "src/ layout: the tests import only from %s, "
+                              "so it is on sys.path (set pythonpath to "
+                              "choose yourself)",
+                              s->changes.project.src_dir);
         s->changes.python = cct_xstrdup(python);
         first_discovery_done(s);
         return;
@@ -383,7 +392,26 @@ void cct__session_discover(session *s, int blocking)
         cct_strv_add(&cwd_root, s->paths->project_dir);
         request.roots = &cwd_root;
     }
+    /* The project's pythonpath and env, for discovery as for the workers
+     * (which get the sys.path discovery saw). */
+    cct_strv pythonpath, env;
+    cct_strv_init(&pythonpath);
+    cct_strv_init(&env);
+    for (size_t i = 0; i < s->settings.pythonpath.len; i++) {
+        char *dir = cct_expand_home(s->settings.pythonpath.items[i]);
+        cct_strv_take(&pythonpath,
+                      cct_path_absolute(s->paths->project_dir, dir));
+        free(dir);
+    }
+    request.pythonpath = &pythonpath;
+    if (s->settings.env.len) {
+        cct_env_build(&s->settings.env, NULL, &env);
+        request.env = (const char *const *)env.items;
+        request.env_set = &s->settings.env;
+    }
     cct_discover(&s->loop, &request, on_discovered, s, &s->changes.discovery);
+    cct_strv_free(&pythonpath);
+    cct_strv_free(&env);
     cct_strv_free(&cwd_root);
     free(helper);
     free(cache);
