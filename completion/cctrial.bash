@@ -10,6 +10,7 @@
 _cctrial_options="--jobs= --forever --grep= --verbose --smart --cwd --hook
     --since= --once --list-selected --config= --no-config --print-config
     --trust-project --python= --reporters= --notifier= --selector= --timeout= --worker=
+    --temp-directory=
     --list-plugins --help --version"
 
 # The names of the plugins of one kind ($2) that the cctrial program $1
@@ -62,7 +63,7 @@ _cctrial_values()
 {
     local program=$1 option=$2
     case $option in
-    --config | --python) echo '!files' ;;
+    --config | --python | --temp-directory) echo '!files' ;;
     --since) echo "HEAD~1 $(git for-each-ref --format='%(refname:short)' \
                  2>/dev/null)" ;;
     --worker) echo "stock fast" ;;
@@ -107,7 +108,7 @@ _cctrial()
 
     case $prev in
     -j | --jobs | -g | --grep | --timeout | --config | --python | --since | \
-    --worker | --notifier | --selector | --reporters)
+    --worker | --notifier | --selector | --reporters | --temp-directory)
         local values
         values=$(_cctrial_values "$program" "$prev")
         if [[ $values == '!files' ]]; then

@@ -24,8 +24,9 @@ static const cct_option core_options[] = {
      "Run only the tests affected by each change; implies forever (-s).",
      NULL, 0, 0},
     {"watch", CCT_OPT_LIST, "auto",
-     "What to watch: auto (the current directory and every development "
-     "install on the workers' sys.path), cwd (-c), or a list of paths.",
+     "What to watch: auto (the project's root and every development "
+     "install on the workers' sys.path), cwd (-c: the directory cctrial "
+     "was started in), or a list of paths.",
      NULL, 0, 0},
     {"watch_ext", CCT_OPT_LIST, ".py",
      "File name endings whose changes count.", NULL, 0, 0},
