@@ -23,13 +23,15 @@ trial_holds    a real `python3 -m twisted.trial` holding _trial_temp (its
                test waits for a file): cctrial --once runs in
                _trial_temp-1, as a second trial would, and leaves trial's
                lock alone
-temp_directory temp_directory in .cctrialrc, --temp-directory typed in a
+temp_directory temp_directory in .cctrialrc (a file written there while
+               watching is no change), --temp-directory typed in a
                subdirectory (relative to it), and a named directory
                another process holds: exit 2 naming its lock
 """
 
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -245,6 +247,24 @@ def case_temp_directory():
     check(os.path.isfile(os.path.join(below, "here", "_trial_marker")),
           "expected --temp-directory=here to be fxpass/here, where it was "
           "typed")
+
+    # Watching, the named directory is not: a test module written there
+    # is no change, one of the project's is.
+    with harness.Cctrial(project, ["-f", "-v"]) as cct:
+        cct.start()
+        cct.wait_for(r"PASSED", harness.RUN_TIMEOUT, "the first run")
+        write(os.path.join(project, "build", "tt", "test_junk.py"), "")
+        test_file = os.path.join(project, "fxpass", "test_pass.py")
+        with open(test_file, "a") as f:
+            f.write("\n")
+        cct.wait_for(r"changed: " + re.escape(test_file),
+                     harness.RUN_TIMEOUT, "the change of test_pass.py")
+        check("test_junk.py" not in cct.output,
+              "a file in temp_directory counted as a change\n"
+              + cct.describe())
+        cct.signal(signal.SIGINT)  # its lock goes with it
+        cct.wait_exit()
+    say("a file written in temp_directory is not a change")
 
     held = os.path.join(project, "build", "tt.lock")
     os.symlink(str(os.getpid()), held)
