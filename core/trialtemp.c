@@ -35,11 +35,10 @@ static int lock_one(const char *dir, long *owner, char **error)
     char *lock = cct_xasprintf("%s.lock", dir);
     char pid[24];
     snprintf(pid, sizeof(pid), "%ld", (long)getpid());
-    int rc = 1;
-    for (int attempt = 0; attempt < 3 && rc == 1; attempt++) {
+    for (int attempt = 0; attempt < 3; attempt++) {
         if (symlink(pid, lock) == 0) {
-            rc = 0;
-            break;
+            free(lock);
+            return 0;
         }
         if (errno != EEXIST)
             break;
@@ -59,10 +58,6 @@ static int lock_one(const char *dir, long *owner, char **error)
         /* Its owner is gone: the lock is stale. */
         if (unlink(lock) < 0 && errno != ENOENT)
             break;
-    }
-    if (rc == 0) {
-        free(lock);
-        return 0;
     }
     int code = uv_translate_sys_error(errno);
     *error = cct_xasprintf("cannot create %s: %s", lock, strerror(errno));
