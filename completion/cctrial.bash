@@ -10,6 +10,7 @@
 _cctrial_options="--jobs= --forever --grep= --verbose --smart --cwd --hook
     --since= --once --list-selected --config= --no-config --print-config
     --trust-project --python= --reporters= --notifier= --selector= --timeout= --worker=
+    --temp-directory=
     --list-plugins --help --version"
 # trial's options that shape a run.
 _cctrial_options+=" --exitfirst --until-failure --random= --order=
@@ -65,7 +66,7 @@ _cctrial_values()
 {
     local program=$1 option=$2
     case $option in
-    --config | --python) echo '!files' ;;
+    --config | --python | --temp-directory) echo '!files' ;;
     --since) echo "HEAD~1 $(git for-each-ref --format='%(refname:short)' \
                  2>/dev/null)" ;;
     --worker) echo "stock fast" ;;
@@ -112,7 +113,7 @@ _cctrial()
 
     case $prev in
     -j | --jobs | -g | --grep | --timeout | --config | --python | --since | \
-    -z | --random | -o | --order | --testmodule | \
+    -z | --random | -o | --order | --testmodule | --temp-directory | \
     --worker | --notifier | --selector | --reporters)
         local values
         values=$(_cctrial_values "$program" "$prev")

@@ -28,6 +28,7 @@ enum {
     OPT_FORCE,
     OPT_TRUST_PROJECT,
     OPT_TESTMODULE,
+    OPT_TEMP_DIRECTORY,
 };
 
 static const struct option long_options[] = {
@@ -61,6 +62,7 @@ static const struct option long_options[] = {
     {"order", required_argument, NULL, 'o'},
     {"rterrors", no_argument, NULL, 'e'},
     {"testmodule", required_argument, NULL, OPT_TESTMODULE},
+    {"temp-directory", required_argument, NULL, OPT_TEMP_DIRECTORY},
     {NULL, 0, NULL, 0},
 };
 
@@ -101,8 +103,9 @@ static const char help_text[] =
     "Configuration (flags win over files):\n"
     "      --config=FILE     read only FILE, not the usual files\n"
     "      --no-config       read no configuration file\n"
-    "      --trust-project   let the project's .cctrialrc set plugin_path\n"
-    "                        and python (see trusted_projects)\n"
+    "      --trust-project   let the project's .cctrialrc set plugin_path,\n"
+    "                        python, and env and pythonpath that add code\n"
+    "                        (see trusted_projects)\n"
     "      --print-config    print the merged settings and their origins\n"
     "      --python=PATH     the interpreter for discovery and workers\n"
     "      --reporters=LIST  reporter plugins (default: summary,oneline)\n"
@@ -110,6 +113,9 @@ static const char help_text[] =
     "      --selector=NAME   selector plugin (default: all)\n"
     "      --timeout=SECONDS per-test limit (default 300, 0 for none)\n"
     "      --worker=KIND     stock or fast worker bootstrap\n"
+    "      --temp-directory=DIR  trial's working directory for the tests\n"
+    "                        (default _trial_temp, or _trial_temp-N when\n"
+    "                        another trial holds it)\n"
     "      --list-plugins    print every plugin found and exit\n"
     "\n"
     "  -h, --help            print this help and exit\n"
@@ -118,6 +124,10 @@ static const char help_text[] =
     "Files: $XDG_CONFIG_HOME/cctrial/cctrialrc "
     "(~/.config/cctrial/cctrialrc),\n"
     "then the nearest .cctrialrc upward from the current directory.\n"
+    "The project root is that file's directory, else the top of the git\n"
+    "work tree, else the current directory: discovery and the workers run\n"
+    "there; a TEST_NAME that is a path is one from the current "
+    "directory.\n"
     "Environment: CCTRIAL_PLUGIN_PATH, XDG_CONFIG_HOME, VIRTUAL_ENV, "
     "NO_COLOR.\n"
     "\n"
@@ -282,6 +292,7 @@ int cct_cli_parse(cct_cli *cli, int argc, char **argv, char **error)
         case OPT_TESTMODULE: add_testmodule(cli, optarg); break;
         case OPT_FORCE: cli->force = 1; break;
         case OPT_TRUST_PROJECT: cli->trust_project = 1; break;
+        case OPT_TEMP_DIRECTORY: flag(cli, "temp_directory", optarg); break;
         case ':':
             *error = missing_value(optopt);
             return CCT_EUSAGE;

@@ -16,6 +16,7 @@
 
 #include "error.h"
 #include "suggest.h"
+#include "root.h"
 
 void cct_config_init(cct_config *c)
 {
@@ -617,49 +618,11 @@ char *cct_config_user_file(void)
     return NULL;
 }
 
-/* The parent of $HOME, resolved: the upward search never looks there or
- * above, where other users' directories are.  NULL without a home. */
-static char *home_parent(void)
-{
-    const char *home = getenv("HOME");
-    char *real = home && *home ? realpath(home, NULL) : NULL;
-    if (!real)
-        return NULL;
-    char *slash = strrchr(real, '/');
-    if (slash)
-        slash[slash == real] = '\0';
-    return real;
-}
-
 char *cct_config_project_file(const char *dir)
 {
-    struct stat st;
-    if (stat(dir, &st) < 0)
-        return NULL;
-    /* The project is its owner's: a directory above it that someone else
-     * owns (a shared /tmp/x, /home) holds nothing of the project's. */
-    uid_t owner = st.st_uid;
-    char *stop = home_parent();
-    char *here = cct_xstrdup(dir);
-    char *found = NULL;
-    for (;;) {
-        if ((stop && strcmp(here, stop) == 0) || stat(here, &st) < 0 ||
-            st.st_uid != owner)
-            break;
-        char *path = cct_path_join(here, ".cctrialrc");
-        if (access(path, F_OK) == 0) {
-            found = path;
-            break;
-        }
-        free(path);
-        char *slash = strrchr(here, '/');
-        if (!slash || strcmp(here, "/") == 0)
-            break;
-        slash[slash == here] = '\0';
-    }
-    free(here);
-    free(stop);
-    return found;
+    /* The same search as the project's root (root.h): the file found
+     * there is the project's, and its directory the root. */
+    return cct_find_upward(dir, ".cctrialrc");
 }
 
 void cct_config_print_section(const cct_config *c, const char *section,

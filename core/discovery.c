@@ -38,6 +38,7 @@ struct cct_discovery {
     int remembered;          /* candidates[0] came from remember_file */
     cct_strv refusals;       /* "<python>: why", one per candidate tried */
     cct_strv args;           /* the helper's arguments after the python */
+    cct_strv env;            /* its environment; empty: cctrial's */
     char *cwd;
     cct_capture *capture;
     uv_timer_t *timer;       /* the probe's bound, then discovery's */
@@ -120,6 +121,7 @@ static void finish(cct_discovery *d, int status, cct_project *project,
     cct_strv_free(&d->reasons);
     cct_strv_free(&d->refusals);
     cct_strv_free(&d->args);
+    cct_strv_free(&d->env);
     free(d->remember_file);
     free(d->project_venv);
     free(d->cwd);
@@ -315,6 +317,7 @@ static int try_next(cct_discovery *d)
             cct_strv_add(&argv, d->args.items[i]);
         cct_capture_options options = {
             .argv = (const char *const *)argv.items,
+            .env = d->env.len ? (const char *const *)d->env.items : NULL,
             .cwd = d->cwd,
             .out_limit = OUTPUT_LIMIT,
             .err_limit = ERROR_LIMIT,
@@ -371,6 +374,9 @@ int cct_discover(uv_loop_t *loop, const cct_discovery_request *request,
     cct_strv_init(&d->reasons);
     cct_strv_init(&d->refusals);
     cct_strv_init(&d->args);
+    cct_strv_init(&d->env);
+    for (size_t i = 0; request->env && request->env[i]; i++)
+        cct_strv_add(&d->env, request->env[i]);
     char *recalled = !request->python && request->remember_file
                          ? recall_python(request->remember_file,
                                          request->project_venv)
@@ -412,6 +418,17 @@ int cct_discover(uv_loop_t *loop, const cct_discovery_request *request,
     if (request->cache_file && !request->order && request->random <= 0) {
         cct_strv_add(&d->args, "--cache");
         cct_strv_add(&d->args, request->cache_file);
+    }
+    for (size_t i = 0; request->pythonpath && i < request->pythonpath->len;
+         i++) {
+        cct_strv_add(&d->args, "--path");
+        cct_strv_add(&d->args, request->pythonpath->items[i]);
+    }
+    for (size_t i = 0; request->env_set && i < request->env_set->len; i++) {
+        const char *item = request->env_set->items[i];
+        cct_strv_add(&d->args, "--env");
+        cct_strv_take(&d->args,
+                      cct_xstrndup(item, strcspn(item, "=")));
     }
     if (request->timeout_s) {
         cct_strv_add(&d->args, "--timeout");

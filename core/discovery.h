@@ -54,6 +54,14 @@ typedef struct cct_discovery_request {
      * trial's default order only, so it is not used with either. */
     const char *order;
     long random;
+    /* Absolute directories put on sys.path after the project's own, as
+     * PYTHONPATH would (the `pythonpath` key); NULL: none. */
+    const cct_strv *pythonpath;
+    /* The helper's environment (NULL: cctrial's), and the NAME=value
+     * items the configuration added to it (NULL: none), which the
+     * discovery cache is keyed on. */
+    const char *const *env;
+    const cct_strv *env_set;
 } cct_discovery_request;
 
 /* Starts discovery and returns 0; the callback runs exactly once, from

@@ -19,9 +19,11 @@
 #include "options.h"
 #include "paths.h"
 #include "python_search.h"
+#include "root.h"
 #include "session.h"
 #include "trust.h"
 #include "watcher.h"
+#include "workerenv.h"
 
 #define EXIT_USAGE 2
 
@@ -63,6 +65,52 @@ static int read_config_files(const cct_cli *cli, const char *project_dir,
                                   "trusted_projects", NULL),
                    *project);
     return read_one(config, *project, 1);
+}
+
+/* What the command line names means what it means where it was typed:
+ * a test name that is a path, the temp directory and the interpreter are
+ * made to name the same from the project root (see root.h). */
+static void resolve_typed_here(cct_cli *cli, const cct_paths *paths)
+{
+    for (size_t i = 0; i < cli->names.len; i++) {
+        char *name = cct_root_test_name(paths->project_dir, paths->cwd,
+                                        cli->names.items[i]);
+        free(cli->names.items[i]);
+        cli->names.items[i] = name;
+    }
+    static const char *const path_flags[] = {"temp_directory", "python"};
+    for (size_t i = 0; i < CCT_ARRAY_SIZE(path_flags); i++) {
+        const char *value = cct_config_get(&cli->flags, CCT_CORE_SECTION,
+                                           path_flags[i], NULL);
+        /* "--python=python3" is looked up on PATH: only a path moves. */
+        if (!value || value[0] == '/' || value[0] == '~' ||
+            (strcmp(path_flags[i], "python") == 0 && !strchr(value, '/')))
+            continue;
+        char *absolute = cct_path_absolute(paths->cwd, value);
+        cct_config_set(&cli->flags, CCT_CORE_SECTION, path_flags[i],
+                       absolute, "command line", NULL, 0);
+        free(absolute);
+    }
+}
+
+/* The `env` key's lines, checked where the file says it. */
+static int validate_env(const cct_config *config)
+{
+    const cct_setting *s = cct_config_find(config, CCT_CORE_SECTION, "env");
+    if (!s)
+        return 0;
+    cct_strv items;
+    cct_strv_init(&items);
+    char *error = NULL;
+    int rc = cct_env_parse(s->value, &items, &error);
+    cct_strv_free(&items);
+    if (rc < 0) {
+        fprintf(stderr, "cctrial: %s: [cctrial] env: %s\n", s->origin,
+                error);
+        free(error);
+        return CCT_ECONFIG;
+    }
+    return 0;
 }
 
 static int section_kind(const char *section, cct_plugin_kind *kind,
@@ -225,7 +273,7 @@ static void on_described(int status, cct_project *project,
         free(line);
     }
     cct_watch_roots(&d->settings->watch, d->paths->project_dir,
-                    status == 0 ? &project->dev_roots : NULL, &roots);
+                    d->paths->cwd, status == 0 ? &project->dev_roots : NULL, &roots);
     char *list = cct_strv_join(&roots, ", ");
     char *line = cct_xasprintf("watching: %s", list);
     add_comment(d->out, line);
@@ -300,6 +348,8 @@ static int print_config(const cct_config *config, const cct_strv *dirs,
         cct_buf_printf(&out, " %s", config->files.items[i]);
     cct_buf_adds(&out, "\n");
     describe_run(config, cli, paths, &out);
+    cct_buf_printf(&out, "; project root: %s (%s)\n", paths->project_dir,
+                   cct_root_reason_text(paths->root_reason));
     cct_config_print_section(config, CCT_CORE_SECTION, cct_core_options,
                              &out);
     cct_settings settings;
@@ -383,6 +433,7 @@ int main(int argc, char **argv)
         cct_cli_free(&cli);
         return EXIT_USAGE;
     }
+    resolve_typed_here(&cli, &paths);
     cct_config config;
     cct_config_init(&config);
     int status = EXIT_USAGE;
@@ -413,6 +464,8 @@ int main(int argc, char **argv)
         free(error);
         goto out;
     }
+    if (validate_env(&config) < 0)
+        goto out;
     /* Installing the hook needs no plugin: it loads none. */
     if (cli.command == CCT_CMD_INSTALL_HOOK) {
         status = cct_install_hook(paths.project_dir, &cli.names, cli.force);

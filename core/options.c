@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "workerenv.h"
 
 static const cct_option core_options[] = {
     {"tests", CCT_OPT_LIST, NULL,
@@ -26,8 +27,9 @@ static const cct_option core_options[] = {
      "Run only the tests affected by each change; implies forever (-s).",
      NULL, 0, 0},
     {"watch", CCT_OPT_LIST, "auto",
-     "What to watch: auto (the current directory and every development "
-     "install on the workers' sys.path), cwd (-c), or a list of paths.",
+     "What to watch: auto (the project's root and every development "
+     "install on the workers' sys.path), cwd (-c: the directory cctrial "
+     "was started in), or a list of paths.",
      NULL, 0, 0},
     {"watch_ext", CCT_OPT_LIST, ".py",
      "File name endings whose changes count.", NULL, 0, 0},
@@ -94,6 +96,17 @@ static const cct_option core_options[] = {
      "Files whose test-case-name (an Emacs-style -*- header line, as "
      "trial --testmodule reads it) names the tests to run; a test_*.py "
      "file is itself the test.  Replaces `tests`.", NULL, 0, 0},
+    {"pythonpath", CCT_OPT_LIST, NULL,
+     "Directories put on sys.path after the project root, before "
+     "PYTHONPATH's, for discovery and the workers; relative ones are "
+     "relative to the project root.", NULL, 0, 0},
+    {"env", CCT_OPT_STRING, NULL,
+     "Environment for discovery and the workers: one NAME=value a line "
+     "(indent the lines after the first).", NULL, 0, 0},
+    {"temp_directory", CCT_OPT_PATH, "_trial_temp",
+     "trial's working directory for the tests (--temp-directory), "
+     "relative to the project root; _trial_temp-1, -2... when another "
+     "trial or cctrial holds _trial_temp, as trial does.", NULL, 0, 0},
     {NULL, 0, NULL, NULL, NULL, 0, 0},
 };
 
@@ -221,6 +234,13 @@ void cct_settings_load(cct_settings *s, const cct_config *c)
                     : -1;
     s->order = dup_or_null(value(c, "order"));
     load_list(&s->testmodule, value(c, "testmodule"));
+    load_list(&s->pythonpath, value(c, "pythonpath"));
+    cct_strv_init(&s->env);
+    char *ignored = NULL; /* validated already: cct_env_check() */
+    if (value(c, "env") && cct_env_parse(value(c, "env"), &s->env,
+                                         &ignored) < 0)
+        free(ignored);
+    s->temp_directory = cct_expand_home(value(c, "temp_directory"));
 }
 
 void cct_settings_free(cct_settings *s)
@@ -237,5 +257,8 @@ void cct_settings_free(cct_settings *s)
     free(s->grep);
     free(s->order);
     cct_strv_free(&s->testmodule);
+    cct_strv_free(&s->pythonpath);
+    cct_strv_free(&s->env);
+    free(s->temp_directory);
     memset(s, 0, sizeof(*s));
 }

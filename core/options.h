@@ -42,6 +42,9 @@ typedef struct cct_settings {
     long random;       /* trial's -z seed; 0: from the clock; -1: unset */
     char *order;       /* trial's --order, or NULL */
     cct_strv testmodule; /* files naming the tests (--testmodule) */
+    cct_strv pythonpath; /* as written: relative to the project root */
+    cct_strv env;        /* NAME=value */
+    char *temp_directory; /* as written, ~/ expanded */
 } cct_settings;
 
 /* What no single key's check can see: settings that exclude each other.

@@ -1,5 +1,5 @@
 /*
- * Locating cctrial's plugins and data (see paths.h).  CCT_BUILD_DIR,
+ * Locating cctrial's plugins and data, and the project (see paths.h).  CCT_BUILD_DIR,
  * CCT_REL_PLUGIN_DIR and CCT_REL_DATA_DIR come from CMake.
  */
 #include "paths.h"
@@ -9,6 +9,7 @@
 #include <string.h>
 #include <uv.h>
 
+#include "root.h"
 #include "util.h"
 
 static char *real_or_copy(const char *path)
@@ -50,7 +51,8 @@ int cct_paths_init(cct_paths *p)
     rc = uv_cwd(cwd, &size);
     if (rc < 0)
         return rc;
-    p->project_dir = cct_xstrdup(cwd);
+    p->cwd = cct_xstrdup(cwd);
+    p->root_reason = cct_root_find(p->cwd, &p->project_dir);
     return 0;
 }
 
@@ -60,6 +62,7 @@ void cct_paths_free(cct_paths *p)
     free(p->plugin_dir);
     free(p->data_dir);
     free(p->project_dir);
+    free(p->cwd);
     memset(p, 0, sizeof(*p));
 }
 

@@ -44,6 +44,7 @@ void cct_project_free(cct_project *p)
     free(p->python_version);
     free(p->twisted_version);
     free(p->executable);
+    free(p->src_dir);
     cct_project_init(p);
 }
 
@@ -213,6 +214,11 @@ static char *parse_document(cct_project *p, json_t *doc)
     json_t *hits = json_object_get(doc, "cache_hits");
     if (json_is_integer(hits) && json_integer_value(hits) >= 0)
         p->cache_hits = (size_t)json_integer_value(hits);
+
+    json_t *src = json_object_get(doc, "src_dir");
+    if (src && !json_is_string(src))
+        return fail("src_dir");
+    p->src_dir = src ? cct_xstrdup(json_string_value(src)) : NULL;
 
     const char *python = get_string(doc, "python");
     const char *twisted = get_string(doc, "twisted");

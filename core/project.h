@@ -41,6 +41,7 @@ typedef struct cct_project {
     char *python_version;
     char *twisted_version;
     char *executable;
+    char *src_dir; /* the src/ discovery put on sys.path, or NULL */
 } cct_project;
 
 void cct_project_init(cct_project *p);

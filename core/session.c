@@ -15,6 +15,7 @@
 
 #include "error.h"
 #include "loader.h"
+#include "root.h"
 #include "session_internal.h"
 #include "testmodule.h"
 #include "visible.h"
@@ -281,6 +282,23 @@ static void add_names(session *s)
     }
 }
 
+/* The tests' working directory taken: say where it is when that is not
+ * where it was asked for, and keep the watcher out of one the defaults do
+ * not ignore (a test writing a .py file there is no change). */
+static void use_temp_directory(session *s)
+{
+    if (s->temp.passed_over && s->settings.verbose)
+        cct_console_error(&s->console,
+                          "%s is in use (process %ld holds its lock): the "
+                          "tests run in %s, as trial's would",
+                          s->settings.temp_directory, s->temp.base_owner,
+                          s->temp.dir);
+    const char *root = s->paths->project_dir;
+    if (cct_path_inside(s->temp.dir, root) &&
+        strcmp(s->temp.dir, root) != 0 && strcmp(root, "/") != 0)
+        cct_strv_add(&s->settings.ignore, s->temp.dir + strlen(root) + 1);
+}
+
 int cct_session_run(const cct_cli *cli, const cct_config *config,
                     const cct_paths *paths, const cct_strv *plugin_dirs)
 {
@@ -322,6 +340,10 @@ int cct_session_run(const cct_cli *cli, const cct_config *config,
     if (s->settings.random > 0 && s->mode != MODE_LIST)
         cct_console_printf(&s->console, "Running tests shuffled with seed "
                            "%ld\n\n", s->settings.random);
+    if (s->settings.verbose)
+        cct_console_error(&s->console, "project root: %s (%s)",
+                          paths->project_dir,
+                          cct_root_reason_text(paths->root_reason));
 
     uv_signal_init(&s->loop, &s->sigint);
     uv_signal_init(&s->loop, &s->sigterm);
@@ -353,10 +375,12 @@ int cct_session_run(const cct_cli *cli, const cct_config *config,
     } else if (load_plugins(s) < 0) {
         cct__session_exit(s, EXIT_USAGE);
     } else if (s->mode != MODE_LIST &&
-               cct_trial_temp_lock(&s->temp, paths->project_dir, &error) <
-                   0) {
+               cct_trial_temp_lock(&s->temp, paths->project_dir,
+                                   s->settings.temp_directory, &error) < 0) {
         cct__session_fail(s, "%s", error);
     } else {
+        if (s->mode != MODE_LIST)
+            use_temp_directory(s);
         cct__session_guess_workers(s);
         cct__session_discover(s, 1);
     }

@@ -327,7 +327,7 @@ static void on_watch_notice(const char *message, void *arg)
 
 static void watch_roots(session *s)
 {
-    cct_watch_roots(&s->settings.watch, s->paths->project_dir,
+    cct_watch_roots(&s->settings.watch, s->paths->project_dir, s->paths->cwd,
                     &s->changes.project.dev_roots, &s->changes.watch_roots);
     if (!s->settings.verbose)
         return;
@@ -563,6 +563,12 @@ static void on_discovered(int status, cct_project *project,
     cct_workflow_discovery_done(&s->workflow, test_exists, s, &actions);
     if (first) {
         assert(actions.n == 0); /* nothing could wait: nothing ran yet */
+        if (s->changes.project.src_dir && s->settings.verbose)
+            cct_console_error(&s->console,
+                              "src/ layout: the tests import only from %s, "
+                              "so it is on sys.path (set pythonpath to "
+                              "choose yourself)",
+                              s->changes.project.src_dir);
         s->changes.python = cct_xstrdup(python);
         say_interpreter(s, python, why);
         first_discovery_done(s);
@@ -624,7 +630,26 @@ void cct__session_discover(session *s, int blocking)
         cct_strv_add(&cwd_root, s->paths->project_dir);
         request.roots = &cwd_root;
     }
+    /* The project's pythonpath and env, for discovery as for the workers
+     * (which get the sys.path discovery saw). */
+    cct_strv pythonpath, env;
+    cct_strv_init(&pythonpath);
+    cct_strv_init(&env);
+    for (size_t i = 0; i < s->settings.pythonpath.len; i++) {
+        char *dir = cct_expand_home(s->settings.pythonpath.items[i]);
+        cct_strv_take(&pythonpath,
+                      cct_path_absolute(s->paths->project_dir, dir));
+        free(dir);
+    }
+    request.pythonpath = &pythonpath;
+    if (s->settings.env.len) {
+        cct_env_build(&s->settings.env, NULL, &env);
+        request.env = (const char *const *)env.items;
+        request.env_set = &s->settings.env;
+    }
     cct_discover(&s->loop, &request, on_discovered, s, &s->changes.discovery);
+    cct_strv_free(&pythonpath);
+    cct_strv_free(&env);
     cct_strv_free(&cwd_root);
     free(helper);
     free(cache);

@@ -79,8 +79,8 @@ static void worker_command_for(session *s, const char *python,
                                const cct_strv *sys_path,
                                cct_worker_command *out)
 {
-    cct_worker_command_build(out, python, sys_path, s->settings.fast_worker,
-                             s->paths->data_dir);
+    cct_worker_command_build(out, python, sys_path, &s->settings.env,
+                             s->settings.fast_worker, s->paths->data_dir);
 }
 
 static void full_suite(session *s, cct_strv *out)

@@ -28,24 +28,22 @@ static int owner_alive(const char *target)
     return kill((pid_t)pid, 0) == 0 || errno == EPERM;
 }
 
-int cct_trial_temp_lock(cct_trial_temp *t, const char *project_dir,
-                        char **error)
+/* Takes the lock of `dir`: 0, 1 when a live process holds it (its pid in
+ * *owner), or a negative error with *error explaining. */
+static int lock_one(const char *dir, long *owner, char **error)
 {
-    t->dir = cct_path_join(project_dir, "_trial_temp");
-    t->lock = cct_xasprintf("%s.lock", t->dir);
-    t->locked = 0;
-    *error = NULL;
+    char *lock = cct_xasprintf("%s.lock", dir);
     char pid[24];
     snprintf(pid, sizeof(pid), "%ld", (long)getpid());
     for (int attempt = 0; attempt < 3; attempt++) {
-        if (symlink(pid, t->lock) == 0) {
-            t->locked = 1;
+        if (symlink(pid, lock) == 0) {
+            free(lock);
             return 0;
         }
         if (errno != EEXIST)
             break;
         char target[64];
-        ssize_t n = readlink(t->lock, target, sizeof(target) - 1);
+        ssize_t n = readlink(lock, target, sizeof(target) - 1);
         if (n < 0) {
             if (errno == ENOENT)
                 continue; /* released meanwhile */
@@ -53,19 +51,71 @@ int cct_trial_temp_lock(cct_trial_temp *t, const char *project_dir,
         }
         target[n] = '\0';
         if (owner_alive(target)) {
-            *error = cct_xasprintf(
-                "%s is locked by process %s (another cctrial or trial is "
-                "running in this project); stop it, or run from elsewhere",
-                t->lock, target);
-            return CCT_ELOCKED;
+            *owner = strtol(target, NULL, 10);
+            free(lock);
+            return 1;
         }
         /* Its owner is gone: the lock is stale. */
-        if (unlink(t->lock) < 0 && errno != ENOENT)
+        if (unlink(lock) < 0 && errno != ENOENT)
             break;
     }
     int code = uv_translate_sys_error(errno);
-    *error = cct_xasprintf("cannot create %s: %s", t->lock, strerror(errno));
+    *error = cct_xasprintf("cannot create %s: %s", lock, strerror(errno));
+    free(lock);
     return code;
+}
+
+/* Creates the directories above `dir`, as trial's makedirs does. */
+static void make_parents(const char *dir)
+{
+    char *path = cct_xstrdup(dir);
+    for (char *p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
+        *p = '\0';
+        mkdir(path, 0755); /* an error shows when the lock is taken */
+        *p = '/';
+    }
+    free(path);
+}
+
+int cct_trial_temp_lock(cct_trial_temp *t, const char *project_dir,
+                        const char *directory, char **error)
+{
+    memset(t, 0, sizeof(*t));
+    *error = NULL;
+    char *base = cct_path_absolute(project_dir, directory);
+    const char *name = strrchr(base, '/');
+    /* trial numbers only the directory it chooses itself: one the user
+     * named is theirs, and busy is an error (util._unusedTestDirectory). */
+    int numbered = strcmp(name ? name + 1 : base, "_trial_temp") == 0;
+    make_parents(base);
+    for (unsigned counter = 0;; counter++) {
+        char *dir = counter ? cct_xasprintf("%s-%u", base, counter)
+                            : cct_xstrdup(base);
+        long owner = 0;
+        int rc = lock_one(dir, &owner, error);
+        if (rc == 0) {
+            t->dir = dir;
+            t->lock = cct_xasprintf("%s.lock", dir);
+            t->locked = 1;
+            free(base);
+            return 0;
+        }
+        if (rc == 1 && counter == 0)
+            t->base_owner = owner;
+        if (rc == 1 && numbered) {
+            t->passed_over++;
+            free(dir);
+            continue;
+        }
+        if (rc == 1)
+            *error = cct_xasprintf(
+                "%s.lock is locked by process %ld (another cctrial or trial "
+                "is running with this temp_directory); stop it, or choose "
+                "another one (--temp-directory)", dir, owner);
+        free(dir);
+        free(base);
+        return rc == 1 ? CCT_ELOCKED : rc;
+    }
 }
 
 static int remove_entry(const char *path, const struct stat *st, int flag,
@@ -135,4 +185,5 @@ void cct_trial_temp_release(cct_trial_temp *t)
     free(t->dir);
     free(t->lock);
     t->dir = t->lock = NULL;
+    t->passed_over = 0;
 }

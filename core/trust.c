@@ -12,6 +12,8 @@
 
 #include "error.h"
 #include "options.h"
+#include "root.h"
+#include "workerenv.h"
 
 static char *owner_name(uid_t uid)
 {
@@ -122,10 +124,120 @@ static const struct {
     {"trusted_projects", 0, "only your own file says what you trust", NULL},
 };
 
+/* Environment variables that choose code: the interpreter's (every
+ * PYTHON* variable: PYTHONPATH, PYTHONSTARTUP, PYTHONHOME, PYTHONWARNINGS
+ * imports the category it names...), the dynamic loader's, a shell's,
+ * where programs are found, and the libraries that load modules named
+ * in the environment. */
+static const char *const code_env_prefixes[] = {"PYTHON", "LD_", "DYLD_"};
+static const char *const code_env_names[] = {
+    "PATH", "BASH_ENV", "ENV", "GCONV_PATH", "OPENSSL_CONF",
+    "OPENSSL_ENGINES", "OPENSSL_MODULES",
+};
+
+int cct_trust_env_chooses_code(const char *name)
+{
+    for (size_t i = 0; i < CCT_ARRAY_SIZE(code_env_prefixes); i++)
+        if (cct_str_starts_with(name, code_env_prefixes[i]))
+            return 1;
+    for (size_t i = 0; i < CCT_ARRAY_SIZE(code_env_names); i++)
+        if (strcmp(name, code_env_names[i]) == 0)
+            return 1;
+    return 0;
+}
+
+int cct_trust_path_in_project(const char *root, const char *entry)
+{
+    char *expanded = cct_expand_home(entry);
+    char *path = cct_path_absolute(root, expanded);
+    free(expanded);
+    int inside = cct_path_inside(path, root);
+    /* Where it really is, when it exists: a link may lead out. */
+    char *real = inside ? realpath(path, NULL) : NULL;
+    char *real_root = real ? realpath(root, NULL) : NULL;
+    if (real && real_root)
+        inside = cct_path_inside(real, real_root);
+    free(real);
+    free(real_root);
+    free(path);
+    return inside;
+}
+
+/* What an untrusted project's `env` and `pythonpath` may not hold: NULL,
+ * or what they hold that adds code (malloc'ed). */
+static char *code_in_value(const cct_setting *s, const char *root)
+{
+    char *found = NULL;
+    cct_strv items;
+    cct_strv_init(&items);
+    if (strcmp(s->key, "env") == 0) {
+        char *ignored = NULL; /* validated before: see cct_env_parse */
+        if (cct_env_parse(s->value, &items, &ignored) < 0)
+            free(ignored);
+        for (size_t i = 0; i < items.len && !found; i++) {
+            char *name = cct_xstrndup(items.items[i],
+                                      strcspn(items.items[i], "="));
+            if (cct_trust_env_chooses_code(name))
+                found = name;
+            else
+                free(name);
+        }
+    } else {
+        cct_strv_split_words(&items, s->value);
+        for (size_t i = 0; i < items.len && !found; i++)
+            if (!cct_trust_path_in_project(root, items.items[i]))
+                found = cct_xstrdup(items.items[i]);
+    }
+    cct_strv_free(&items);
+    return found;
+}
+
+/* Keys whose values an untrusted project may set in part. */
+static const struct {
+    const char *key;
+    const char *what;
+    const char *instead;
+} guarded_values[] = {
+    {"env", "a variable that chooses code to run (the interpreter's "
+            "PYTHON*, the loader's LD_*, PATH...)",
+     "set it yourself in your environment"},
+    {"pythonpath", "a directory outside the project",
+     "set it in your own configuration file"},
+};
+
+static int check_values(const cct_config *c, const char *project_file,
+                        char **error)
+{
+    char *root = real_dir_of(project_file);
+    int rc = 0;
+    for (size_t i = 0; i < CCT_ARRAY_SIZE(guarded_values) && !rc; i++) {
+        const cct_setting *s = cct_config_find(c, CCT_CORE_SECTION,
+                                               guarded_values[i].key);
+        if (!s || !s->file || strcmp(s->file, project_file) != 0)
+            continue;
+        char *found = code_in_value(s, root);
+        if (!found)
+            continue;
+        *error = cct_xasprintf(
+            "%s: a project's .cctrialrc may set %s to %s ('%s') only when "
+            "you trust the project: add 'trusted_projects = %s' under "
+            "[cctrial] in your own configuration file, run with "
+            "--trust-project, or %s",
+            s->origin, guarded_values[i].key, guarded_values[i].what, found,
+            root, guarded_values[i].instead);
+        free(found);
+        rc = CCT_ECONFIG;
+    }
+    free(root);
+    return rc;
+}
+
 int cct_trust_project_settings(const cct_config *c, const char *project_file,
                                int trusted, char **error)
 {
     *error = NULL;
+    if (!trusted && check_values(c, project_file, error) < 0)
+        return CCT_ECONFIG;
     for (size_t i = 0; i < CCT_ARRAY_SIZE(guarded); i++) {
         const cct_setting *s = cct_config_find(c, CCT_CORE_SECTION,
                                                guarded[i].key);

@@ -6,6 +6,9 @@
  * installed or configured but may not add code of its own (plugin
  * directories, an interpreter) unless the user trusts that project: in
  * `trusted_projects` of their own file, or with --trust-project.
+ * Nor, untrusted, may it set an environment variable that chooses code
+ * (`env`: PYTHON*, LD_*, PATH...) or put a directory outside the project
+ * on sys.path (`pythonpath`).
  */
 #ifndef CCT_TRUST_H
 #define CCT_TRUST_H
@@ -26,10 +29,18 @@ int cct_trust_project_listed(const char *trusted, const char *project_file);
  * .cctrialrc. */
 int cct_trust_dir_listed(const char *trusted, const char *dir);
 
+/* Does the environment variable `name` choose code to run (PYTHON*,
+ * LD_*, DYLD_*, PATH, BASH_ENV...)? */
+int cct_trust_env_chooses_code(const char *name);
+/* Is the `pythonpath` entry `entry` (relative to `root`, or absolute, or
+ * ~/) inside the project root `root`, where it really is too? */
+int cct_trust_path_in_project(const char *root, const char *entry);
+
 /* Checks what the project file `project_file` set in `c`: 0, or
  * CCT_ECONFIG with *error naming the setting, when it set a key only the
  * user may set (`trusted_projects`), or one that adds code (`plugin_path`,
- * `python`) and the project is not `trusted`. */
+ * `python`, an `env` variable that chooses code, a `pythonpath` entry
+ * outside the project) and the project is not `trusted`. */
 int cct_trust_project_settings(const cct_config *c, const char *project_file,
                                int trusted, char **error);
 

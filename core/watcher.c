@@ -176,12 +176,15 @@ int cct_watch_counts(const cct_strv *extensions, const cct_strv *ignore,
 }
 
 void cct_watch_roots(const cct_strv *watch, const char *project_dir,
-                     const cct_strv *dev_roots, cct_strv *out)
+                     const char *cwd, const cct_strv *dev_roots,
+                     cct_strv *out)
 {
     int is_auto = watch->len == 1 && strcmp(watch->items[0], "auto") == 0;
     int is_cwd = watch->len == 1 && strcmp(watch->items[0], "cwd") == 0;
     if (is_auto || is_cwd) {
-        cct_strv_add(out, project_dir);
+        /* -c: the directory cctrial was started in, maybe below the
+         * root. */
+        cct_strv_add(out, is_cwd ? cwd : project_dir);
         for (size_t i = 0; is_auto && dev_roots && i < dev_roots->len; i++) {
             const char *root = dev_roots->items[i];
             if (!cct_str_starts_with(root, project_dir) &&

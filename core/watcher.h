@@ -68,10 +68,12 @@ void cct_watcher_ignore_paths(cct_watcher *w, const cct_strv *paths);
 
 /* The directories to watch, into `out`: for `watch` = auto, the project
  * and the development installs (`dev_roots`, discovery's; NULL: not
- * known yet) outside it; cwd: the project alone; else the directories
+ * known yet) outside it; cwd: the directory cctrial was started in
+ * (`cwd`, maybe below the project root) alone; else the directories
  * listed, relative to the project. */
 void cct_watch_roots(const cct_strv *watch, const char *project_dir,
-                     const cct_strv *dev_roots, cct_strv *out);
+                     const char *cwd, const cct_strv *dev_roots,
+                     cct_strv *out);
 
 /* Is `name` (one path component) ignored by these globs? */
 int cct_watch_ignored(const cct_strv *ignore, const char *name);

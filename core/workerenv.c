@@ -3,14 +3,92 @@
  */
 #include "workerenv.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <uv.h>
 
+/* A name as a shell takes it: a letter or '_', then letters, digits and
+ * '_'. */
+static int env_name_valid(const char *name, size_t len)
+{
+    if (len == 0 || isdigit((unsigned char)name[0]))
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if (!isalnum((unsigned char)name[i]) && name[i] != '_')
+            return 0;
+    return 1;
+}
+
+int cct_env_parse(const char *text, cct_strv *out, char **error)
+{
+    *error = NULL;
+    char *copy = cct_xstrdup(text), *save = NULL;
+    int rc = 0;
+    for (char *line = strtok_r(copy, "\n", &save); line && rc == 0;
+         line = strtok_r(NULL, "\n", &save)) {
+        line += strspn(line, " \t");
+        size_t len = strlen(line);
+        while (len > 0 && isspace((unsigned char)line[len - 1]))
+            line[--len] = '\0';
+        if (len == 0)
+            continue;
+        size_t name_len = strcspn(line, "=");
+        if (line[name_len] != '=' || !env_name_valid(line, name_len)) {
+            *error = cct_xasprintf("'%s' is not NAME=value (one a line; a "
+                                   "NAME is letters, digits and '_')",
+                                   line);
+            rc = -1;
+            break;
+        }
+        /* A name given twice: the last value counts, as in a shell. */
+        for (size_t i = 0; i < out->len; i++)
+            if (strncmp(out->items[i], line, name_len + 1) == 0) {
+                free(out->items[i]);
+                out->items[i] = cct_xstrdup(line);
+                line = NULL;
+                break;
+            }
+        if (line)
+            cct_strv_add(out, line);
+    }
+    free(copy);
+    return rc;
+}
+
+/* Is `item` ("NAME=value") the variable `name`? */
+static int names(const char *item, const char *name, size_t len)
+{
+    return strncmp(item, name, len) == 0 && item[len] == '=';
+}
+
+void cct_env_build(const cct_strv *extra, const char *without,
+                   cct_strv *out)
+{
+    uv_env_item_t *items = NULL;
+    int count = 0;
+    if (uv_os_environ(&items, &count) == 0) {
+        for (int i = 0; i < count; i++) {
+            size_t len = strlen(items[i].name);
+            int replaced = without && strcmp(items[i].name, without) == 0;
+            for (size_t k = 0; extra && k < extra->len && !replaced; k++)
+                replaced = names(extra->items[k], items[i].name, len);
+            if (!replaced)
+                cct_strv_take(out, cct_xasprintf("%s=%s", items[i].name,
+                                                 items[i].value));
+        }
+        uv_os_free_environ(items, count);
+    }
+    for (size_t k = 0; extra && k < extra->len; k++)
+        if (!without || !names(extra->items[k], without, strlen(without)))
+            cct_strv_add(out, extra->items[k]);
+}
+
 void cct_worker_command_build(cct_worker_command *c, const char *python,
-                              const cct_strv *sys_path, int fast,
+                              const cct_strv *sys_path,
+                              const cct_strv *extra_env, int fast,
                               const char *data_dir)
 {
     cct_strv_init(&c->argv);
@@ -23,18 +101,11 @@ void cct_worker_command_build(cct_worker_command *c, const char *python,
         cct_strv_add(&c->argv, "-m");
         cct_strv_add(&c->argv, "twisted.trial._dist.workertrial");
     }
-    uv_env_item_t *items = NULL;
-    int count = 0;
-    if (uv_os_environ(&items, &count) == 0) {
-        for (int i = 0; i < count; i++)
-            if (strcmp(items[i].name, "PYTHONPATH") != 0)
-                cct_strv_take(&c->env, cct_xasprintf("%s=%s", items[i].name,
-                                                     items[i].value));
-        uv_os_free_environ(items, count);
-    }
     /* trial's manager sets PYTHONPATH to its own sys.path; cctrial's
      * manager is not Python, so the workers get the sys.path its discovery
-     * helper saw, which is what `python -m twisted.trial` there has. */
+     * helper saw, which is what `python -m twisted.trial` there has (the
+     * project's `env` and `pythonpath` included: discovery had them). */
+    cct_env_build(extra_env, "PYTHONPATH", &c->env);
     char *path = cct_strv_join(sys_path, ":");
     cct_strv_take(&c->env, cct_xasprintf("PYTHONPATH=%s", path));
     free(path);

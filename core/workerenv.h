@@ -8,6 +8,9 @@
  * takes a while; the memo (.cctrial/workers) remembers them so that the
  * next start can spawn its workers while discovery runs, and replace them
  * if discovery then says otherwise.
+ *
+ * The project's `env` key adds to (or replaces in) the environment
+ * cctrial was started with, for discovery and the workers alike.
  */
 #ifndef CCT_WORKERENV_H
 #define CCT_WORKERENV_H
@@ -19,8 +22,19 @@ typedef struct cct_worker_command {
     cct_strv env;
 } cct_worker_command;
 
+/* Parses the `env` key's value, one NAME=value a line (blank lines
+ * skipped), into `out`.  Returns 0, or -1 with *error (malloc'ed) naming
+ * the line that is not NAME=value. */
+int cct_env_parse(const char *text, cct_strv *out, char **error);
+/* cctrial's environment, with `extra` (NAME=value; may be NULL) added or
+ * replacing, and without the variable `without` (NULL: none), into
+ * `out`. */
+void cct_env_build(const cct_strv *extra, const char *without,
+                   cct_strv *out);
+
 void cct_worker_command_build(cct_worker_command *c, const char *python,
-                              const cct_strv *sys_path, int fast,
+                              const cct_strv *sys_path,
+                              const cct_strv *extra_env, int fast,
                               const char *data_dir);
 void cct_worker_command_free(cct_worker_command *c);
 int cct_worker_command_equal(const cct_worker_command *a,

@@ -5,6 +5,7 @@ core runs this file with the chosen interpreter, in the project's directory:
 
     python discover.py [--root DIR]... [--cache FILE [--fresh]]
                        [--timeout SECONDS] [--order ORDER | --random SEED]
+                       [--path DIR]... [--env NAME]...
                        [--] NAME...
 
 It says `cctrial-discover: ready` on a line of its own at once (the core
@@ -22,7 +23,8 @@ to standard error instead):
                                    # traceback and the module's name as id
      "unknown": [{"name", "error"}],   # names that do not exist
      "modules": [{"name", "file", "imports": [file, ...]}],
-     "cache_hits": N}              # test modules taken from the cache
+     "cache_hits": N,              # test modules taken from the cache
+     "src_dir": DIR}               # only when src/ was put on sys.path
 
 "modules" lists every module loaded from a --root directory, with the
 project files it imports (from its import statements, and from the modules
@@ -34,6 +36,13 @@ only writes the cache.
 --order and --random sort the tests as trial's own options of those names
 do (trial's default order is by name), with trial's own sorters; the cache
 holds that default order only, and cctrial passes no --cache with them.
+--path puts DIR on sys.path after the project's directory, as PYTHONPATH
+would (cctrial's `pythonpath` key).  A src/ layout is found without it:
+when a NAME's top-level package cannot be imported from sys.path but is in
+the project's src/ directory, src/ goes on sys.path, and "src_dir" says so.
+--env names a variable the project's configuration set (cctrial's `env`
+key; it is in this process's environment already): the cache is keyed on
+its value, since a test module's import may depend on it.
 
 With --timeout, a discovery still running after SECONDS prints Python's
 traceback of where it is ("Timeout (...)!" first: the core names the
@@ -80,12 +89,13 @@ def restore_trial_sys_path():
 def parse_args(argv):
     roots, names, cache, fresh, timeout = [], [], None, False, 0
     order = {}
+    paths, env = [], []
     args = iter(argv)
     for arg in args:
         if arg == "--fresh":
             fresh = True
         elif arg in ("--root", "--cache", "--timeout", "--order",
-                     "--random"):
+                     "--random", "--path", "--env"):
             try:
                 value = next(args)
             except StopIteration:
@@ -99,13 +109,17 @@ def parse_args(argv):
                 order["order"] = value
             elif arg == "--random":
                 order["random"] = int(value)
+            elif arg == "--path":
+                paths.append(os.path.abspath(value))
+            elif arg == "--env":
+                env.append(value)
             else:
                 cache = os.path.abspath(value)
         elif arg == "--":
             names.extend(args)
         else:
             names.append(arg)
-    return roots, names, cache, fresh, timeout, order
+    return roots, names, cache, fresh, timeout, order, paths, env
 
 
 def set_order(loader, order):
@@ -121,6 +135,49 @@ def set_order(loader, order):
         from twisted.scripts import trial
 
         loader.sorter = trial._runOrders[order["order"]][1]
+
+
+def top_level_name(name):
+    """The top-level package (or module) a test name imports: its first
+    dotted part, or for a path (trial's rule: it holds a separator) the
+    outermost directory above it that is a package."""
+    if os.sep not in name:
+        return name.split(".")[0]
+    path = os.path.abspath(name)
+    if os.path.isdir(path):
+        path = os.path.join(path, "__init__.py")
+    top = os.path.splitext(os.path.basename(path))[0]
+    directory = os.path.dirname(path)
+    while os.path.exists(os.path.join(directory, "__init__.py")):
+        top = os.path.basename(directory)
+        directory = os.path.dirname(directory)
+    return top
+
+
+def add_src_layout(names, position):
+    """Put the project's src/ on sys.path (at `position`) when a name's
+    top-level package is there and cannot be imported otherwise; return
+    it, or None."""
+    import importlib.util
+
+    src = os.path.join(os.getcwd(), "src")
+    if not os.path.isdir(src):
+        return None
+    for name in names:
+        top = top_level_name(name)
+        if not top.isidentifier():
+            continue
+        if not (os.path.isdir(os.path.join(src, top)) or
+                os.path.isfile(os.path.join(src, top + ".py"))):
+            continue
+        try:
+            importable = importlib.util.find_spec(top) is not None
+        except (ImportError, ValueError):
+            importable = False
+        if not importable:
+            sys.path.insert(position, src)
+            return src
+    return None
 
 
 class Sources:
@@ -549,16 +606,22 @@ def main(argv):
 
     output.write("cctrial-discover: ready\n")
     output.flush()
-    roots, names, cache_path, fresh, timeout, order = parse_args(argv)
+    roots, names, cache_path, fresh, timeout, order, paths, env = \
+        parse_args(argv)
+    sys.path[1:1] = paths
+    src_dir = add_src_layout(names, 1 + len(paths))
     if timeout > 0:
         # Python's own watchdog thread: it prints where the main thread is
         # and exits even while an import holds the interpreter in C code.
         faulthandler.dump_traceback_later(timeout, exit=True)
-    cache = discovery_cache.Cache(cache_path, {
+    key = {
         "executable": sys.executable,
         "sys_path": sys.path,
         "twisted": twisted_stamp(),
-    })
+    }
+    if env:
+        key["env"] = {name: os.environ.get(name) for name in env}
+    cache = discovery_cache.Cache(cache_path, key)
     if fresh:
         cache.reusable = False
     request = {"names": names, "roots": roots}
@@ -567,6 +630,8 @@ def main(argv):
         # Nothing it rests on changed: the same answer, without importing
         # Twisted or a single test module.
         known = dict(known, dev_roots=dev_roots(), cache_hits=cache.hits)
+        if src_dir:
+            known["src_dir"] = src_dir
         json.dump(known, output, ensure_ascii=False)
         output.write("\n")
         output.flush()
@@ -590,6 +655,8 @@ def main(argv):
         "tests": [],
         "unknown": [],
     }
+    if src_dir:
+        document["src_dir"] = src_dir
     import_errors = []
     loader = caching_loader(runner, twisted_modules, cache,
                             roots + [os.path.dirname(twisted.__file__)])

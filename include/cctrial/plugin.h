@@ -199,7 +199,8 @@ struct cct_host {
      * cctrial runs from its build tree. */
     const char *data_dir;
 
-    /* The directory cctrial was started in: the project's root. */
+    /* The project's root: the directory of its .cctrialrc, else the top
+     * of its git work tree, else the directory cctrial was started in. */
     const char *project_dir;
 
     /* ABI 1.1 (check with CCT_HAS_FIELD): how many times -v was given

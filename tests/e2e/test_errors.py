@@ -5,9 +5,10 @@
 Each case runs cctrial --once on a fresh copy of tests/projects/passing set
 up to go wrong in one way, and checks the exit status, the message, that no
 test ran (no "Running N tests."), that nothing of the user's was removed,
-and that no process of cctrial's is left.  Two cases check the other side:
-a stale lock is taken over, and a python3 without Twisted first on PATH is
-passed over for one with it.
+and that no process of cctrial's is left.  Some cases check the other side:
+a stale lock is taken over, a live one passed over for _trial_temp-1 (as
+trial does), and a python3 without Twisted first on PATH is passed over for
+one with it.
 """
 
 import os
@@ -112,14 +113,20 @@ def case_path_fallback(project):
 
 
 def case_lock_live(project):
+    """A live process holds _trial_temp: the tests run in _trial_temp-1,
+    as a second trial's would (tests/e2e/test_root.py trial_holds does it
+    beside a real trial)."""
     lock = os.path.join(project, "_trial_temp.lock")
     me = str(os.getpid())
     os.symlink(me, lock)
     cct = run(project, NAMES)
-    expect_usage_error(cct, re.escape("_trial_temp.lock"))
+    expect_success(cct)
     check(os.path.islink(lock) and os.readlink(lock) == me,
           f"expected {lock} to still point at {me}, the live owner")
-    say("the live process's lock is untouched")
+    check(os.path.isfile(os.path.join(project, "_trial_temp-1",
+                                      "_trial_marker")),
+          "expected the tests to run in _trial_temp-1\n" + cct.describe())
+    say("the live process's lock is untouched; _trial_temp-1 was used")
 
 
 def case_lock_stale(project):

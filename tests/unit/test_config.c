@@ -935,6 +935,7 @@ ParameterizedTestParameters(cli, parses)
         {"cctrial install-hook --force", "install_hook force"},
         {"cctrial install-hook pkg.test_a --force",
          "install_hook force [pkg.test_a]"},
+        {"cctrial --temp-directory ../tmp", "run temp_directory=../tmp"},
     };
     return cr_make_param_array(cli_case, cases, CCT_ARRAY_SIZE(cases));
 }
@@ -1044,7 +1045,8 @@ Test(cli, help_text_names_every_flag)
         "--once", "--since", "--list-selected", "--verbose", "--config",
         "--no-config", "--print-config", "--python", "--reporters",
         "--notifier", "--selector", "--timeout", "--worker",
-        "--list-plugins", "--help", "--version", "install-hook"};
+        "--list-plugins", "--help", "--version", "install-hook",
+        "--temp-directory"};
     const char *help = cct_cli_help();
     for (size_t i = 0; i < CCT_ARRAY_SIZE(flags); i++)
         assert_contains(help, flags[i]);
