@@ -15,6 +15,7 @@ typedef enum cct_command {
     CCT_CMD_LIST_PLUGINS,
     CCT_CMD_PRINT_CONFIG,
     CCT_CMD_LIST_SELECTED,
+    CCT_CMD_HELP_REPORTERS, /* trial's --help-reporters */
     CCT_CMD_INSTALL_HOOK
 } cct_command;
 

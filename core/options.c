@@ -66,6 +66,40 @@ static const cct_option core_options[] = {
     {"cache", CCT_OPT_BOOL, "true",
      "Keep a discovery cache in .cctrial/ so that unchanged test modules "
      "are not imported again at start.", NULL, 0, 0},
+    /* trial's options that configure its workers, passed to every worker
+     * as `trial -j` passes them (its _workerFlags and _workerParameters),
+     * and those that shape trial's output.  Named as trial's long options,
+     * with '_' for '-'. */
+    {"reactor", CCT_OPT_STRING, NULL,
+     "The reactor the workers install, as trial's --reactor (-r): asyncio, "
+     "epoll, poll, select...; none: Twisted's default.", NULL, 0, 0},
+    {"force_gc", CCT_OPT_BOOL, "false",
+     "Workers run gc.collect() before and after each test (trial's "
+     "--force-gc).", NULL, 0, 0},
+    {"disablegc", CCT_OPT_BOOL, "false",
+     "Workers run with the garbage collector disabled (trial's "
+     "--disablegc).", NULL, 0, 0},
+    {"recursionlimit", CCT_OPT_INT, NULL,
+     "sys.setrecursionlimit() in the workers (trial's --recursionlimit).",
+     NULL, 1, 2147483647},
+    {"without_module", CCT_OPT_LIST, NULL,
+     "Modules the workers make unimportable (trial's --without-module).",
+     NULL, 0, 0},
+    {"coverage", CCT_OPT_BOOL, "false",
+     "Each worker traces line coverage with the trace module and writes "
+     "it to _trial_temp/<n>/coverage/ when it exits, as trial -j's workers "
+     "do (trial's --coverage).", NULL, 0, 0},
+    {"logfile", CCT_OPT_STRING, "test.log",
+     "Name of each worker's log in _trial_temp/<n>/ (trial's --logfile, "
+     "-l); an absolute path is used as it is.", NULL, 0, 0},
+    {"unclean_warnings", CCT_OPT_BOOL, "false",
+     "A test's dirty-reactor error (DirtyReactorAggregateError) is shown "
+     "as a warning, not counted as an error (trial's --unclean-warnings).",
+     NULL, 0, 0},
+    {"tbformat", CCT_OPT_CHOICE, "plain",
+     "How tracebacks are shown: plain, emacs (file:line:function) or "
+     "cgitb (trial's verbose form) (trial's --tbformat).",
+     "plain|emacs|cgitb", 0, 0},
     {NULL, 0, NULL, NULL, NULL, 0, 0},
 };
 
@@ -123,6 +157,21 @@ void cct_settings_load(cct_settings *s, const cct_config *c)
     s->verbose = (int)cct_parse_int(value(c, "verbose"));
     s->fast_worker = strcmp(value(c, "worker"), "fast") == 0;
     s->cache = cct_parse_bool(value(c, "cache"));
+    s->worker_flags.reactor = dup_or_null(value(c, "reactor"));
+    s->worker_flags.force_gc = cct_parse_bool(value(c, "force_gc"));
+    s->worker_flags.disablegc = cct_parse_bool(value(c, "disablegc"));
+    s->worker_flags.coverage = cct_parse_bool(value(c, "coverage"));
+    s->worker_flags.recursionlimit =
+        value(c, "recursionlimit") ? cct_parse_int(value(c, "recursionlimit"))
+                                   : 0;
+    load_list(&s->worker_flags.without_module, value(c, "without_module"));
+    s->logfile = cct_xstrdup(value(c, "logfile"));
+    s->unclean_warnings = cct_parse_bool(value(c, "unclean_warnings"));
+    s->tbformat = strcmp(value(c, "tbformat"), "emacs") == 0
+                      ? CCT_TBFORMAT_EMACS
+                  : strcmp(value(c, "tbformat"), "cgitb") == 0
+                      ? CCT_TBFORMAT_CGITB
+                      : CCT_TBFORMAT_PLAIN;
 }
 
 void cct_settings_free(cct_settings *s)
@@ -137,5 +186,8 @@ void cct_settings_free(cct_settings *s)
     free(s->selector);
     cct_strv_free(&s->plugin_path);
     free(s->grep);
+    free(s->worker_flags.reactor);
+    cct_strv_free(&s->worker_flags.without_module);
+    free(s->logfile);
     memset(s, 0, sizeof(*s));
 }
