@@ -44,6 +44,10 @@ typedef struct cct_discovery_request {
     /* Seconds the helper may take once started; 0: no limit.  Past it,
      * discovery fails naming the module being imported. */
     unsigned timeout_s;
+    /* trial's --without-module: modules the helper makes unimportable
+     * before importing any test module, as trial's manager does; NULL or
+     * empty: none. */
+    const cct_strv *without_module;
 } cct_discovery_request;
 
 /* Starts discovery and returns 0; the callback runs exactly once, from

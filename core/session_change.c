@@ -364,6 +364,7 @@ void cct__session_discover(session *s, int blocking)
         .cwd = s->paths->project_dir,
         .python = s->changes.python ? s->changes.python : s->settings.python,
         .timeout_s = s->settings.discovery_timeout_s,
+        .without_module = &s->settings.worker_flags.without_module,
     };
     char *helper = cct_paths_helper(s->paths, "discover.py");
     request.helper = helper;

@@ -74,11 +74,12 @@ def restore_trial_sys_path():
 
 def parse_args(argv):
     roots, names, cache, fresh, timeout = [], [], None, False, 0
+    without = []
     args = iter(argv)
     for arg in args:
         if arg == "--fresh":
             fresh = True
-        elif arg in ("--root", "--cache", "--timeout"):
+        elif arg in ("--root", "--cache", "--timeout", "--without-module"):
             try:
                 value = next(args)
             except StopIteration:
@@ -88,13 +89,15 @@ def parse_args(argv):
                 roots.append(os.path.realpath(value))
             elif arg == "--timeout":
                 timeout = int(value)
+            elif arg == "--without-module":
+                without = value.split(",")
             else:
                 cache = os.path.abspath(value)
         elif arg == "--":
             names.extend(args)
         else:
             names.append(arg)
-    return roots, names, cache, fresh, timeout
+    return roots, names, cache, fresh, timeout, without
 
 
 class Sources:
@@ -523,7 +526,12 @@ def main(argv):
 
     output.write("cctrial-discover: ready\n")
     output.flush()
-    roots, names, cache_path, fresh, timeout = parse_args(argv)
+    roots, names, cache_path, fresh, timeout, without = parse_args(argv)
+    # trial's --without-module, as trial's manager applies it before it
+    # imports a test module: a module that imports one of them fails to
+    # import here too, as it does in trial -j's manager.
+    for module in without:
+        sys.modules[module] = None
     if timeout > 0:
         # Python's own watchdog thread: it prints where the main thread is
         # and exits even while an import holds the interpreter in C code.
@@ -532,6 +540,7 @@ def main(argv):
         "executable": sys.executable,
         "sys_path": sys.path,
         "twisted": twisted_stamp(),
+        "without_module": without,
     })
     if fresh:
         cache.reusable = False
