@@ -10,7 +10,9 @@
 _cctrial_options="--jobs= --forever --grep= --verbose --smart --cwd --hook
     --since= --once --list-selected --config= --no-config --print-config
     --trust-project --python= --reporters= --notifier= --selector= --timeout= --worker=
-    --list-plugins --help --version"
+    --list-plugins --help --version
+    --reactor= --force-gc --disablegc --recursionlimit= --without-module=
+    --coverage --logfile= --unclean-warnings --tbformat= --help-reporters"
 
 # The names of the plugins of one kind ($2) that the cctrial program $1
 # finds.
@@ -66,6 +68,9 @@ _cctrial_values()
     --since) echo "HEAD~1 $(git for-each-ref --format='%(refname:short)' \
                  2>/dev/null)" ;;
     --worker) echo "stock fast" ;;
+    --reactor | -r) echo "asyncio epoll poll select default" ;;
+    --tbformat) echo "plain emacs cgitb" ;;
+    --logfile | -l) echo '!files' ;;
     --notifier) echo "auto none $(_cctrial_plugins "$program" notifier)" ;;
     --selector) _cctrial_plugins "$program" selector ;;
     --reporters) _cctrial_plugins "$program" reporter ;;
@@ -107,7 +112,8 @@ _cctrial()
 
     case $prev in
     -j | --jobs | -g | --grep | --timeout | --config | --python | --since | \
-    --worker | --notifier | --selector | --reporters)
+    --worker | --notifier | --selector | --reporters | -r | --reactor | \
+    --recursionlimit | --without-module | -l | --logfile | --tbformat)
         local values
         values=$(_cctrial_values "$program" "$prev")
         if [[ $values == '!files' ]]; then
@@ -126,7 +132,7 @@ _cctrial()
 
     if [[ $cur == -* ]]; then
         mapfile -t COMPREPLY < <(compgen -W "$_cctrial_options -j -f -g -v
-            -s -c -H -h -V" -- "$cur")
+            -s -c -H -h -V -r -l" -- "$cur")
         [[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *= ]] &&
             compopt -o nospace 2>/dev/null
         return

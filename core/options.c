@@ -79,9 +79,9 @@ static const cct_option core_options[] = {
     {"disablegc", CCT_OPT_BOOL, "false",
      "Workers run with the garbage collector disabled (trial's "
      "--disablegc).", NULL, 0, 0},
-    {"recursionlimit", CCT_OPT_INT, NULL,
-     "sys.setrecursionlimit() in the workers (trial's --recursionlimit).",
-     NULL, 1, 2147483647},
+    {"recursionlimit", CCT_OPT_INT, "0",
+     "sys.setrecursionlimit() in the workers (trial's --recursionlimit); "
+     "0: Python's own, as without the option.", NULL, 0, 2147483647},
     {"without_module", CCT_OPT_LIST, NULL,
      "Modules the workers make unimportable (trial's --without-module).",
      NULL, 0, 0},
@@ -161,9 +161,7 @@ void cct_settings_load(cct_settings *s, const cct_config *c)
     s->worker_flags.force_gc = cct_parse_bool(value(c, "force_gc"));
     s->worker_flags.disablegc = cct_parse_bool(value(c, "disablegc"));
     s->worker_flags.coverage = cct_parse_bool(value(c, "coverage"));
-    s->worker_flags.recursionlimit =
-        value(c, "recursionlimit") ? cct_parse_int(value(c, "recursionlimit"))
-                                   : 0;
+    s->worker_flags.recursionlimit = cct_parse_int(value(c, "recursionlimit"));
     load_list(&s->worker_flags.without_module, value(c, "without_module"));
     s->logfile = cct_xstrdup(value(c, "logfile"));
     s->unclean_warnings = cct_parse_bool(value(c, "unclean_warnings"));
