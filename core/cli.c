@@ -138,7 +138,7 @@ static const char help_text[] =
     "      --disablegc       workers run without the garbage collector\n"
     "      --recursionlimit=N  sys.setrecursionlimit(N) in the workers\n"
     "      --without-module=MODULES  make these modules (comma-separated)\n"
-    "                        unimportable in the workers\n"
+    "                        unimportable, in workers and discovery\n"
     "      --coverage        each worker writes line coverage to\n"
     "                        _trial_temp/<n>/coverage/, as trial -j's do\n"
     "  -l, --logfile=NAME    each worker's log in _trial_temp/<n>/\n"
