@@ -98,8 +98,9 @@ static const cct_option core_options[] = {
      NULL, 0, 0},
     {"tbformat", CCT_OPT_CHOICE, "plain",
      "How tracebacks are shown: plain, emacs (file:line:function) or "
-     "cgitb (trial's verbose form) (trial's --tbformat).",
-     "plain|emacs|cgitb", 0, 0},
+     "cgitb (trial's verbose form); trial's --tbformat, which also takes "
+     "their Failure names default, brief and verbose.",
+     "plain|emacs|cgitb|default|brief|verbose", 0, 0},
     {NULL, 0, NULL, NULL, NULL, 0, 0},
 };
 
@@ -165,9 +166,13 @@ void cct_settings_load(cct_settings *s, const cct_config *c)
     load_list(&s->worker_flags.without_module, value(c, "without_module"));
     s->logfile = cct_xstrdup(value(c, "logfile"));
     s->unclean_warnings = cct_parse_bool(value(c, "unclean_warnings"));
-    s->tbformat = strcmp(value(c, "tbformat"), "emacs") == 0
+    /* trial's TBFORMAT_MAP */
+    const char *tbformat = value(c, "tbformat");
+    s->tbformat = strcmp(tbformat, "emacs") == 0 ||
+                          strcmp(tbformat, "brief") == 0
                       ? CCT_TBFORMAT_EMACS
-                  : strcmp(value(c, "tbformat"), "cgitb") == 0
+                  : strcmp(tbformat, "cgitb") == 0 ||
+                          strcmp(tbformat, "verbose") == 0
                       ? CCT_TBFORMAT_CGITB
                       : CCT_TBFORMAT_PLAIN;
 }

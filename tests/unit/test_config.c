@@ -473,8 +473,11 @@ ParameterizedTestParameters(validate, core_options)
         {"unclean_warnings", "1", ""},
         {"tbformat", "emacs", ""},
         {"tbformat", "cgitb", ""},
-        {"tbformat", "verbose", "rc:4: |tbformat|'verbose' is not one of: "
-                                "plain, emacs, cgitb"},
+        {"tbformat", "verbose", ""},
+        {"tbformat", "brief", ""},
+        {"tbformat", "fancy", "rc:4: |tbformat|'fancy' is not one of: "
+                              "plain, emacs, cgitb, default, brief, "
+                              "verbose"},
     };
     return cr_make_param_array(validate_case, cases, CCT_ARRAY_SIZE(cases));
 }
