@@ -11,7 +11,9 @@ _cctrial_options="--jobs= --forever --grep= --verbose --smart --cwd --hook
     --since= --once --list-selected --config= --no-config --print-config
     --trust-project --python= --reporters= --notifier= --selector= --timeout= --worker=
     --temp-directory=
-    --list-plugins --help --version"
+    --list-plugins --help --version
+    --reactor= --force-gc --disablegc --recursionlimit= --without-module=
+    --coverage --logfile= --unclean-warnings --tbformat= --help-reporters"
 # trial's options that shape a run.
 _cctrial_options+=" --exitfirst --until-failure --random= --order=
     --rterrors --testmodule= -x -u -z -o -e"
@@ -72,6 +74,9 @@ _cctrial_values()
     --worker) echo "stock fast" ;;
     -o | --order) echo "alphabetical toptobottom" ;;
     --testmodule) echo '!files' ;;
+    --reactor | -r) echo "asyncio epoll poll select default" ;;
+    --tbformat) echo "plain emacs cgitb" ;;
+    --logfile | -l) echo '!files' ;;
     --notifier) echo "auto none $(_cctrial_plugins "$program" notifier)" ;;
     --selector) _cctrial_plugins "$program" selector ;;
     --reporters) _cctrial_plugins "$program" reporter ;;
@@ -114,7 +119,8 @@ _cctrial()
     case $prev in
     -j | --jobs | -g | --grep | --timeout | --config | --python | --since | \
     -z | --random | -o | --order | --testmodule | --temp-directory | \
-    --worker | --notifier | --selector | --reporters)
+    --worker | --notifier | --selector | --reporters | -r | --reactor | \
+    --recursionlimit | --without-module | -l | --logfile | --tbformat)
         local values
         values=$(_cctrial_values "$program" "$prev")
         if [[ $values == '!files' ]]; then
@@ -133,7 +139,7 @@ _cctrial()
 
     if [[ $cur == -* ]]; then
         mapfile -t COMPREPLY < <(compgen -W "$_cctrial_options -j -f -g -v
-            -s -c -H -h -V" -- "$cur")
+            -s -c -H -h -V -r -l" -- "$cur")
         [[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *= ]] &&
             compopt -o nospace 2>/dev/null
         return

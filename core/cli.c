@@ -29,6 +29,21 @@ enum {
     OPT_TRUST_PROJECT,
     OPT_TESTMODULE,
     OPT_TEMP_DIRECTORY,
+    /* trial's options for its workers and its output */
+    OPT_FORCE_GC,
+    OPT_DISABLEGC,
+    OPT_RECURSIONLIMIT,
+    OPT_WITHOUT_MODULE,
+    OPT_COVERAGE,
+    OPT_UNCLEAN_WARNINGS,
+    OPT_TBFORMAT,
+    OPT_HELP_REPORTERS,
+    /* trial's options that cctrial refuses (see refusal()) */
+    OPT_TRIAL_REPORTER,
+    OPT_DEBUG_STACKTRACES,
+    OPT_PROFILE,
+    OPT_NOPM,
+    OPT_DEBUGGER,
 };
 
 static const struct option long_options[] = {
@@ -63,6 +78,25 @@ static const struct option long_options[] = {
     {"rterrors", no_argument, NULL, 'e'},
     {"testmodule", required_argument, NULL, OPT_TESTMODULE},
     {"temp-directory", required_argument, NULL, OPT_TEMP_DIRECTORY},
+    /* trial's, with trial's meaning */
+    {"reactor", required_argument, NULL, 'r'},
+    {"force-gc", no_argument, NULL, OPT_FORCE_GC},
+    {"disablegc", no_argument, NULL, OPT_DISABLEGC},
+    {"recursionlimit", required_argument, NULL, OPT_RECURSIONLIMIT},
+    {"without-module", required_argument, NULL, OPT_WITHOUT_MODULE},
+    {"coverage", no_argument, NULL, OPT_COVERAGE},
+    {"logfile", required_argument, NULL, 'l'},
+    {"unclean-warnings", no_argument, NULL, OPT_UNCLEAN_WARNINGS},
+    {"tbformat", required_argument, NULL, OPT_TBFORMAT},
+    {"help-reporters", no_argument, NULL, OPT_HELP_REPORTERS},
+    /* trial's, refused; optional_argument so that even without their
+     * value they say why */
+    {"reporter", optional_argument, NULL, OPT_TRIAL_REPORTER},
+    {"debug", no_argument, NULL, 'b'},
+    {"debug-stacktraces", no_argument, NULL, 'B'},
+    {"profile", no_argument, NULL, OPT_PROFILE},
+    {"nopm", no_argument, NULL, OPT_NOPM},
+    {"debugger", optional_argument, NULL, OPT_DEBUGGER},
     {NULL, 0, NULL, 0},
 };
 
@@ -117,6 +151,25 @@ static const char help_text[] =
     "                        (default _trial_temp, or _trial_temp-N when\n"
     "                        another trial holds it)\n"
     "      --list-plugins    print every plugin found and exit\n"
+    "\n"
+    "trial's options, with trial's meaning (passed to every worker as\n"
+    "trial -j passes them, or shaping the output):\n"
+    "  -r, --reactor=NAME    the reactor the workers install (asyncio...)\n"
+    "      --force-gc        gc.collect() before and after each test\n"
+    "      --disablegc       workers run without the garbage collector\n"
+    "      --recursionlimit=N  sys.setrecursionlimit(N) in the workers\n"
+    "      --without-module=MODULES  make these modules (comma-separated)\n"
+    "                        unimportable, in workers and discovery\n"
+    "      --coverage        each worker writes line coverage to\n"
+    "                        _trial_temp/<n>/coverage/, as trial -j's do\n"
+    "  -l, --logfile=NAME    each worker's log in _trial_temp/<n>/\n"
+    "                        (default test.log)\n"
+    "      --unclean-warnings  a dirty reactor is a warning, not an error\n"
+    "      --tbformat=FORMAT plain, emacs or cgitb tracebacks\n"
+    "      --help-reporters  list the reporter plugins and exit\n"
+    "trial's debugger and profiler options cannot work with worker\n"
+    "processes and are refused, as trial -j refuses them; its reporter\n"
+    "option too (use --reporters).  Long options are never abbreviated.\n"
     "\n"
     "  -h, --help            print this help and exit\n"
     "  -V, --version         print the version and exit\n"
@@ -174,11 +227,50 @@ static void add_testmodule(cct_cli *cli, const char *file)
     cct_strv_free(&files);
 }
 
+/* trial's options that cannot work here: why, and what to do instead. */
+static char *refusal(int option)
+{
+    const char *name = "";
+    for (const struct option *o = long_options; o->name; o++)
+        if (o->val == option)
+            name = o->name;
+    if (option == OPT_TRIAL_REPORTER)
+        return cct_xstrdup("--reporter is trial's option: cctrial's output "
+                           "comes from its reporter plugins; choose them "
+                           "with --reporters=LIST (see --help-reporters)");
+    if (option == OPT_NOPM || option == OPT_DEBUGGER)
+        return cct_xasprintf("--%s goes with --debug, which cannot work "
+                             "with worker processes (trial -j refuses it "
+                             "too): run the test under `python3 -m "
+                             "twisted.trial --debug TEST_NAME`", name);
+    return cct_xasprintf("--%s cannot work with worker processes (trial -j "
+                         "refuses it too): run the test under "
+                         "`python3 -m twisted.trial --%s TEST_NAME`", name,
+                         name);
+}
+
+/* getopt_long takes any unambiguous prefix of a long option.  cctrial
+ * takes its long options whole: it accepts trial's option names too, and
+ * a prefix of one of its own can be one of trial's (--reporter is a
+ * prefix of --reporters), or become one when an option is added; an
+ * abbreviation would then quietly change meaning.  `text` is the argument
+ * getopt_long read the option from. */
+static char *abbreviation(const char *text, const struct option *o)
+{
+    const char *name = text + 2;
+    size_t len = strcspn(name, "=");
+    if (len == strlen(o->name) && strncmp(name, o->name, len) == 0)
+        return NULL;
+    return cct_xasprintf("unknown option --%.*s (long options are not "
+                         "abbreviated: --%s?)", (int)len, name, o->name);
+}
+
 static int set_command(cct_cli *cli, cct_command command, char **error)
 {
     if (cli->command != CCT_CMD_RUN && cli->command != command) {
-        *error = cct_xstrdup("--print-config, --list-plugins and "
-                             "--list-selected cannot be combined");
+        *error = cct_xstrdup("--print-config, --list-plugins, "
+                             "--help-reporters and --list-selected cannot "
+                             "be combined");
         return CCT_EUSAGE;
     }
     cli->command = command;
@@ -239,10 +331,20 @@ int cct_cli_parse(cct_cli *cli, int argc, char **argv, char **error)
     optind = 0;
     opterr = 0;
     int c;
+    int index = -1;
     /* A leading ':' makes a missing value ':' rather than '?'. */
-    while ((c = getopt_long(argc, argv, ":j:fg:vscHhVxuz:o:e", long_options,
-                            NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":j:fg:vscHhVxuz:o:er:l:bB",
+                            long_options, &index)) != -1) {
         int rc = 0;
+        if (index >= 0 && c != '?' && c != ':') {
+            /* Its value, if separate, is the last argument read. */
+            int at = optarg && optarg == argv[optind - 1] ? optind - 2
+                                                           : optind - 1;
+            *error = abbreviation(argv[at], &long_options[index]);
+            if (*error)
+                return CCT_EUSAGE;
+        }
+        index = -1;
         switch (c) {
         case 'j': flag(cli, "jobs", optarg); break;
         case 'f': flag(cli, "forever", "true"); break;
@@ -293,7 +395,35 @@ int cct_cli_parse(cct_cli *cli, int argc, char **argv, char **error)
         case OPT_FORCE: cli->force = 1; break;
         case OPT_TRUST_PROJECT: cli->trust_project = 1; break;
         case OPT_TEMP_DIRECTORY: flag(cli, "temp_directory", optarg); break;
+        case 'r': flag(cli, "reactor", optarg); break;
+        case OPT_FORCE_GC: flag(cli, "force_gc", "true"); break;
+        case OPT_DISABLEGC: flag(cli, "disablegc", "true"); break;
+        case OPT_RECURSIONLIMIT: flag(cli, "recursionlimit", optarg); break;
+        case OPT_WITHOUT_MODULE: flag(cli, "without_module", optarg); break;
+        case OPT_COVERAGE: flag(cli, "coverage", "true"); break;
+        case 'l': flag(cli, "logfile", optarg); break;
+        case OPT_UNCLEAN_WARNINGS:
+            flag(cli, "unclean_warnings", "true");
+            break;
+        case OPT_TBFORMAT: flag(cli, "tbformat", optarg); break;
+        case OPT_HELP_REPORTERS:
+            rc = set_command(cli, CCT_CMD_HELP_REPORTERS, error);
+            break;
+        case OPT_TRIAL_REPORTER:
+        case 'b':
+        case 'B':
+        case OPT_PROFILE:
+        case OPT_NOPM:
+        case OPT_DEBUGGER:
+            *error = refusal(c);
+            return CCT_EUSAGE;
         case ':':
+            /* An abbreviation may lack its value too: say the first. */
+            for (const struct option *o = long_options; o->name; o++)
+                if (o->val == optopt &&
+                    strncmp(argv[optind - 1], "--", 2) == 0 &&
+                    (*error = abbreviation(argv[optind - 1], o)))
+                    return CCT_EUSAGE;
             *error = missing_value(optopt);
             return CCT_EUSAGE;
         case '?':

@@ -15,7 +15,8 @@ typedef enum cct_command {
     CCT_CMD_LIST_PLUGINS,
     CCT_CMD_PRINT_CONFIG,
     CCT_CMD_LIST_SELECTED,
-    CCT_CMD_INSTALL_HOOK
+    CCT_CMD_INSTALL_HOOK,
+    CCT_CMD_HELP_REPORTERS /* trial's --help-reporters */
 } cct_command;
 
 typedef struct cct_cli {

@@ -442,6 +442,10 @@ int cct_discover(uv_loop_t *loop, const cct_discovery_request *request,
         cct_strv_add(&d->args, "--random");
         cct_strv_take(&d->args, cct_xasprintf("%ld", request->random));
     }
+    if (request->without_module && request->without_module->len) {
+        cct_strv_add(&d->args, "--without-module");
+        cct_strv_take(&d->args, cct_strv_join(request->without_module, ","));
+    }
     cct_strv_add(&d->args, "--");
     for (size_t i = 0; i < request->names->len; i++)
         cct_strv_add(&d->args, request->names->items[i]);

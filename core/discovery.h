@@ -62,6 +62,10 @@ typedef struct cct_discovery_request {
      * discovery cache is keyed on. */
     const char *const *env;
     const cct_strv *env_set;
+    /* trial's --without-module: modules the helper makes unimportable
+     * before importing any test module, as trial's manager does; NULL or
+     * empty: none. */
+    const cct_strv *without_module;
 } cct_discovery_request;
 
 /* Starts discovery and returns 0; the callback runs exactly once, from

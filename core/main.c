@@ -273,7 +273,8 @@ static void on_described(int status, cct_project *project,
         free(line);
     }
     cct_watch_roots(&d->settings->watch, d->paths->project_dir,
-                    d->paths->cwd, status == 0 ? &project->dev_roots : NULL, &roots);
+                    d->paths->cwd,
+                    status == 0 ? &project->dev_roots : NULL, &roots);
     char *list = cct_strv_join(&roots, ", ");
     char *line = cct_xasprintf("watching: %s", list);
     add_comment(d->out, line);
@@ -398,6 +399,42 @@ static int list_plugins(const cct_strv *dirs)
     return status;
 }
 
+/* trial's --help-reporters: cctrial's output is its reporter plugins. */
+static int help_reporters(const cct_strv *dirs)
+{
+    cct_strv paths;
+    cct_strv_init(&paths);
+    cct_plugin_find_all(dirs, &paths); /* the first of each name */
+    printf("cctrial's output comes from reporter plugins; select any of "
+           "these with\n--reporters=LIST (or reporters = LIST in a "
+           "configuration file):\n\n");
+    int status = 0;
+    size_t found = 0;
+    for (size_t i = 0; i < paths.len; i++) {
+        cct_loaded_plugin lib;
+        char *error = NULL;
+        if (cct_plugin_load_file(paths.items[i], &lib, &error) < 0) {
+            fprintf(stderr, "cctrial: %s\n", error);
+            free(error);
+            status = 1;
+            continue;
+        }
+        if (lib.desc->kind == CCT_PLUGIN_REPORTER) {
+            found++;
+            printf("    %s\t%s\n", lib.desc->name,
+                   lib.desc->description ? lib.desc->description : "");
+        }
+        cct_plugin_unload(&lib);
+    }
+    if (found == 0) {
+        char *where = cct_strv_join(dirs, ", ");
+        printf("    (no reporter plugin found in: %s)\n", where);
+        free(where);
+    }
+    cct_strv_free(&paths);
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     /* A worker that closes its command pipe must not kill us: writing to
@@ -497,6 +534,8 @@ int main(int argc, char **argv)
 
     if (cli.command == CCT_CMD_LIST_PLUGINS)
         status = list_plugins(&plugin_dirs);
+    else if (cli.command == CCT_CMD_HELP_REPORTERS)
+        status = help_reporters(&plugin_dirs);
     else if (validate_config(&config, &cli, &plugin_dirs) < 0)
         status = EXIT_USAGE;
     else if (cli.command == CCT_CMD_PRINT_CONFIG)

@@ -107,6 +107,41 @@ static const cct_option core_options[] = {
      "trial's working directory for the tests (--temp-directory), "
      "relative to the project root; _trial_temp-1, -2... when another "
      "trial or cctrial holds _trial_temp, as trial does.", NULL, 0, 0},
+    /* trial's options that configure its workers, passed to every worker
+     * as `trial -j` passes them (its _workerFlags and _workerParameters),
+     * and those that shape trial's output.  Named as trial's long options,
+     * with '_' for '-'. */
+    {"reactor", CCT_OPT_STRING, NULL,
+     "The reactor the workers install, as trial's --reactor (-r): asyncio, "
+     "epoll, poll, select...; none: Twisted's default.", NULL, 0, 0},
+    {"force_gc", CCT_OPT_BOOL, "false",
+     "Workers run gc.collect() before and after each test (trial's "
+     "--force-gc).", NULL, 0, 0},
+    {"disablegc", CCT_OPT_BOOL, "false",
+     "Workers run with the garbage collector disabled (trial's "
+     "--disablegc).", NULL, 0, 0},
+    {"recursionlimit", CCT_OPT_INT, "0",
+     "sys.setrecursionlimit() in the workers (trial's --recursionlimit); "
+     "0: Python's own, as without the option.", NULL, 0, 2147483647},
+    {"without_module", CCT_OPT_LIST, NULL,
+     "Modules the workers make unimportable (trial's --without-module).",
+     NULL, 0, 0},
+    {"coverage", CCT_OPT_BOOL, "false",
+     "Each worker traces line coverage with the trace module and writes "
+     "it to _trial_temp/<n>/coverage/ when it exits, as trial -j's workers "
+     "do (trial's --coverage).", NULL, 0, 0},
+    {"logfile", CCT_OPT_STRING, "test.log",
+     "Name of each worker's log in _trial_temp/<n>/ (trial's --logfile, "
+     "-l); an absolute path is used as it is.", NULL, 0, 0},
+    {"unclean_warnings", CCT_OPT_BOOL, "false",
+     "A test's dirty-reactor error (DirtyReactorAggregateError) is shown "
+     "as a warning, not counted as an error (trial's --unclean-warnings).",
+     NULL, 0, 0},
+    {"tbformat", CCT_OPT_CHOICE, "plain",
+     "How tracebacks are shown: plain, emacs (file:line:function) or "
+     "cgitb (trial's verbose form); trial's --tbformat, which also takes "
+     "their Failure names default, brief and verbose.",
+     "plain|emacs|cgitb|default|brief|verbose", 0, 0},
     {NULL, 0, NULL, NULL, NULL, 0, 0},
 };
 
@@ -241,6 +276,23 @@ void cct_settings_load(cct_settings *s, const cct_config *c)
                                          &ignored) < 0)
         free(ignored);
     s->temp_directory = cct_expand_home(value(c, "temp_directory"));
+    s->worker_flags.reactor = dup_or_null(value(c, "reactor"));
+    s->worker_flags.force_gc = cct_parse_bool(value(c, "force_gc"));
+    s->worker_flags.disablegc = cct_parse_bool(value(c, "disablegc"));
+    s->worker_flags.coverage = cct_parse_bool(value(c, "coverage"));
+    s->worker_flags.recursionlimit = cct_parse_int(value(c, "recursionlimit"));
+    load_list(&s->worker_flags.without_module, value(c, "without_module"));
+    s->logfile = cct_xstrdup(value(c, "logfile"));
+    s->unclean_warnings = cct_parse_bool(value(c, "unclean_warnings"));
+    /* trial's TBFORMAT_MAP */
+    const char *tbformat = value(c, "tbformat");
+    s->tbformat = strcmp(tbformat, "emacs") == 0 ||
+                          strcmp(tbformat, "brief") == 0
+                      ? CCT_TBFORMAT_EMACS
+                  : strcmp(tbformat, "cgitb") == 0 ||
+                          strcmp(tbformat, "verbose") == 0
+                      ? CCT_TBFORMAT_CGITB
+                      : CCT_TBFORMAT_PLAIN;
 }
 
 void cct_settings_free(cct_settings *s)
@@ -260,5 +312,8 @@ void cct_settings_free(cct_settings *s)
     cct_strv_free(&s->pythonpath);
     cct_strv_free(&s->env);
     free(s->temp_directory);
+    free(s->worker_flags.reactor);
+    cct_strv_free(&s->worker_flags.without_module);
+    free(s->logfile);
     memset(s, 0, sizeof(*s));
 }

@@ -7,6 +7,7 @@
 
 #include "cctrial/plugin.h"
 #include "config.h"
+#include "traceback.h"
 #include "util.h"
 
 #define CCT_CORE_SECTION "cctrial"
@@ -16,6 +17,17 @@ extern const cct_option_table cct_core_options;
 /* Files and directories no watcher and no selector should care about;
  * `ignore` adds to them, and takes one back with !PATTERN. */
 extern const char *const cct_default_ignores[];
+
+/* trial's options that go to every worker's command line, as `trial -j`
+ * passes them (see cct_worker_command_build). */
+typedef struct cct_worker_flags {
+    char *reactor;         /* NULL: Twisted's default */
+    int force_gc;
+    int disablegc;
+    int coverage;
+    long recursionlimit;   /* 0: Python's */
+    cct_strv without_module;
+} cct_worker_flags;
 
 typedef struct cct_settings {
     cct_strv tests;
@@ -45,6 +57,10 @@ typedef struct cct_settings {
     cct_strv pythonpath; /* as written: relative to the project root */
     cct_strv env;        /* NAME=value */
     char *temp_directory; /* as written, ~/ expanded */
+    cct_worker_flags worker_flags;
+    char *logfile;     /* each worker's log, in _trial_temp/<n>/ */
+    int unclean_warnings;
+    cct_tbformat tbformat;
 } cct_settings;
 
 /* What no single key's check can see: settings that exclude each other.

@@ -25,6 +25,8 @@ typedef struct cct_result {
      * for a success. */
     const char *text;
     const char *error_class; /* of a failure or error, else NULL */
+    const char *message;     /* of a failure or error from the worker: the
+                                exception's text, else NULL */
     const char *reason;      /* of a skip or a todo, else NULL */
     unsigned worker;         /* the worker's number (_trial_temp/<n>) */
     double duration;         /* seconds since the test was handed out; 0

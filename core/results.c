@@ -39,6 +39,7 @@ void cct_results_reset(cct_results *r)
         free((char *)kept->test_id);
         free((char *)kept->text);
         free((char *)kept->error_class);
+        free((char *)kept->message);
         free((char *)kept->reason);
         free(r->items[i].key);
     }
@@ -72,6 +73,7 @@ void cct_results_add(cct_results *r, const cct_result *result)
     item->result.test_id = cct_xstrdup(result->test_id);
     item->result.text = cct_xstrdup(result->text);
     item->result.error_class = dup_or_null(result->error_class);
+    item->result.message = dup_or_null(result->message);
     item->result.reason = dup_or_null(result->reason);
     item->key = cct_problem_key(item->result.test_id, item->result.text);
 }

@@ -17,6 +17,9 @@
  * means the command itself is broken. */
 #define MAX_IDLE_DEATHS 3
 
+/* How long a worker tracing coverage may take to exit once asked. */
+#define COVERAGE_GRACE_MS 120000
+
 /* Which test a slot's worker runs, and which waits behind it, the worker
  * holds (cct_worker_running, cct_worker_sent_ahead): tests are handed to
  * it under their index in `tests`. */
@@ -35,6 +38,9 @@ struct cct_runner {
     cct_strv argv, env;
     char *cwd;
     unsigned timeout_s;
+    char *test_log;
+    cct_tbformat tbformat;
+    int coverage;
     int single_run;
     int send_ahead;
     cct_source_cache *sources;
@@ -205,6 +211,7 @@ static void on_closed(cct_worker *w, void *arg)
         cct_strv_free(&r->tests);
         cct_source_cache_free(r->sources);
         free(r->cwd);
+        free(r->test_log);
         free(r);
         if (done)
             done(done_arg);
@@ -234,6 +241,12 @@ static void spawn_slot(cct_runner *r, unsigned n)
         .cwd = r->cwd,
         .sources = r->sources,
         .timeout_s = r->timeout_s,
+        .test_log = r->test_log,
+        .tbformat = r->tbformat,
+        /* With --coverage a worker writes the counts of every module it
+         * traced when asked to exit (trial's worker does it then too):
+         * seconds for a large suite. */
+        .stop_grace_ms = r->coverage ? COVERAGE_GRACE_MS : 0,
         /* A worker's results go straight to the runner's user: they are
          * the test we handed out's (the worker names them so), and the
          * runner needs only their number (test_done). */
@@ -304,6 +317,9 @@ cct_runner *cct_runner_new(uv_loop_t *loop, const cct_runner_config *config,
         cct_strv_add(&r->env, *e);
     r->cwd = cct_xstrdup(config->cwd);
     r->timeout_s = config->timeout_s;
+    r->test_log = config->test_log ? cct_xstrdup(config->test_log) : NULL;
+    r->tbformat = config->tbformat;
+    r->coverage = config->coverage;
     r->single_run = config->single_run;
     r->send_ahead = config->send_ahead;
     r->sources = cct_source_cache_new();

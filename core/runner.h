@@ -53,6 +53,9 @@ typedef struct cct_runner_config {
     const char *cwd;          /* the project's directory */
     const char *temp_dir;     /* absolute path of _trial_temp */
     unsigned timeout_s;       /* per test, 0 for none */
+    const char *test_log;     /* trial's --logfile; NULL: test.log */
+    cct_tbformat tbformat;    /* trial's --tbformat */
+    int coverage;             /* the workers write coverage as they exit */
     int single_run;           /* no run will follow: do not spawn workers
                                  for the next one */
     int send_ahead;           /* send a worker its next test while it runs

@@ -611,6 +611,7 @@ void cct__session_discover(session *s, int blocking)
         .timeout_s = s->settings.discovery_timeout_s,
         .order = s->settings.order,
         .random = s->settings.random,
+        .without_module = &s->settings.worker_flags.without_module,
     };
     char *helper = cct_paths_helper(s->paths, "discover.py");
     request.helper = helper;

@@ -14,6 +14,7 @@
 #include "error.h"
 #include "python_search.h"
 #include "session_internal.h"
+#include "visible.h"
 
 /* How much of each log the retry test's report shows. */
 #define LOG_LIMIT 65536
@@ -80,7 +81,8 @@ static void worker_command_for(session *s, const char *python,
                                cct_worker_command *out)
 {
     cct_worker_command_build(out, python, sys_path, &s->settings.env,
-                             s->settings.fast_worker, s->paths->data_dir);
+                             s->settings.fast_worker, s->paths->data_dir,
+                             &s->settings.worker_flags);
 }
 
 static void full_suite(session *s, cct_strv *out)
@@ -151,9 +153,39 @@ static void on_test_start(const char *test_id, unsigned worker, size_t index,
                           s->run.tests.len);
 }
 
+/* trial's --unclean-warnings: its reporter turns a test's dirty-reactor
+ * error into a warning, which its manager writes to standard error; the
+ * test then has no result of it. */
+static int unclean_warning(session *s, const cct_result *result)
+{
+    static const char dirty[] = "twisted.trial.util.DirtyReactorAggregateError";
+    if (!s->settings.unclean_warnings ||
+        result->outcome != CCT_OUTCOME_ERROR || !result->error_class ||
+        strcmp(result->error_class, dirty) != 0)
+        return 0;
+    /* The error's message, as trial's warning shows it. */
+    const char *text = result->message ? result->message : result->text;
+    char *id = cct__session_visible(result->test_id);
+    char *visible = visible_text(text, VISIBLE_TEXT);
+    if (!visible) {
+        fprintf(stderr, "cctrial: out of memory\n");
+        abort();
+    }
+    size_t len = strlen(visible);
+    if (len && visible[len - 1] == '\n')
+        len--; /* the line's end is cct_console_error's */
+    cct_console_error(&s->console, "warning: %s: %.*s", id, (int)len,
+                      visible);
+    free(visible);
+    free(id);
+    return 1;
+}
+
 static void on_result(const cct_result *result, void *arg)
 {
     session *s = arg;
+    if (unclean_warning(s, result))
+        return;
     cct_results_add(&s->run.results, result);
     if (result->outcome == CCT_OUTCOME_FAILURE ||
         result->outcome == CCT_OUTCOME_ERROR)
@@ -171,7 +203,7 @@ static void on_result(const cct_result *result, void *arg)
  * (saying so when cut): a test may write megabytes. */
 static char *read_log(const char *dir, const char *name)
 {
-    char *path = cct_path_join(dir, name);
+    char *path = cct_path_absolute(dir, name); /* --logfile may be */
     int cut = 0;
     char *text = cct_read_file(path, LOG_LIMIT, NULL, &cut);
     if (text && cut) {
@@ -193,7 +225,7 @@ static void show_logs(session *s, const char *test)
 {
     const char *dir =
         cct_runner_worker_dir(s->run.runner, s->run.retry_worker);
-    char *log = read_log(dir, "test.log");
+    char *log = read_log(dir, s->settings.logfile);
     char *out = read_log(dir, "out.log");
     char *err = read_log(dir, "err.log");
     cct_test_log ev = {
@@ -325,6 +357,9 @@ static void start_runner(session *s)
         .cwd = s->paths->project_dir,
         .temp_dir = s->temp.dir,
         .timeout_s = s->settings.timeout_s,
+        .test_log = s->settings.logfile,
+        .tbformat = s->settings.tbformat,
+        .coverage = s->settings.worker_flags.coverage,
         .single_run = s->mode != MODE_CONTINUOUS,
         .send_ahead = s->settings.fast_worker ||
                       twisted_before(s, 22, 10),

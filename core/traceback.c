@@ -162,6 +162,56 @@ char *cct_format_traceback(cct_source_cache *cache, const char *error_class,
                            const char *message, const char *const *items,
                            size_t n_items)
 {
+    return cct_format_traceback_as(CCT_TBFORMAT_PLAIN, 0, cache, error_class,
+                                   message, items, n_items);
+}
+
+/* str() of the class: "<class 'name'>", without "builtins." as Python
+ * shows its own. */
+static void add_class_str(cct_buf *out, const char *error_class)
+{
+    if (cct_str_starts_with(error_class, "builtins."))
+        error_class += strlen("builtins.");
+    cct_buf_printf(out, "<class '%s'>", error_class);
+}
+
+/* Failure.printTraceback(detail="brief"): what --tbformat=emacs shows. */
+static void format_brief(cct_buf *out, const frame *frames, size_t n,
+                         const char *error_class, const char *message)
+{
+    cct_buf_adds(out, n ? "Traceback: " : "Traceback (failure with no "
+                                          "frames): ");
+    add_class_str(out, error_class);
+    cct_buf_printf(out, ": %s\n", message);
+    for (size_t i = 0; i < n; i++)
+        cct_buf_printf(out, "%s:%s:%s\n", frames[i].file, frames[i].line,
+                       frames[i].function);
+}
+
+/* Failure.printTraceback(detail="verbose") of a failure rebuilt from a
+ * worker's report, which has no variables: what --tbformat=cgitb shows. */
+static void format_verbose(cct_buf *out, unsigned number,
+                           const frame *frames, size_t n,
+                           const char *error_class, const char *message)
+{
+    cct_buf_printf(out, "*--- Failure #%u ---\n", number);
+    for (size_t i = 0; i < n; i++)
+        cct_buf_printf(out, "%s:%s: %s(...)\n", frames[i].file,
+                       frames[i].line, frames[i].function);
+    if (n)
+        cct_buf_adds(out, " [Capture of Locals and Globals disabled (use "
+                          "captureVars=True)]\n");
+    else
+        cct_buf_adds(out, "Failure: ");
+    cct_buf_printf(out, "%s: %s\n", error_class, message);
+    cct_buf_printf(out, "*--- End of Failure #%u ---\n", number);
+}
+
+char *cct_format_traceback_as(cct_tbformat format, unsigned number,
+                              cct_source_cache *cache,
+                              const char *error_class, const char *message,
+                              const char *const *items, size_t n_items)
+{
     size_t n = n_items / 3;
     frame *frames = cct_xcalloc(n, sizeof(frame));
     for (size_t i = 0; i < n; i++) {
@@ -174,6 +224,15 @@ char *cct_format_traceback(cct_source_cache *cache, const char *error_class,
 
     cct_buf out;
     cct_buf_init(&out);
+    if (format != CCT_TBFORMAT_PLAIN) {
+        if (format == CCT_TBFORMAT_EMACS)
+            format_brief(&out, frames + first, kept, error_class, message);
+        else
+            format_verbose(&out, number, frames + first, kept, error_class,
+                           message);
+        free(frames);
+        return cct_buf_steal(&out);
+    }
     cct_buf_adds(&out, "Traceback (most recent call last):\n");
     for (size_t i = first; i < first + kept; i++) {
         const frame *f = &frames[i];

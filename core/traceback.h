@@ -21,6 +21,13 @@
 
 typedef struct cct_source_cache cct_source_cache;
 
+/* trial's --tbformat, as its reporter hands it to Failure.getTraceback. */
+typedef enum cct_tbformat {
+    CCT_TBFORMAT_PLAIN = 0, /* "default": the form above */
+    CCT_TBFORMAT_EMACS,     /* "brief": file:line:function per frame */
+    CCT_TBFORMAT_CGITB      /* "verbose": numbered, file:line: function(...) */
+} cct_tbformat;
+
 cct_source_cache *cct_source_cache_new(void);
 void cct_source_cache_clear(cct_source_cache *cache);
 void cct_source_cache_free(cct_source_cache *cache);
@@ -34,6 +41,13 @@ const char *cct_source_line(cct_source_cache *cache, const char *file,
 char *cct_format_traceback(cct_source_cache *cache, const char *error_class,
                            const char *message, const char *const *frames,
                            size_t n_items);
+/* The same in one of trial's --tbformat forms; `number` is the failure's
+ * in CCT_TBFORMAT_CGITB's "*--- Failure #N ---" (trial's manager counts
+ * the failures it makes, cctrial those of each worker). */
+char *cct_format_traceback_as(cct_tbformat format, unsigned number,
+                              cct_source_cache *cache,
+                              const char *error_class, const char *message,
+                              const char *const *frames, size_t n_items);
 
 /* Python's repr() of a string: 'text' with escapes. */
 char *cct_python_repr(const char *text);

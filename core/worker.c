@@ -23,8 +23,8 @@
 #include "error.h"
 #include "worker_internal.h"
 
-static const char *const log_names[N_LOGS] = {"out.log", "err.log",
-                                              "test.log"};
+/* The test log is named by trial's --logfile (w->test_log). */
+static const char *const log_names[N_LOGS] = {"out.log", "err.log", NULL};
 
 static void write_all(int fd, const char *data, size_t len)
 {
@@ -132,6 +132,7 @@ static void free_worker(cct_worker *w)
     cct_buf_free(&w->err_tail);
     cct_amp_decoder_free(&w->decoder);
     free(w->dir);
+    free(w->test_log);
     cct_worker_runs_free(&w->runs);
     cct_buf_free(&w->log_batch);
     free(w->death);
@@ -524,6 +525,11 @@ int cct_worker_spawn(uv_loop_t *loop, const cct_worker_setup *setup,
     w->result_arg = setup->result_arg;
     cct_worker_reader_init(&w->reader, setup->sources);
     w->timeout_s = setup->timeout_s;
+    w->reader.tbformat = setup->tbformat;
+    w->stop_grace_ms = setup->stop_grace_ms ? setup->stop_grace_ms
+                                            : STOP_GRACE_MS;
+    w->test_log = cct_xstrdup(setup->test_log ? setup->test_log
+                                              : "test.log");
     for (int i = 0; i < N_LOGS; i++) {
         w->log_fd[i] = -1;
         cct_buf_init(&w->early[i]);
@@ -574,7 +580,9 @@ int cct_worker_start(cct_worker *w, const char *dir)
     free(w->dir);
     w->dir = cct_xstrdup(dir);
     for (int i = 0; i < N_LOGS; i++) {
-        char *path = cct_path_join(dir, log_names[i]);
+        /* trial -j opens os.path.join(directory, logfile). */
+        char *path = cct_path_absolute(dir, i == LOG_TEST ? w->test_log
+                                                          : log_names[i]);
         /* Appending keeps what a dead predecessor in this slot wrote. */
         w->log_fd[i] = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
                             0644);
@@ -643,7 +651,7 @@ void cct_worker_stop(cct_worker *w)
     w->stopping = 1;
     /* EOF on its command pipe is how trial asks a worker to exit. */
     cct_spawn_close_pipe(w->spawn, FD_CMD);
-    uv_timer_start(&w->timer, on_timer, STOP_GRACE_MS, 0);
+    uv_timer_start(&w->timer, on_timer, w->stop_grace_ms, 0);
 }
 
 unsigned cct_worker_number(const cct_worker *w)

@@ -51,6 +51,11 @@ typedef struct cct_worker_setup {
     const char *cwd;         /* where it starts (the project) */
     cct_source_cache *sources; /* for formatting tracebacks */
     unsigned timeout_s;      /* per test; 0 for none */
+    const char *test_log;    /* trial's --logfile: in its directory, or
+                                absolute; NULL: test.log */
+    cct_tbformat tbformat;   /* trial's --tbformat */
+    unsigned stop_grace_ms;  /* how long it may take to exit once asked
+                                (0: STOP_GRACE_MS) */
     /* Each result of the running test, under the name it was handed out
      * by (cct_worker_run). */
     cct_result_cb result;
@@ -62,8 +67,8 @@ typedef struct cct_worker_setup {
 int cct_worker_spawn(uv_loop_t *loop, const cct_worker_setup *setup,
                      unsigned number, const cct_worker_events *events,
                      void *arg, cct_worker **out);
-/* Opens out.log, err.log and test.log in `dir` (an absolute path, created
- * by the caller) and sends Start(dir).  Returns 0 or a negative error. */
+/* Opens out.log, err.log and its test log (test.log) in `dir` (an
+ * absolute path, created by the caller) and sends Start(dir).  Returns 0 or a negative error. */
 int cct_worker_start(cct_worker *w, const char *dir);
 /* Sends Run(test_id), the test the caller numbers `index` (any number but
  * CCT_NO_TEST: the worker gives it back, see cct_worker_running).  A

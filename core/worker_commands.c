@@ -203,11 +203,14 @@ static int add_problem(const reading *r, const cct_amp_box *box,
                           failure ? "failStreamId" : "errorStreamId",
                           failure ? "failClass" : "errorClass", &f);
     if (rc == 0) {
-        char *text = cct_format_traceback(
-            r->rd->sources, f.error_class, f.message,
-            (const char *const *)f.frames.items, f.frames.len);
+        char *text = cct_format_traceback_as(
+            r->rd->tbformat, ++r->rd->failures, r->rd->sources,
+            f.error_class, f.message, (const char *const *)f.frames.items,
+            f.frames.len);
         set_result(r->out, r->test, outcome, text, f.error_class, NULL);
-        f.error_class = NULL; /* the command's now */
+        r->out->owned[3] = f.message;
+        r->out->result.message = f.message;
+        f.error_class = f.message = NULL; /* the command's now */
     }
     free_parts(&f);
     return rc < 0 ? -1 : ANSWER_SUCCESS;

@@ -49,6 +49,8 @@ typedef struct cct_worker_stream {
 
 typedef struct cct_worker_reader {
     cct_source_cache *sources; /* for formatting tracebacks; not owned */
+    cct_tbformat tbformat;     /* trial's --tbformat; set after init */
+    unsigned failures;         /* failures formatted: their number */
     cct_worker_stream *streams;
     size_t n_streams, cap_streams;
     long long next_stream;
@@ -94,7 +96,7 @@ typedef struct cct_worker_request {
     cct_result result;     /* CCT_REQUEST_RESULT; strings in `owned` */
     const char *log;       /* CCT_REQUEST_LOG: points into the box */
     size_t log_len;
-    char *owned[3];        /* the strings `result` points to */
+    char *owned[4];        /* the strings `result` points to */
 } cct_worker_request;
 
 /* Reads one command box (it has a _command) sent while `test` runs.

@@ -98,6 +98,8 @@ struct cct_worker {
     cct_result_cb result; /* where its results go (cct_worker_setup) */
     void *result_arg;
     unsigned timeout_s;
+    unsigned stop_grace_ms;
+    char *test_log;
 
     cct_amp_decoder decoder;
     cct_worker_reader reader; /* what it sends us, read */

@@ -86,10 +86,36 @@ void cct_env_build(const cct_strv *extra, const char *without,
             cct_strv_add(out, extra->items[k]);
 }
 
+/* trial's _getWorkerArguments: its flags, then its parameters, each in
+ * trial's order, so that a worker's command line is the one `trial -j`
+ * gives its workers. */
+static void add_trial_flags(cct_strv *argv, const cct_worker_flags *f)
+{
+    if (f->disablegc)
+        cct_strv_add(argv, "--disablegc");
+    if (f->force_gc)
+        cct_strv_add(argv, "--force-gc");
+    if (f->coverage)
+        cct_strv_add(argv, "--coverage");
+    if (f->recursionlimit) {
+        cct_strv_add(argv, "--recursionlimit");
+        cct_strv_take(argv, cct_xasprintf("%ld", f->recursionlimit));
+    }
+    if (f->reactor) {
+        cct_strv_add(argv, "--reactor");
+        cct_strv_add(argv, f->reactor);
+    }
+    if (f->without_module.len) {
+        cct_strv_add(argv, "--without-module");
+        cct_strv_take(argv, cct_strv_join(&f->without_module, ","));
+    }
+}
+
 void cct_worker_command_build(cct_worker_command *c, const char *python,
                               const cct_strv *sys_path,
                               const cct_strv *extra_env, int fast,
-                              const char *data_dir)
+                              const char *data_dir,
+                              const cct_worker_flags *flags)
 {
     cct_strv_init(&c->argv);
     cct_strv_init(&c->env);
@@ -101,6 +127,7 @@ void cct_worker_command_build(cct_worker_command *c, const char *python,
         cct_strv_add(&c->argv, "-m");
         cct_strv_add(&c->argv, "twisted.trial._dist.workertrial");
     }
+    add_trial_flags(&c->argv, flags);
     /* trial's manager sets PYTHONPATH to its own sys.path; cctrial's
      * manager is not Python, so the workers get the sys.path its discovery
      * helper saw, which is what `python -m twisted.trial` there has (the

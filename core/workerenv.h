@@ -4,10 +4,11 @@
  *
  * A worker is `<python> -m twisted.trial._dist.workertrial` (or cctrial's
  * fast bootstrap), with PYTHONPATH set to the sys.path discovery saw, as
- * trial's manager sets it to its own.  Both depend on discovery, which
- * takes a while; the memo (.cctrial/workers) remembers them so that the
- * next start can spawn its workers while discovery runs, and replace them
- * if discovery then says otherwise.
+ * trial's manager sets it to its own, and with the options `trial -j`
+ * passes to its workers (cct_worker_flags).  The interpreter and the path
+ * depend on discovery, which takes a while; the memo (.cctrial/workers)
+ * remembers them so that the next start can spawn its workers while
+ * discovery runs, and replace them if discovery then says otherwise.
  *
  * The project's `env` key adds to (or replaces in) the environment
  * cctrial was started with, for discovery and the workers alike.
@@ -15,6 +16,7 @@
 #ifndef CCT_WORKERENV_H
 #define CCT_WORKERENV_H
 
+#include "options.h"
 #include "util.h"
 
 typedef struct cct_worker_command {
@@ -35,7 +37,8 @@ void cct_env_build(const cct_strv *extra, const char *without,
 void cct_worker_command_build(cct_worker_command *c, const char *python,
                               const cct_strv *sys_path,
                               const cct_strv *extra_env, int fast,
-                              const char *data_dir);
+                              const char *data_dir,
+                              const cct_worker_flags *flags);
 void cct_worker_command_free(cct_worker_command *c);
 int cct_worker_command_equal(const cct_worker_command *a,
                              const cct_worker_command *b);

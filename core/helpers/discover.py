@@ -5,7 +5,7 @@ core runs this file with the chosen interpreter, in the project's directory:
 
     python discover.py [--root DIR]... [--cache FILE [--fresh]]
                        [--timeout SECONDS] [--order ORDER | --random SEED]
-                       [--path DIR]... [--env NAME]...
+                       [--path DIR]... [--env NAME]... [--without-module M,...]
                        [--] NAME...
 
 It says `cctrial-discover: ready` on a line of its own at once (the core
@@ -89,13 +89,13 @@ def restore_trial_sys_path():
 def parse_args(argv):
     roots, names, cache, fresh, timeout = [], [], None, False, 0
     order = {}
-    paths, env = [], []
+    paths, env, without = [], [], []
     args = iter(argv)
     for arg in args:
         if arg == "--fresh":
             fresh = True
         elif arg in ("--root", "--cache", "--timeout", "--order",
-                     "--random", "--path", "--env"):
+                     "--random", "--path", "--env", "--without-module"):
             try:
                 value = next(args)
             except StopIteration:
@@ -113,13 +113,15 @@ def parse_args(argv):
                 paths.append(os.path.abspath(value))
             elif arg == "--env":
                 env.append(value)
+            elif arg == "--without-module":
+                without = value.split(",")
             else:
                 cache = os.path.abspath(value)
         elif arg == "--":
             names.extend(args)
         else:
             names.append(arg)
-    return roots, names, cache, fresh, timeout, order, paths, env
+    return roots, names, cache, fresh, timeout, order, paths, env, without
 
 
 def set_order(loader, order):
@@ -606,10 +608,15 @@ def main(argv):
 
     output.write("cctrial-discover: ready\n")
     output.flush()
-    roots, names, cache_path, fresh, timeout, order, paths, env = \
+    roots, names, cache_path, fresh, timeout, order, paths, env, without = \
         parse_args(argv)
     sys.path[1:1] = paths
     src_dir = add_src_layout(names, 1 + len(paths))
+    # trial's --without-module, as trial's manager applies it before it
+    # imports a test module: a module that imports one of them fails to
+    # import here too, as it does in trial -j's manager.
+    for module in without:
+        sys.modules[module] = None
     if timeout > 0:
         # Python's own watchdog thread: it prints where the main thread is
         # and exits even while an import holds the interpreter in C code.
@@ -618,6 +625,7 @@ def main(argv):
         "executable": sys.executable,
         "sys_path": sys.path,
         "twisted": twisted_stamp(),
+        "without_module": without,
     }
     if env:
         key["env"] = {name: os.environ.get(name) for name in env}

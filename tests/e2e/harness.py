@@ -80,12 +80,14 @@ API:
         .describe() -> str         argv, status and output, for messages
         Also a context manager: leaving the block kills cctrial if it
         still runs, and whatever it left behind.
-    run_trial(cwd, names, jobs=None, timeout=..., env=None) -> TrialRun
-        `python -m twisted.trial` for reference: .returncode, .output,
+    run_trial(cwd, names, jobs=None, timeout=..., env=None, args=())
+            -> TrialRun
+        `python -m twisted.trial [args]` for reference: .returncode, .output,
         .summary (a Summary), .outcomes (a Counter of (test id, outcome),
         one per result trial's reporter was given: trial_outcomes.py runs
         trial recording them).  env as for Cctrial.
-    reference_trial(project, names, jobs=None, timeout=...) -> TrialRun
+    reference_trial(project, names, jobs=None, timeout=..., args=())
+            -> TrialRun
         run_trial in a fresh copy of `project` (as copy_project takes it;
         None: an empty directory), done once for all the tests that share
         CCT_REFERENCE_CACHE: the result is kept under a key of everything
@@ -351,12 +353,13 @@ def _read_outcomes(path, cctrial):
     return found
 
 
-def run_trial(cwd, names, jobs=None, timeout=RUN_TIMEOUT, env=None):
+def run_trial(cwd, names, jobs=None, timeout=RUN_TIMEOUT, env=None,
+              args=()):
     record = os.path.join(empty_dir("outcomes"), "trial.jsonl")
     argv = [TEST_PYTHON, TRIAL_OUTCOMES, record]
     if jobs:
         argv.append(f"-j{jobs}")
-    argv += list(names)
+    argv += list(args) + list(names)
     try:
         done = subprocess.run(argv, cwd=cwd, env=_merge_env(env),
                               timeout=timeout,
@@ -442,16 +445,18 @@ def project_digest(digest, project):
     _tree_digest(digest, src)
 
 
-def reference_trial(project, names, jobs=None, timeout=RUN_TIMEOUT):
+def reference_trial(project, names, jobs=None, timeout=RUN_TIMEOUT,
+                    args=()):
     """trial's run of `project` (see the module's docstring), from the
     cache when an earlier test of the same key made it."""
     def run():
         cwd = copy_project(project) if project else empty_dir("trial")
-        return run_trial(cwd, names, jobs=jobs, timeout=timeout)
+        return run_trial(cwd, names, jobs=jobs, timeout=timeout, args=args)
 
     digest = hashlib.sha256()
     digest.update(json.dumps([TEST_PYTHON, list(names), jobs,
-                              "outcomes"]).encode())
+                              "outcomes"] + ([list(args)] if args else [])
+                             ).encode())
     if REFERENCE_CACHE:
         twisted_digest(digest)
         if project:

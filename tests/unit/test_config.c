@@ -458,6 +458,26 @@ ParameterizedTestParameters(validate, core_options)
         {"worker", "stock", ""},
         {"reporters", "summary json", ""},
         {"python", "/usr/bin/python3", ""},
+        /* trial's options */
+        {"reactor", "asyncio", ""},
+        {"force_gc", "true", ""},
+        {"disablegc", "yes", ""},
+        {"disablegc", "sometimes", "rc:4: |disablegc|not a boolean"},
+        {"recursionlimit", "4321", ""},
+        {"recursionlimit", "0", ""},
+        {"recursionlimit", "-1", "rc:4: |recursionlimit|out of range"},
+        {"recursionlimit", "many", "rc:4: |recursionlimit|not a whole"},
+        {"without_module", "a.b, c", ""},
+        {"coverage", "on", ""},
+        {"logfile", "run.log", ""},
+        {"unclean_warnings", "1", ""},
+        {"tbformat", "emacs", ""},
+        {"tbformat", "cgitb", ""},
+        {"tbformat", "verbose", ""},
+        {"tbformat", "brief", ""},
+        {"tbformat", "fancy", "rc:4: |tbformat|'fancy' is not one of: "
+                              "plain, emacs, cgitb, default, brief, "
+                              "verbose"},
     };
     return cr_make_param_array(validate_case, cases, CCT_ARRAY_SIZE(cases));
 }
@@ -858,7 +878,7 @@ static void free_argv(char **argv)
 
 static const char *const command_names[] = {
     "run", "help", "version", "list_plugins", "print_config",
-    "list_selected", "install_hook"};
+    "list_selected", "install_hook", "help_reporters"};
 
 /* Everything a parse produced, as one line. */
 static char *cli_text(const cct_cli *cli)
@@ -931,6 +951,16 @@ ParameterizedTestParameters(cli, parses)
          "run python=/usr/bin/python3 reporters=summary,json notifier=none "
          "selector=smart-import timeout=10 worker=fast"},
         {"cctrial -j 2 -j 5", "run jobs=5"},
+        /* trial's options, as trial spells them, with its short forms */
+        {"cctrial -r asyncio --force-gc --disablegc --recursionlimit 4321",
+         "run reactor=asyncio force_gc=true disablegc=true "
+         "recursionlimit=4321"},
+        {"cctrial --reactor=epoll --without-module=a.b,c --coverage",
+         "run reactor=epoll without_module=a.b,c coverage=true"},
+        {"cctrial -l run.log --unclean-warnings --tbformat=emacs pkg",
+         "run logfile=run.log unclean_warnings=true tbformat=emacs [pkg]"},
+        {"cctrial --logfile /tmp/x.log", "run logfile=/tmp/x.log"},
+        {"cctrial --help-reporters", "help_reporters"},
         {"cctrial install-hook", "install_hook"},
         {"cctrial install-hook --force", "install_hook force"},
         {"cctrial install-hook pkg.test_a --force",
@@ -965,6 +995,27 @@ ParameterizedTestParameters(cli, refuses)
         {"cctrial --print-config --list-selected", "cannot be combined"},
         {"cctrial --list-plugins --print-config", "cannot be combined"},
         {"cctrial --force", "--force is an option of install-hook"},
+        /* trial's --reporter is not an abbreviation of --reporters */
+        {"cctrial --reporter=verbose", "--reporter is trial's option"},
+        {"cctrial --reporter verbose", "choose them with --reporters"},
+        {"cctrial --reporter", "--reporter is trial's option"},
+        /* what trial -j refuses, refused with its name */
+        {"cctrial --debug", "--debug cannot work with worker processes"},
+        {"cctrial -b pkg", "--debug cannot work with worker processes"},
+        {"cctrial -B", "--debug-stacktraces cannot work with worker"},
+        {"cctrial --profile", "--profile cannot work with worker"},
+        {"cctrial --nopm", "--nopm goes with --debug"},
+        {"cctrial --debugger=ipdb", "--debugger goes with --debug"},
+        /* long options are taken whole */
+        {"cctrial --jo 2", "unknown option --jo (long options are not "
+                           "abbreviated: --jobs?)"},
+        {"cctrial --reac=asyncio", "unknown option --reac "},
+        {"cctrial --rea", "unknown option --rea "},
+        {"cctrial --forev", "unknown option --forev "},
+        {"cctrial --help-rep", "not abbreviated: --help-reporters?"},
+        {"cctrial --reporte x", "unknown option --reporte"},
+        {"cctrial --tbformat", "option --tbformat needs a value"},
+        {"cctrial --help-reporters --list-plugins", "cannot be combined"},
     };
     return cr_make_param_array(cli_case, cases, CCT_ARRAY_SIZE(cases));
 }

@@ -286,6 +286,58 @@ Test(traceback, multi_line_messages_are_kept)
     free(got);
 }
 
+/* trial's --tbformat=emacs and cgitb: Failure.printTraceback's "brief" and
+ * "verbose" details, as trial's manager prints a worker's failure (texts
+ * taken from Twisted 22.4's reporter given LocalWorkerAMP._buildFailure's
+ * failures of the same frames). */
+Test(traceback, tbformat_emacs_is_failures_brief_detail)
+{
+    const char *frames[] = {"_run", SYNCTEST, "385",
+                            "runWithWarningsSuppressed", TRIAL_UTIL, "290",
+                            "test_x", test_file, "5",
+                            "failUnlessEqual", SYNCTEST, "434"};
+    char *got = cct_format_traceback_as(
+        CCT_TBFORMAT_EMACS, 1, cache, "twisted.trial.unittest.FailTest",
+        "1 != 2", frames, 12);
+    char *expected = cct_xasprintf(
+        "Traceback: <class 'twisted.trial.unittest.FailTest'>: 1 != 2\n"
+        "%s:5:test_x\n", test_file);
+    cr_assert_str_eq(got, expected);
+    free(got);
+    free(expected);
+    got = cct_format_traceback_as(CCT_TBFORMAT_EMACS, 2, cache,
+                                  "builtins.ValueError", "bad", NULL, 0);
+    cr_assert_str_eq(got, "Traceback (failure with no frames): "
+                          "<class 'ValueError'>: bad\n");
+    free(got);
+}
+
+Test(traceback, tbformat_cgitb_is_failures_verbose_detail)
+{
+    const char *frames[] = {"_run", SYNCTEST, "385",
+                            "runWithWarningsSuppressed", TRIAL_UTIL, "290",
+                            "test_x", test_file, "5",
+                            "failUnlessEqual", SYNCTEST, "434"};
+    char *got = cct_format_traceback_as(
+        CCT_TBFORMAT_CGITB, 5, cache, "twisted.trial.unittest.FailTest",
+        "1 != 2", frames, 12);
+    char *expected = cct_xasprintf(
+        "*--- Failure #5 ---\n"
+        "%s:5: test_x(...)\n"
+        " [Capture of Locals and Globals disabled (use captureVars=True)]\n"
+        "twisted.trial.unittest.FailTest: 1 != 2\n"
+        "*--- End of Failure #5 ---\n", test_file);
+    cr_assert_str_eq(got, expected);
+    free(got);
+    free(expected);
+    got = cct_format_traceback_as(CCT_TBFORMAT_CGITB, 6, cache,
+                                  "builtins.ValueError", "bad", NULL, 0);
+    cr_assert_str_eq(got, "*--- Failure #6 ---\n"
+                          "Failure: builtins.ValueError: bad\n"
+                          "*--- End of Failure #6 ---\n");
+    free(got);
+}
+
 Test(traceback, the_cache_is_cleared_between_runs)
 {
     cr_assert_str_eq(cct_source_line(cache, helper_file, 2), "    boom()");

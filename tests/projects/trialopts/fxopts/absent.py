@@ -1,0 +1,1 @@
+"""A module that --without-module=fxopts.absent makes unimportable."""
