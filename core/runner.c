@@ -47,6 +47,7 @@ struct cct_runner {
     slot *slots;
 
     int running;
+    int held;        /* hand out nothing more this run (cct_runner_hold) */
     cct_strv tests;
     cct_handout handout; /* which of them goes out next */
     size_t begun;    /* tests begun (and not handed back): their index */
@@ -273,7 +274,8 @@ static void spawn_slot(cct_runner *r, unsigned n)
  * this is its first of the run), and one more ahead of its end. */
 static void hand_out(cct_runner *r, slot *s)
 {
-    if (!r->running || !s->worker || !cct_handout_left(&r->handout))
+    if (!r->running || r->held || !s->worker ||
+        !cct_handout_left(&r->handout))
         return;
     if (!cct_worker_is_started(s->worker) &&
         cct_worker_start(s->worker, s->dir) < 0) {
@@ -383,6 +385,7 @@ int cct_runner_run(cct_runner *r, const cct_strv *tests)
     r->begun = 0;
     r->ended = 0;
     r->tests_began = 0;
+    r->held = 0;
     r->running = 1;
     cct_source_cache_clear(r->sources);
     for (unsigned i = 0; i < r->active; i++) {
@@ -396,6 +399,11 @@ int cct_runner_run(cct_runner *r, const cct_strv *tests)
         hand_out(r, &r->slots[i]);
     check_end(r);
     return 0;
+}
+
+void cct_runner_hold(cct_runner *r)
+{
+    r->held = 1;
 }
 
 void cct_runner_interrupt(cct_runner *r)

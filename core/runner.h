@@ -86,6 +86,10 @@ void cct_runner_prewarm(cct_runner *r);
 /* Starts a run of `tests` (copied).  `temp_dir` must exist and be empty.
  * Returns 0 or a negative error (nothing started). */
 int cct_runner_run(cct_runner *r, const cct_strv *tests);
+/* No test is handed out (or sent ahead) for the rest of the current run:
+ * the tests begun go on, and the run ends by cct_runner_interrupt (trial
+ * -x's stop: nothing begins after a failure). */
+void cct_runner_hold(cct_runner *r);
 /* Stops the current run now: busy workers are killed, the tests not yet
  * finished get no result, run_end reports interrupted. */
 void cct_runner_interrupt(cct_runner *r);

@@ -188,8 +188,13 @@ static void on_result(const cct_result *result, void *arg)
         return;
     cct_results_add(&s->run.results, result);
     if (result->outcome == CCT_OUTCOME_FAILURE ||
-        result->outcome == CCT_OUTCOME_ERROR)
+        result->outcome == CCT_OUTCOME_ERROR) {
         s->run.failed_first = 1;
+        /* trial -x begins no test after a failure: nor do the workers,
+         * while the failing test ends (see on_test_end). */
+        if (s->settings.exitfirst)
+            cct_runner_hold(s->run.runner);
+    }
     cct_run_progress progress = {
         /* This result's test is not counted as ended yet: include it. */
         .done = s->run.finished + 1,
@@ -348,6 +353,15 @@ static int twisted_before(const session *s, int major, int minor)
     return have_major < major || (have_major == major && have_minor < minor);
 }
 
+/* Whether a worker gets its next test while it runs one (see
+ * cct_runner_config.send_ahead): not with exitfirst, where the test after
+ * a failure must not begin, as in trial -x. */
+static int send_ahead(const session *s)
+{
+    return !s->settings.exitfirst &&
+           (s->settings.fast_worker || twisted_before(s, 22, 10));
+}
+
 static void start_runner(session *s)
 {
     cct_runner_config config = {
@@ -361,8 +375,7 @@ static void start_runner(session *s)
         .tbformat = s->settings.tbformat,
         .coverage = s->settings.worker_flags.coverage,
         .single_run = s->mode != MODE_CONTINUOUS,
-        .send_ahead = s->settings.fast_worker ||
-                      twisted_before(s, 22, 10),
+        .send_ahead = send_ahead(s),
     };
     static const cct_runner_events events = {
         .test_start = on_test_start,
@@ -435,8 +448,7 @@ void cct__session_create_runner(session *s)
         cct_worker_command_equal(&real, &s->run.worker_command)) {
         cct_worker_command_free(&real);
         s->run.runner_is_guess = 0;
-        cct_runner_set_send_ahead(s->run.runner, s->settings.fast_worker ||
-                                                 twisted_before(s, 22, 10));
+        cct_runner_set_send_ahead(s->run.runner, send_ahead(s));
         return;
     }
     if (s->run.runner) /* the guess was wrong: its workers go */
