@@ -197,6 +197,11 @@ def normalise(text, project):
     text = text.replace(keyed, "<project>")
     text = re.sub(r"Ran (\d+) tests in \d+\.\d+s", r"Ran \1 tests in X.XXXs",
                   text)
+    # The oneline's final line: its time, padded to the id's columns.
+    text = re.sub(r"(?<=(passed|failed) in )\d+\.\d{3}s *",
+                  lambda m: "X.XXXs".ljust(len(m.group())), text)
+    text = re.sub(r"(?<=interrupted after )\d+\.\d{3}s *",
+                  lambda m: "X.XXXs".ljust(len(m.group())), text)
     return text
 
 
@@ -346,11 +351,16 @@ def oneline_tty_narrow(args, tmp):
             check(len(plain) == columns - 1,
                   "%d columns: line of %d: %r"
                   % (columns, len(plain), plain))
-            shown = plain.split(" ")[0]
+        for line in lines:
+            shown = SGR.sub("", line).split(" ")[0]
             check(any(i == shown or i.startswith(shown + ".")
                       for i in TEST_IDS),
                   "%d columns: %r is not an id cut at a dot" % (columns,
                                                                 shown))
+        # The final line says what the run was, whole: no test's name.
+        check(re.match(r"failed in X\.XXXs +13/ *13 ", final),
+              "%d columns: the final line is not the run's: %r"
+              % (columns, final))
         compare_golden(args, "oneline_tty%d.raw.txt" % columns, visible(raw))
 
 
