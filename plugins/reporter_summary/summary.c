@@ -36,6 +36,7 @@
  * log, stdout and stderr follow; the workflow's messages (re-run, please
  * fix, waiting) are printed as lines.
  */
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -240,6 +241,45 @@ static reason *collect_reasons(const cct_run_end *ev, size_t *n)
     return reasons;
 }
 
+static int compare_ids(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The tests of one reason, sorted (its groups came in the core's order,
+ * which depends on when each first result came).  Out of memory, in the
+ * groups' order. */
+static void print_reason_tests(summary *s, const cct_run_end *ev,
+                               const reason *r)
+{
+    const char **ids = malloc(r->count * sizeof(*ids));
+    size_t n = 0;
+    for (size_t i = r->first; i < ev->n_groups; i++) {
+        const cct_result_group *g = cct_run_end_group(ev, i);
+        if (!same_reason(r, g))
+            continue;
+        for (size_t j = 0; j < g->n_tests; j++) {
+            if (ids) {
+                assert(n < r->count);
+                ids[n++] = g->test_ids[j];
+                continue;
+            }
+            text(s, "          ");
+            shown(s, g->test_ids[j], VISIBLE_LINE);
+            text(s, "\n");
+        }
+    }
+    if (!ids)
+        return;
+    qsort(ids, n, sizeof(*ids), compare_ids);
+    for (size_t i = 0; i < n; i++) {
+        text(s, "          ");
+        shown(s, ids[i], VISIBLE_LINE);
+        text(s, "\n");
+    }
+    free(ids);
+}
+
 /* "    128 [SKIPPED] not on this platform", and with -v its tests. */
 static void print_reason(summary *s, const cct_run_end *ev, const reason *r)
 {
@@ -249,18 +289,8 @@ static void print_reason(summary *s, const cct_run_end *ev, const reason *r)
     shown(s, line ? line : "", VISIBLE_LINE);
     text(s, "\n");
     free(line);
-    if (!verbose(s))
-        return;
-    for (size_t i = r->first; i < ev->n_groups; i++) {
-        const cct_result_group *g = cct_run_end_group(ev, i);
-        if (!same_reason(r, g))
-            continue;
-        for (size_t j = 0; j < g->n_tests; j++) {
-            text(s, "          ");
-            shown(s, g->test_ids[j], VISIBLE_LINE);
-            text(s, "\n");
-        }
-    }
+    if (verbose(s))
+        print_reason_tests(s, ev, r);
 }
 
 /* The counted groups, one line per reason.  Out of memory, each group is

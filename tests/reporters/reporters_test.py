@@ -37,6 +37,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROJECT = os.path.join(HERE, "projects", "mixed")
+SKIPS_PROJECT = os.path.join(HERE, "projects", "skips")
 GOLDEN = os.path.join(HERE, "golden")
 
 # Every wait is bounded; a run of this project takes about a second.
@@ -79,10 +80,10 @@ class Run:
         self.project = project
 
 
-def make_project(tmp, config_lines):
+def make_project(tmp, config_lines, source=PROJECT):
     """A fresh copy of the project and its configuration file."""
     project = os.path.join(tmp, "project")
-    shutil.copytree(PROJECT, project,
+    shutil.copytree(source, project,
                     ignore=shutil.ignore_patterns("_trial_temp*",
                                                   "__pycache__"))
     with open(os.path.join(project, "cctrial.ini"), "w") as f:
@@ -101,16 +102,19 @@ def environment(extra):
     return env
 
 
-def command(args, project, reporters, once=True):
+def command(args, project, reporters, once=True, options=(),
+            tests="golden"):
     cmd = [args.cctrial, "--config", os.path.join(project, "cctrial.ini"),
-           "--reporters=" + reporters]
+           "--reporters=" + reporters] + list(options)
     if once:
         cmd.append("--once")
-    return cmd + ["golden"]
+    return cmd + [tests]
 
 
-def run_pipe(args, project, reporters, env=None):
-    proc = subprocess.run(command(args, project, reporters), cwd=project,
+def run_pipe(args, project, reporters, env=None, options=(),
+             tests="golden"):
+    proc = subprocess.run(command(args, project, reporters, True, options,
+                                  tests), cwd=project,
                           env=environment(env or {}),
                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
@@ -293,6 +297,26 @@ def summary_oneline_pipe(args, tmp):
     check("\x1b" not in run.out, "escape sequence on a pipe:\n%r" % run.out)
     compare_golden(args, "summary_oneline_pipe.txt",
                    normalise(run.out, project))
+
+
+def summary_skips_pipe(args, tmp):
+    """Many skips for few reasons: one line per reason with its count, and
+    a passing run's final line; with -v, each reason lists its tests."""
+    for name, options in (("plain", []), ("verbose", ["-v"])):
+        project = make_project(os.path.join(tmp, name), [],
+                               source=SKIPS_PROJECT)
+        run = run_pipe(args, project, "summary,oneline", options=options,
+                       tests="skipping")
+        expect_status(run, 0, "a passing run with skips (%s)" % name)
+        out = normalise(run.out, project)
+        # After the oneline's lines for each skip on a pipe, the summary.
+        summary = out.split("\n\n\n", 1)[-1]
+        check(("NoSSL.test_client" in summary) == (name == "verbose"),
+              "%s: the skipped tests' ids %s in the summary:\n%s"
+              % (name, "missing" if name == "verbose" else "listed", out))
+        # -v also lists the selected tests before the run: not ours.
+        compare_golden(args, "summary_skips_%s_pipe.txt" % name,
+                       summary if name == "verbose" else out)
 
 
 def oneline_pipe_color_always(args, tmp):
@@ -566,7 +590,8 @@ def json_schema_doc(args, tmp):
 
 
 SCENARIOS = {f.__name__: f for f in (
-    oneline_pipe, summary_oneline_pipe, oneline_pipe_color_always,
+    oneline_pipe, summary_oneline_pipe, summary_skips_pipe,
+    oneline_pipe_color_always,
     summary_oneline_tty, oneline_tty_narrow, oneline_tty_no_color,
     workflow_tty, json_file, json_stdout, json_unwritable,
     json_schema_doc)}
