@@ -12,12 +12,17 @@
  * On a terminal the line is redrawn in place (host->status) on every test
  * start and result; the test id is shortened from the right, whole dotted
  * parts at a time, so that the line fits the terminal; each count that is
- * not zero is coloured.  When the run ends the line is printed for good
- * (host->print), after whatever the reporters listed before this one
- * printed: with `reporters = summary, oneline` the output is the seed's
- * screenshots, line for line.  A run of the single test the workflow is
- * fixing leaves no final line, as in the screenshots: the summary and the
- * test's logs say everything about it.
+ * not zero is coloured.  When the run ends a final line is printed for
+ * good (host->print), after whatever the reporters listed before this one
+ * printed: what the run was and how long it took instead of the last
+ * test's id, then the counts, in the same columns,
+ *
+ *     failed in 0.272s                 ...    38/   38     0F          4E ...
+ *
+ * so that no passing test stands beside the count of failures.  A run of
+ * the single test the workflow is fixing leaves no final line, as in the
+ * seed's screenshots: the summary and the test's logs say everything
+ * about it.
  *
  * Without a terminal (a pipe, a CI log) nothing is redrawn: a dot per
  * success and a full, newline-terminated status line for every other
@@ -120,10 +125,23 @@ static size_t drop_last_part(const char *id, size_t len)
     return len;
 }
 
+/* text[0..len) in `width` columns: padded with blanks, or cut and ended
+ * with an ellipsis when it is too long. */
+static void add_field(strbuf *t, const char *text, size_t len, size_t width)
+{
+    size_t used = columns(text, len);
+    if (used <= width) {
+        strbuf_add(t, text, len);
+        strbuf_repeat(t, ' ', width - used);
+    } else if (width > 0) {
+        strbuf_add(t, text, prefix_bytes(text, width - 1));
+        strbuf_adds(t, "\xe2\x80\xa6");
+    }
+}
+
 /* The id in `width` columns: whole dotted parts dropped from the right
  * while it is too long (its start says where in the project the run is,
- * as in the original reporter); a first part still too long is cut and
- * ends with an ellipsis. */
+ * as in the original reporter); a first part still too long is cut. */
 static void add_id(strbuf *t, const char *id, size_t width)
 {
     size_t len = strlen(id);
@@ -133,15 +151,18 @@ static void add_id(strbuf *t, const char *id, size_t width)
             break;
         len = shorter;
     }
-    size_t used = columns(id, len);
-    if (used <= width) {
-        strbuf_add(t, id, len);
-        strbuf_repeat(t, ' ', width - used);
-    } else if (width > 0) {
-        strbuf_add(t, id, prefix_bytes(id, width - 1));
-        strbuf_adds(t, "\xe2\x80\xa6");
-    }
+    add_field(t, id, len, width);
 }
+
+/* What the run was, in `width` columns: words, not an id ("passed in
+ * 0.272s" has a dot that is no part of a name). */
+static void add_words(strbuf *t, const char *words, size_t width)
+{
+    add_field(t, words, strlen(words), width);
+}
+
+/* How the line's head (a test id, or what the run was) fills its field. */
+typedef void (*add_head_fn)(strbuf *t, const char *head, size_t width);
 
 /* " %5zuE", coloured when not zero; in the wide layout, padded to
  * FIELD_COLUMNS unless it is the last field (no trailing blanks). */
@@ -182,17 +203,18 @@ static size_t compact_columns(oneline *o, size_t run)
     return n;
 }
 
-/* The whole line for `id`.  `width` is the columns available, or 0 for no
- * limit (a pipe: the id is shown whole).  The original layout when it
- * fits, with a narrower id field down to MIN_ID_COLUMNS, then counts
- * without padding so that a narrow terminal still shows most of the id. */
-static void build_line(oneline *o, strbuf *t, const char *id, size_t run,
-                       size_t width)
+/* The whole line: `head` (a test id, or what the run was), then the
+ * counts.  `width` is the columns available, or 0 for no limit (a pipe:
+ * the head is shown whole).  The original layout when it fits, with a
+ * narrower id field down to MIN_ID_COLUMNS, then counts without padding
+ * so that a narrow terminal still shows most of the head. */
+static void build_line(oneline *o, strbuf *t, const char *head,
+                       add_head_fn add_head, size_t run, size_t width)
 {
     size_t id_columns = ID_COLUMNS;
     int wide = 1;
     if (!width) {
-        size_t n = columns(id, strlen(id));
+        size_t n = columns(head, strlen(head));
         if (n > id_columns)
             id_columns = n;
     } else if (width < MIN_ID_COLUMNS + COUNTS_COLUMNS) {
@@ -202,7 +224,7 @@ static void build_line(oneline *o, strbuf *t, const char *id, size_t run,
     } else if (width < ID_COLUMNS + COUNTS_COLUMNS) {
         id_columns = width - COUNTS_COLUMNS;
     }
-    add_id(t, id, id_columns);
+    add_head(t, head, id_columns);
     add_counts(o, t, run, wide);
 }
 
@@ -221,17 +243,18 @@ static void show_status(oneline *o)
     if (!o->current)
         return;
     strbuf t = {0};
-    build_line(o, &t, o->current, o->started, status_width(o));
+    build_line(o, &t, o->current, add_id, o->started, status_width(o));
     if (!t.failed)
         o->host->status(o->host, t.data);
     strbuf_free(&t);
 }
 
-/* Prints a whole line for `id` (the final line, or a pipe's line). */
-static void print_line(oneline *o, const char *id, size_t run)
+/* Prints a whole line (the final line, or a pipe's line). */
+static void print_line(oneline *o, const char *head, add_head_fn add_head,
+                       size_t run)
 {
     strbuf t = {0};
-    build_line(o, &t, id, run, o->tty ? status_width(o) : 0);
+    build_line(o, &t, head, add_head, run, o->tty ? status_width(o) : 0);
     strbuf_add(&t, "\n", 1);
     if (!t.failed)
         o->host->print(o->host, t.data, t.len);
@@ -347,7 +370,7 @@ static void pipe_result(oneline *o, const cct_test_result *ev)
         end_dots(o);
         char *id = visible_text(ev->test_id, VISIBLE_LINE);
         if (id)
-            print_line(o, id, o->started);
+            print_line(o, id, add_id, o->started);
         free(id);
         return;
     }
@@ -399,6 +422,19 @@ static void test_result(void *ctx, const cct_test_result *ev)
         pipe_result(o, ev);
 }
 
+/* The line a run ends with says what the run was, not which test ran
+ * last: "failed in 0.272s", "passed in ...", "interrupted after ...",
+ * then the counts.  (A test's name there read as the one that failed.) */
+static void print_final_line(oneline *o, const cct_run_end *ev)
+{
+    const char *verdict = ev->interrupted ? "interrupted after"
+                          : ev->passed    ? "passed in"
+                                          : "failed in";
+    char head[64];
+    snprintf(head, sizeof(head), "%s %.3fs", verdict, ev->wall_time);
+    print_line(o, head, add_words, ev->tests_run);
+}
+
 static void run_end(void *ctx, const cct_run_end *ev)
 {
     oneline *o = ctx;
@@ -407,8 +443,8 @@ static void run_end(void *ctx, const cct_run_end *ev)
     end_dots(o);
     if (o->tty)
         o->host->status(o->host, NULL);
-    if (o->current && ev->suite != CCT_SUITE_RETRY_TEST)
-        print_line(o, o->current, ev->tests_run);
+    if (o->started > 0 && ev->suite != CCT_SUITE_RETRY_TEST)
+        print_final_line(o, ev);
 }
 
 static const cct_option options[] = {

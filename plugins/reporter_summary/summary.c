@@ -17,14 +17,26 @@
  *
  *     FAILED (errors=4, successes=34)
  *
- * Each group (the results that show one problem, grouped by cctrial's
- * core) is printed once, with the text of its first result, smallest
- * first, so the biggest problem ends next to the prompt.  With -v, each
- * member whose own text differs from the one shown follows, so that no
- * traceback is hidden by the grouping.  The closing lines are trial's, word for word.  While the
- * workflow fixes one test, that test's log, stdout and stderr follow; the
- * workflow's messages (re-run, please fix, waiting) are printed as lines.
+ * Skips and expected failures (todos) are not problems: they are counted,
+ * one line per reason (the first line of their text), so that a suite
+ * with a hundred skipped tests does not scroll its failures off the
+ * screen.  With -v each reason lists its tests.
+ *
+ *          3 [SKIPPED] no SSL support
+ *        128 [SKIPPED] not on this platform
+ *          1 [TODO] Reason: 'known bug'
+ *
+ * Then the problems: unexpected successes, then failures and errors, last
+ * and nearest the prompt.  Each group (the results that show one problem,
+ * grouped by cctrial's core) is printed once, with the text of its first
+ * result, smallest first, so the biggest problem ends next to the prompt.
+ * With -v, each member whose own text differs from the one shown follows,
+ * so that no traceback is hidden by the grouping.  The closing lines are
+ * trial's, word for word.  While the workflow fixes one test, that test's
+ * log, stdout and stderr follow; the workflow's messages (re-run, please
+ * fix, waiting) are printed as lines.
  */
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,16 +145,197 @@ static void print_group(summary *s, const cct_result_group *g,
         print_member_texts(s, g, detail);
 }
 
+/* Did the user ask to see more (-v)?  A host before ABI 1.1 cannot say. */
+static int verbose(const summary *s)
+{
+    return CCT_HAS_FIELD(s->host, cct_host, verbose) && s->host->verbose > 0;
+}
+
 /* The details of groups[i] when the user asked for them (-v) and this
  * cctrial sends them. */
 static const cct_group_detail *details_of(const summary *s,
                                           const cct_run_end *ev, size_t i)
 {
-    if (!CCT_HAS_FIELD(s->host, cct_host, verbose) || s->host->verbose < 1 ||
-        !CCT_HAS_FIELD(ev, cct_run_end, group_details) || !ev->group_details)
+    if (!verbose(s) || !CCT_HAS_FIELD(ev, cct_run_end, group_details) ||
+        !ev->group_details)
         return NULL;
     const cct_group_detail *d = ev->group_details[i];
     return CCT_HAS_FIELD(d, cct_group_detail, texts) ? d : NULL;
+}
+
+/* ---- skips and todos: counted by reason --------------------------------- */
+
+/* Skips and expected failures: what the run chose not to test, or knows
+ * to be broken.  Counted, not listed. */
+static int is_counted(cct_outcome outcome)
+{
+    return outcome == CCT_OUTCOME_SKIP ||
+           outcome == CCT_OUTCOME_EXPECTED_FAILURE;
+}
+
+/* The reason of a group: the first line of its text (a skip's reason; a
+ * todo's "Reason: '...'", the failure's message being on the next
+ * lines). */
+static size_t reason_length(const char *t)
+{
+    return strcspn(t, "\n");
+}
+
+/* One reason: the groups of one outcome whose text starts with one line. */
+typedef struct reason {
+    cct_outcome outcome;
+    const char *line; /* the first group's text; reason_length(line) */
+    size_t count;     /* results, over all its groups */
+    size_t first;     /* the index of its first group */
+} reason;
+
+static int same_reason(const reason *r, const cct_result_group *g)
+{
+    size_t n = reason_length(r->line);
+    return g->outcome == r->outcome && reason_length(g->text) == n &&
+           memcmp(g->text, r->line, n) == 0;
+}
+
+/* Skips before todos; fewer results first, so that the most common
+ * reason ends the list; then as the groups came. */
+static int comes_before(const reason *a, const reason *b)
+{
+    if (a->outcome != b->outcome)
+        return a->outcome == CCT_OUTCOME_SKIP;
+    if (a->count != b->count)
+        return a->count < b->count;
+    return a->first < b->first;
+}
+
+/* The reasons of the run's counted groups, in the order they are shown;
+ * NULL when there are none, or out of memory (*n is then 0). */
+static reason *collect_reasons(const cct_run_end *ev, size_t *n)
+{
+    *n = 0;
+    reason *reasons = NULL;
+    for (size_t i = 0; i < ev->n_groups; i++) {
+        const cct_result_group *g = cct_run_end_group(ev, i);
+        if (!is_counted(g->outcome))
+            continue;
+        size_t r = 0;
+        while (r < *n && !same_reason(&reasons[r], g))
+            r++;
+        if (r == *n) {
+            if (!reasons)
+                reasons = calloc(ev->n_groups, sizeof(*reasons));
+            if (!reasons)
+                return NULL;
+            reasons[r] = (reason){g->outcome, g->text, 0, i};
+            (*n)++;
+        }
+        reasons[r].count += g->n_tests;
+    }
+    /* Insertion sort: a few reasons, and a stable order. */
+    for (size_t i = 1; i < *n; i++) {
+        reason r = reasons[i];
+        size_t j = i;
+        for (; j > 0 && comes_before(&r, &reasons[j - 1]); j--)
+            reasons[j] = reasons[j - 1];
+        reasons[j] = r;
+    }
+    return reasons;
+}
+
+static int compare_ids(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The tests of one reason, sorted (its groups came in the core's order,
+ * which depends on when each first result came).  Out of memory, in the
+ * groups' order. */
+static void print_reason_tests(summary *s, const cct_run_end *ev,
+                               const reason *r)
+{
+    const char **ids = malloc(r->count * sizeof(*ids));
+    size_t n = 0;
+    for (size_t i = r->first; i < ev->n_groups; i++) {
+        const cct_result_group *g = cct_run_end_group(ev, i);
+        if (!same_reason(r, g))
+            continue;
+        for (size_t j = 0; j < g->n_tests; j++) {
+            if (ids) {
+                assert(n < r->count);
+                ids[n++] = g->test_ids[j];
+                continue;
+            }
+            text(s, "          ");
+            shown(s, g->test_ids[j], VISIBLE_LINE);
+            text(s, "\n");
+        }
+    }
+    if (!ids)
+        return;
+    qsort(ids, n, sizeof(*ids), compare_ids);
+    for (size_t i = 0; i < n; i++) {
+        text(s, "          ");
+        shown(s, ids[i], VISIBLE_LINE);
+        text(s, "\n");
+    }
+    free(ids);
+}
+
+/* "    128 [SKIPPED] not on this platform", and with -v its tests. */
+static void print_reason(summary *s, const cct_run_end *ev, const reason *r)
+{
+    size_t n = reason_length(r->line);
+    char *line = strndup(r->line, n);
+    out(s, "%7zu %s%s", r->count, label(r->outcome), n ? " " : "");
+    shown(s, line ? line : "", VISIBLE_LINE);
+    text(s, "\n");
+    free(line);
+    if (verbose(s))
+        print_reason_tests(s, ev, r);
+}
+
+/* The counted groups, one line per reason.  Out of memory, each group is
+ * printed whole instead: longer, but nothing is lost. */
+static void print_counted(summary *s, const cct_run_end *ev)
+{
+    size_t n;
+    reason *reasons = collect_reasons(ev, &n);
+    if (reasons) {
+        for (size_t r = 0; r < n; r++)
+            print_reason(s, ev, &reasons[r]);
+        free(reasons);
+        return;
+    }
+    for (size_t i = 0; i < ev->n_groups; i++) {
+        const cct_result_group *g = cct_run_end_group(ev, i);
+        if (is_counted(g->outcome))
+            print_group(s, g, details_of(s, ev, i));
+    }
+}
+
+/* ---- the problems ------------------------------------------------------- */
+
+/* The groups of the outcomes `wanted` accepts, in the core's order. */
+static void print_groups(summary *s, const cct_run_end *ev,
+                         int (*wanted)(cct_outcome))
+{
+    for (size_t i = 0; i < ev->n_groups; i++) {
+        const cct_result_group *g = cct_run_end_group(ev, i);
+        if (wanted(g->outcome))
+            print_group(s, g, details_of(s, ev, i));
+    }
+}
+
+static int is_unexpected_success(cct_outcome outcome)
+{
+    return outcome == CCT_OUTCOME_UNEXPECTED_SUCCESS;
+}
+
+/* Failures, errors, and any outcome a later cctrial may add: shown in
+ * full, last. */
+static int is_failure(cct_outcome outcome)
+{
+    return !is_counted(outcome) && !is_unexpected_success(outcome) &&
+           outcome != CCT_OUTCOME_SUCCESS;
 }
 
 /* "FAILED (skips=1, failures=2, successes=3)", in trial's order. */
@@ -179,8 +372,9 @@ static void run_end(void *ctx, const cct_run_end *ev)
         return;
     }
     text(s, "\n\n");
-    for (size_t i = 0; i < ev->n_groups; i++)
-        print_group(s, cct_run_end_group(ev, i), details_of(s, ev, i));
+    print_counted(s, ev);
+    print_groups(s, ev, is_unexpected_success);
+    print_groups(s, ev, is_failure);
     text(s, "-----------------------------------------------------------------"
             "--------------\n");
     out(s, "Ran %zu tests in %.3fs\n\n", ev->tests_run, ev->wall_time);

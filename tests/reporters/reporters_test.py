@@ -37,6 +37,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROJECT = os.path.join(HERE, "projects", "mixed")
+SKIPS_PROJECT = os.path.join(HERE, "projects", "skips")
 GOLDEN = os.path.join(HERE, "golden")
 
 # Every wait is bounded; a run of this project takes about a second.
@@ -79,10 +80,10 @@ class Run:
         self.project = project
 
 
-def make_project(tmp, config_lines):
+def make_project(tmp, config_lines, source=PROJECT):
     """A fresh copy of the project and its configuration file."""
     project = os.path.join(tmp, "project")
-    shutil.copytree(PROJECT, project,
+    shutil.copytree(source, project,
                     ignore=shutil.ignore_patterns("_trial_temp*",
                                                   "__pycache__"))
     with open(os.path.join(project, "cctrial.ini"), "w") as f:
@@ -101,16 +102,19 @@ def environment(extra):
     return env
 
 
-def command(args, project, reporters, once=True):
+def command(args, project, reporters, once=True, options=(),
+            tests="golden"):
     cmd = [args.cctrial, "--config", os.path.join(project, "cctrial.ini"),
-           "--reporters=" + reporters]
+           "--reporters=" + reporters] + list(options)
     if once:
         cmd.append("--once")
-    return cmd + ["golden"]
+    return cmd + [tests]
 
 
-def run_pipe(args, project, reporters, env=None):
-    proc = subprocess.run(command(args, project, reporters), cwd=project,
+def run_pipe(args, project, reporters, env=None, options=(),
+             tests="golden"):
+    proc = subprocess.run(command(args, project, reporters, True, options,
+                                  tests), cwd=project,
                           env=environment(env or {}),
                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
@@ -197,6 +201,11 @@ def normalise(text, project):
     text = text.replace(keyed, "<project>")
     text = re.sub(r"Ran (\d+) tests in \d+\.\d+s", r"Ran \1 tests in X.XXXs",
                   text)
+    # The oneline's final line: its time, padded to the id's columns.
+    text = re.sub(r"(?<=(passed|failed) in )\d+\.\d{3}s *",
+                  lambda m: "X.XXXs".ljust(len(m.group())), text)
+    text = re.sub(r"(?<=interrupted after )\d+\.\d{3}s *",
+                  lambda m: "X.XXXs".ljust(len(m.group())), text)
     return text
 
 
@@ -290,6 +299,26 @@ def summary_oneline_pipe(args, tmp):
                    normalise(run.out, project))
 
 
+def summary_skips_pipe(args, tmp):
+    """Many skips for few reasons: one line per reason with its count, and
+    a passing run's final line; with -v, each reason lists its tests."""
+    for name, options in (("plain", []), ("verbose", ["-v"])):
+        project = make_project(os.path.join(tmp, name), [],
+                               source=SKIPS_PROJECT)
+        run = run_pipe(args, project, "summary,oneline", options=options,
+                       tests="skipping")
+        expect_status(run, 0, "a passing run with skips (%s)" % name)
+        out = normalise(run.out, project)
+        # After the oneline's lines for each skip on a pipe, the summary.
+        summary = out.split("\n\n\n", 1)[-1]
+        check(("NoSSL.test_client" in summary) == (name == "verbose"),
+              "%s: the skipped tests' ids %s in the summary:\n%s"
+              % (name, "missing" if name == "verbose" else "listed", out))
+        # -v also lists the selected tests before the run: not ours.
+        compare_golden(args, "summary_skips_%s_pipe.txt" % name,
+                       summary if name == "verbose" else out)
+
+
 def oneline_pipe_color_always(args, tmp):
     """color = always colours even on a pipe, but never moves the cursor."""
     project = make_project(tmp, ["[reporter.oneline]", "color = always"])
@@ -346,11 +375,16 @@ def oneline_tty_narrow(args, tmp):
             check(len(plain) == columns - 1,
                   "%d columns: line of %d: %r"
                   % (columns, len(plain), plain))
-            shown = plain.split(" ")[0]
+        for line in lines:
+            shown = SGR.sub("", line).split(" ")[0]
             check(any(i == shown or i.startswith(shown + ".")
                       for i in TEST_IDS),
                   "%d columns: %r is not an id cut at a dot" % (columns,
                                                                 shown))
+        # The final line says what the run was, whole: no test's name.
+        check(re.match(r"failed in X\.XXXs +13/ *13 ", final),
+              "%d columns: the final line is not the run's: %r"
+              % (columns, final))
         compare_golden(args, "oneline_tty%d.raw.txt" % columns, visible(raw))
 
 
@@ -556,7 +590,8 @@ def json_schema_doc(args, tmp):
 
 
 SCENARIOS = {f.__name__: f for f in (
-    oneline_pipe, summary_oneline_pipe, oneline_pipe_color_always,
+    oneline_pipe, summary_oneline_pipe, summary_skips_pipe,
+    oneline_pipe_color_always,
     summary_oneline_tty, oneline_tty_narrow, oneline_tty_no_color,
     workflow_tty, json_file, json_stdout, json_unwritable,
     json_schema_doc)}

@@ -320,15 +320,17 @@ Test(oneline, pipe_dots_and_lines)
     result(f, "p.c", CCT_OUTCOME_SUCCESS, "", 3);
     size_t before_end = f->printed_len;
     run_end(f, 3);
-    /* Each line: the id in 70 columns, then the counts. */
+    /* Each line: the id in 70 columns, then the counts; the last one says
+     * what the run was instead. */
     char expected[2048];
     snprintf(expected, sizeof(expected), ".\n%-70s%s\n%-70s%s\n.\n%-70s%s\n",
              "p.b", "     2/    3     1F          0E          0S          0T"
                     "          0!",
              "p.b", "     2/    3     1F          1E          0S          0T"
                     "          0!",
-             "p.c", "     3/    3     1F          1E          0S          0T"
-                    "          0!");
+             "failed in 0.000s",
+             "     3/    3     1F          1E          0S          0T"
+             "          0!");
     cr_assert_str_eq(f->printed, expected);
     cr_assert_eq(f->printed[before_end - 1], '\n', "dots not ended before "
                  "the run's end");
@@ -363,6 +365,56 @@ Test(oneline, color_choices)
         int colored = strstr(f->printed, "\033[31m") != NULL;
         cr_assert_eq(colored, cases[i].colored, "case %zu: %s", i,
                      f->printed);
+        unload(f);
+    }
+}
+
+/* A run ends with what it was (passed, failed, interrupted) and its time
+ * in the id's columns, never the name of the test that ran last: that
+ * test passed, and read as the one that failed.  The words keep their dot
+ * on a narrow terminal (they are not an id to shorten by parts). */
+Test(oneline, final_line_says_what_the_run_was)
+{
+    static const struct {
+        int passed, interrupted, width;
+        const char *expected;
+    } cases[] = {
+        {0, 0, 0, "failed in 12.500s"},
+        {1, 0, 0, "passed in 12.500s"},
+        {0, 1, 0, "interrupted after 12.500s"},
+        /* 39 columns: 19 for the counts, 20 for the words. */
+        {0, 0, 40, "failed in 12.500s    2/2 1F 0E 0S 0T 0!\n"},
+        {0, 0, 30, "failed in\xe2\x80\xa6 2/2 1F 0E 0S 0T 0!\n"},
+    };
+    setenv("NO_COLOR", "1", 1);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        fake *f = load("oneline", cases[i].width > 0, cases[i].width);
+        start(f);
+        run_start(f, 2);
+        test_start(f, "p.fails", 1, 2);
+        result(f, "p.fails", CCT_OUTCOME_FAILURE, "f\n", 2);
+        test_start(f, "p.passes_last", 2, 2);
+        result(f, "p.passes_last", CCT_OUTCOME_SUCCESS, "", 2);
+        size_t before = f->printed_len;
+        cct_run_end ev = {.struct_size = sizeof(ev), .tests_run = 2,
+                          .wall_time = 12.5, .passed = cases[i].passed,
+                          .interrupted = cases[i].interrupted,
+                          .group_size = sizeof(cct_result_group),
+                          .n_counts = CCT_OUTCOME_COUNT,
+                          .all_counts = f->counts};
+        f->plugin->reporter->run_end(f->ctx, &ev);
+        const char *line = f->printed + before;
+        if (cases[i].width) {
+            cr_assert_str_eq(line, cases[i].expected, "case %zu", i);
+        } else {
+            char expected[256];
+            snprintf(expected, sizeof(expected), "%-70s%s\n",
+                     cases[i].expected,
+                     "     2/    2     1F          0E          0S          "
+                     "0T          0!");
+            cr_assert_str_eq(line, expected, "case %zu", i);
+        }
+        cr_assert_null(strstr(line, "p.passes_last"), "case %zu", i);
         unload(f);
     }
 }
@@ -501,11 +553,109 @@ Test(summary, groups_and_counts_are_read_by_the_senders_layout)
                                                  "AssertionError\n\n"
                                                  "p.f1\np.f2\n");
     cr_assert_not_null(at_failures, "%s", f->printed);
-    cr_assert_not_null(strstr(f->printed, "[SKIPPED]\nlater\n\np.s\n"),
+    cr_assert_not_null(strstr(f->printed, "\n      1 [SKIPPED] later\n"),
                        "%s", f->printed);
     cr_assert_not_null(strstr(f->printed, "FAILED (skips=1, failures=2, "
                                           "successes=3)\n"),
                        "%s", f->printed);
+    unload(f);
+}
+
+/* ---- summary: skips and todos counted by reason ------------------------ */
+
+/* A run of many skips for two reasons, todos whose messages differ under
+ * one reason, an unexpected success and a failure, in the core's order
+ * (smallest group first). */
+static void skips_run_end(fake *f)
+{
+    static const char *const ssl[] = {"p.Ssl.test_a", "p.Ssl.test_b"};
+    static const char *const platform[] = {"p.Win.test_1", "p.Win.test_2",
+                                           "p.Win.test_3", "p.Win.test_4",
+                                           "p.Win.test_5"};
+    /* The first group's test sorts last: a reason lists its tests
+     * sorted, whatever the order of its groups. */
+    static const char *const todo_a[] = {"p.T.test_b"};
+    static const char *const todo_b[] = {"p.T.test_a"};
+    static const char *const unexpected[] = {"p.T.test_u"};
+    static const char *const failed[] = {"p.F.test_f"};
+    static const cct_result_group groups[] = {
+        {CCT_OUTCOME_EXPECTED_FAILURE, "Reason: 'flaky'\nmessage a\n", 1,
+         todo_a},
+        {CCT_OUTCOME_UNEXPECTED_SUCCESS, "Reason: 'fixed?'\n", 1,
+         unexpected},
+        {CCT_OUTCOME_FAILURE, "Traceback\nFailTest: no\n", 1, failed},
+        {CCT_OUTCOME_EXPECTED_FAILURE, "Reason: 'flaky'\nmessage b\n", 1,
+         todo_b},
+        {CCT_OUTCOME_SKIP, "no SSL\n", 2, ssl},
+        {CCT_OUTCOME_SKIP, "not on this platform\n", 5, platform},
+    };
+    size_t counts[CCT_OUTCOME_COUNT] = {
+        [CCT_OUTCOME_SUCCESS] = 1, [CCT_OUTCOME_SKIP] = 7,
+        [CCT_OUTCOME_EXPECTED_FAILURE] = 2,
+        [CCT_OUTCOME_UNEXPECTED_SUCCESS] = 1, [CCT_OUTCOME_FAILURE] = 1};
+    cct_run_end ev = {.struct_size = sizeof(ev), .tests_run = 12,
+                      .wall_time = 0.5,
+                      .n_groups = sizeof(groups) / sizeof(groups[0]),
+                      .groups = groups,
+                      .group_size = sizeof(cct_result_group),
+                      .n_counts = CCT_OUTCOME_COUNT, .all_counts = counts};
+    memcpy(ev.counts, counts, sizeof(ev.counts));
+    f->plugin->reporter->run_end(f->ctx, &ev);
+}
+
+static const char skips_closing[] =
+    "======================================================================"
+    "========= 1 case: [UNEXPECTED SUCCESS]\n"
+    "Reason: 'fixed?'\n\np.T.test_u\n"
+    "======================================================================"
+    "========= 1 case: [FAIL]\n"
+    "Traceback\nFailTest: no\n\np.F.test_f\n"
+    "----------------------------------------------------------------------"
+    "---------\n"
+    "Ran 12 tests in 0.500s\n\n"
+    "FAILED (skips=7, expectedFailures=2, failures=1, "
+    "unexpectedSuccesses=1, successes=1)\n";
+
+/* One line per reason, most common last, skips before todos; then the
+ * problems, failures last, then trial's closing lines unchanged. */
+Test(summary, skips_and_todos_are_counted_by_reason)
+{
+    fake *f = load("summary", 0, 80);
+    start(f);
+    skips_run_end(f);
+    char expected[4096];
+    snprintf(expected, sizeof(expected), "\n\n"
+             "      2 [SKIPPED] no SSL\n"
+             "      5 [SKIPPED] not on this platform\n"
+             "      2 [TODO] Reason: 'flaky'\n"
+             "%s", skips_closing);
+    cr_assert_str_eq(f->printed, expected);
+    unload(f);
+}
+
+/* With -v (the host's verbose), each reason lists its tests. */
+Test(summary, verbose_lists_the_tests_of_each_reason)
+{
+    fake *f = load("summary", 0, 80);
+    f->host.verbose = 1;
+    start(f);
+    skips_run_end(f);
+    char expected[4096];
+    snprintf(expected, sizeof(expected), "\n\n"
+             "      2 [SKIPPED] no SSL\n"
+             "          p.Ssl.test_a\n"
+             "          p.Ssl.test_b\n"
+             "      5 [SKIPPED] not on this platform\n"
+             "          p.Win.test_1\n"
+             "          p.Win.test_2\n"
+             "          p.Win.test_3\n"
+             "          p.Win.test_4\n"
+             "          p.Win.test_5\n"
+             "      2 [TODO] Reason: 'flaky'\n"
+             "          p.T.test_a\n"
+             "          p.T.test_b\n"
+             "%s", skips_closing);
+    cr_assert_str_eq(f->printed, expected);
     unload(f);
 }
 
