@@ -67,6 +67,7 @@ class World:
     """A copy of the project, a bin directory of fakes, their log."""
 
     def __init__(self, fakes=PROGRAMS, mode="ok", timeout=None):
+        self.mode = mode
         self.project = harness.copy_project(PROJECT)
         self.bin = harness.empty_dir("bin")
         for program in fakes:
@@ -156,16 +157,21 @@ def stop(c):
 
 # ---- what a notification must look like --------------------------------------
 
-def notify_send_argv(title, message, ok):
+def notify_send_argv(title, message, ok, replace_id):
+    # --print-id: the fake prints the id (101 for the first), and each
+    # later notification replaces it.
+    ids = ["--print-id"] + ([f"--replace-id={replace_id}"]
+                            if replace_id else [])
     if ok:
-        return ["--app-name=cctrial", f"--icon={PASS_ICON}", "--",
+        return ["--app-name=cctrial", *ids, f"--icon={PASS_ICON}", "--",
                 title, message]
-    return ["--app-name=cctrial", f"--icon={FAIL_ICON}",
+    return ["--app-name=cctrial", *ids, f"--icon={FAIL_ICON}",
             "--urgency=critical", "--", title, message]
 
 
-def terminal_notifier_argv(title, message, ok):
-    # Each value starts with a backslash, which terminal-notifier drops.
+def terminal_notifier_argv(title, message, ok, replace_id):
+    # Each value starts with a backslash, which terminal-notifier drops;
+    # -group makes each notification replace the last.
     return ["-title", "\\" + title, "-message", "\\" + message,
             "-appIcon", "\\" + (PASS_ICON if ok else FAIL_ICON),
             "-group", "\\cctrial"]
@@ -180,7 +186,11 @@ def check_calls(world, expected, c, program="notify-send"):
     triples, in order, one at a time."""
     calls = world.calls()
     got = [(call["program"], call["argv"]) for call in calls]
-    want = [(program, EXPECTED_ARGV[program](*e)) for e in expected]
+    # A notify-send that fails prints no id: nothing to replace.
+    replaces = world.mode != "fail"
+    want = [(program, EXPECTED_ARGV[program](
+                *e, 101 if replaces and i > 0 else None))
+            for i, e in enumerate(expected)]
     check(got == want, "notifications differ:\n  got:  "
           + "\n        ".join(map(repr, got)) + "\n  want: "
           + "\n        ".join(map(repr, want)) + "\n" + c.describe())
