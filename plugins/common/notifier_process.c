@@ -27,7 +27,7 @@
 
 #include "strbuf.h"
 
-/* Notifications waiting while one runs.  Each run of the workflow sends
+/* Notifications waiting while one runs.  Each cycle of the workflow sends
  * at most one, so more than a few waiting means the notifier is stuck. */
 #define QUEUE_MAX 4
 #define DEFAULT_TIMEOUT_MS 2000
