@@ -52,13 +52,38 @@ static cct_action *add(cct_actions *out, cct_action_kind kind)
     return a;
 }
 
-static void notify(cct_actions *out, cct_notify_status status,
+/* A run's verdict: it becomes the cycle's notification (see workflow.h),
+ * which end_cycle() sends. */
+static void notice(cct_workflow *wf, cct_notify_status status,
                    const char *title, const char *text)
 {
-    cct_action *a = add(out, CCT_ACT_NOTIFY);
-    a->status = status;
-    snprintf(a->title, sizeof(a->title), "%s", title);
-    snprintf(a->text, sizeof(a->text), "%s", text);
+    wf->have_notice = 1;
+    wf->notice_status = status;
+    snprintf(wf->notice_title, sizeof(wf->notice_title), "%s", title);
+    snprintf(wf->notice_text, sizeof(wf->notice_text), "%s", text);
+}
+
+/* "1 test run", "2 tests run": `n`, `noun` (plural unless n is 1),
+ * then `rest`. */
+static void count_of(char *buf, size_t size, size_t n, const char *noun,
+                     const char *rest)
+{
+    snprintf(buf, size, "%zu %s%s%s", n, noun, n == 1 ? "" : "s", rest);
+}
+
+/* The cycle ends: cctrial waits or exits.  Its notification goes out. */
+static void end_cycle(cct_workflow *wf, cct_actions *out,
+                      cct_action_kind kind)
+{
+    assert(kind == CCT_ACT_WAIT || kind == CCT_ACT_EXIT);
+    if (wf->have_notice) {
+        cct_action *a = add(out, CCT_ACT_NOTIFY);
+        a->status = wf->notice_status;
+        memcpy(a->title, wf->notice_title, sizeof(a->title));
+        memcpy(a->text, wf->notice_text, sizeof(a->text));
+        wf->have_notice = 0;
+    }
+    add(out, kind);
 }
 
 static void message(cct_actions *out, cct_message_kind kind, const char *test)
@@ -150,14 +175,14 @@ static void wait_or_go(cct_workflow *wf, cct_actions *out)
         return;
     }
     wf->change_pending = 0;
-    add(out, CCT_ACT_WAIT);
+    end_cycle(wf, out, CCT_ACT_WAIT);
 }
 
 void cct_workflow_start(cct_workflow *wf, cct_actions *out)
 {
     out->n = 0;
     if (wf->smart)
-        add(out, CCT_ACT_WAIT);
+        end_cycle(wf, out, CCT_ACT_WAIT);
     else
         run_next(wf, out);
 }
@@ -195,8 +220,8 @@ static void passed(cct_workflow *wf, const cct_run_outcome *run,
                    cct_actions *out)
 {
     char title[64];
-    snprintf(title, sizeof(title), "%zu tests run", run->tests_run);
-    notify(out, CCT_NOTIFY_PASS, title, "everything good!");
+    count_of(title, sizeof(title), run->tests_run, "test", " run");
+    notice(wf, CCT_NOTIFY_PASS, title, "everything good!");
     switch (wf->suite) {
     case CCT_SUITE_RETRY_TEST:
         if (wf->retry_suite.len == 1 &&
@@ -221,7 +246,8 @@ static void passed(cct_workflow *wf, const cct_run_outcome *run,
             return;
         }
         if (!wf->forever) {
-            add(out, CCT_ACT_EXIT)->exit_code = 0;
+            end_cycle(wf, out, CCT_ACT_EXIT);
+            out->items[out->n - 1].exit_code = 0;
             return;
         }
         wait_or_go(wf, out);
@@ -234,7 +260,13 @@ static void failed(cct_workflow *wf, const cct_run_outcome *run,
 {
     char title[64], text[64];
     if (wf->suite == CCT_SUITE_RETRY_TEST) {
-        notify(out, CCT_NOTIFY_FAIL, "Still broken!", wf->retry_test);
+        /* A bigger run of this cycle failed: its verdict says more than
+         * "still broken" of a test the user has not tried to fix yet. */
+        int bigger_failed = wf->have_notice &&
+                            wf->notice_status == CCT_NOTIFY_FAIL;
+        snprintf(title, sizeof(title), "%s",
+                 bigger_failed ? wf->notice_text : "Still broken!");
+        notice(wf, CCT_NOTIFY_FAIL, title, wf->retry_test);
         add(out, CCT_ACT_SHOW_LOGS)->test = wf->retry_test;
         message(out, CCT_MSG_PLEASE_FIX, wf->retry_test);
         wait_or_go(wf, out);
@@ -244,12 +276,12 @@ static void failed(cct_workflow *wf, const cct_run_outcome *run,
         size_t before = wf->retry_suite.len, still = run->failed->len;
         snprintf(title, sizeof(title), "%zu fixed",
                  before > still ? before - still : 0);
-        snprintf(text, sizeof(text), "%zu tests failures to fix", still);
+        count_of(text, sizeof(text), still, "test failure", " to fix");
     } else {
-        snprintf(title, sizeof(title), "%zu tests run", run->tests_run);
-        snprintf(text, sizeof(text), "%zu tests broken!", run->failed->len);
+        count_of(title, sizeof(title), run->tests_run, "test", " run");
+        count_of(text, sizeof(text), run->failed->len, "test", " broken!");
     }
-    notify(out, CCT_NOTIFY_FAIL, title, text);
+    notice(wf, CCT_NOTIFY_FAIL, title, text);
 
     /* The test that just passed alone fails again in a bigger suite, with
      * no change in between: it depends on the other tests.  Re-running it
@@ -436,7 +468,7 @@ static void take_request(cct_workflow *wf, cct_actions *out)
     case CCT_REQ_FAILED:
         if (!wf->retry_suite.len && !wf->retry_test) {
             /* They were deleted while the request waited. */
-            add(out, CCT_ACT_WAIT);
+            end_cycle(wf, out, CCT_ACT_WAIT);
             return;
         }
         if (!wf->retry_suite.len)

@@ -20,6 +20,18 @@
  * the retry test, which runs at once; if it was the retry test that still
  * fails, its logs are shown and cctrial waits for a change.
  *
+ * Notifications: one per cycle.  A cycle begins with a run that starts
+ * after a change, a key or the session's start, goes through the runs
+ * that follow it without a wait (the fix loop: the retry test, the retry
+ * suite, the full suite again), and ends where cctrial waits for a change
+ * or exits: the result the user waits for.  Each run's result replaces the
+ * cycle's notification, which goes out (CCT_ACT_NOTIFY, just before
+ * CCT_ACT_WAIT or CCT_ACT_EXIT) only at the cycle's end, so that a desktop
+ * shows one notification per cycle, not one per run.  When the retry test
+ * still fails after a bigger run failed in the same cycle, the bigger
+ * run's verdict ("3 tests broken!") titles the notification, the test to
+ * fix is its text.
+ *
  * Besides the run, what may be going on: a discovery, in the background
  * (a refresh of the import graph) or blocking (the full and smart suites,
  * and smart mode's selection, need its catalog; the retry test and the
@@ -110,6 +122,10 @@ typedef struct cct_workflow {
                               pass-th of its suite in a row; else 0 */
     int repeat;            /* until_failure: the next run is the suite
                               that passed, again */
+    int have_notice;       /* the cycle's notification, sent when it ends */
+    cct_notify_status notice_status;
+    char notice_title[64];
+    char notice_text[64];
 } cct_workflow;
 
 /* What a run ended with. */

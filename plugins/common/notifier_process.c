@@ -11,10 +11,13 @@
  * newest waiting notification is kept: the next one would most likely
  * hang too, and cctrial's loop, which ends only when every process it
  * started has, would otherwise take a timeout per waiting notification to
- * exit.
+ * exit.  A notification waits as its title, message and status; its
+ * argument vector is built only when its process starts, after the one
+ * before it has ended and printed what the next may need.
  */
 #include "notifier_process.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,20 +27,32 @@
 
 #include "strbuf.h"
 
-/* Notifications waiting while one runs.  Each run of the workflow sends
+/* Notifications waiting while one runs.  Each cycle of the workflow sends
  * at most one, so more than a few waiting means the notifier is stuck. */
 #define QUEUE_MAX 4
 #define DEFAULT_TIMEOUT_MS 2000
+/* What a notifier prints that matters (an id) is a line. */
+#define MAX_OUTPUT 256
+
+typedef struct notification {
+    char *title;
+    char *message;
+    cct_notify_status status;
+} notification;
 
 struct notifier_process {
     const cct_host *host;
     char *program;
     char *hint;        /* what to check when the program fails */
     unsigned timeout_ms;
+    notifier_build_fn build;
+    notifier_output_fn output; /* NULL: what it prints is not read */
+    void *arg;
     int running;       /* a process is out: its completion is due */
+    int held;          /* notifier_process_hold(): nothing starts */
     int freed;         /* notifier_process_free() came while running */
     int warned;        /* the first failure has been logged */
-    char **queue[QUEUE_MAX];
+    notification queue[QUEUE_MAX];
     size_t head, n;    /* a ring: queue[head] waits longest */
 };
 
@@ -100,37 +115,50 @@ char **notifier_argv_take(notifier_argv *a)
 
 /* ---- the queue ---------------------------------------------------------- */
 
-static void enqueue(notifier_process *np, char **argv)
+static void notification_free(notification *n)
+{
+    free(n->title);
+    free(n->message);
+    memset(n, 0, sizeof(*n));
+}
+
+static notification dequeue(notifier_process *np)
+{
+    assert(np->n > 0);
+    notification n = np->queue[np->head];
+    memset(&np->queue[np->head], 0, sizeof(n));
+    np->head = (np->head + 1) % QUEUE_MAX;
+    np->n--;
+    return n;
+}
+
+static void drop_oldest(notifier_process *np)
+{
+    notification n = dequeue(np);
+    notification_free(&n);
+}
+
+static void enqueue(notifier_process *np, notification n)
 {
     if (np->n == QUEUE_MAX) {
-        notifier_argv_free(np->queue[np->head]);
-        np->head = (np->head + 1) % QUEUE_MAX;
-        np->n--;
+        drop_oldest(np);
         np->host->log(np->host, CCT_LOG_DEBUG, "%s is still busy: the "
                       "oldest waiting notification is dropped", np->program);
     }
-    np->queue[(np->head + np->n) % QUEUE_MAX] = argv;
+    np->queue[(np->head + np->n) % QUEUE_MAX] = n;
     np->n++;
-}
-
-static char **dequeue(notifier_process *np)
-{
-    char **argv = np->queue[np->head];
-    np->head = (np->head + 1) % QUEUE_MAX;
-    np->n--;
-    return argv;
 }
 
 static void drop_queue(notifier_process *np)
 {
     while (np->n)
-        notifier_argv_free(dequeue(np));
+        drop_oldest(np);
 }
 
 static void keep_newest(notifier_process *np)
 {
     while (np->n > 1)
-        notifier_argv_free(dequeue(np));
+        drop_oldest(np);
 }
 
 /* ---- failures ----------------------------------------------------------- */
@@ -173,8 +201,9 @@ static void destroy(notifier_process *np)
     free(np);
 }
 
-static void on_done(void *arg, int exit_status, int term_signal,
-                    int timed_out);
+static void on_spawned_done(void *arg, int exit_status, int term_signal,
+                            int timed_out);
+static void on_program_done(void *arg, const cct_program_result *result);
 
 /* libuv's error codes are negative errno values on Unix. */
 static const char *spawn_error(int rc, char *buf, size_t size)
@@ -185,14 +214,34 @@ static const char *spawn_error(int rc, char *buf, size_t size)
     return buf;
 }
 
+/* Can the host hand back what a program printed (ABI 1.2)? */
+static int reads_output(const notifier_process *np)
+{
+    return np->output &&
+           CCT_HAS_FIELD(np->host, cct_host, run_program) &&
+           np->host->run_program;
+}
+
 /* Starts waiting notifications until one is out or none is left. */
 static void run_queue(notifier_process *np)
 {
-    while (!np->running && np->n) {
-        char **argv = dequeue(np);
+    while (!np->running && !np->held && np->n) {
+        notification n = dequeue(np);
+        char **argv = np->build(np->arg, n.title, n.message, n.status);
+        notification_free(&n);
+        if (!argv) {
+            np->host->log(np->host, CCT_LOG_DEBUG, "out of memory: a "
+                          "notification is dropped");
+            continue;
+        }
         np->running = 1;
-        int rc = np->host->spawn(np->host, (const char *const *)argv,
-                                 np->timeout_ms, on_done, np);
+        int rc = reads_output(np)
+                     ? np->host->run_program(
+                           np->host, (const char *const *)argv, NULL,
+                           np->timeout_ms, MAX_OUTPUT, on_program_done, np,
+                           NULL)
+                     : np->host->spawn(np->host, (const char *const *)argv,
+                                       np->timeout_ms, on_spawned_done, np);
         notifier_argv_free(argv);
         if (rc < 0) {
             char buf[32];
@@ -203,10 +252,10 @@ static void run_queue(notifier_process *np)
     }
 }
 
-static void on_done(void *arg, int exit_status, int term_signal,
-                    int timed_out)
+/* A process ended; `out` is what it printed, or NULL when not read. */
+static void ended(notifier_process *np, int exit_status, int term_signal,
+                  int timed_out, const char *out)
 {
-    notifier_process *np = arg;
     np->running = 0;
     if (np->freed) {
         destroy(np);
@@ -222,19 +271,39 @@ static void on_done(void *arg, int exit_status, int term_signal,
     } else if (exit_status != 0) {
         failed(np, np->hint, "%s exited with status %d", np->program,
                exit_status);
+    } else if (out && np->output) {
+        np->output(np->arg, out);
     }
     run_queue(np);
 }
 
-notifier_process *notifier_process_new(const cct_host *host,
-                                       const char *program, const char *hint)
+static void on_spawned_done(void *arg, int exit_status, int term_signal,
+                            int timed_out)
 {
+    ended(arg, exit_status, term_signal, timed_out, NULL);
+}
+
+static void on_program_done(void *arg, const cct_program_result *result)
+{
+    ended(arg, result->exit_status, result->term_signal, result->timed_out,
+          result->out);
+}
+
+notifier_process *notifier_process_new(const cct_host *host,
+                                       const char *program, const char *hint,
+                                       notifier_build_fn build,
+                                       notifier_output_fn output, void *arg)
+{
+    assert(build);
     notifier_process *np = calloc(1, sizeof(*np));
     if (!np)
         return NULL;
     np->host = host;
     np->program = strdup(program);
     np->hint = strdup(hint);
+    np->build = build;
+    np->output = output;
+    np->arg = arg;
     long timeout = host->option_int(host, "timeout");
     np->timeout_ms = timeout > 0 ? (unsigned)timeout : DEFAULT_TIMEOUT_MS;
     if (!np->program || !np->hint) {
@@ -244,14 +313,27 @@ notifier_process *notifier_process_new(const cct_host *host,
     return np;
 }
 
-void notifier_process_send(notifier_process *np, char **argv)
+void notifier_process_send(notifier_process *np, const char *title,
+                           const char *message, cct_notify_status status)
 {
-    if (!argv) {
+    notification n = {
+        .title = strdup(title ? title : ""),
+        .message = strdup(message ? message : ""),
+        .status = status,
+    };
+    if (!n.title || !n.message) {
+        notification_free(&n);
         np->host->log(np->host, CCT_LOG_DEBUG, "out of memory: a "
                       "notification is dropped");
         return;
     }
-    enqueue(np, argv);
+    enqueue(np, n);
+    run_queue(np);
+}
+
+void notifier_process_hold(notifier_process *np, int hold)
+{
+    np->held = hold;
     run_queue(np);
 }
 

@@ -7,8 +7,11 @@
  * that a hung notifier delays cctrial's exit by two timeouts at most).  A
  * program that cannot start, fails or hangs never holds up cctrial; the
  * first such failure is logged as a warning, later ones only at debug
- * level (-vv).  Part of the plugins' internal helper library (see
- * strbuf.h), linked into each notifier.
+ * level (-vv).  Each notification's argument vector is built when its
+ * process starts, so that it can name what the previous one printed (the
+ * id notify-send gives a notification, for the next to replace).  Part of
+ * the plugins' internal helper library (see strbuf.h), linked into each
+ * notifier.
  */
 #ifndef CCT_PLUGINS_NOTIFIER_PROCESS_H
 #define CCT_PLUGINS_NOTIFIER_PROCESS_H
@@ -51,16 +54,37 @@ void notifier_argv_free(char **argv);
 
 typedef struct notifier_process notifier_process;
 
+/* Builds the argument vector (from notifier_argv_take(); argv[0] is the
+ * program) of one notification, when its process is about to start: after
+ * the previous one ended.  NULL (out of memory) drops the notification. */
+typedef char **(*notifier_build_fn)(void *arg, const char *title,
+                                    const char *message,
+                                    cct_notify_status status);
+
+/* What a notifier process that exited 0 printed on its standard output
+ * (NUL-terminated, at most a few hundred bytes). */
+typedef void (*notifier_output_fn)(void *arg, const char *out);
+
 /* Runs `program` (looked up on PATH) for each notification; NULL when
  * memory runs out.  `hint` ends the warning about the first failure: what
- * the user should check.  The option "timeout" is read from the host. */
+ * the user should check.  `build` makes each argument vector; `output`
+ * (may be NULL) reads what each printed, when the host can hand it back
+ * (ABI 1.2's run_program; with an older cctrial it is never called).  Both
+ * get `arg`.  The option "timeout" is read from the host. */
 notifier_process *notifier_process_new(const cct_host *host,
-                                       const char *program, const char *hint);
+                                       const char *program, const char *hint,
+                                       notifier_build_fn build,
+                                       notifier_output_fn output, void *arg);
 
-/* Starts `argv` (from notifier_argv_take(); argv[0] is the program) now,
- * or after the notifications still waiting.  Takes ownership of argv;
- * NULL (out of memory) drops the notification.  Returns at once. */
-void notifier_process_send(notifier_process *np, char **argv);
+/* Shows a notification: its process starts now, or after the
+ * notifications still waiting.  Copies what it needs; returns at once. */
+void notifier_process_send(notifier_process *np, const char *title,
+                           const char *message, cct_notify_status status);
+
+/* While held, no process starts: notifications wait (the newest few).
+ * Releasing starts what waits.  For a notifier that must learn something
+ * first (which options its program knows). */
+void notifier_process_hold(notifier_process *np, int hold);
 
 /* Frees the runner.  A process still running keeps it alive until that
  * process ends (which cctrial lets happen before it unloads a plugin: its

@@ -41,6 +41,9 @@ static const cct_option options[] = {
     {NULL, 0, NULL, NULL, NULL, 0, 0},
 };
 
+static char **build(void *arg, const char *title, const char *message,
+                    cct_notify_status status);
+
 static void fini(void *ctx)
 {
     terminal_notifier *t = ctx;
@@ -61,7 +64,7 @@ static int init(const cct_host *host, void **ctx)
     const char *group = host->option_string(host, "group");
     t->process = notifier_process_new(
         host, "terminal-notifier",
-        "is a Notification Center running for this user?");
+        "is a Notification Center running for this user?", build, NULL, t);
     if (group && *group)
         t->group = strdup(group);
     if (!t->process || (group && *group && !t->group)) {
@@ -83,10 +86,10 @@ static void add_option(notifier_argv *a, const char *option,
     notifier_argv_addf(a, "\\%s", value ? value : "");
 }
 
-static void notify(void *ctx, const char *title, const char *message,
-                   cct_notify_status status)
+static char **build(void *arg, const char *title, const char *message,
+                    cct_notify_status status)
 {
-    terminal_notifier *t = ctx;
+    terminal_notifier *t = arg;
     const char *icon =
         t->icon[status == CCT_NOTIFY_FAIL ? CCT_NOTIFY_FAIL
                                           : CCT_NOTIFY_PASS];
@@ -98,7 +101,14 @@ static void notify(void *ctx, const char *title, const char *message,
         add_option(&a, "-appIcon", icon);
     if (t->group)
         add_option(&a, "-group", t->group);
-    notifier_process_send(t->process, notifier_argv_take(&a));
+    return notifier_argv_take(&a);
+}
+
+static void notify(void *ctx, const char *title, const char *message,
+                   cct_notify_status status)
+{
+    terminal_notifier *t = ctx;
+    notifier_process_send(t->process, title, message, status);
 }
 
 static const cct_notifier_ops ops = {

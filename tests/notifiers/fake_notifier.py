@@ -10,6 +10,13 @@ one JSON line to the file named by $FAKE_NOTIFIER_LOG:
 where "overlapped" says whether the call recorded before it was still
 running when this one started (cctrial must run them one at a time).
 
+As notify-send with --print-id, it prints the notification's id: the one
+given with --replace-id, else a new one (100 + the calls recorded so far),
+as libnotify >= 0.7.9 does.  `notify-send --help` (cctrial's question: which
+options it knows) is answered at once and not recorded, whatever the mode:
+the help of libnotify 0.8, or with $FAKE_NOTIFY_SEND_HELP=old that of a
+notify-send before 0.7.9, without --print-id and --replace-id.
+
 then does what $FAKE_NOTIFIER_MODE says:
 
     ok (default)  exit 0
@@ -45,8 +52,40 @@ def previous_still_running(log):
     return True
 
 
+HELP = """Usage:
+  notify-send [OPTION…] <SUMMARY> [BODY] - create a notification
+
+Application Options:
+  -u, --urgency=LEVEL               Specifies the urgency level (low, normal, critical).
+  -t, --expire-time=TIME            Specifies the timeout in milliseconds at which to expire the notification.
+  -a, --app-name=APP_NAME           Specifies the app name for the icon
+  -i, --icon=ICON                   Specifies an icon filename or stock icon to display.
+  -c, --category=TYPE[,TYPE...]     Specifies the notification category.
+  -e, --transient                   Create a transient notification
+  -h, --hint=TYPE:NAME:VALUE        Specifies basic extra data to pass. Valid types are boolean, int, double, string, byte and variant.
+%s  -w, --wait                        Wait for the notification to be closed before exiting.
+  -v, --version                     Version of the package.
+"""
+NEW_OPTIONS = """  -p, --print-id                    Print the notification ID.
+  -r, --replace-id=REPLACE_ID       The ID of the notification to replace.
+"""
+
+
+def print_id(argv, log):
+    """The id a daemon would give this notification."""
+    for arg in argv[:argv.index("--")] if "--" in argv else argv:
+        if arg.startswith("--replace-id="):
+            return int(arg.split("=", 1)[1])
+    with open(log, encoding="utf-8") as f:
+        return 100 + sum(1 for line in f if line.strip())
+
+
 def main():
     log = os.environ["FAKE_NOTIFIER_LOG"]
+    if sys.argv[1:] == ["--help"]:
+        old = os.environ.get("FAKE_NOTIFY_SEND_HELP") == "old"
+        sys.stdout.write(HELP % ("" if old else NEW_OPTIONS))
+        return 0
     record = {
         "program": os.path.basename(sys.argv[0]),
         "argv": sys.argv[1:],
@@ -56,6 +95,8 @@ def main():
     with open(log, "a", encoding="utf-8") as f:
         f.write(json.dumps(record) + "\n")
     mode = os.environ.get("FAKE_NOTIFIER_MODE", "ok")
+    if "--print-id" in sys.argv[1:] and mode != "fail":
+        print(print_id(sys.argv[1:], log), flush=True)
     if mode == "fail":
         sys.stderr.write("Cannot autolaunch D-Bus without X11 $DISPLAY\n")
         return 1

@@ -93,6 +93,7 @@ static void setup(void)
     fx.log = in_dir("calls.jsonl");
     setenv("FAKE_NOTIFIER_LOG", fx.log, 1);
     unsetenv("FAKE_NOTIFIER_MODE");
+    unsetenv("FAKE_NOTIFY_SEND_HELP");
 
     /* The host logs on file descriptor 2: keep it in a file. */
     fx.err = in_dir("stderr.txt");
@@ -162,6 +163,11 @@ static void load(const char *program)
     rc = cct_instance_create(&fx.context, &lib, &fx.plugin, &error);
     cr_assert_eq(rc, 0, "starting %s: %s", program, error ? error : "");
     cct_strv_free(&dirs);
+    /* notify-send asks the program which options it knows, and holds
+     * notifications until it answers: let it, so that each test's first
+     * notification starts at once, as in a session (whose first comes
+     * after a whole run). */
+    uv_run(&fx.loop, UV_RUN_DEFAULT);
 }
 
 static void notify(const char *title, const char *message,
@@ -290,11 +296,12 @@ Test(notify_send, pass_and_fail_with_icon_and_urgency)
     char *fail_icon = cct_xasprintf("--icon=%s/icons/fail.png",
                                     CCT_TEST_DATA_DIR);
     assert_call(all, 0, "notify-send", (const char *[]){
-        "--app-name=cctrial", pass_icon, "--", "3 tests run",
+        "--app-name=cctrial", "--print-id", pass_icon, "--", "3 tests run",
         "everything good!", NULL});
+    /* It replaces the first, by the id the first printed. */
     assert_call(all, 1, "notify-send", (const char *[]){
-        "--app-name=cctrial", fail_icon, "--urgency=critical", "--",
-        "3 tests run", "2 tests broken!", NULL});
+        "--app-name=cctrial", "--print-id", "--replace-id=101", fail_icon,
+        "--urgency=critical", "--", "3 tests run", "2 tests broken!", NULL});
     char *err = slurp(fx.err);
     cr_assert_str_empty(err, "nothing is logged when all is well: %s", err);
     free(err);
@@ -313,8 +320,9 @@ Test(notify_send, shell_metacharacters_arrive_as_text)
     char *fail_icon = cct_xasprintf("--icon=%s/icons/fail.png",
                                     CCT_TEST_DATA_DIR);
     assert_call(all, 0, "notify-send", (const char *[]){
-        "--app-name=cctrial", fail_icon, "--urgency=critical", "--",
-        title_with_metacharacters, message_with_metacharacters, NULL});
+        "--app-name=cctrial", "--print-id", fail_icon, "--urgency=critical",
+        "--", title_with_metacharacters, message_with_metacharacters,
+        NULL});
     assert_no_shell_ran();
     free(fail_icon);
     json_decref(all);
@@ -339,12 +347,13 @@ Test(notify_send, options_icons_and_urgency)
     json_t *all = calls();
     char *mine_icon = cct_xasprintf("--icon=%s", mine);
     assert_call(all, 0, "notify-send", (const char *[]){
-        "--app-name=cctrial", mine_icon, "--", "1 tests run",
+        "--app-name=cctrial", "--print-id", mine_icon, "--", "1 tests run",
         "everything good!", NULL});
     /* An icon that cannot be read is left out, after a warning. */
     assert_call(all, 1, "notify-send", (const char *[]){
-        "--app-name=cctrial", "--urgency=normal", "--", "Still broken!",
-        "pkg.test_m.T.test_x", NULL});
+        "--app-name=cctrial", "--print-id", "--replace-id=101",
+        "--urgency=normal", "--", "Still broken!", "pkg.test_m.T.test_x",
+        NULL});
     char *err = slurp(fx.err);
     cr_assert(strstr(err, "cannot read the icon") && strstr(err, missing),
               "no warning about the missing icon: %s", err);
@@ -352,6 +361,61 @@ Test(notify_send, options_icons_and_urgency)
     free(mine_icon);
     free(mine);
     free(missing);
+    json_decref(all);
+}
+
+/* Every notification of a session replaces the first: the fake prints,
+ * as notify-send does, the id it was asked to replace. */
+Test(notify_send, each_notification_replaces_the_last)
+{
+    load("notify-send");
+    notify("4 tests run", "3 tests broken!", FAIL);
+    notify("1 test failure to fix", "pkg.test_m.T.test_x", FAIL);
+    notify("4 tests run", "everything good!", PASS);
+    finish();
+
+    json_t *all = calls();
+    cr_assert_eq(json_array_size(all), 3);
+    for (size_t i = 0; i < 3; i++) {
+        json_t *argv = json_object_get(json_array_get(all, i), "argv");
+        cr_assert_str_eq(json_string_value(json_array_get(argv, 1)),
+                         "--print-id", "call %zu", i);
+        const char *replace = json_string_value(json_array_get(argv, 2));
+        if (i == 0)
+            cr_assert(strncmp(replace, "--replace-id", 12) != 0,
+                      "the first notification replaces %s", replace);
+        else
+            cr_assert_str_eq(replace, "--replace-id=101", "call %zu", i);
+    }
+    json_decref(all);
+}
+
+/* A notify-send older than libnotify 0.7.9 knows neither option: the
+ * notifications go as before, each a new one. */
+Test(notify_send, older_notify_send_without_print_id)
+{
+    setenv("FAKE_NOTIFY_SEND_HELP", "old", 1);
+    load("notify-send");
+    notify("4 tests run", "1 test broken!", FAIL);
+    notify("4 tests run", "everything good!", PASS);
+    finish();
+
+    json_t *all = calls();
+    char *pass_icon = cct_xasprintf("--icon=%s/icons/pass.png",
+                                    CCT_TEST_DATA_DIR);
+    char *fail_icon = cct_xasprintf("--icon=%s/icons/fail.png",
+                                    CCT_TEST_DATA_DIR);
+    assert_call(all, 0, "notify-send", (const char *[]){
+        "--app-name=cctrial", fail_icon, "--urgency=critical", "--",
+        "4 tests run", "1 test broken!", NULL});
+    assert_call(all, 1, "notify-send", (const char *[]){
+        "--app-name=cctrial", pass_icon, "--", "4 tests run",
+        "everything good!", NULL});
+    char *err = slurp(fx.err);
+    cr_assert_str_empty(err, "nothing is logged: %s", err);
+    free(err);
+    free(pass_icon);
+    free(fail_icon);
     json_decref(all);
 }
 
@@ -577,10 +641,13 @@ Test(order, one_at_a_time_oldest_waiting_dropped)
     cr_assert_eq(json_array_size(all), 5);
     char *pass_icon = cct_xasprintf("--icon=%s/icons/pass.png",
                                     CCT_TEST_DATA_DIR);
-    for (size_t i = 0; i < 5; i++)
+    assert_call(all, 0, "notify-send", (const char *[]){
+        "--app-name=cctrial", "--print-id", pass_icon, "--", delivered[0],
+        "everything good!", NULL});
+    for (size_t i = 1; i < 5; i++)
         assert_call(all, i, "notify-send", (const char *[]){
-            "--app-name=cctrial", pass_icon, "--", delivered[i],
-            "everything good!", NULL});
+            "--app-name=cctrial", "--print-id", "--replace-id=101",
+            pass_icon, "--", delivered[i], "everything good!", NULL});
     assert_one_at_a_time(all);
     free(pass_icon);
     json_decref(all);
@@ -602,12 +669,13 @@ Test(order, after_a_kill_only_the_newest_waiting_runs)
     cr_assert_eq(json_array_size(all), 2);
     char *pass_icon = cct_xasprintf("--icon=%s/icons/pass.png",
                                     CCT_TEST_DATA_DIR);
+    /* What a killed notifier printed is not read: no id to replace. */
     assert_call(all, 0, "notify-send", (const char *[]){
-        "--app-name=cctrial", pass_icon, "--", "1", "everything good!",
-        NULL});
+        "--app-name=cctrial", "--print-id", pass_icon, "--", "1",
+        "everything good!", NULL});
     assert_call(all, 1, "notify-send", (const char *[]){
-        "--app-name=cctrial", pass_icon, "--", "4", "everything good!",
-        NULL});
+        "--app-name=cctrial", "--print-id", pass_icon, "--", "4",
+        "everything good!", NULL});
     assert_one_at_a_time(all);
     free(pass_icon);
     json_decref(all);

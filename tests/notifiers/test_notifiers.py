@@ -67,6 +67,7 @@ class World:
     """A copy of the project, a bin directory of fakes, their log."""
 
     def __init__(self, fakes=PROGRAMS, mode="ok", timeout=None):
+        self.mode = mode
         self.project = harness.copy_project(PROJECT)
         self.bin = harness.empty_dir("bin")
         for program in fakes:
@@ -156,16 +157,21 @@ def stop(c):
 
 # ---- what a notification must look like --------------------------------------
 
-def notify_send_argv(title, message, ok):
+def notify_send_argv(title, message, ok, replace_id):
+    # --print-id: the fake prints the id (101 for the first), and each
+    # later notification replaces it.
+    ids = ["--print-id"] + ([f"--replace-id={replace_id}"]
+                            if replace_id else [])
     if ok:
-        return ["--app-name=cctrial", f"--icon={PASS_ICON}", "--",
+        return ["--app-name=cctrial", *ids, f"--icon={PASS_ICON}", "--",
                 title, message]
-    return ["--app-name=cctrial", f"--icon={FAIL_ICON}",
+    return ["--app-name=cctrial", *ids, f"--icon={FAIL_ICON}",
             "--urgency=critical", "--", title, message]
 
 
-def terminal_notifier_argv(title, message, ok):
-    # Each value starts with a backslash, which terminal-notifier drops.
+def terminal_notifier_argv(title, message, ok, replace_id):
+    # Each value starts with a backslash, which terminal-notifier drops;
+    # -group makes each notification replace the last.
     return ["-title", "\\" + title, "-message", "\\" + message,
             "-appIcon", "\\" + (PASS_ICON if ok else FAIL_ICON),
             "-group", "\\cctrial"]
@@ -180,7 +186,11 @@ def check_calls(world, expected, c, program="notify-send"):
     triples, in order, one at a time."""
     calls = world.calls()
     got = [(call["program"], call["argv"]) for call in calls]
-    want = [(program, EXPECTED_ARGV[program](*e)) for e in expected]
+    # A notify-send that fails prints no id: nothing to replace.
+    replaces = world.mode != "fail"
+    want = [(program, EXPECTED_ARGV[program](
+                *e, 101 if replaces and i > 0 else None))
+            for i, e in enumerate(expected)]
     check(got == want, "notifications differ:\n  got:  "
           + "\n        ".join(map(repr, got)) + "\n  want: "
           + "\n        ".join(map(repr, want)) + "\n" + c.describe())
@@ -193,17 +203,30 @@ def check_calls(world, expected, c, program="notify-send"):
 
 # ---- the cases ----------------------------------------------------------------
 
-FULL_FAILED = ("4 tests run", "3 tests broken!", False)
-STILL_A = ("Still broken!", TEST_A, False)
-ONE_PASSED = ("1 tests run", "everything good!", True)
-RETRY_SUITE_FAILED = ("2 fixed", "1 tests failures to fix", False)
-STILL_C = ("Still broken!", TEST_C, False)
+# One notification per cycle (core/workflow.h): the runs from a change
+# (or the start) to the wait that follows them, each cycle's last verdict.
+# Cycle 1: the full suite fails (3 of 4 tests), test_a still fails alone.
+FAILING_START = ("3 tests broken!", TEST_A, False)
+# Cycle 2, after test_a's fix: test_a passes alone, the retry suite still
+# has test_c failing; then test_c runs alone and still fails, or cctrial
+# waits at once (see note_no_still_c).
+RETRY_SUITE_FAILED = ("2 fixed", "1 test failure to fix", False)
+STILL_C = ("1 test failure to fix", TEST_C, False)
+# Cycle 3, after test_c's fix: test_c, then the full suite pass.
 FULL_PASSED = ("4 tests run", "everything good!", True)
 
 
+def second_cycle(c):
+    """The notification of cycle 2, from what cctrial printed."""
+    if re.search(r"^re-run: test_c", c.output, re.M):
+        return STILL_C
+    note_no_still_c()
+    return RETRY_SUITE_FAILED
+
+
 def walk_workflow(world, c, program="notify-send"):
-    """Every transition of the workflow, from 3 broken tests to green,
-    each notification checked as it comes; returns them."""
+    """Every cycle of the workflow, from 3 broken tests to green, each
+    cycle's one notification checked when cctrial waits; returns them."""
     expected = []
 
     def step(notification):
@@ -211,42 +234,36 @@ def walk_workflow(world, c, program="notify-send"):
         wait_calls(world, len(expected), c)
         check_calls(world, expected, c, program)
 
-    # The full suite fails, then its biggest problem runs alone.
-    step(FULL_FAILED)
-    step(STILL_A)
+    # The full suite fails, then its biggest problem runs alone: one
+    # notification for both, when cctrial waits.
     wait_waiting(c, 1)
+    step(FAILING_START)
 
     # test_a passes alone; the retry suite still has test_c failing.
     world.fix("X_BROKEN")
-    step(ONE_PASSED)
-    step(RETRY_SUITE_FAILED)
     wait_waiting(c, 2)
-    # cctrial's output says whether test_c ran alone; the notification
-    # may still be on its way.
-    if re.search(r"^re-run: test_c", c.output, re.M):
-        step(STILL_C)
-    else:
-        note_no_still_c()
+    step(second_cycle(c))
     check(re.search(r"^please fix: test_c", c.output, re.M),
           "no 'please fix: test_c'\n" + c.describe())
 
     # test_c passes alone, it was the whole retry suite, the full suite
     # runs and passes.
     world.fix("Y_BROKEN")
-    step(ONE_PASSED)
-    step(FULL_PASSED)
     wait_waiting(c, 3)
+    step(FULL_PASSED)
+    check(len(world.calls()) == len(expected), "more notifications than "
+          f"cycles: {world.calls()}\n" + c.describe())
     return expected
 
 
 def note_no_still_c():
     # behaviour.md: the new biggest problem, test_c, runs alone at once
-    # and is "Still broken!".  The core instead waits for a change when
+    # and is still broken.  The core instead waits for a change when
     # the retry test had just passed alone (its guard against a test that
     # passes alone but fails in the suite); both end waiting with test_c
     # to fix, so both are accepted here.
-    say("note: no 'Still broken!' for test_c: after the retry suite "
-        "failed, cctrial waited for a change (core/workflow.c)")
+    say("note: test_c did not run alone: after the retry suite failed, "
+        "cctrial waited for a change (core/workflow.c)")
 
 
 def case_workflow():
@@ -323,8 +340,8 @@ def case_hanging():
           f"not warned exactly once with '{killed}'\n" + c.describe())
     calls = world.calls()
     got = [tuple(call["argv"][-2:]) for call in calls]
-    want = [n[:2] for n in (FULL_FAILED, STILL_A, ONE_PASSED,
-                            RETRY_SUITE_FAILED, STILL_C, ONE_PASSED,
+    # Cycle 2 ends with one of two notifications (second_cycle).
+    want = [n[:2] for n in (FAILING_START, RETRY_SUITE_FAILED, STILL_C,
                             FULL_PASSED)]
     # The first goes out at once; after it is killed only the newest
     # waiting one is kept, so which follow depends on how fast the runs go.
@@ -346,23 +363,25 @@ def pid_alive(pid):
 
 
 def case_slow():
-    """A slow notifier does not hold up the loop: while the first one is
-    still blocked, the retry test runs to its end; the next notification
-    waits for the first to finish; a slow success is no failure."""
+    """A slow notifier does not hold up the loop: while the first cycle's
+    notification is still blocked, the second cycle runs to its end; its
+    notification waits for the first to finish; a slow success is no
+    failure."""
     world = World(mode="block", timeout=60000)
     with world.cctrial("-f") as c:
         c.start()
+        wait_waiting(c, 1)
         first = wait_calls(world, 1, c)[0]
-        c.wait_for(r"^please fix: test_a", WAIT,
-                   "the retry test to finish while the notifier blocks")
+        world.fix("X_BROKEN")
+        wait_waiting(c, 2)
         check(pid_alive(first["pid"]) and len(world.calls()) == 1,
               "the first notifier is gone or the second ran already: "
               f"{world.calls()}\n" + c.describe())
-        say("the retry test ran while the first notifier was blocked")
+        say("the second cycle ran while the first notifier was blocked")
         with open(world.release, "w"):
             pass
         wait_calls(world, 2, c)
-        check_calls(world, [FULL_FAILED, STILL_A], c)
+        check_calls(world, [FAILING_START, second_cycle(c)], c)
         stop(c)
     check("warning" not in c.stderr, "a slow notifier was reported as "
           "failing\n" + c.describe())

@@ -102,13 +102,12 @@ static const row rows[] = {
     {"full suite fails: the failures become the retry suite and the "
      "biggest problem runs alone", 0, 0,
      {START, FAIL(5, "t.A t.B", "t.B")},
-     "NOTIFY fail \"5 tests run\" \"2 tests broken!\"; MESSAGE rerun t.B; "
-     "RUN retry_test",
+     "MESSAGE rerun t.B; RUN retry_test",
      "next=retry_test retry=t.B suite=t.A,t.B smart=-"},
     {"the retry test still fails: logs, please fix, wait", 0, 0,
      {START, FAIL(5, "t.A t.B", "t.B"), FAIL(1, "t.B", "t.B")},
-     "NOTIFY fail \"Still broken!\" \"t.B\"; SHOW_LOGS t.B; "
-     "MESSAGE please_fix t.B; WAIT",
+     "SHOW_LOGS t.B; MESSAGE please_fix t.B; "
+     "NOTIFY fail \"2 tests broken!\" \"t.B\"; WAIT",
      "next=retry_test retry=t.B suite=t.A,t.B smart=-"},
     {"a change while waiting runs the retry test", 0, 0,
      {START, FAIL(5, "t.A t.B", "t.B"), FAIL(1, "t.B", "t.B"), CHANGE},
@@ -117,29 +116,29 @@ static const row rows[] = {
     {"the retry test fails after another change: wait again", 0, 0,
      {START, FAIL(5, "t.A t.B", "t.B"), FAIL(1, "t.B", "t.B"), CHANGE,
       FAIL(1, "t.B", "t.B")},
-     "NOTIFY fail \"Still broken!\" \"t.B\"; SHOW_LOGS t.B; "
-     "MESSAGE please_fix t.B; WAIT",
+     "SHOW_LOGS t.B; MESSAGE please_fix t.B; "
+     "NOTIFY fail \"Still broken!\" \"t.B\"; WAIT",
      "next=retry_test retry=t.B suite=t.A,t.B smart=-"},
 
     /* ---- the retry test passes ------------------------------------------ */
     {"the retry test passes: the retry suite runs", 0, 0,
      {START, FAIL(5, "t.A t.B", "t.B"), PASS(1)},
-     "NOTIFY pass \"1 tests run\" \"everything good!\"; RUN retry_suite",
+     "RUN retry_suite",
      "next=retry_suite retry=- suite=t.A,t.B smart=-"},
     {"the retry test passes after a fix: the retry suite runs", 0, 0,
      {START, FAIL(5, "t.A t.B", "t.B"), FAIL(1, "t.B", "t.B"), CHANGE,
       PASS(1)},
-     "NOTIFY pass \"1 tests run\" \"everything good!\"; RUN retry_suite",
+     "RUN retry_suite",
      "next=retry_suite retry=- suite=t.A,t.B smart=-"},
     {"a retry suite that held only the retry test is skipped", 0, 0,
      {START, FAIL(5, "t.B", "t.B"), PASS(1)},
-     "NOTIFY pass \"1 tests run\" \"everything good!\"; RUN full",
+     "RUN full",
      "next=full retry=- suite=- smart=-"},
 
     /* ---- the retry suite -------------------------------------------------- */
     {"the retry suite passes: the full suite runs", 0, 0,
      {START, FAIL(5, "t.A t.B", "t.B"), PASS(1), PASS(2)},
-     "NOTIFY pass \"2 tests run\" \"everything good!\"; RUN full",
+     "RUN full",
      "next=full retry=- suite=- smart=-"},
     {"then the full suite passes: exit 0", 0, 0,
      {START, FAIL(5, "t.A t.B", "t.B"), PASS(1), PASS(2), PASS(5)},
@@ -149,27 +148,25 @@ static const row rows[] = {
      "runs alone", 0, 0,
      {START, FAIL(5, "t.A t.B t.C", "t.C"), PASS(1),
       FAIL(3, "t.A t.B", "t.A")},
-     "NOTIFY fail \"1 fixed\" \"2 tests failures to fix\"; "
      "MESSAGE rerun t.A; RUN retry_test",
      "next=retry_test retry=t.A suite=t.A,t.B smart=-"},
     {"the retry suite fails after a change made during it: the next "
      "problem runs alone", 0, 0,
      {START, FAIL(5, "t.A t.B t.C", "t.C"), PASS(1), CHANGE,
       FAIL(3, "t.A t.B", "t.A")},
-     "NOTIFY fail \"1 fixed\" \"2 tests failures to fix\"; "
      "MESSAGE rerun t.A; RUN retry_test",
      "next=retry_test retry=t.A suite=t.A,t.B smart=-"},
     {"guard: the retry test passed alone but fails again in the retry "
      "suite with no change: wait instead of looping", 0, 0,
      {START, FAIL(5, "t.A t.B", "t.B"), PASS(1), FAIL(2, "t.A t.B", "t.B")},
-     "NOTIFY fail \"0 fixed\" \"2 tests failures to fix\"; "
-     "MESSAGE please_fix t.B; WAIT",
+     "MESSAGE please_fix t.B; "
+     "NOTIFY fail \"0 fixed\" \"2 test failures to fix\"; WAIT",
      "next=retry_test retry=t.B suite=t.A,t.B smart=-"},
     {"guard: the test that passed alone is the one to fix, even when "
      "another problem is now bigger", 0, 0,
      {START, FAIL(5, "t.A t.B", "t.B"), PASS(1), FAIL(2, "t.A t.B", "t.A")},
-     "NOTIFY fail \"0 fixed\" \"2 tests failures to fix\"; "
-     "MESSAGE please_fix t.B; WAIT",
+     "MESSAGE please_fix t.B; "
+     "NOTIFY fail \"0 fixed\" \"2 test failures to fix\"; WAIT",
      "next=retry_test retry=t.B suite=t.A,t.B smart=-"},
     {"after the guard, a change runs the retry test", 0, 0,
      {START, FAIL(5, "t.A t.B", "t.B"), PASS(1), FAIL(2, "t.A t.B", "t.B"),
@@ -184,23 +181,22 @@ static const row rows[] = {
      "next=full retry=- suite=- smart=-"},
     {"a change during a passing full run runs it again (forever)", 1, 0,
      {START, CHANGE, PASS(5)},
-     "NOTIFY pass \"5 tests run\" \"everything good!\"; RUN full",
+     "RUN full",
      "next=full retry=- suite=- smart=-"},
     {"a change during a failing full run: the retry test runs as usual",
      0, 0,
      {START, CHANGE, FAIL(5, "t.A", "t.A")},
-     "NOTIFY fail \"5 tests run\" \"1 tests broken!\"; MESSAGE rerun t.A; "
-     "RUN retry_test",
+     "MESSAGE rerun t.A; RUN retry_test",
      "next=retry_test retry=t.A suite=t.A smart=-"},
     {"a change before the retry test started is not acted on twice", 0, 0,
      {START, CHANGE, FAIL(5, "t.A", "t.A"), FAIL(1, "t.A", "t.A")},
-     "NOTIFY fail \"Still broken!\" \"t.A\"; SHOW_LOGS t.A; "
-     "MESSAGE please_fix t.A; WAIT",
+     "SHOW_LOGS t.A; MESSAGE please_fix t.A; "
+     "NOTIFY fail \"1 test broken!\" \"t.A\"; WAIT",
      "next=retry_test retry=t.A suite=t.A smart=-"},
     {"a change during the retry test that still fails runs it again", 0, 0,
      {START, FAIL(5, "t.A t.B", "t.B"), CHANGE, FAIL(1, "t.B", "t.B")},
-     "NOTIFY fail \"Still broken!\" \"t.B\"; SHOW_LOGS t.B; "
-     "MESSAGE please_fix t.B; MESSAGE rerun t.B; RUN retry_test",
+     "SHOW_LOGS t.B; MESSAGE please_fix t.B; MESSAGE rerun t.B; "
+     "RUN retry_test",
      "next=retry_test retry=t.B suite=t.A,t.B smart=-"},
 
     /* ---- interrupted runs ------------------------------------------------ */
@@ -208,9 +204,10 @@ static const row rows[] = {
      {START, INTERRUPTED},
      "WAIT",
      "next=full retry=- suite=- smart=-"},
-    {"an interrupted retry test waits and stays the retry test", 0, 0,
+    {"an interrupted retry test waits and stays the retry test; the "
+     "cycle's notification says what the full suite found", 0, 0,
      {START, FAIL(5, "t.A t.B", "t.B"), INTERRUPTED},
-     "WAIT",
+     "NOTIFY fail \"5 tests run\" \"2 tests broken!\"; WAIT",
      "next=retry_test retry=t.B suite=t.A,t.B smart=-"},
     {"an interrupted run with a change pending runs again", 0, 0,
      {START, CHANGE, INTERRUPTED},
@@ -232,12 +229,11 @@ static const row rows[] = {
      "next=smart retry=- suite=- smart=t.A,t.C"},
     {"smart: the smart suite fails: the biggest problem runs alone", 0, 1,
      {START, SMART("t.A t.C"), FAIL(2, "t.C", "t.C")},
-     "NOTIFY fail \"2 tests run\" \"1 tests broken!\"; MESSAGE rerun t.C; "
-     "RUN retry_test",
+     "MESSAGE rerun t.C; RUN retry_test",
      "next=retry_test retry=t.C suite=t.C smart=t.A,t.C"},
     {"smart: the retry test passes: the smart suite runs again", 0, 1,
      {START, SMART("t.A t.C"), FAIL(2, "t.C", "t.C"), PASS(1)},
-     "NOTIFY pass \"1 tests run\" \"everything good!\"; RUN smart",
+     "RUN smart",
      "next=smart retry=- suite=- smart=t.A,t.C"},
     {"smart: while a test is being fixed, a change that affects no test "
      "runs it", 0, 1,
@@ -248,11 +244,11 @@ static const row rows[] = {
     {"smart: a change during a run that affects no test is not acted on",
      0, 1,
      {START, SMART("t.A"), SMART(""), PASS(1)},
-     "NOTIFY pass \"1 tests run\" \"everything good!\"; WAIT",
+     "NOTIFY pass \"1 test run\" \"everything good!\"; WAIT",
      "next=full retry=- suite=- smart=-"},
     {"smart: a change during a run that affects tests runs them next", 0, 1,
      {START, SMART("t.A"), SMART("t.B"), PASS(1)},
-     "NOTIFY pass \"1 tests run\" \"everything good!\"; RUN smart",
+     "RUN smart",
      "next=smart retry=- suite=- smart=t.B"},
 
     /* ---- a test that passes alone but not with the others ------------ */
@@ -264,8 +260,8 @@ static const row rows[] = {
     {"guard: the retry test passed alone but fails again in the full "
      "suite with no change: wait instead of looping", 0, 0,
      {START, FAIL(5, "t.A", "t.A"), PASS(1), FAIL(5, "t.A", "t.A")},
-     "NOTIFY fail \"5 tests run\" \"1 tests broken!\"; "
-     "MESSAGE please_fix t.A; WAIT",
+     "MESSAGE please_fix t.A; "
+     "NOTIFY fail \"5 tests run\" \"1 test broken!\"; WAIT",
      "next=retry_test retry=t.A suite=t.A smart=-"},
 
     /* ---- keys: requests while watching ---------------------------------- */
@@ -298,7 +294,7 @@ static const row rows[] = {
      "next=smart retry=- suite=- smart=t.C"},
     {"s turns smart mode on: it implies forever", 0, 0,
      {START, PASS(5), SMART_ON, SMART("t.C"), PASS(1)},
-     "NOTIFY pass \"1 tests run\" \"everything good!\"; WAIT",
+     "NOTIFY pass \"1 test run\" \"everything good!\"; WAIT",
      "next=smart retry=- suite=- smart=t.C"},
     {"s turns smart mode off: a change runs the full suite", 1, 1,
      {START, SMART("t.C"), PASS(1), SMART_OFF, CHANGE},
@@ -395,18 +391,18 @@ static const row rows[] = {
      "runs", 0, 0,
      {START, FAIL(5, "t.A t.B", "t.B"), FAIL(1, "t.B", "t.B"), DISCOVERY,
       CHANGE, PASS(1)},
-     "NOTIFY pass \"1 tests run\" \"everything good!\"; RUN retry_suite",
+     "RUN retry_suite",
      "next=retry_suite retry=- suite=t.A,t.B smart=- discovery=blocking"},
     {"the retry suite passes during a blocking discovery: the full suite "
      "waits for it", 0, 0,
      {START, FAIL(5, "t.A t.B", "t.B"), FAIL(1, "t.B", "t.B"), DISCOVERY,
       CHANGE, PASS(1), PASS(2)},
-     "NOTIFY pass \"2 tests run\" \"everything good!\"",
+     "",
      "next=full retry=- suite=- smart=- discovery=blocking run_waits"},
     {"a change during a run and a blocking discovery: the run after it "
      "waits for the discovery", 1, 0,
      {START, DISCOVERY, CHANGE, PASS(5)},
-     "NOTIFY pass \"5 tests run\" \"everything good!\"",
+     "",
      "next=full retry=- suite=- smart=- discovery=blocking run_waits"},
     {"regression: a key while the retry test runs during a blocking "
      "discovery stops it, and its end waits for the discovery", 0, 0,
@@ -478,7 +474,7 @@ static const row rows[] = {
     {"smart: that selection, during the request's run, runs after it", 0, 1,
      {START, DISCOVERY, CHANGE, REQUEST(CCT_REQ_ALL), DISCOVERED(""),
       SELECTED("t.C"), PASS(5)},
-     "NOTIFY pass \"5 tests run\" \"everything good!\"; RUN smart",
+     "RUN smart",
      "next=smart retry=- suite=- smart=t.C"},
     {"smart off while a selection waits: a plain change, after the "
      "discovery", 0, 1,
@@ -777,6 +773,72 @@ Test(workflow, a_whole_session_from_red_to_green)
     }
     cr_assert_eq(actions.items[actions.n - 1].kind, CCT_ACT_EXIT);
     cr_assert_eq(actions.items[actions.n - 1].exit_code, 0);
+}
+
+/* The same session, for its notifications: one per cycle, just before the
+ * wait or the exit that ends it, saying the cycle's last verdict; none
+ * while the fix loop goes on without a wait.  A cycle that went through
+ * a failing full suite and a retry test still failing is titled by the
+ * suite's count. */
+Test(workflow, one_notification_per_cycle)
+{
+    static const struct {
+        event e;
+        const char *notification; /* "status|title|text", or NULL */
+    } steps[] = {
+        {START, NULL},
+        {FAIL(38, "t.A t.B t.C t.D", "t.B"), NULL},
+        {FAIL(1, "t.B", "t.B"), "fail|4 tests broken!|t.B"},
+        {CHANGE, NULL},
+        {FAIL(1, "t.B", "t.B"), "fail|Still broken!|t.B"},
+        {CHANGE, NULL},
+        {PASS(1), NULL},
+        {CHANGE, NULL}, /* during the retry suite: no wait */
+        {FAIL(4, "t.C", "t.C"), NULL},
+        {PASS(1), NULL},
+        {PASS(38), "pass|38 tests run|everything good!"},
+    };
+    cct_workflow_init(&wf, 0, 0);
+    for (size_t i = 0; i < CCT_ARRAY_SIZE(steps); i++) {
+        apply(&steps[i].e);
+        size_t notifies = 0;
+        for (size_t k = 0; k < actions.n; k++)
+            notifies += actions.items[k].kind == CCT_ACT_NOTIFY;
+        if (!steps[i].notification) {
+            cr_assert_eq(notifies, 0, "step %zu notified", i);
+            continue;
+        }
+        cr_assert_eq(notifies, 1, "step %zu: %zu notifications", i,
+                     notifies);
+        cr_assert_geq(actions.n, 2);
+        const cct_action *end = &actions.items[actions.n - 1];
+        const cct_action *n = &actions.items[actions.n - 2];
+        cr_assert(end->kind == CCT_ACT_WAIT || end->kind == CCT_ACT_EXIT,
+                  "step %zu notified but does not end a cycle", i);
+        cr_assert_eq(n->kind, CCT_ACT_NOTIFY, "step %zu: the notification "
+                     "is not just before the cycle's end", i);
+        char *got = cct_xasprintf("%s|%s|%s",
+                                  n->status == CCT_NOTIFY_PASS ? "pass"
+                                                               : "fail",
+                                  n->title, n->text);
+        cr_assert_str_eq(got, steps[i].notification, "step %zu", i);
+        free(got);
+    }
+}
+
+/* "1 test", never "1 tests"; the retry suite counts its failures. */
+Test(workflow, counts_are_singular_or_plural)
+{
+    cct_workflow_init(&wf, 1, 0);
+    apply(&(event)START);
+    apply(&(event)FAIL(1, "t.A", NULL));
+    cr_assert_str_eq(wf.notice_title, "1 test run");
+    cr_assert_str_eq(wf.notice_text, "1 test broken!");
+    /* No biggest problem: the retry suite runs, and fails again. */
+    apply(&(event)FAIL(1, "t.A", NULL));
+    cr_assert_str_eq(wf.notice_title, "0 fixed");
+    cr_assert_str_eq(wf.notice_text, "1 test failure to fix");
+    cct_workflow_free(&wf);
 }
 
 Test(workflow, the_retry_suite_runs_exactly_the_failed_tests)
