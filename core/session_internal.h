@@ -38,6 +38,8 @@
 #include "workflow.h"
 
 #define EXIT_USAGE 2
+/* A --once run whose reporter could not write its output. */
+#define EXIT_OUTPUT_FAILED 2
 /* A --once run that selected no test: as pytest's "no tests collected",
  * so that a CI job whose filter matches nothing does not pass unseen. */
 #define EXIT_NO_TESTS 5
