@@ -139,6 +139,7 @@ typedef struct session {
     uv_signal_t sigtstp, sigcont; /* the job stopped and continued */
     uv_timer_t output_gone; /* ends a watching session whose reader left */
     int signals_open;
+    int waited;  /* the first wait has come (first_wait_hint shown) */
     int exit_code;
     int exiting;
 } session;
