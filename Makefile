@@ -1,7 +1,8 @@
 # A thin driver for CMake: the README's two commands, and a few more.
 #
 #   make demo          install what is missing, build, run cctrial on
-#                      examples/demo
+#                      examples/demo (its .cctrialrc keeps it watching and
+#                      says what to do at the first wait)
 #   make test          install what is missing, build, fetch Debian 13's
 #                      Twisted 24.11 into the build tree
 #                      (scripts/fetch-twisted), run the tests with ctest,

@@ -146,7 +146,7 @@ static const char help_text[] =
     "      --notifier=NAME   notifier plugin, auto or none\n"
     "      --selector=NAME   selector plugin (default: all)\n"
     "      --timeout=SECONDS per-test limit (default 300, 0 for none)\n"
-    "      --worker=KIND     stock or fast worker bootstrap\n"
+    "      --worker=KIND     fast (the default) or stock worker bootstrap\n"
     "      --temp-directory=DIR  trial's working directory for the tests\n"
     "                        (default _trial_temp, or _trial_temp-N when\n"
     "                        another trial holds it)\n"

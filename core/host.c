@@ -46,6 +46,20 @@ static void host_log(const cct_host *host, cct_log_level level,
     free(prefix);
 }
 
+/* A plugin's output is lost (ABI 1.3): an error the session's exit status
+ * will tell (session.c). */
+static void host_output_failed(const cct_host *host, const char *fmt, ...)
+{
+    cct_instance *in = instance_of(host);
+    in->context->output_failed = 1;
+    char *prefix = cct_xasprintf("cctrial: %s: ", in->section);
+    va_list ap;
+    va_start(ap, fmt);
+    cct_console_verror(in->context->console, prefix, fmt, ap);
+    va_end(ap);
+    free(prefix);
+}
+
 static const char *host_option_string(const cct_host *host, const char *key)
 {
     cct_instance *in = instance_of(host);
@@ -246,6 +260,7 @@ int cct_instance_create(cct_host_context *context, cct_loaded_plugin *lib,
     h->have_program = host_have_program;
     h->run_program = host_run_program;
     h->stop_program = host_stop_program;
+    h->output_failed = host_output_failed;
     h->data_dir = context->data_dir;
     h->project_dir = context->project_dir;
     h->verbose = context->verbose;

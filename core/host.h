@@ -25,6 +25,8 @@ typedef struct cct_host_context {
     int verbose;
     const char *data_dir;
     const char *project_dir;
+    /* A plugin said it could not produce its output (output_failed). */
+    int output_failed;
 } cct_host_context;
 
 typedef struct cct_instance {

@@ -142,6 +142,10 @@ static const cct_option core_options[] = {
      "cgitb (trial's verbose form); trial's --tbformat, which also takes "
      "their Failure names default, brief and verbose.",
      "plain|emacs|cgitb|default|brief|verbose", 0, 0},
+    {"first_wait_hint", CCT_OPT_STRING, NULL,
+     "A line shown once, under the first \"waiting for filesystem "
+     "change...\": what to do next, for whoever runs the project (the "
+     "demo says which bug to fix).", NULL, 0, 0},
     {NULL, 0, NULL, NULL, NULL, 0, 0},
 };
 
@@ -293,6 +297,7 @@ void cct_settings_load(cct_settings *s, const cct_config *c)
                           strcmp(tbformat, "verbose") == 0
                       ? CCT_TBFORMAT_CGITB
                       : CCT_TBFORMAT_PLAIN;
+    s->first_wait_hint = dup_or_null(value(c, "first_wait_hint"));
 }
 
 void cct_settings_free(cct_settings *s)
@@ -307,6 +312,7 @@ void cct_settings_free(cct_settings *s)
     free(s->selector);
     cct_strv_free(&s->plugin_path);
     free(s->grep);
+    free(s->first_wait_hint);
     free(s->order);
     cct_strv_free(&s->testmodule);
     cct_strv_free(&s->pythonpath);

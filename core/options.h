@@ -61,6 +61,7 @@ typedef struct cct_settings {
     char *logfile;     /* each worker's log, in _trial_temp/<n>/ */
     int unclean_warnings;
     cct_tbformat tbformat;
+    char *first_wait_hint; /* NULL: none */
 } cct_settings;
 
 /* What no single key's check can see: settings that exclude each other.

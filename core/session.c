@@ -394,6 +394,10 @@ int cct_session_run(const cct_cli *cli, const cct_config *config,
     uv_loop_close(&s->loop);
 
     int code = s->exit_code;
+    /* A --once run whose report is missing (a reporter said so, with the
+     * file and why) must not pass in CI: its verdict becomes 2. */
+    if (s->mode == MODE_ONCE && s->host_context.output_failed && code < 2)
+        code = EXIT_OUTPUT_FAILED;
     cct_reporters_destroy(&s->reporters);
     cct_instance_destroy(s->notifier);
     cct_instance_destroy(s->selector);

@@ -38,6 +38,8 @@
 #include "workflow.h"
 
 #define EXIT_USAGE 2
+/* A --once run whose reporter could not write its output. */
+#define EXIT_OUTPUT_FAILED 2
 /* A --once run that selected no test: as pytest's "no tests collected",
  * so that a CI job whose filter matches nothing does not pass unseen. */
 #define EXIT_NO_TESTS 5
@@ -137,6 +139,7 @@ typedef struct session {
     uv_signal_t sigtstp, sigcont; /* the job stopped and continued */
     uv_timer_t output_gone; /* ends a watching session whose reader left */
     int signals_open;
+    int waited;  /* the first wait has come (first_wait_hint shown) */
     int exit_code;
     int exiting;
 } session;

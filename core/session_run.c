@@ -226,6 +226,18 @@ static char *read_log(const char *dir, const char *name)
     return clean;
 }
 
+/* The project's first_wait_hint: its control characters escaped, so that
+ * a project's file cannot drive the terminal. */
+static void show_first_wait_hint(session *s)
+{
+    const char *hint = s->settings.first_wait_hint;
+    if (!hint || !*hint)
+        return;
+    char *line = cct__session_visible(hint);
+    cct_console_printf(&s->console, "%s\n", line);
+    free(line);
+}
+
 static void show_logs(session *s, const char *test)
 {
     const char *dir =
@@ -653,6 +665,9 @@ void cct__session_act(session *s, const cct_actions *actions)
             if (s->keys.terminal)
                 cct_console_printf(&s->console, "%s\n",
                                    cct__session_keys_hint);
+            if (!s->waited)
+                show_first_wait_hint(s);
+            s->waited = 1;
             break;
         case CCT_ACT_EXIT:
             cct__session_exit(s, a->exit_code);

@@ -40,7 +40,7 @@ extern "C" {
  * checking the struct's size.  Arrays of structs carry their element size
  * (from 1.2), so that their elements can grow too. */
 #define CCT_PLUGIN_ABI_MAJOR 1
-#define CCT_PLUGIN_ABI_MINOR 2
+#define CCT_PLUGIN_ABI_MINOR 3
 #define CCT_PLUGIN_ABI_VERSION \
     ((uint32_t)((CCT_PLUGIN_ABI_MAJOR << 16) | CCT_PLUGIN_ABI_MINOR))
 #define CCT_PLUGIN_ABI_MAJOR_OF(v) ((uint32_t)(v) >> 16)
@@ -226,6 +226,16 @@ struct cct_host {
     /* ABI 1.2: kills a program started by run_program (and whatever it
      * started), whose `done` has not run yet; `done` will not run. */
     void (*stop_program)(const cct_host *host, cct_program *program);
+
+    /* ABI 1.3 (check with CCT_HAS_FIELD): the plugin could not produce the
+     * output it is configured for (a reporter's file: it cannot be created
+     * or written), and says why, naming the file.  cctrial shows the
+     * message as an error, prefixed with the plugin's section; a --once run
+     * then exits with status 2 after its verdict, so that a CI job does not
+     * pass without its report.  Call it for each failure worth a line
+     * (cctrial repeats every message); a plugin that only warns uses log(). */
+    void (*output_failed)(const cct_host *host, const char *fmt, ...)
+        CCT_PRINTF_LIKE(2, 3);
 };
 
 /* ------------------------------------------------------------------------ */

@@ -15,7 +15,9 @@
  * Output goes to `path` in [reporter.json]: a file, truncated when cctrial
  * starts, or `-` for standard output (through host->print, so that it never
  * interleaves with a status line).  When the file cannot be opened or
- * written, the reporter says so once and stays quiet: the run goes on.
+ * written (its directories are made when missing), the reporter says so
+ * once, as an error that makes a --once run exit 2, and stays quiet: the
+ * run goes on.
  */
 #include <errno.h>
 #include <math.h>
@@ -23,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 
@@ -119,11 +122,12 @@ static json_t *new_event(const char *name)
                      SCHEMA_VERSION, "time", when);
 }
 
+/* The events are lost from here on: an error that makes a --once run exit
+ * 2 (host->output_failed), said once. */
 static void fail_once(json_reporter *j, const char *what, const char *why)
 {
-    j->host->log(j->host, CCT_LOG_WARNING,
-                 "%s %s: %s; no JSON events will be written this session",
-                 what, j->path, why);
+    j->host->output_failed(j->host, "%s %s: %s; no JSON events will be "
+                           "written this session", what, j->path, why);
     j->broken = 1;
     if (j->file) {
         fclose(j->file);
@@ -306,6 +310,31 @@ static char *resolve_path(const cct_host *host, const char *path)
     return full;
 }
 
+/* Creates the directories the file goes in, as `mkdir -p` would (`path =
+ * reports/events.jsonl` in a fresh checkout).  Returns 0 or the errno of
+ * the first directory that is not there and could not be made. */
+static int make_parents(const char *path)
+{
+    char *dir = strdup(path);
+    if (!dir)
+        return ENOMEM;
+    int err = 0;
+    for (char *slash = strchr(dir + 1, '/'); slash && !err;
+         slash = strchr(slash + 1, '/')) {
+        *slash = '\0';
+        struct stat st;
+        if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+            err = errno;
+        else if (stat(dir, &st) != 0)
+            err = errno;
+        else if (!S_ISDIR(st.st_mode))
+            err = ENOTDIR;
+        *slash = '/';
+    }
+    free(dir);
+    return err;
+}
+
 static void open_output(json_reporter *j)
 {
     const char *path = j->host->option_string(j->host, "path");
@@ -315,6 +344,11 @@ static void open_output(json_reporter *j)
     if (!j->path) {
         j->broken = 1;
         j->host->log(j->host, CCT_LOG_WARNING, "out of memory");
+        return;
+    }
+    int err = make_parents(j->path);
+    if (err) {
+        fail_once(j, "cannot create the directory of", strerror(err));
         return;
     }
     /* "e": close-on-exec, so that workers do not inherit the file. */
@@ -347,9 +381,9 @@ static void fini(void *ctx)
 
 static const cct_option options[] = {
     {"path", CCT_OPT_PATH, "-",
-     "Where the JSON Lines go: a file (truncated when cctrial starts; "
-     "relative to the project's root) or - for standard output.", NULL, 0,
-     0},
+     "Where the JSON Lines go: a file (truncated when cctrial starts, its "
+     "directories made; relative to the project's root) or - for standard "
+     "output.", NULL, 0, 0},
     {NULL, 0, NULL, NULL, NULL, 0, 0},
 };
 

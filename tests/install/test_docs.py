@@ -212,6 +212,30 @@ def cctrialrc_5_lists_every_key():
             TABLES)
 
 
+def the_default_worker_is_the_same_everywhere():
+    """cctrialrc(5), configuration.md and the example are compared above;
+    --help and cctrial(1) describe --worker in prose (issue 18: the man
+    page once said stock)."""
+    default = TABLES["cctrial"]["worker"]
+    line = re.search(r"^\s+--worker=KIND\s+(.*)$", cctrial("--help").out,
+                     re.M)
+    check(line and re.search(r"\b%s \(the default\)" % default,
+                             line.group(1)),
+          "--help's --worker does not say %s is the default: %r"
+          % (default, line and line.group(1)))
+    man = roff_text(read("man", "cctrial.1"))
+    paragraph = re.search(r"^\.BR --worker =.*?(?=^\.TP)", man, re.M | re.S)
+    check(paragraph, "cctrial(1) has no --worker paragraph")
+    said = re.findall(r"^\.B (\w+)\n\([^)]*\bthe default\b",
+                      paragraph.group(0), re.M)
+    check(said == [default], "cctrial(1)'s --worker names %s as the "
+          "default, not %s:\n%s" % (said, default, paragraph.group(0)))
+    how = read("docs", "how-it-works.md")
+    check("By default the workers run cctrial's bootstrap (`worker = %s`)"
+          % default in how, "docs/how-it-works.md does not say the "
+          "default worker is %s" % default)
+
+
 # ---- flags ------------------------------------------------------------------
 
 def help_flags():
@@ -290,6 +314,7 @@ if __name__ == "__main__":
             the_example_configuration_lists_every_key,
             the_example_configuration_is_accepted,
             cctrialrc_5_lists_every_key,
+            the_default_worker_is_the_same_everywhere,
             every_flag_is_documented_and_completed,
             man_pages_render_without_warnings,
             markdown_links_lead_somewhere,

@@ -12,8 +12,9 @@ installed SDK, and use it.
    against must be the installed one.
 4. The installed cctrial runs a small Twisted project with failures, errors
    and skips (tests/install/project/) with `reporters = summary, junit` and
-   `plugin_path` (the user's file trusts the project); the JUnit XML is
-   parsed and checked element by element.
+   `plugin_path` (the user's file trusts the project); the report's
+   directory is made, the JUnit XML is parsed and checked element by
+   element; a report that cannot be written makes --once exit 2.
 5. `make install` of the example puts the plugin where the installed cctrial
    finds it without plugin_path.
 """
@@ -205,7 +206,7 @@ def run_the_installed_cctrial_with_the_plugin():
     shutil.copytree(os.path.join(HERE, "project"), PROJECT,
                     ignore=shutil.ignore_patterns("_trial_temp*",
                                                   "__pycache__"))
-    os.mkdir(os.path.dirname(REPORT))
+    # No reports/ directory: the plugin makes it, as a CI checkout needs.
     with open(os.path.join(PROJECT, ".cctrialrc"), "w") as f:
         f.write("[cctrial]\n"
                 "tests = junitfx\n"
@@ -406,6 +407,27 @@ def runs_chooses_which_runs_write_the_report():
           "write the last report (%d testcases)" % len(cases))
 
 
+def a_report_that_cannot_be_written_fails_the_run():
+    """`path` under a regular file: no directory can be made there.  The
+    tests pass (two skips), yet --once exits 2, naming the file and why."""
+    blocker = os.path.join(PROJECT, "blocked")
+    with open(blocker, "w") as f:
+        f.write("a file, not a directory\n")
+    rc = os.path.join(PROJECT, ".cctrialrc")
+    with open(rc) as f:
+        text = f.read()
+    check("path = reports/junit.xml\n" in text, "the report's path moved")
+    with open(rc, "w") as f:
+        f.write(text.replace("path = reports/junit.xml\n",
+                             "path = blocked/junit.xml\n"))
+    proc = cctrial("--once", "junitfx.sub.test_beta.Skipped", cwd=PROJECT,
+                   env=trusting_env(), expect=(2,))
+    check("PASSED" in proc.out, "the tests should pass:\n" + proc.out)
+    want = "cctrial: reporter.junit: cannot write %s: Not a directory" \
+        % os.path.join(blocker, "junit.xml")
+    check(want in proc.err, "stderr does not say %r:\n%s" % (want, proc.err))
+
+
 # ---- 5: make install of the plugin ------------------------------------------
 
 def make_install_puts_the_plugin_where_cctrial_looks():
@@ -491,6 +513,7 @@ if __name__ == "__main__":
             failures_errors_and_skips_carry_trials_text,
             other_modules_non_ascii_and_several_results,
             runs_chooses_which_runs_write_the_report,
+            a_report_that_cannot_be_written_fails_the_run,
             make_install_puts_the_plugin_where_cctrial_looks,
             man_pages_render,
             bash_completion_completes_from_the_installed_tree,

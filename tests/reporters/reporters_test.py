@@ -509,15 +509,18 @@ def check_strange_text(events):
 
 
 def json_file(args, tmp):
-    """Every event to a file, parsed back; the strange failure survives."""
-    project = make_project(tmp, ["[reporter.json]", "path = events.jsonl"])
+    """Every event to a file, parsed back; the strange failure survives.
+    The file's directory does not exist yet: the reporter makes it."""
+    project = make_project(tmp, ["[reporter.json]",
+                                 "path = reports/events.jsonl"])
     run = run_pipe(args, project, "json")
     expect_status(run, 1, "a run with failures")
     check(run.out == "" and run.err == "",
           "the json reporter printed:\n%s%s" % (run.out, run.err))
-    events = read_events(os.path.join(project, "events.jsonl"))
+    output = os.path.join(project, "reports", "events.jsonl")
+    events = read_events(output)
     check_strange_text(events)
-    with open(os.path.join(project, "events.jsonl"), "rb") as f:
+    with open(output, "rb") as f:
         check(b"\\u0001" in f.read(), "the control character is not "
               "escaped as \\u0001")
     compare_golden(args, "json_events.jsonl",
@@ -539,26 +542,35 @@ def json_stdout(args, tmp):
 
 
 def json_unwritable(args, tmp):
-    """A file that cannot be opened, or written: one warning, and the run
-    goes on to its normal end and exit status."""
+    """A file that cannot be opened, or written: one error naming the file
+    and why, the run goes on to its normal end, and --once then exits 2 (a
+    CI job must not pass without its report)."""
     reference = run_pipe(args, make_project(os.path.join(tmp, "ref"), []),
                          "summary")
     expect_status(reference, 1, "the reference run")
-    for name, path in (("open", "no-such-directory/events.jsonl"),
-                       ("write", "/dev/full")):
+    for name, path, why in (
+            ("open", "blocked/events.jsonl", "Not a directory"),
+            ("write", "/dev/full", "No space left on device")):
         project = make_project(os.path.join(tmp, name),
                                ["[reporter.json]", "path = " + path])
+        # A file where a directory of the path should be: none can be made.
+        with open(os.path.join(project, "blocked"), "w") as f:
+            f.write("a file\n")
         run = run_pipe(args, project, "summary,json")
-        expect_status(run, reference.status, "a run whose json fails (%s)"
-                      % name)
+        expect_status(run, 2, "a run whose json fails (%s)" % name)
         check(normalise(run.out, project) ==
               normalise(reference.out, reference.project),
               "%s: the summary changed:\n%s" % (name, run.out))
-        warnings = [l for l in run.err.splitlines() if "reporter.json" in l]
-        check(len(warnings) == 1 and run.err.count("\n") == 1,
+        errors = [l for l in run.err.splitlines() if "reporter.json" in l]
+        check(len(errors) == 1 and run.err.count("\n") == 1,
               "%s: expected one line about the json reporter, got:\n%s"
               % (name, run.err))
-        print("%s: %s" % (name, warnings[0]))
+        full = os.path.join(project, path)
+        check(errors[0].startswith("cctrial: reporter.json: ")
+              and full in errors[0] and why in errors[0],
+              "%s: the error does not name %s and %r: %s"
+              % (name, full, why, errors[0]))
+        print("%s: %s" % (name, errors[0]))
 
 
 def json_schema_doc(args, tmp):

@@ -3,9 +3,11 @@
  * core/capture.c and core/spawn.c), through a real instance (the quiet
  * notifier of tests/plugins) and a real loop: the output handed back, its
  * bound, the time bound killing the program and what it started, a stop
- * that kills without a callback, and the calls it refuses.
+ * that kills without a callback, and the calls it refuses; and
+ * host->output_failed, which marks the session and says why.
  */
 #include <criterion/criterion.h>
+#include <criterion/redirect.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -260,4 +262,28 @@ Test(run_program, refuses_unbounded_calls_and_missing_programs)
                                    &s, NULL), UV_ENOENT);
     uv_run(&loop, UV_RUN_NOWAIT); /* what the failed spawn opened closes */
     cr_assert_eq(s.calls, 0);
+}
+
+/* ---- host->output_failed (ABI 1.3) ------------------------------------- */
+
+static void setup_capturing_stderr(void)
+{
+    cr_redirect_stderr();
+    setup();
+}
+
+TestSuite(output_failed, .init = setup_capturing_stderr, .fini = teardown);
+
+/* The session reads the mark to fail a --once run (exit 2); the message is
+ * an error (no "warning: "), under the plugin's section. */
+Test(output_failed, marks_the_session_and_says_why)
+{
+    cr_assert(CCT_HAS_FIELD(host, cct_host, output_failed));
+    cr_assert_eq(context.output_failed, 0);
+    host->output_failed(host, "cannot write %s: %s", "/r/junit.xml",
+                        strerror(ENOTDIR));
+    cr_assert_eq(context.output_failed, 1);
+    fflush(stderr);
+    cr_assert_stderr_eq_str("cctrial: notifier.quiet: cannot write "
+                            "/r/junit.xml: Not a directory\n");
 }

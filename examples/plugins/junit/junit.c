@@ -29,7 +29,9 @@
  * memory of each event only for the length of the call; so this plugin
  * copies what it needs from each result and writes the whole file at
  * run_end, into a temporary file renamed over the old report, so that a CI
- * server never reads half a report.
+ * server never reads half a report.  The directories of `path` are made
+ * when missing; a report that cannot be written is an error a `--once` run
+ * exits with (host->output_failed), not a warning a CI log would bury.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -37,6 +39,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <cctrial/plugin.h>
 
@@ -65,8 +68,8 @@ typedef struct junit {
 
 static const cct_option options[] = {
     {"path", CCT_OPT_PATH, "junit.xml",
-     "The report file, replaced at the end of each run; relative to the "
-     "project directory.", NULL, 0, 0},
+     "The report file, replaced at the end of each run (its directories "
+     "made); relative to the project directory.", NULL, 0, 0},
     {"runs", CCT_OPT_CHOICE, "all",
      "Which runs write the report: all of them, or only full (the full or "
      "smart suite, not the retries of the fixing loop).", "all|full", 0, 0},
@@ -430,10 +433,39 @@ static void write_report(FILE *f, const junit *j, double wall_time)
     fputs("</testsuites>\n", f);
 }
 
+/* Creates the directories the report goes in (`path = reports/junit.xml`
+ * on a fresh CI checkout), as `mkdir -p` would.  Returns 0 or an errno
+ * value: that of the first directory that is not there and could not be
+ * made. */
+static int make_parents(const char *path)
+{
+    char *dir = strdup(path);
+    if (!dir)
+        return ENOMEM;
+    int err = 0;
+    for (char *slash = strchr(dir + 1, '/'); slash && !err;
+         slash = strchr(slash + 1, '/')) {
+        *slash = '\0';
+        struct stat st;
+        if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+            err = errno;
+        else if (stat(dir, &st) != 0)
+            err = errno;
+        else if (!S_ISDIR(st.st_mode))
+            err = ENOTDIR;
+        *slash = '/';
+    }
+    free(dir);
+    return err;
+}
+
 /* Writes the temporary file and renames it over the report.  Returns 0 or
  * an errno value. */
 static int save(junit *j, double wall_time)
 {
+    int made = make_parents(j->path);
+    if (made)
+        return made;
     FILE *f = fopen(j->tmp_path, "w");
     if (!f)
         return errno;
@@ -487,6 +519,19 @@ static void test_result(void *ctx, const cct_test_result *ev)
     j->n++;
 }
 
+/* The report could not be written: a cctrial of ABI 1.3 or later is told,
+ * so that `cctrial --once` fails (exit status 2) rather than let a CI job
+ * pass without its report; an older one only shows a warning. */
+static void report_lost(const junit *j, const char *why)
+{
+    const cct_host *host = j->host;
+    if (CCT_HAS_FIELD(host, cct_host, output_failed))
+        host->output_failed(host, "cannot write %s: %s", j->path, why);
+    else
+        host->log(host, CCT_LOG_WARNING, "cannot write %s: %s", j->path,
+                  why);
+}
+
 static void run_end(void *ctx, const cct_run_end *ev)
 {
     junit *j = ctx;
@@ -500,8 +545,7 @@ static void run_end(void *ctx, const cct_run_end *ev)
     qsort(j->results, j->n, sizeof(*j->results), by_module_id_seq);
     int err = save(j, ev->wall_time);
     if (err && !j->failing)
-        j->host->log(j->host, CCT_LOG_WARNING, "cannot write %s: %s",
-                     j->path, strerror(err));
+        report_lost(j, strerror(err));
     else if (!err)
         j->host->log(j->host, CCT_LOG_DEBUG, "wrote %s", j->path);
     j->failing = err != 0;
