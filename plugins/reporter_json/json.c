@@ -25,11 +25,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <sys/stat.h>
 
 #include <jansson.h>
 
 #include "cctrial/plugin.h"
+#include "parents.h"
 #include "utf8.h"
 
 #define SCHEMA_VERSION 1
@@ -308,31 +308,6 @@ static char *resolve_path(const cct_host *host, const char *path)
     if (full)
         snprintf(full, n, "%s%s%s", base ? base : "", base ? "/" : "", path);
     return full;
-}
-
-/* Creates the directories the file goes in, as `mkdir -p` would (`path =
- * reports/events.jsonl` in a fresh checkout).  Returns 0 or the errno of
- * the first directory that is not there and could not be made. */
-static int make_parents(const char *path)
-{
-    char *dir = strdup(path);
-    if (!dir)
-        return ENOMEM;
-    int err = 0;
-    for (char *slash = strchr(dir + 1, '/'); slash && !err;
-         slash = strchr(slash + 1, '/')) {
-        *slash = '\0';
-        struct stat st;
-        if (mkdir(dir, 0777) != 0 && errno != EEXIST)
-            err = errno;
-        else if (stat(dir, &st) != 0)
-            err = errno;
-        else if (!S_ISDIR(st.st_mode))
-            err = ENOTDIR;
-        *slash = '/';
-    }
-    free(dir);
-    return err;
 }
 
 static void open_output(json_reporter *j)
