@@ -370,7 +370,13 @@ static int print_config(const cct_config *config, const cct_strv *dirs,
     return 0;
 }
 
-static int list_plugins(const cct_strv *dirs)
+/* Loads each plugin found in `dirs` (the first of each name) and shows it
+ * to `visit`; a file that does not load is said on stderr.  Returns 0, or
+ * 1 when one did not load. */
+static int each_plugin(const cct_strv *dirs,
+                       void (*visit)(const cct_loaded_plugin *lib,
+                                     size_t *shown),
+                       size_t *shown)
 {
     cct_strv paths;
     cct_strv_init(&paths);
@@ -385,53 +391,55 @@ static int list_plugins(const cct_strv *dirs)
             status = 1;
             continue;
         }
-        printf("%-9s %-18s %s\n          %s\n",
-               cct_plugin_kind_name(lib.desc->kind), lib.desc->name,
-               lib.path, lib.desc->description ? lib.desc->description : "");
+        visit(&lib, shown);
         cct_plugin_unload(&lib);
-    }
-    if (paths.len == 0) {
-        char *where = cct_strv_join(dirs, ", ");
-        printf("no plugins found in: %s\n", where);
-        free(where);
     }
     cct_strv_free(&paths);
     return status;
 }
 
+static void show_plugin(const cct_loaded_plugin *lib, size_t *shown)
+{
+    (*shown)++;
+    printf("%-9s %-18s %s\n          %s\n",
+           cct_plugin_kind_name(lib->desc->kind), lib->desc->name, lib->path,
+           lib->desc->description ? lib->desc->description : "");
+}
+
+static int list_plugins(const cct_strv *dirs)
+{
+    size_t shown = 0;
+    int status = each_plugin(dirs, show_plugin, &shown);
+    if (shown == 0 && status == 0) {
+        char *where = cct_strv_join(dirs, ", ");
+        printf("no plugins found in: %s\n", where);
+        free(where);
+    }
+    return status;
+}
+
+static void show_reporter(const cct_loaded_plugin *lib, size_t *shown)
+{
+    if (lib->desc->kind != CCT_PLUGIN_REPORTER)
+        return;
+    (*shown)++;
+    printf("    %s\t%s\n", lib->desc->name,
+           lib->desc->description ? lib->desc->description : "");
+}
+
 /* trial's --help-reporters: cctrial's output is its reporter plugins. */
 static int help_reporters(const cct_strv *dirs)
 {
-    cct_strv paths;
-    cct_strv_init(&paths);
-    cct_plugin_find_all(dirs, &paths); /* the first of each name */
     printf("cctrial's output comes from reporter plugins; select any of "
            "these with\n--reporters=LIST (or reporters = LIST in a "
            "configuration file):\n\n");
-    int status = 0;
-    size_t found = 0;
-    for (size_t i = 0; i < paths.len; i++) {
-        cct_loaded_plugin lib;
-        char *error = NULL;
-        if (cct_plugin_load_file(paths.items[i], &lib, &error) < 0) {
-            fprintf(stderr, "cctrial: %s\n", error);
-            free(error);
-            status = 1;
-            continue;
-        }
-        if (lib.desc->kind == CCT_PLUGIN_REPORTER) {
-            found++;
-            printf("    %s\t%s\n", lib.desc->name,
-                   lib.desc->description ? lib.desc->description : "");
-        }
-        cct_plugin_unload(&lib);
-    }
-    if (found == 0) {
+    size_t shown = 0;
+    int status = each_plugin(dirs, show_reporter, &shown);
+    if (shown == 0) {
         char *where = cct_strv_join(dirs, ", ");
         printf("    (no reporter plugin found in: %s)\n", where);
         free(where);
     }
-    cct_strv_free(&paths);
     return status;
 }
 
