@@ -133,7 +133,7 @@ static void synthetic_error(cct_runner *r, size_t test, unsigned worker,
 }
 
 static void on_test_done(cct_worker *w, size_t test, size_t n_results,
-                         void *arg)
+                         size_t tests_run, void *arg)
 {
     cct_runner *r = arg;
     slot *s = slot_of(r, w);
@@ -148,7 +148,7 @@ static void on_test_done(cct_worker *w, size_t test, size_t n_results,
                         "or traceback is over 64 KiB, or not encodable as "
                         "UTF-8: run the test with 'python3 -m "
                         "twisted.trial' to see it.\n");
-    test_ended(r, test, cct_worker_tests_run(w));
+    test_ended(r, test, tests_run);
     size_t next = cct_worker_running(w); /* sent ahead: it runs now */
     if (next != CCT_NO_TEST)
         begin(r, s, next);

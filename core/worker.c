@@ -383,13 +383,16 @@ static void test_begins(cct_worker *w)
 
 static void test_over(cct_worker *w)
 {
+    /* Both counts are the test's that ended: read before the one sent
+     * ahead begins and resets them. */
     size_t n = w->n_results;
+    size_t tests_run = cct_worker_tests_run(w);
     uv_timer_stop(&w->timer);
     stop_confirming(w);
     size_t test = cct_worker_runs_end(&w->runs);
     if (cct__worker_test(w)) /* the one sent ahead: it goes on at once */
         test_begins(w);
-    w->events.test_done(w, test, n, w->arg);
+    w->events.test_done(w, test, n, tests_run, w->arg);
 }
 
 /* Has the worker's end of the command pipe gone?  A pipe with no reader

@@ -34,9 +34,11 @@ typedef struct cct_worker_events {
     void (*ready)(cct_worker *w, void *arg);
     /* The worker answered Run: test `test` (its index, cct_worker_run) is
      * over, and the one sent ahead, if any, is running.  `n_results`
-     * counts the results it sent for it (0 means it reported nothing). */
+     * counts the results it sent for it (0 means it reported nothing),
+     * `tests_run` the tests it ran (cct_worker_tests_run, which now
+     * counts the next one's). */
     void (*test_done)(cct_worker *w, size_t test, size_t n_results,
-                      void *arg);
+                      size_t tests_run, void *arg);
     /* The worker is gone without being asked to stop: it exited, was
      * killed, timed out or broke the protocol.  `why` says how, and what
      * it last wrote on stderr.  Not called after cct_worker_stop(). */
