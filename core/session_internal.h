@@ -62,6 +62,9 @@ typedef struct session_runs {
                                until discovery says what this one's is */
     cct_results results;
     cct_strv tests;         /* the tests of the run going on or the last */
+    cct_strv broken;        /* tests that failed or errored the last time
+                               they ran, whatever suite or filter ran
+                               them: what `f` says a filter hides */
     size_t finished;        /* tests that ended, for the running counts */
     size_t tests_run;       /* trial's "Ran N tests" (see cct_runner_events) */
     unsigned retry_worker;  /* the worker that ran the retry test */
@@ -168,6 +171,9 @@ void cct__session_guess_workers(session *s);
 void cct__session_close_runner(session *s, void (*done)(void *arg),
                                void *arg);
 void cct__session_create_runner(session *s);
+/* How many tests were broken the last time they ran and are not kept by
+ * `grep` (none without one). */
+size_t cct__session_broken_outside(const session *s, const char *grep);
 void cct__session_act(session *s, const cct_actions *actions);
 /* Asks the selector which tests a change set runs; `out` gets their ids
  * in trial's order, after --grep.  Returns 0, or -1 when the selector

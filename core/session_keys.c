@@ -25,6 +25,25 @@ static const char KEYS_HELP[] =
     "  w, ?   show these keys\n"
     "  q      quit\n";
 
+/* `f` found no failed test to run: says so, and when the --grep filter
+ * hides tests that were broken the last time they ran, how many and how
+ * to see them again. */
+static void say_nothing_failed(session *s)
+{
+    const char *grep = cct__session_grep(s);
+    size_t hidden = cct__session_broken_outside(s, grep);
+    if (!hidden) {
+        cct_console_printf(&s->console, "no failed test to run\n");
+        return;
+    }
+    char *shown = cct__session_visible(grep);
+    cct_console_printf(&s->console,
+                       "no failed test matches '%s'; %zu failed test%s "
+                       "outside it: c clears the filter\n",
+                       shown, hidden, hidden == 1 ? "" : "s");
+    free(shown);
+}
+
 /* Hands a key's request to the workflow, which alone starts runs: it
  * stops the run going on first, or waits for a discovery its suites
  * need. */
@@ -32,7 +51,7 @@ static void request(session *s, cct_request request)
 {
     cct_actions actions;
     if (cct_workflow_request(&s->workflow, request, &actions) < 0) {
-        cct_console_printf(&s->console, "no failed test to run\n");
+        say_nothing_failed(s);
         return;
     }
     cct__session_act(s, &actions);

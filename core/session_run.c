@@ -25,6 +25,7 @@ void cct__session_runs_init(session *s)
     cct_strv_init(&s->run.worker_command.argv);
     cct_strv_init(&s->run.worker_command.env);
     cct_strv_init(&s->run.tests);
+    cct_strv_init(&s->run.broken);
     uv_timer_init(&s->loop, &s->run.stop_first);
     s->run.stop_first.data = s;
 }
@@ -40,6 +41,7 @@ void cct__session_runs_free(session *s)
     cct_results_free(&s->run.results);
     cct_worker_command_free(&s->run.worker_command);
     cct_strv_free(&s->run.tests);
+    cct_strv_free(&s->run.broken);
 }
 
 /* "test_method (pkg.module.Class)", as Python's unittest shows a test;
@@ -258,6 +260,40 @@ static void show_logs(session *s, const char *test)
     free(err);
 }
 
+/* Keeps `broken` true after a run: its failed tests are broken; the other
+ * tests it ran are not, when it ran them all (a run stopped early, or at
+ * its first failure, says nothing of the tests it did not reach). */
+static void update_broken(session *s, const cct_strv *failed, int complete)
+{
+    cct_strv *broken = &s->run.broken;
+    if (complete) {
+        size_t kept = 0;
+        for (size_t i = 0; i < broken->len; i++) {
+            char *id = broken->items[i];
+            if (cct_strv_contains(&s->run.tests, id) &&
+                !cct_strv_contains(failed, id))
+                free(id);
+            else
+                broken->items[kept++] = id;
+        }
+        broken->len = kept;
+        if (broken->items)
+            broken->items[kept] = NULL;
+    }
+    for (size_t i = 0; i < failed->len; i++)
+        if (!cct_strv_contains(broken, failed->items[i]))
+            cct_strv_add(broken, failed->items[i]);
+}
+
+size_t cct__session_broken_outside(const session *s, const char *grep)
+{
+    size_t n = 0;
+    for (size_t i = 0; grep && i < s->run.broken.len; i++)
+        if (!strstr(s->run.broken.items[i], grep))
+            n++;
+    return n;
+}
+
 static void on_run_end(int interrupted, void *arg)
 {
     session *s = arg;
@@ -294,6 +330,7 @@ static void on_run_end(int interrupted, void *arg)
     cct_strv failed;
     cct_strv_init(&failed);
     cct_results_failed_ids(&s->run.results, &failed);
+    update_broken(s, &failed, !interrupted && !s->run.stopped_first);
     const cct_result_group *biggest =
         cct_results_biggest_problem(&s->run.results);
     cct_run_outcome outcome = {
@@ -629,6 +666,26 @@ int cct__session_select(session *s, const cct_strv *changes, cct_strv *out)
     return rc;
 }
 
+/* "waiting for filesystem change...", with what shapes the next runs
+ * when it is not the default: smart mode and the --grep filter, which
+ * would otherwise be invisible while cctrial waits. */
+static void report_waiting(session *s)
+{
+    const char *grep = cct__session_grep(s);
+    char *shown = grep ? cct__session_visible(grep) : NULL;
+    const char *smart = s->workflow.smart ? "smart mode" : "";
+    const char *sep = s->workflow.smart && grep ? ", " : "";
+    if (!s->workflow.smart && !grep)
+        cct_report_message(&s->reporters, CCT_MSG_WAITING, NULL,
+                           "waiting for filesystem change...");
+    else
+        cct_report_message(&s->reporters, CCT_MSG_WAITING, NULL,
+                           "waiting for filesystem change... (%s%s%s%s%s)",
+                           smart, sep, grep ? "grep '" : "",
+                           grep ? shown : "", grep ? "'" : "");
+    free(shown);
+}
+
 /* The one place where the workflow's actions are carried out, and so the
  * one place where a run starts. */
 void cct__session_act(session *s, const cct_actions *actions)
@@ -660,8 +717,7 @@ void cct__session_act(session *s, const cct_actions *actions)
                                shown);
             break;
         case CCT_ACT_WAIT:
-            cct_report_message(&s->reporters, CCT_MSG_WAITING, NULL,
-                               "waiting for filesystem change...");
+            report_waiting(s);
             if (s->keys.terminal)
                 cct_console_printf(&s->console, "%s\n",
                                    cct__session_keys_hint);

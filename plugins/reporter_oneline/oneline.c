@@ -33,7 +33,10 @@
  * error's traceback is printed as it comes, above the status line, as
  * trial's realtime errors are: "[FAIL]" or "[ERROR]", trial's text, then
  * the test's id, which says whose traceback it is when several workers
- * run.  The summary at the end still shows them all.
+ * run.  The summary at the end still shows them all.  Unset (the
+ * default), it is on for a terminal in every run but the fix loop's run of
+ * the single retry test (whose output shows at once anyway; the run's
+ * suite comes with run_start), and off on a pipe; `false` turns it off.
  *
  * Colour: `color = auto` (the default) colours on a terminal unless
  * NO_COLOR is set to a non-empty value or TERM is "dumb"; `always` colours
@@ -74,7 +77,8 @@ typedef struct oneline {
     unsigned char *awaiting;
     size_t n_awaiting;
     int dots_pending; /* a line of dots not ended yet (pipe) */
-    int rterrors;     /* print tracebacks as they come */
+    int rterrors;     /* the option: 1, 0, or -1 when unset (auto) */
+    int rterrors_now; /* this run prints tracebacks as they come */
 } oneline;
 
 /* The counts in the order of the line, with their letter and colour. */
@@ -294,7 +298,11 @@ static int init(const cct_host *host, void **ctx)
     o->host = host;
     o->tty = host->stdout_is_tty(host);
     o->color = wants_color(host, o->tty);
-    o->rterrors = host->option_bool(host, "rterrors");
+    /* Unset is not false: it lets each run decide (run_start).  The host
+     * checked the value is a boolean. */
+    const char *rterrors = host->option_string(host, "rterrors");
+    o->rterrors = rterrors && *rterrors ? host->option_bool(host, "rterrors")
+                                        : -1;
     *ctx = o;
     return 0;
 }
@@ -336,6 +344,9 @@ static void run_start(void *ctx, const cct_run_start *ev)
     free(o->current);
     o->current = NULL;
     o->dots_pending = 0;
+    o->rterrors_now = o->rterrors >= 0
+                          ? o->rterrors
+                          : o->tty && ev->suite != CCT_SUITE_RETRY_TEST;
 }
 
 static void test_start(void *ctx, const cct_test_start *ev)
@@ -414,7 +425,7 @@ static void test_result(void *ctx, const cct_test_result *ev)
         o->counts[ev->outcome]++;
     if (first_result(o, ev->worker))
         o->finished++;
-    if (o->rterrors)
+    if (o->rterrors_now)
         print_traceback(o, ev);
     if (o->tty)
         show_status(o);
@@ -452,9 +463,11 @@ static const cct_option options[] = {
      "Colour the counts that are not zero: auto (on a terminal, unless "
      "NO_COLOR is set or TERM is dumb), always (even on a pipe, despite "
      "NO_COLOR) or never.", "auto|always|never", 0, 0},
-    {"rterrors", CCT_OPT_BOOL, "false",
+    {"rterrors", CCT_OPT_BOOL, NULL,
      "Print each failure's and error's traceback as it happens, above the "
-     "status line, as trial -e does (-e, --rterrors).", NULL, 0, 0},
+     "status line, as trial -e does (-e, --rterrors). Unset: on a "
+     "terminal, for every run but the fix loop's retry of one test; off on "
+     "a pipe.", NULL, 0, 0},
     {NULL, 0, NULL, NULL, NULL, 0, 0},
 };
 

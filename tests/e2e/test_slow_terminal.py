@@ -37,7 +37,11 @@ NOISY_LINES = 3000
 # A pseudo-terminal's reader sees at most 4 KiB unread (more waits in the
 # kernel's buffers): half of that says the writer is not being read.
 FULL = 2048
+# Tracebacks as they come (on by default on a terminal) off: the groups at
+# the end are what must come through the full terminal, each failure's
+# text once.
 CONFIG = ("[cctrial]\nreporters = summary, oneline, json\n"
+          "[reporter.oneline]\nrterrors = false\n"
           "[reporter.json]\npath = {events}\n")
 
 

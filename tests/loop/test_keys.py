@@ -106,13 +106,29 @@ def keys_grep():
     root, cct = start()
     with cct:
         path = terminal_path(cct)
+        # A test broken before the filter, which then hides it: the
+        # waiting line shows the filter, and f says what it hides instead
+        # of "no failed test to run".
+        loopkit.write(os.path.join(root, "app/core.py"), "VALUE = 2\n")
+        cct.wait_for(r"please fix: test_value", 60, "test_value to fail",
+                     since_last=True)
+        cct.wait_for(WAITING, 30, "waiting", since_last=True)
         cct.write("p")
         cct.wait_for(r"grep pattern", 30, "the grep prompt", since_last=True)
         cct.write("test_more\r")
-        expect_run(cct, 1, "the tests matching the pattern")
+        cct.wait_for(r"Running 1 tests\.", 30, "the tests matching the "
+                     "pattern", since_last=True)
+        cct.wait_for(WAITING + r" \(grep 'test_more'\)", 60,
+                     "the waiting line showing the filter", since_last=True)
+        cct.write("f")
+        cct.wait_for(r"no failed test matches 'test_more'; 1 failed test "
+                     r"outside it: c clears the filter", 30,
+                     "f saying what the filter hides", since_last=True)
         cct.write("c")
         cct.wait_for(r"grep cleared", 30, "grep cleared", since_last=True)
         expect_run(cct, 3, "every test again after c")
+        check("(grep " not in cct.output.split("grep cleared")[-1],
+              "the filter still shown once cleared:\n" + cct.describe())
         cct.write("p")
         cct.wait_for(r"grep pattern", 30, "the prompt again",
                      since_last=True)
@@ -120,7 +136,8 @@ def keys_grep():
         cct.wait_for(r"grep unchanged", 30, "Escape cancelling the prompt",
                      since_last=True)
         quit_with_q(cct, path)
-    say("p sets a --grep filter, c clears it, Escape cancels")
+    say("p sets a --grep filter, shown while waiting; f says what it "
+        "hides; c clears it, Escape cancels")
 
 
 def keys_smart():
@@ -131,7 +148,10 @@ def keys_smart():
         cct.wait_for(r"smart mode on", 30, "smart mode on", since_last=True)
         loopkit.write(os.path.join(root, "app/test_more.py"),
                       FILES["app/test_more.py"] + "# changed\n")
-        expect_run(cct, 1, "the one test a change to test_more.py affects")
+        cct.wait_for(r"Running 1 tests\.", 30, "the one test a change to "
+                     "test_more.py affects", since_last=True)
+        cct.wait_for(WAITING + r" \(smart mode\)", 60, "the waiting line "
+                     "showing smart mode", since_last=True)
         cct.write("s")
         cct.wait_for(r"smart mode off", 30, "smart mode off",
                      since_last=True)

@@ -84,6 +84,9 @@ def list_grep():
     say("--list-selected applies --grep")
 
 
+SMART_WAITING = r"^waiting for filesystem change\.\.\. \(smart mode\)$"
+
+
 def smart(config_text, changes):
     root = loopkit.project(FILES)
     args = ["-s", "lay"]
@@ -91,7 +94,7 @@ def smart(config_text, changes):
         args = ["--config", loopkit.config(root, config_text)] + args
     with harness.Cctrial(root, args) as cct:
         cct.start()
-        cct.wait_for(r"^waiting for filesystem change\.\.\.$", 60,
+        cct.wait_for(SMART_WAITING, 60,
                      "smart mode to wait without running anything")
         check(not loopkit.runs(cct.output), "smart mode ran tests before "
               "any change:\n" + cct.describe())
@@ -102,7 +105,7 @@ def smart(config_text, changes):
             cct.wait_for(rf"^Running {expected} tests\.$", 60,
                          f"{expected} tests to run after {path} changed",
                          since_last=True)
-            cct.wait_for(r"^waiting for filesystem change\.\.\.$", 60,
+            cct.wait_for(SMART_WAITING, 60,
                          "the run to end", since_last=True)
         cct.signal(signal.SIGINT)
         check(cct.wait_exit(30) == 130, "exit after SIGINT:\n"
@@ -126,7 +129,7 @@ def smart_unreached():
     root = loopkit.project(FILES)
     with harness.Cctrial(root, ["-s", "lay"]) as cct:
         cct.start()
-        cct.wait_for(r"^waiting for filesystem change\.\.\.$", 60,
+        cct.wait_for(SMART_WAITING, 60,
                      "smart mode to wait")
         loopkit.write(os.path.join(root, "lay/orphan.py"), "X = 1\n")
         cct.wait_for(r"^no test detected for lay/orphan\.py$", 60,

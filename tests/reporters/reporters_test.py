@@ -344,14 +344,23 @@ def summary_oneline_tty(args, tmp):
     compare_golden(args, "summary_oneline_tty160.raw.txt", visible(raw))
     screen = render(raw, columns)
     compare_golden(args, "summary_oneline_tty160.screen.txt", screen)
-    # Not garbled: the screen is exactly the summary's own output (the
-    # same run on a pipe with the summary alone) and the final line.
+    # Each failure's and error's traceback as it came (rterrors, on by
+    # default on a terminal), between the run's first line and the summary.
+    first, rest = screen.split("\n", 1)
+    realtime, after = rest.split("\n\n", 1)
+    heads = [l for l in realtime.split("\n") if l in ("[FAIL]", "[ERROR]")]
+    check(realtime.startswith("[ERROR]\n") and len(heads) == 5,
+          "not the 2 failures' and 3 errors' tracebacks as they came:\n"
+          + screen)
+    # Not garbled: the rest is exactly the summary's own output (the same
+    # run on a pipe with the summary alone) and the final line.
     alone = run_pipe(args, make_project(os.path.join(tmp, "2"), []),
                      "summary")
     final = screen.rstrip("\n").rsplit("\n", 1)[-1] + "\n"
-    check(screen == normalise(alone.out, alone.project) + final,
-          "the screen is not the summary followed by the status line:\n"
-          + screen)
+    check(first + "\n\n" + after == normalise(alone.out, alone.project)
+          + final,
+          "the screen is not the tracebacks, then the summary followed by "
+          "the status line:\n" + screen)
     for line in status_lines(raw):
         check(len(SGR.sub("", line)) <= columns - 1,
               "status line wider than the terminal: %r" % line)

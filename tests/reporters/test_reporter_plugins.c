@@ -301,17 +301,53 @@ Test(oneline, rterrors_prints_each_traceback_as_it_comes)
     unload(f);
 }
 
-/* Without it, nothing is printed on a terminal until the run's end. */
-Test(oneline, no_rterrors_by_default)
+static void run_start_suite(fake *f, cct_suite suite, size_t total)
 {
-    setenv("NO_COLOR", "1", 1);
-    fake *f = load("oneline", 1, 120);
+    memset(f->counts, 0, sizeof(f->counts));
+    cct_run_start ev = {sizeof(ev), suite, total, 1};
+    f->plugin->reporter->run_start(f->ctx, &ev);
+}
+
+/* What one erroring test of `suite` prints as it ends, on a terminal or a
+ * pipe, with rterrors set to `value` (NULL: unset). */
+static char *printed_by_error(int tty, const char *value, cct_suite suite)
+{
+    fake *f = load("oneline", tty, 120);
+    if (value) {
+        f->options[0][0] = "rterrors";
+        f->options[0][1] = value;
+    }
     start(f);
-    run_start(f, 1);
+    run_start_suite(f, suite, 1);
     test_start(f, "p.e", 1, 1);
     result(f, "p.e", CCT_OUTCOME_ERROR, "Traceback\nKeyError\n", 1);
-    cr_assert_str_eq(f->printed, "");
+    char *printed = strdup(f->printed);
     unload(f);
+    return printed;
+}
+
+/* Unset, rterrors is on for a terminal in every run but the fix loop's
+ * retry of one test (whose output shows anyway), off on a pipe; false
+ * turns it off on a terminal too. */
+Test(oneline, rterrors_by_default_on_a_terminal_but_for_the_retry_test)
+{
+    setenv("NO_COLOR", "1", 1);
+    const char *traceback = "[ERROR]\nTraceback\nKeyError\np.e\n";
+    char *full = printed_by_error(1, NULL, CCT_SUITE_FULL);
+    char *retry_suite = printed_by_error(1, NULL, CCT_SUITE_RETRY_SUITE);
+    char *retry_test = printed_by_error(1, NULL, CCT_SUITE_RETRY_TEST);
+    char *off = printed_by_error(1, "false", CCT_SUITE_FULL);
+    char *pipe = printed_by_error(0, NULL, CCT_SUITE_FULL);
+    cr_assert_str_eq(full, traceback);
+    cr_assert_str_eq(retry_suite, traceback);
+    cr_assert_str_eq(retry_test, "");
+    cr_assert_str_eq(off, "");
+    cr_assert(!strstr(pipe, "[ERROR]"), "%s", pipe);
+    free(full);
+    free(retry_suite);
+    free(retry_test);
+    free(off);
+    free(pipe);
 }
 
 /* A test with two results (a failure, then an error for a dirty reactor)
