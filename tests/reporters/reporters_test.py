@@ -206,6 +206,10 @@ def normalise(text, project):
                   lambda m: "X.XXXs".ljust(len(m.group())), text)
     text = re.sub(r"(?<=interrupted after )\d+\.\d{3}s *",
                   lambda m: "X.XXXs".ljust(len(m.group())), text)
+    # The status line's times (a terminal's): the run's time so far and
+    # the time left, at the end of a line drawn in place.
+    text = re.sub(r"  \d+:\d\d( ETA \d+:\d\d)?(?=\x1b\[0m\x1b\[K)",
+                  lambda m: re.sub(r"\d+:\d\d", "M:SS", m.group()), text)
     return text
 
 
