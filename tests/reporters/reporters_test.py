@@ -363,9 +363,12 @@ def summary_oneline_tty(args, tmp):
 
 def oneline_tty_narrow(args, tmp):
     """Narrower terminals: the id loses dotted parts from the right, then
-    the counts lose their padding; a line never reaches the last column."""
+    the counts lose their padding; a line never reaches the last column.
+    Each status line ends with the run's time so far; the second run of
+    the same tests (the same project) also with the time left, from the
+    first run's time kept in .cctrial/."""
+    project = make_project(tmp, [])
     for columns in (100, 60):
-        project = make_project(os.path.join(tmp, str(columns)), [])
         run = run_pty(args, project, "oneline", columns)
         expect_status(run, 1, "a run with failures")
         raw = normalise(run.out, project)
@@ -389,6 +392,14 @@ def oneline_tty_narrow(args, tmp):
         check(re.match(r"failed in X\.XXXs +13/ *13 ", final),
               "%d columns: the final line is not the run's: %r"
               % (columns, final))
+        estimated = columns == 60
+        for line in lines:
+            check(re.search(r"  M:SS( ETA M:SS)?$", line) and
+                  ("ETA" in line) == estimated,
+                  "%d columns: %s: %r" % (columns, "no time left on the "
+                                          "second run" if estimated else
+                                          "no time, or a time left on the "
+                                          "first run", line))
         compare_golden(args, "oneline_tty%d.raw.txt" % columns, visible(raw))
 
 
