@@ -366,13 +366,31 @@ def oneline_tty_narrow(args, tmp):
     the counts lose their padding; a line never reaches the last column.
     Each status line ends with the run's time so far; the second run of
     the same tests (the same project) also with the time left, from the
-    first run's time kept in .cctrial/."""
+    first run's time kept in .cctrial/.  The first run, which imports
+    the test modules, shows discovery's progress on the status line until
+    the run begins; the second takes them from the discovery cache."""
     project = make_project(tmp, [])
     for columns in (100, 60):
         run = run_pty(args, project, "oneline", columns)
         expect_status(run, 1, "a run with failures")
         raw = normalise(run.out, project)
         lines = status_lines(raw)
+        progress = [line for line in lines
+                    if line.startswith("discovering tests: ")]
+        lines = lines[len(progress):]
+        check(all(not line.startswith("discovering") for line in lines),
+              "%d columns: discovery's progress during the run" % columns)
+        check(bool(progress) == (columns == 100),
+              "%d columns: %d lines of discovery's progress, expected %s"
+              % (columns, len(progress),
+                 "some" if columns == 100 else "none (the cache's answer)"))
+        for line in progress:
+            check(re.match(r"discovering tests: \d+ of \d+ modules "
+                           r"imported, 0 from the cache: golden\.", line)
+                  and len(line) <= columns - 1,
+                  "%d columns: %r" % (columns, line))
+        check("discovering" not in render(raw, columns),
+              "%d columns: discovery's progress not cleared" % columns)
         check(len(lines) == 2 * len(TEST_IDS),
               "%d columns: %d status lines drawn, expected one per test "
               "start and result" % (columns, len(lines)))
