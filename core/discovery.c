@@ -21,6 +21,10 @@
  * it: an interpreter that has not said it within PROBE_MS is refused. */
 #define READY_LINE "cctrial-discover: ready\n"
 #define PROBE_MS 10000
+/* Then, before each test module it imports, a line
+ * "cctrial-discover: progress IMPORTED CACHED WANTED MODULE", and last the
+ * JSON document. */
+#define PROGRESS_PREFIX "cctrial-discover: progress "
 /* The helper stops itself at the discovery timeout, naming the module it
  * was importing; it is killed this much later if it could not. */
 #define KILL_GRACE_MS 5000
@@ -44,6 +48,8 @@ struct cct_discovery {
     uv_timer_t *timer;       /* the probe's bound, then discovery's */
     unsigned timeout_s;      /* discovery's bound; 0: none */
     int ready;               /* the helper has said READY_LINE */
+    size_t read;             /* output read: its ready and progress lines */
+    cct_discovery_progress_cb progress;
     int timed_out;           /* NOT_TIMED_OUT, PROBE_ or DISCOVERY_ */
     int cancelled;
     cct_discovery_cb done;
@@ -138,17 +144,45 @@ static void on_timeout(uv_timer_t *timer)
         cct_capture_kill(d->capture);
 }
 
+/* Reads the whole progress lines after d->read, telling the request's
+ * progress callback when `tell`; stops at the document. */
+static void read_progress(cct_discovery *d, const cct_buf *out, int tell)
+{
+    size_t prefix = strlen(PROGRESS_PREFIX);
+    for (;;) {
+        const char *line = out->data + d->read;
+        size_t left = out->len - d->read;
+        const char *nl = memchr(line, '\n', left);
+        if (left < prefix || memcmp(line, PROGRESS_PREFIX, prefix) != 0 ||
+            !nl)
+            return;
+        char *text = cct_xstrndup(line + prefix, (size_t)(nl - line) - prefix);
+        unsigned long imported, cached, wanted;
+        int module_at = 0;
+        if (tell && d->progress &&
+            sscanf(text, "%lu %lu %lu %n", &imported, &cached, &wanted,
+                   &module_at) == 3 && module_at > 0)
+            d->progress(imported, cached, wanted, text + module_at, d->arg);
+        free(text);
+        d->read = (size_t)(nl - out->data) + 1;
+    }
+}
+
 static void on_output(const cct_buf *out, void *arg)
 {
     cct_discovery *d = arg;
-    if (d->ready || out->len < strlen(READY_LINE) ||
-        memcmp(out->data, READY_LINE, strlen(READY_LINE)) != 0)
-        return;
-    d->ready = 1;
-    uv_timer_stop(d->timer);
-    if (d->timeout_s)
-        uv_timer_start(d->timer, on_timeout,
-                       (uint64_t)d->timeout_s * 1000 + KILL_GRACE_MS, 0);
+    if (!d->ready) {
+        if (out->len < strlen(READY_LINE) ||
+            memcmp(out->data, READY_LINE, strlen(READY_LINE)) != 0)
+            return;
+        d->ready = 1;
+        d->read = strlen(READY_LINE);
+        uv_timer_stop(d->timer);
+        if (d->timeout_s)
+            uv_timer_start(d->timer, on_timeout,
+                           (uint64_t)d->timeout_s * 1000 + KILL_GRACE_MS, 0);
+    }
+    read_progress(d, out, 1);
 }
 
 /* The innermost module being imported in a traceback Python's
@@ -292,8 +326,10 @@ static void on_helper_done(cct_capture_result *res, void *arg)
         finish(d, CCT_EDISCOVERY, NULL, "discovery printed more than 256 MiB");
         return;
     }
-    /* The document follows the helper's READY_LINE. */
-    size_t skip = d->ready ? strlen(READY_LINE) : 0;
+    /* The document follows the helper's READY_LINE and progress lines. */
+    if (d->ready)
+        read_progress(d, &res->out, 0);
+    size_t skip = d->ready ? d->read : 0;
     if (cct_project_parse(&project, res->out.data ? res->out.data + skip : "",
                           res->out.len - skip, &error) < 0) {
         finish(d, CCT_EDISCOVERY, NULL, error);
@@ -324,6 +360,7 @@ static int try_next(cct_discovery *d)
             .on_output = on_output,
         };
         d->ready = 0;
+        d->read = 0;
         d->timed_out = NOT_TIMED_OUT;
         int rc = cct_capture_start(d->loop, &options, on_helper_done, d,
                                    &d->capture);
@@ -365,6 +402,7 @@ int cct_discover(uv_loop_t *loop, const cct_discovery_request *request,
     d->configured = request->python != NULL;
     d->cwd = cct_xstrdup(request->cwd);
     d->timeout_s = request->timeout_s;
+    d->progress = request->progress;
     if (request->project_venv)
         d->project_venv = cct_xstrdup(request->project_venv);
     d->timer = cct_xmalloc(sizeof(*d->timer));

@@ -30,6 +30,14 @@ typedef void (*cct_discovery_cb)(int status, cct_project *project,
                                  const char *error,
                                  const char *warning, void *arg);
 
+/* How far discovery is, before it ends: `imported` test modules imported
+ * and `cached` taken from the discovery cache, of the `wanted` found so
+ * far (packages are walked as they are loaded, so `wanted` grows);
+ * `module` is the one being imported now. */
+typedef void (*cct_discovery_progress_cb)(size_t imported, size_t cached,
+                                          size_t wanted, const char *module,
+                                          void *arg);
+
 typedef struct cct_discovery_request {
     const char *helper;     /* path of discover.py */
     const cct_strv *names;  /* test names */
@@ -66,6 +74,9 @@ typedef struct cct_discovery_request {
      * before importing any test module, as trial's manager does; NULL or
      * empty: none. */
     const cct_strv *without_module;
+    /* Called, with the callback's `arg`, each time the helper says how far
+     * it is (a line before each module it imports); NULL: not wanted. */
+    cct_discovery_progress_cb progress;
 } cct_discovery_request;
 
 /* Starts discovery and returns 0; the callback runs exactly once, from

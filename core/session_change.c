@@ -536,12 +536,32 @@ static void say_interpreter(session *s, const char *python, const char *why)
                       python, why, p->python_version, p->twisted_version);
 }
 
+/* A blocking discovery's progress on the status line (a terminal's: the
+ * console shows no status line on a pipe), so that a start-up spent
+ * importing test modules does not leave the screen blank (the console
+ * cuts it to the terminal's width). */
+static void on_discovery_progress(size_t imported, size_t cached,
+                                  size_t wanted, const char *module,
+                                  void *arg)
+{
+    session *s = arg;
+    char *shown = cct__session_visible(module);
+    char *line = cct_xasprintf("discovering tests: %zu of %zu modules "
+                               "imported, %zu from the cache: %s",
+                               imported, wanted, cached, shown);
+    cct_console_status(&s->console, line);
+    free(line);
+    free(shown);
+}
+
 static void on_discovered(int status, cct_project *project,
                           const char *python, const char *why,
                           const char *error, const char *warning, void *arg)
 {
     session *s = arg;
     s->changes.discovery = NULL;
+    /* The progress, if any was shown, makes way for the run. */
+    cct_console_status(&s->console, NULL);
     if (warning)
         cct_console_error(&s->console, "%s", warning);
     if (s->exiting)
@@ -612,6 +632,9 @@ void cct__session_discover(session *s, int blocking)
         .order = s->settings.order,
         .random = s->settings.random,
         .without_module = &s->settings.worker_flags.without_module,
+        /* A discovery in the background may overlap a run, whose status
+         * line is the reporters'. */
+        .progress = blocking ? on_discovery_progress : NULL,
     };
     char *helper = cct_paths_helper(s->paths, "discover.py");
     request.helper = helper;

@@ -14,6 +14,7 @@
 #include "error.h"
 #include "python_search.h"
 #include "session_internal.h"
+#include "timing.h"
 #include "visible.h"
 
 /* How much of each log the retry test's report shows. */
@@ -134,6 +135,12 @@ static void start_run(session *s, cct_suite suite)
         .workers = s->run.tests.len < jobs ? (unsigned)s->run.tests.len
                                            : jobs,
     };
+    if (s->settings.cache) {
+        char *history = state_file(s, "timing.json");
+        ev.estimate = cct_timing_estimate(history, &s->run.tests, ev.workers);
+        free(history);
+    }
+    s->run.workers = ev.workers;
     cct_report_run_start(&s->reporters, &ev);
     /* Workers for what can run: this run's tests, or while watching, any
      * run's (the whole suite). */
@@ -321,6 +328,12 @@ static void on_run_end(int interrupted, void *arg)
         .interrupted = interrupted,
     };
     cct_results_fill_run_end(&s->run.results, &ev);
+    /* Only a whole run is an estimate of the next one. */
+    if (s->settings.cache && !interrupted && !s->run.stopped_first && began) {
+        char *history = state_file(s, "timing.json");
+        cct_timing_remember(history, &s->run.tests, s->run.workers, wall);
+        free(history);
+    }
     /* Reporters see every run end, an interrupted one too, so that what
      * they write (a JSON stream, a JUnit file) is closed. */
     cct_report_run_end(&s->reporters, &ev);

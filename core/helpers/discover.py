@@ -13,7 +13,9 @@ refuses an interpreter that does not), loads NAME... with trial's own
 TestLoader, recursively, exactly as `python -m twisted.trial NAME...` would
 from the same directory, and writes one JSON document on its standard
 output after that line (anything the tests print while being imported goes
-to standard error instead):
+to standard error instead).  Between the two, a line
+`cctrial-discover: progress IMPORTED CACHED WANTED MODULE` before each test
+module it imports says how far it is (the core shows it on a terminal):
 
     {"version": 1, "python": ..., "executable": ..., "twisted": ...,
      "sys_path": [...],            # what the workers need as PYTHONPATH
@@ -251,7 +253,23 @@ class CachedTest:
         raise RuntimeError("a cached test is never run by discovery")
 
 
-def caching_loader(runner, modules, cache, tracked):
+class Progress:
+    """Says how far discovery is, on a line of its own before each test
+    module imported ("cctrial-discover: progress IMPORTED CACHED WANTED
+    MODULE"), so that a terminal shows something while modules import."""
+
+    def __init__(self, output):
+        self.output = output
+        self.imported = self.cached = self.wanted = 0
+
+    def importing(self, name):
+        self.output.write("cctrial-discover: progress %d %d %d %s\n"
+                          % (self.imported, self.cached, self.wanted, name))
+        self.output.flush()
+        self.imported += 1
+
+
+def caching_loader(runner, modules, cache, tracked, progress):
     """trial's TestLoader, taking unchanged test modules from the cache.
 
     Only whole modules found by walking a package come from the cache: the
@@ -307,13 +325,16 @@ def caching_loader(runner, modules, cache, tracked):
                 if m.name.split(".")[-1].startswith(self.modulePrefix):
                     wanted.append(m)
             suite = self.suiteFactory()
+            progress.wanted += len(wanted)
             for info in self.sort(wanted):
                 path = os.path.realpath(info.filePath.path)
                 entry = cache.lookup(path)
                 if entry is not None:
                     suite.addTest(self.suiteFactory(
                         [CachedTest(t, path) for t in entry["tests"]]))
+                    progress.cached += 1
                     continue
+                progress.importing(info.name)
                 try:
                     module = info.load()
                 except BaseException:
@@ -667,7 +688,8 @@ def main(argv):
         document["src_dir"] = src_dir
     import_errors = []
     loader = caching_loader(runner, twisted_modules, cache,
-                            roots + [os.path.dirname(twisted.__file__)])
+                            roots + [os.path.dirname(twisted.__file__)],
+                            Progress(output))
     set_order(loader, order)
     suite = loader.loadByNames(names, recurse=True)
 

@@ -274,6 +274,11 @@ typedef struct cct_run_start {
     cct_suite suite;
     size_t total;          /* tests that will run */
     unsigned workers;      /* worker processes in use */
+    /* ABI 1.3 (check with CCT_HAS_FIELD): how long the run should take, in
+     * seconds, as the run_end's wall_time counts it: the time the last
+     * whole run of the same tests with as many workers took (kept in
+     * .cctrial/), or 0 when there was none. */
+    double estimate;
 } cct_run_start;
 
 /* A test was handed to a worker. */

@@ -24,6 +24,16 @@
  * seed's screenshots: the summary and the test's logs say everything
  * about it.
  *
+ * On a terminal the status line ends with the run's time so far, and,
+ * when cctrial knows how long the last run of the same tests took
+ * (cct_run_start.estimate), the time that should be left:
+ *
+ *     pkg.test_mod.T.test_x   ...     0!  0:12 ETA 0:31
+ *
+ * (the time left stays at 0:00 when the run takes longer than the last).
+ * The time shown is that of the last redraw: the line is redrawn on every
+ * test's start and result.
+ *
  * Without a terminal (a pipe, a CI log) nothing is redrawn: a dot per
  * success and a full, newline-terminated status line for every other
  * result, then the final line; no cursor movement, and no colour unless
@@ -43,9 +53,11 @@
  * even on a pipe and despite NO_COLOR (an explicit setting wins over the
  * environment, as no-color.org asks); `never` never colours.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cctrial/plugin.h"
 #include "strbuf.h"
@@ -79,6 +91,8 @@ typedef struct oneline {
     int dots_pending; /* a line of dots not ended yet (pipe) */
     int rterrors;     /* the option: 1, 0, or -1 when unset (auto) */
     int rterrors_now; /* this run prints tracebacks as they come */
+    struct timespec began; /* run_start, for the time so far */
+    double estimate;  /* seconds the run should take, or 0: unknown */
 } oneline;
 
 /* The counts in the order of the line, with their letter and colour. */
@@ -213,10 +227,21 @@ static size_t compact_columns(oneline *o, size_t run)
  * narrower id field down to MIN_ID_COLUMNS, then counts without padding
  * so that a narrow terminal still shows most of the head. */
 static void build_line(oneline *o, strbuf *t, const char *head,
-                       add_head_fn add_head, size_t run, size_t width)
+                       add_head_fn add_head, size_t run, size_t width,
+                       const strbuf *tail)
 {
     size_t id_columns = ID_COLUMNS;
     int wide = 1;
+    /* The tail (a terminal's only) goes first when the terminal is too
+     * narrow for it and the counts. */
+    assert(!tail || width);
+    if (tail) {
+        size_t tail_columns = columns(tail->data, tail->len);
+        if (width > tail_columns + compact_columns(o, run))
+            width -= tail_columns;
+        else
+            tail = NULL;
+    }
     if (!width) {
         size_t n = columns(head, strlen(head));
         if (n > id_columns)
@@ -230,6 +255,43 @@ static void build_line(oneline *o, strbuf *t, const char *head,
     }
     add_head(t, head, id_columns);
     add_counts(o, t, run, wide);
+    if (tail)
+        strbuf_add(t, tail->data, tail->len);
+}
+
+/* ---- time --------------------------------------------------------------- */
+
+static double seconds_since(const struct timespec *t)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - t->tv_sec) +
+           (double)(now.tv_nsec - t->tv_nsec) / 1e9;
+}
+
+/* " 1:05" or " 1:02:05": whole seconds, rounded down for a time gone
+ * by, up for a time left (so that "0:00" left means done). */
+static void add_duration(strbuf *t, double seconds, int round_up)
+{
+    unsigned long s = seconds > 0 ? (unsigned long)seconds : 0;
+    if (round_up && seconds > (double)s)
+        s++;
+    if (s >= 3600)
+        strbuf_addf(t, " %lu:%02lu:%02lu", s / 3600, s / 60 % 60, s % 60);
+    else
+        strbuf_addf(t, " %lu:%02lu", s / 60, s % 60);
+}
+
+/* The status line's tail: the time so far, then what should be left. */
+static void add_times(oneline *o, strbuf *t)
+{
+    double elapsed = seconds_since(&o->began);
+    strbuf_adds(t, " ");
+    add_duration(t, elapsed, 0);
+    if (o->estimate > 0) {
+        strbuf_adds(t, " ETA");
+        add_duration(t, o->estimate - elapsed, 1);
+    }
 }
 
 /* ---- showing it --------------------------------------------------------- */
@@ -246,11 +308,14 @@ static void show_status(oneline *o)
 {
     if (!o->current)
         return;
-    strbuf t = {0};
-    build_line(o, &t, o->current, add_id, o->started, status_width(o));
+    strbuf t = {0}, times = {0};
+    add_times(o, &times);
+    build_line(o, &t, o->current, add_id, o->started, status_width(o),
+               times.failed ? NULL : &times);
     if (!t.failed)
         o->host->status(o->host, t.data);
     strbuf_free(&t);
+    strbuf_free(&times);
 }
 
 /* Prints a whole line (the final line, or a pipe's line). */
@@ -258,7 +323,8 @@ static void print_line(oneline *o, const char *head, add_head_fn add_head,
                        size_t run)
 {
     strbuf t = {0};
-    build_line(o, &t, head, add_head, run, o->tty ? status_width(o) : 0);
+    build_line(o, &t, head, add_head, run, o->tty ? status_width(o) : 0,
+               NULL);
     strbuf_add(&t, "\n", 1);
     if (!t.failed)
         o->host->print(o->host, t.data, t.len);
@@ -347,6 +413,11 @@ static void run_start(void *ctx, const cct_run_start *ev)
     o->rterrors_now = o->rterrors >= 0
                           ? o->rterrors
                           : o->tty && ev->suite != CCT_SUITE_RETRY_TEST;
+    clock_gettime(CLOCK_MONOTONIC, &o->began);
+    o->estimate = CCT_HAS_FIELD(ev, cct_run_start, estimate) &&
+                          ev->estimate > 0
+                      ? ev->estimate
+                      : 0.0;
 }
 
 static void test_start(void *ctx, const cct_test_start *ev)

@@ -95,9 +95,16 @@ def discover(root, names):
     ready, _, answer = proc.stdout.partition("\n")
     check(ready == "cctrial-discover: ready",
           f"expected the helper's ready line first, got {ready!r}")
+    # Before the document, a progress line for each module it imports.
+    progress = []
+    while answer.startswith("cctrial-discover: progress "):
+        line, _, answer = answer.partition("\n")
+        progress.append(line.split()[-1].rsplit(".", 1)[-1])
     document = json.loads(answer)
     imported = sorted(line.split()[1] for line in proc.stderr.splitlines()
                       if line.startswith("imported "))
+    check(set(progress) <= set(imported),
+          f"progress for modules not imported: {progress} vs {imported}")
     return [t["id"] for t in document["tests"]], imported
 
 

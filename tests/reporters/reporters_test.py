@@ -206,6 +206,10 @@ def normalise(text, project):
                   lambda m: "X.XXXs".ljust(len(m.group())), text)
     text = re.sub(r"(?<=interrupted after )\d+\.\d{3}s *",
                   lambda m: "X.XXXs".ljust(len(m.group())), text)
+    # The status line's times (a terminal's): the run's time so far and
+    # the time left, at the end of a line drawn in place.
+    text = re.sub(r"  \d+:\d\d( ETA \d+:\d\d)?(?=\x1b\[0m\x1b\[K)",
+                  lambda m: re.sub(r"\d+:\d\d", "M:SS", m.group()), text)
     return text
 
 
@@ -368,13 +372,34 @@ def summary_oneline_tty(args, tmp):
 
 def oneline_tty_narrow(args, tmp):
     """Narrower terminals: the id loses dotted parts from the right, then
-    the counts lose their padding; a line never reaches the last column."""
+    the counts lose their padding; a line never reaches the last column.
+    Each status line ends with the run's time so far; the second run of
+    the same tests (the same project) also with the time left, from the
+    first run's time kept in .cctrial/.  The first run, which imports
+    the test modules, shows discovery's progress on the status line until
+    the run begins; the second takes them from the discovery cache."""
+    project = make_project(tmp, [])
     for columns in (100, 60):
-        project = make_project(os.path.join(tmp, str(columns)), [])
         run = run_pty(args, project, "oneline", columns)
         expect_status(run, 1, "a run with failures")
         raw = normalise(run.out, project)
         lines = status_lines(raw)
+        progress = [line for line in lines
+                    if line.startswith("discovering tests: ")]
+        lines = lines[len(progress):]
+        check(all(not line.startswith("discovering") for line in lines),
+              "%d columns: discovery's progress during the run" % columns)
+        check(bool(progress) == (columns == 100),
+              "%d columns: %d lines of discovery's progress, expected %s"
+              % (columns, len(progress),
+                 "some" if columns == 100 else "none (the cache's answer)"))
+        for line in progress:
+            check(re.match(r"discovering tests: \d+ of \d+ modules "
+                           r"imported, 0 from the cache: golden\.", line)
+                  and len(line) <= columns - 1,
+                  "%d columns: %r" % (columns, line))
+        check("discovering" not in render(raw, columns),
+              "%d columns: discovery's progress not cleared" % columns)
         check(len(lines) == 2 * len(TEST_IDS),
               "%d columns: %d status lines drawn, expected one per test "
               "start and result" % (columns, len(lines)))
@@ -394,6 +419,14 @@ def oneline_tty_narrow(args, tmp):
         check(re.match(r"failed in X\.XXXs +13/ *13 ", final),
               "%d columns: the final line is not the run's: %r"
               % (columns, final))
+        estimated = columns == 60
+        for line in lines:
+            check(re.search(r"  M:SS( ETA M:SS)?$", line) and
+                  ("ETA" in line) == estimated,
+                  "%d columns: %s: %r" % (columns, "no time left on the "
+                                          "second run" if estimated else
+                                          "no time, or a time left on the "
+                                          "first run", line))
         compare_golden(args, "oneline_tty%d.raw.txt" % columns, visible(raw))
 
 

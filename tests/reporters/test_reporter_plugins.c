@@ -160,11 +160,16 @@ static void unload(fake *f)
 
 /* ---- events ------------------------------------------------------------- */
 
-static void run_start(fake *f, size_t total)
+static void run_start_estimated(fake *f, size_t total, double estimate)
 {
     memset(f->counts, 0, sizeof(f->counts));
-    cct_run_start ev = {sizeof(ev), CCT_SUITE_FULL, total, 1};
+    cct_run_start ev = {sizeof(ev), CCT_SUITE_FULL, total, 1, estimate};
     f->plugin->reporter->run_start(f->ctx, &ev);
+}
+
+static void run_start(fake *f, size_t total)
+{
+    run_start_estimated(f, total, 0.0);
 }
 
 static void test_start(fake *f, const char *id, size_t index, size_t total)
@@ -210,7 +215,7 @@ Test(oneline, wide_terminal_keeps_the_screenshot_layout)
     char expected[256];
     snprintf(expected, sizeof(expected), "%-70s%s", "pkg.test_mod.T.test_x",
              "    38/   38     0F          0E          0S          0T     "
-             "     0!");
+             "     0!  0:00");
     cr_assert_str_eq(f->status, expected);
     result(f, "pkg.test_mod.T.test_x", CCT_OUTCOME_ERROR, "boom\n", 38);
     cr_assert(strstr(f->status, "\033[31m    1E\033[0m"), "%s", f->status);
@@ -224,10 +229,11 @@ Test(oneline, id_is_shortened_by_dotted_parts)
         int width;
         const char *shown;
     } cases[] = {
-        {138, "pkg.test_module.SomeTestCaseClass.test_a_method_name"},
-        {120, "pkg.test_module.SomeTestCaseClass.test_a_method_name"},
-        {108, "pkg.test_module.SomeTestCaseClass"},
-        {98, "pkg.test_module"},
+        /* The counts' 67 columns and the time's 6 after the id. */
+        {144, "pkg.test_module.SomeTestCaseClass.test_a_method_name"},
+        {126, "pkg.test_module.SomeTestCaseClass.test_a_method_name"},
+        {114, "pkg.test_module.SomeTestCaseClass"},
+        {104, "pkg.test_module"},
     };
     unsetenv("NO_COLOR");
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -249,15 +255,44 @@ Test(oneline, id_is_shortened_by_dotted_parts)
 Test(oneline, narrow_terminal_drops_the_padding_then_cuts_the_first_part)
 {
     setenv("NO_COLOR", "1", 1);
-    fake *f = load("oneline", 1, 40);
+    fake *f = load("oneline", 1, 46);
     start(f);
     run_start(f, 3);
     test_start(f, long_id, 2, 3);
-    /* 39 columns: 19 for the counts, 20 for the id. */
-    cr_assert_str_eq(f->status, "pkg.test_module      2/3 0F 0E 0S 0T 0!");
-    test_start(f, "averyveryverylongpackagenamewithoutanydot", 3, 3);
+    /* 45 columns: 19 for the counts, 6 for the time, 20 for the id. */
     cr_assert_str_eq(f->status,
-                     "averyveryverylongpa\xe2\x80\xa6 3/3 0F 0E 0S 0T 0!");
+                     "pkg.test_module      2/3 0F 0E 0S 0T 0!  0:00");
+    test_start(f, "averyveryverylongpackagenamewithoutanydot", 3, 3);
+    cr_assert_str_eq(f->status, "averyveryverylongpa\xe2\x80\xa6 3/3 0F 0E "
+                                "0S 0T 0!  0:00");
+    unload(f);
+}
+
+/* With an estimate (the last run of the same tests), the time left
+ * follows the time so far; without one, only the time so far.  The
+ * tail goes first on a terminal too narrow for it and the counts. */
+Test(oneline, status_line_shows_the_time_and_the_time_left)
+{
+    setenv("NO_COLOR", "1", 1);
+    fake *f = load("oneline", 1, 100);
+    start(f);
+    run_start_estimated(f, 3, 125.0);
+    test_start(f, "pkg.test_mod.T.test_x", 1, 3);
+    const char *tail = "  0:00 ETA 2:05";
+    size_t n = strlen(f->status), t = strlen(tail);
+    cr_assert(n > t && strcmp(f->status + n - t, tail) == 0, "%s",
+              f->status);
+    cr_assert_eq(n, 99, "%zu columns: %s", n, f->status);
+    run_start(f, 3);
+    test_start(f, "pkg.test_mod.T.test_x", 1, 3);
+    cr_assert_null(strstr(f->status, "ETA"), "%s", f->status);
+    unload(f);
+
+    f = load("oneline", 1, 24);
+    start(f);
+    run_start_estimated(f, 3, 125.0);
+    test_start(f, "pkg.test_mod.T.test_x", 1, 3);
+    cr_assert_null(strstr(f->status, "0:0"), "%s", f->status);
     unload(f);
 }
 
@@ -304,7 +339,8 @@ Test(oneline, rterrors_prints_each_traceback_as_it_comes)
 static void run_start_suite(fake *f, cct_suite suite, size_t total)
 {
     memset(f->counts, 0, sizeof(f->counts));
-    cct_run_start ev = {sizeof(ev), suite, total, 1};
+    cct_run_start ev = {.struct_size = sizeof(ev), .suite = suite,
+                        .total = total, .workers = 1};
     f->plugin->reporter->run_start(f->ctx, &ev);
 }
 
