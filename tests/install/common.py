@@ -37,13 +37,14 @@ def check(condition, message):
 
 def clean_env(**extra):
     """The environment without anything that would steer cctrial, cmake or
-    pkg-config away from what the test sets up."""
+    pkg-config away from what the test sets up (CI, set on CI machines,
+    would make cctrial run once where a test waits for a change)."""
     env = dict(os.environ)
     for name in list(env):
         if name.startswith("CCTRIAL_") or name in (
                 "DESTDIR", "VIRTUAL_ENV", "PKG_CONFIG_PATH",
                 "PKG_CONFIG_LIBDIR", "MAKEFLAGS", "MFLAGS", "MAKELEVEL",
-                "NO_COLOR", "CFLAGS", "CPPFLAGS", "LDFLAGS"):
+                "NO_COLOR", "CFLAGS", "CPPFLAGS", "LDFLAGS", "CI"):
             del env[name]
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     env.update(extra)

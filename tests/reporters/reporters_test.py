@@ -94,8 +94,10 @@ def make_project(tmp, config_lines, source=PROJECT):
 
 
 def environment(extra):
+    """This environment without what would change cctrial's output (CI,
+    set on CI machines, makes it run once instead of watching)."""
     env = dict(os.environ)
-    for name in ("NO_COLOR", "CCTRIAL_PLUGIN_PATH", "COLUMNS"):
+    for name in ("NO_COLOR", "CCTRIAL_PLUGIN_PATH", "COLUMNS", "CI"):
         env.pop(name, None)
     env["TERM"] = "xterm"
     env.update(extra)
