@@ -44,6 +44,10 @@ enum {
     OPT_PROFILE,
     OPT_NOPM,
     OPT_DEBUGGER,
+    /* sharding and the history */
+    OPT_SHARD,
+    OPT_JSON,
+    OPT_LIMIT,
 };
 
 static const struct option long_options[] = {
@@ -97,12 +101,16 @@ static const struct option long_options[] = {
     {"profile", no_argument, NULL, OPT_PROFILE},
     {"nopm", no_argument, NULL, OPT_NOPM},
     {"debugger", optional_argument, NULL, OPT_DEBUGGER},
+    {"shard", required_argument, NULL, OPT_SHARD},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"limit", required_argument, NULL, OPT_LIMIT},
     {NULL, 0, NULL, 0},
 };
 
 static const char help_text[] =
     "Usage: cctrial [OPTION]... [TEST_NAME]...\n"
     "       cctrial install-hook [--force] [TEST_NAME]...\n"
+    "       cctrial history [--json] [--limit=N]\n"
     "Run Twisted's trial continuously: the whole suite, then the test whose\n"
     "failure is most common until it passes, then everything that failed,\n"
     "then the whole suite again, on every change of a source file.\n"
@@ -124,6 +132,9 @@ static const char help_text[] =
     "                        (REF...HEAD), not the last commit's\n"
     "      --once            run the selected tests once and exit\n"
     "      --list-selected   print the ids that would run, run nothing\n"
+    "      --shard=K/N       only part K of the selected tests split into N\n"
+    "                        parts of about equal time (CI jobs; with\n"
+    "                        --once, -H or --list-selected)\n"
     "  -v, --verbose         print each selected test; twice for more\n"
     "\n"
     "trial's options that shape a run:\n"
@@ -151,6 +162,11 @@ static const char help_text[] =
     "                        (default _trial_temp, or _trial_temp-N when\n"
     "                        another trial holds it)\n"
     "      --list-plugins    print every plugin found and exit\n"
+    "\n"
+    "history: the last runs, the slowest tests and the flakiest, from\n"
+    ".cctrial/history.sqlite:\n"
+    "      --json            as one JSON document\n"
+    "      --limit=N         N rows in each list (default 10)\n"
     "\n"
     "trial's options, with trial's meaning (passed to every worker as\n"
     "trial -j passes them, or shaping the output):\n"
@@ -305,6 +321,11 @@ static int check_mode_flags(const cct_cli *cli, char **error)
                                "affects while watching; %s selects those "
                                "a commit affects: give one or the other",
                                cli->since ? "--since" : "-H");
+    else if (!one_run &&
+             cct_config_get(&cli->flags, CCT_CORE_SECTION, "shard", NULL))
+        *error = cct_xstrdup("--shard splits one run's tests between "
+                             "machines: use it with --once, -H or "
+                             "--list-selected");
     else if (one_run && notifier && strcmp(notifier, "none") != 0)
         *error = cct_xasprintf("--notifier: notifications are sent only "
                                "while watching, not with %s", mode);
@@ -321,6 +342,9 @@ int cct_cli_parse(cct_cli *cli, int argc, char **argv, char **error)
     int first = 1;
     if (argc > 1 && strcmp(argv[1], "install-hook") == 0) {
         cli->command = CCT_CMD_INSTALL_HOOK;
+        first = 2;
+    } else if (argc > 1 && strcmp(argv[1], "history") == 0) {
+        cli->command = CCT_CMD_HISTORY;
         first = 2;
     }
     /* Skip the subcommand; getopt_long permutes the rest so that options
@@ -409,6 +433,20 @@ int cct_cli_parse(cct_cli *cli, int argc, char **argv, char **error)
         case OPT_HELP_REPORTERS:
             rc = set_command(cli, CCT_CMD_HELP_REPORTERS, error);
             break;
+        case OPT_SHARD: flag(cli, "shard", optarg); break;
+        case OPT_JSON: cli->json = 1; break;
+        case OPT_LIMIT: {
+            char *end;
+            unsigned long n = strtoul(optarg, &end, 10);
+            if (*optarg < '0' || *optarg > '9' || *end || n < 1 ||
+                n > 100000) {
+                *error = cct_xasprintf("--limit '%s': a number of rows, 1 "
+                                       "to 100000", optarg);
+                return CCT_EUSAGE;
+            }
+            cli->limit = (unsigned)n;
+            break;
+        }
         case OPT_TRIAL_REPORTER:
         case 'b':
         case 'B':
@@ -448,6 +486,15 @@ int cct_cli_parse(cct_cli *cli, int argc, char **argv, char **error)
     }
     if (cli->force && cli->command != CCT_CMD_INSTALL_HOOK) {
         *error = cct_xstrdup("--force is an option of install-hook");
+        return CCT_EUSAGE;
+    }
+    if ((cli->json || cli->limit) && cli->command != CCT_CMD_HISTORY) {
+        *error = cct_xasprintf("--%s is an option of cctrial history",
+                               cli->json ? "json" : "limit");
+        return CCT_EUSAGE;
+    }
+    if (cli->command == CCT_CMD_HISTORY && cli->names.len) {
+        *error = cct_xstrdup("cctrial history takes no test name");
         return CCT_EUSAGE;
     }
     if (cli->command == CCT_CMD_RUN || cli->command == CCT_CMD_LIST_SELECTED)

@@ -16,7 +16,8 @@ typedef enum cct_command {
     CCT_CMD_PRINT_CONFIG,
     CCT_CMD_LIST_SELECTED,
     CCT_CMD_INSTALL_HOOK,
-    CCT_CMD_HELP_REPORTERS /* trial's --help-reporters */
+    CCT_CMD_HELP_REPORTERS, /* trial's --help-reporters */
+    CCT_CMD_HISTORY        /* cctrial history: what the history holds */
 } cct_command;
 
 typedef struct cct_cli {
@@ -30,6 +31,9 @@ typedef struct cct_cli {
     int trust_project;    /* --trust-project */
     cct_strv names;       /* TEST_NAME... */
     cct_config flags;     /* settings given as flags, section "cctrial" */
+    int json;             /* history --json */
+    unsigned limit;       /* history --limit=N: rows of each list; 0:
+                             not given */
 } cct_cli;
 
 /* Parses argv.  Returns 0, or CCT_EUSAGE with *error explaining. */

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "discovery.h"
 #include "error.h"
+#include "history_report.h"
 #include "hook.h"
 #include "host.h"
 #include "loader.h"
@@ -443,6 +444,24 @@ static int help_reporters(const cct_strv *dirs)
     return status;
 }
 
+/* cctrial history: the project's .cctrial/history.sqlite. */
+static int show_history(const cct_config *config, const cct_cli *cli,
+                        const cct_paths *paths)
+{
+    cct_settings settings;
+    cct_settings_load(&settings, config);
+    if (!settings.history)
+        fprintf(stderr, "cctrial: history = off: runs are not kept; this "
+                        "is what was kept before\n");
+    cct_settings_free(&settings);
+    char *file = cct_xasprintf("%s/.cctrial/history.sqlite",
+                               paths->project_dir);
+    int status = cct_history_report(file, cli->limit ? cli->limit : 10,
+                                    cli->json, stdout);
+    free(file);
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     /* A worker that closes its command pipe must not kill us: writing to
@@ -514,6 +533,11 @@ int main(int argc, char **argv)
     /* Installing the hook needs no plugin: it loads none. */
     if (cli.command == CCT_CMD_INSTALL_HOOK) {
         status = cct_install_hook(paths.project_dir, &cli.names, cli.force);
+        goto out;
+    }
+    /* Nor does reading the history. */
+    if (cli.command == CCT_CMD_HISTORY) {
+        status = show_history(&config, &cli, &paths);
         goto out;
     }
     cct_strv plugin_dirs;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "shard.h"
 #include "workerenv.h"
 
 static const cct_option core_options[] = {
@@ -146,6 +147,17 @@ static const cct_option core_options[] = {
      "A line shown once, under the first \"waiting for filesystem "
      "change...\": what to do next, for whoever runs the project (the "
      "demo says which bug to fix).", NULL, 0, 0},
+    {"history", CCT_OPT_BOOL, "on",
+     "Keep the history of runs in .cctrial/history.sqlite: estimates of a "
+     "run's time, the tests' durations for --shard, flaky tests, and "
+     "`cctrial history`; off keeps none.", NULL, 0, 0},
+    {"history_runs", CCT_OPT_INT, "200",
+     "How many of the last runs the history keeps.", NULL, 1, 100000},
+    {"shard", CCT_OPT_STRING, NULL,
+     "K/N: run only part K of the selected tests split into N parts of "
+     "about equal time (by the history's durations, a module's tests "
+     "together), for N CI jobs that share the history (--shard).",
+     NULL, 0, 0},
     {NULL, 0, NULL, NULL, NULL, 0, 0},
 };
 
@@ -220,6 +232,17 @@ int cct_settings_check(const cct_config *c, char **error)
         if (!shown) {
             *error = cct_xstrdup("-e/--rterrors prints through the oneline "
                                  "reporter, which reporters does not list");
+            return CCT_ECONFIG;
+        }
+    }
+    const cct_setting *shard = cct_config_find(c, CCT_CORE_SECTION,
+                                               "shard");
+    if (shard && *shard->value) {
+        unsigned k, n;
+        char *why = NULL;
+        if (cct_shard_parse(shard->value, &k, &n, &why) < 0) {
+            *error = cct_xasprintf("%s: %s", shard->origin, why);
+            free(why);
             return CCT_ECONFIG;
         }
     }
@@ -298,6 +321,14 @@ void cct_settings_load(cct_settings *s, const cct_config *c)
                       ? CCT_TBFORMAT_CGITB
                       : CCT_TBFORMAT_PLAIN;
     s->first_wait_hint = dup_or_null(value(c, "first_wait_hint"));
+    s->history = cct_parse_bool(value(c, "history"));
+    s->history_runs = (unsigned)cct_parse_int(value(c, "history_runs"));
+    s->shard_part = s->shard_parts = 0;
+    char *ignored_error = NULL; /* checked already: cct_settings_check() */
+    if (value(c, "shard") && *value(c, "shard") &&
+        cct_shard_parse(value(c, "shard"), &s->shard_part, &s->shard_parts,
+                        &ignored_error) < 0)
+        free(ignored_error);
 }
 
 void cct_settings_free(cct_settings *s)

@@ -62,6 +62,9 @@ typedef struct cct_settings {
     int unclean_warnings;
     cct_tbformat tbformat;
     char *first_wait_hint; /* NULL: none */
+    int history;           /* keep .cctrial/history.sqlite */
+    unsigned history_runs; /* the last runs it keeps */
+    unsigned shard_part, shard_parts; /* --shard=K/N; 0/0: no shard */
 } cct_settings;
 
 /* What no single key's check can see: settings that exclude each other.

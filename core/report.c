@@ -55,7 +55,8 @@ void cct_report_test_start(const cct_reporters *r, const char *test_id,
 }
 
 cct_test_result cct_report_result_event(const cct_result *result,
-                                        const cct_run_progress *progress)
+                                        const cct_run_progress *progress,
+                                        int flaky)
 {
     assert(result->test_id && result->text);
     assert(progress->done >= 1 && progress->done <= progress->total);
@@ -72,13 +73,14 @@ cct_test_result cct_report_result_event(const cct_result *result,
         .total = progress->total,
         .counts = progress->counts,
         .n_counts = CCT_OUTCOME_COUNT,
+        .flaky = flaky,
     };
 }
 
 void cct_report_test_result(const cct_reporters *r, const cct_result *result,
-                            const cct_run_progress *progress)
+                            const cct_run_progress *progress, int flaky)
 {
-    cct_test_result ev = cct_report_result_event(result, progress);
+    cct_test_result ev = cct_report_result_event(result, progress, flaky);
     FAN_OUT(r, test_result, &ev);
 }
 

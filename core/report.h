@@ -35,11 +35,13 @@ typedef struct cct_run_progress {
  * (1-based) of the run's `total`. */
 void cct_report_test_start(const cct_reporters *r, const char *test_id,
                            unsigned worker, size_t index, size_t total);
-/* The event plugins get for `result` (pointing into it and `progress`). */
+/* The event plugins get for `result` (pointing into it and `progress`);
+ * `flaky`: a success after a failure with no change in between. */
 cct_test_result cct_report_result_event(const cct_result *result,
-                                        const cct_run_progress *progress);
+                                        const cct_run_progress *progress,
+                                        int flaky);
 void cct_report_test_result(const cct_reporters *r, const cct_result *result,
-                            const cct_run_progress *progress);
+                            const cct_run_progress *progress, int flaky);
 void cct_report_test_log(const cct_reporters *r, const cct_test_log *ev);
 void cct_report_run_end(const cct_reporters *r, const cct_run_end *ev);
 void cct_report_message(const cct_reporters *r, cct_message_kind kind,

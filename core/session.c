@@ -321,6 +321,7 @@ int cct_session_run(const cct_cli *cli, const cct_config *config,
     cct_workflow_set_until_failure(&s->workflow, s->settings.until_failure);
     cct_strv_init(&s->names);
     cct__session_runs_init(s);
+    cct__session_history_init(s);
     cct__session_changes_init(s);
     s->host_context = (cct_host_context){
         .loop = &s->loop,
@@ -406,6 +407,7 @@ int cct_session_run(const cct_cli *cli, const cct_config *config,
     cct__session_runs_free(s);
     cct__session_changes_free(s);
     cct__session_keys_free(s);
+    cct__session_history_free(s);
     cct_settings_free(&s->settings);
     cct_strv_free(&s->names);
     free(s);

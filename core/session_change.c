@@ -134,6 +134,7 @@ void cct__session_select_changes(session *s)
  * they are selected; until then they are kept in changed_files. */
 static void changed(session *s, const cct_strv *files)
 {
+    cct__session_history_changed(s);
     for (size_t i = 0; i < files->len; i++)
         if (!cct_strv_contains(&s->changes.changed_files, files->items[i]))
             cct_strv_add(&s->changes.changed_files, files->items[i]);
@@ -413,8 +414,9 @@ static void run_selected(session *s, int status, const cct_strv *given)
     /* --once runs a name that loads nothing as trial does: trial's loader
      * makes it a test that errs (its ErrorHolder), through the workers
      * and the reporters like any other, and the known names still run. */
-    cct_strv with_unknown;
+    cct_strv with_unknown, sharded;
     cct_strv_init(&with_unknown);
+    cct_strv_init(&sharded);
     const cct_strv *ids = given;
     const cct_strv *unknown = &s->changes.project.unknown_names;
     if (status == 0 && s->mode == MODE_ONCE && unknown->len) {
@@ -424,11 +426,26 @@ static void run_selected(session *s, int status, const cct_strv *given)
             cct_strv_add(&with_unknown, unknown->items[i]);
         ids = &with_unknown;
     }
+    /* --shard: this machine's part of the selection. */
+    size_t selected = ids->len;
+    if (status == 0 && s->settings.shard_parts) {
+        cct__session_history_shard(s, ids, &sharded);
+        ids = &sharded;
+    }
     if (status < 0) {
         cct__session_exit(s, EXIT_USAGE);
     } else if (s->mode == MODE_LIST) {
         for (size_t i = 0; i < ids->len; i++)
             cct_console_printf(&s->console, "%s\n", ids->items[i]);
+        cct__session_exit(s, 0);
+    } else if (ids->len == 0 && ids == &sharded && selected) {
+        /* More parts than modules: this machine has nothing to do, and
+         * that is no failure of its CI job. */
+        cct_report_message(&s->reporters, CCT_MSG_NO_TEST_TO_RUN, NULL,
+                           "no test to run: shard %u/%u holds none of the "
+                           "%zu selected tests",
+                           s->settings.shard_part, s->settings.shard_parts,
+                           selected);
         cct__session_exit(s, 0);
     } else if (ids->len == 0) {
         cct_report_message(&s->reporters, CCT_MSG_NO_TEST_TO_RUN, NULL,
@@ -448,6 +465,7 @@ static void run_selected(session *s, int status, const cct_strv *given)
         cct__session_act(s, &actions);
     }
     cct_strv_free(&with_unknown);
+    cct_strv_free(&sharded);
 }
 
 /* Once, hook and list modes: the selector decides, with no change set,

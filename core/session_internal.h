@@ -9,6 +9,8 @@
  *   session_change.c  discovery and changes: what the project holds, what
  *                     changed, which tests that selects (`changes`)
  *   session_keys.c    keys typed while watching (`keys`)
+ *   session_history.c the history of runs: a run's results kept for it,
+ *                     estimates, flaky marks, shards (`history`)
  *
  * The workflow (workflow.h) decides what runs next; every part hands it
  * its events and cct__session_act carries out what it decides.  Only
@@ -24,6 +26,7 @@
 #include "console.h"
 #include "discovery.h"
 #include "gitignore.h"
+#include "history.h"
 #include "host.h"
 #include "keys.h"
 #include "options.h"
@@ -113,6 +116,18 @@ typedef struct session_keys {
     char *grep;             /* typed with p, NULL once cleared with c */
 } session_keys;
 
+/* The history (written by session_history.c only): the store, opened at
+ * its first use, and what the run going on will add to it. */
+typedef struct session_history {
+    cct_history *store;     /* NULL: none (history = off, or unusable) */
+    int opened;             /* opening was tried */
+    cct_history_result *results; /* the run's results, strings owned */
+    size_t n_results, cap_results;
+    double run_started;     /* the run's start, seconds since the epoch */
+    cct_strv failed_unchanged; /* tests whose last result was a failure or
+                                  an error, with no change since */
+} session_history;
+
 /* The session itself (written by session.c only, once set up): what it
  * was given, its plugins, the _trial_temp lock, signals and its end.  The
  * workflow is written only through its events, by whichever part has
@@ -138,6 +153,7 @@ typedef struct session {
     session_runs run;
     session_changes changes;
     session_keys keys;
+    session_history history;
 
     uv_signal_t sigint, sigterm, sighup;
     uv_signal_t sigtstp, sigcont; /* the job stopped and continued */
@@ -198,6 +214,30 @@ void cct__session_stop_watching(session *s);
 /* Ends the session saying so, and returns 1, when the project directory
  * has gone; 0 otherwise. */
 int cct__session_project_gone(session *s);
+
+/* session_history.c */
+void cct__session_history_init(session *s);
+void cct__session_history_free(session *s);
+/* The estimate of a run of `tests` with `workers` workers (0: none). */
+double cct__session_history_estimate(session *s, const cct_strv *tests,
+                                     unsigned workers);
+/* A run begins: its results start afresh. */
+void cct__session_history_run_start(session *s);
+/* Keeps one result of the run for the history (`group_key`: its problem
+ * key, NULL for a success).  Returns 1 when the result is flaky: a
+ * success of a test that failed with no change since. */
+int cct__session_history_result(session *s, const cct_result *result,
+                                 const char *group_key);
+/* The run ended: it and its results go to the history, in one
+ * transaction. */
+void cct__session_history_run_end(session *s, const cct_run_end *ev,
+                                  int whole);
+/* A watched file changed: a test that passes from now on is not flaky. */
+void cct__session_history_changed(session *s);
+/* `out` gets the tests of `ids` in this machine's shard (--shard=K/N),
+ * in their order; all of them without a shard. */
+void cct__session_history_shard(session *s, const cct_strv *ids,
+                                cct_strv *out);
 
 /* session_keys.c */
 extern const char cct__session_keys_hint[];

@@ -14,7 +14,6 @@
 #include "error.h"
 #include "python_search.h"
 #include "session_internal.h"
-#include "timing.h"
 #include "visible.h"
 
 /* How much of each log the retry test's report shows. */
@@ -135,12 +134,10 @@ static void start_run(session *s, cct_suite suite)
         .workers = s->run.tests.len < jobs ? (unsigned)s->run.tests.len
                                            : jobs,
     };
-    if (s->settings.cache) {
-        char *history = state_file(s, "timing.json");
-        ev.estimate = cct_timing_estimate(history, &s->run.tests, ev.workers);
-        free(history);
-    }
+    ev.estimate = cct__session_history_estimate(s, &s->run.tests,
+                                                ev.workers);
     s->run.workers = ev.workers;
+    cct__session_history_run_start(s);
     cct_report_run_start(&s->reporters, &ev);
     /* Workers for what can run: this run's tests, or while watching, any
      * run's (the whole suite). */
@@ -196,6 +193,12 @@ static void on_result(const cct_result *result, void *arg)
     if (unclean_warning(s, result))
         return;
     cct_results_add(&s->run.results, result);
+    /* A success is counted, not kept: only a problem has a key. */
+    const char *group_key =
+        result->outcome == CCT_OUTCOME_SUCCESS
+            ? NULL
+            : s->run.results.items[s->run.results.n - 1].key;
+    int flaky = cct__session_history_result(s, result, group_key);
     if (result->outcome == CCT_OUTCOME_FAILURE ||
         result->outcome == CCT_OUTCOME_ERROR) {
         s->run.failed_first = 1;
@@ -210,7 +213,7 @@ static void on_result(const cct_result *result, void *arg)
         .total = s->run.tests.len,
         .counts = s->run.results.counts,
     };
-    cct_report_test_result(&s->reporters, result, &progress);
+    cct_report_test_result(&s->reporters, result, &progress, flaky);
 }
 
 /* A log of the retry test's worker, its last LOG_LIMIT bytes at most
@@ -329,11 +332,8 @@ static void on_run_end(int interrupted, void *arg)
     };
     cct_results_fill_run_end(&s->run.results, &ev);
     /* Only a whole run is an estimate of the next one. */
-    if (s->settings.cache && !interrupted && !s->run.stopped_first && began) {
-        char *history = state_file(s, "timing.json");
-        cct_timing_remember(history, &s->run.tests, s->run.workers, wall);
-        free(history);
-    }
+    cct__session_history_run_end(s, &ev, !interrupted &&
+                                             !s->run.stopped_first && began);
     /* Reporters see every run end, an interrupted one too, so that what
      * they write (a JSON stream, a JUnit file) is closed. */
     cct_report_run_end(&s->reporters, &ev);

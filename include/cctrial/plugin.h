@@ -40,7 +40,7 @@ extern "C" {
  * checking the struct's size.  Arrays of structs carry their element size
  * (from 1.2), so that their elements can grow too. */
 #define CCT_PLUGIN_ABI_MAJOR 1
-#define CCT_PLUGIN_ABI_MINOR 3
+#define CCT_PLUGIN_ABI_MINOR 4
 #define CCT_PLUGIN_ABI_VERSION \
     ((uint32_t)((CCT_PLUGIN_ABI_MAJOR << 16) | CCT_PLUGIN_ABI_MINOR))
 #define CCT_PLUGIN_ABI_MAJOR_OF(v) ((uint32_t)(v) >> 16)
@@ -277,7 +277,7 @@ typedef struct cct_run_start {
     /* ABI 1.3 (check with CCT_HAS_FIELD): how long the run should take, in
      * seconds, as the run_end's wall_time counts it: the time the last
      * whole run of the same tests with as many workers took (kept in
-     * .cctrial/), or 0 when there was none. */
+     * .cctrial/history.sqlite), or 0 when there was none. */
     double estimate;
 } cct_run_start;
 
@@ -317,6 +317,10 @@ typedef struct cct_test_result {
     const size_t *counts;
     /* ABI 1.2: the entries of counts, one per outcome cctrial knows. */
     size_t n_counts;
+    /* ABI 1.4 (check with CCT_HAS_FIELD): 1 when this result is a success
+     * of a test that failed or erred the last time it ran in this session,
+     * with no watched file changed in between: the test is flaky. */
+    int flaky;
 } cct_test_result;
 
 /* The logs of one test's worker, sent only while the workflow is fixing

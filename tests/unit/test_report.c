@@ -20,7 +20,7 @@ Test(report, a_result_event_carries_the_result_and_the_run_s_progress)
     };
     size_t counts[CCT_OUTCOME_COUNT] = {5, 1, 1, 0, 0, 0};
     cct_run_progress progress = {.done = 7, .total = 9, .counts = counts};
-    cct_test_result ev = cct_report_result_event(&result, &progress);
+    cct_test_result ev = cct_report_result_event(&result, &progress, 0);
     cr_assert_eq(ev.struct_size, sizeof(cct_test_result));
     cr_assert_eq(ev.test_id, result.test_id);
     cr_assert_eq(ev.outcome, CCT_OUTCOME_ERROR);
@@ -34,6 +34,18 @@ Test(report, a_result_event_carries_the_result_and_the_run_s_progress)
     cr_assert_eq(ev.counts, counts);
     cr_assert_eq(ev.n_counts, CCT_OUTCOME_COUNT);
     cr_assert_eq(cct_test_result_count(&ev, CCT_OUTCOME_FAILURE), 1);
+    cr_assert_eq(ev.flaky, 0);
+}
+
+Test(report, a_flaky_success_says_so_in_abi_1_4_s_field)
+{
+    cct_result result = {.test_id = "t", .outcome = CCT_OUTCOME_SUCCESS,
+                         .text = ""};
+    size_t counts[CCT_OUTCOME_COUNT] = {1, 0, 0, 0, 0, 0};
+    cct_run_progress progress = {.done = 1, .total = 1, .counts = counts};
+    cct_test_result ev = cct_report_result_event(&result, &progress, 1);
+    cr_assert(CCT_HAS_FIELD(&ev, cct_test_result, flaky));
+    cr_assert_eq(ev.flaky, 1);
 }
 
 Test(report, a_skip_event_carries_its_reason)
@@ -47,7 +59,7 @@ Test(report, a_skip_event_carries_its_reason)
     };
     size_t counts[CCT_OUTCOME_COUNT] = {0, 0, 0, 1, 0, 0};
     cct_run_progress progress = {.done = 1, .total = 1, .counts = counts};
-    cct_test_result ev = cct_report_result_event(&result, &progress);
+    cct_test_result ev = cct_report_result_event(&result, &progress, 0);
     cr_assert_eq(ev.outcome, CCT_OUTCOME_SKIP);
     cr_assert_str_eq(ev.reason, "offline");
     cr_assert_null(ev.error_class);
