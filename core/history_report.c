@@ -137,10 +137,12 @@ static void print_text(FILE *out, const char *file, json_t *report)
         snprintf(start, sizeof(start), "%s", text_of(row, "start"));
         if (strlen(start) > 10)
             start[10] = ' '; /* 2026-12-01 15:35:01 */
-        fprintf(out, "  %s  %-5s %-11s %5.0f tests  %2.0f workers  "
+        double tests = number_of(row, "tests");
+        double workers = number_of(row, "workers");
+        fprintf(out, "  %s  %-5s %-11s %5.0f test%s %2.0f worker%s "
                      "%8.2fs  %s",
-                start, text_of(row, "mode"), text_of(row, "suite"),
-                number_of(row, "tests"), number_of(row, "workers"),
+                start, text_of(row, "mode"), text_of(row, "suite"), tests,
+                tests == 1 ? " " : "s", workers, workers == 1 ? " " : "s",
                 number_of(row, "wall_time"), text_of(row, "verdict"));
         if (number_of(row, "failed") > 0)
             fprintf(out, " (%.0f failed)", number_of(row, "failed"));
@@ -200,7 +202,8 @@ int cct_history_report(const char *file, unsigned limit, int json,
     json_object_set_new(report, "flakiest",
                         flakiest ? flakiest : json_array());
     if (json) {
-        json_dumpf(report, out, JSON_INDENT(2));
+        /* Times are measured to the microsecond: no more digits. */
+        json_dumpf(report, out, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
         fputc('\n', out);
     } else {
         print_text(out, file, report);

@@ -224,6 +224,9 @@ static void test_result(void *ctx, const cct_test_result *ev)
     set_text(e, "reason", ev->reason);
     if (ev->counts)
         json_object_set_new(e, "counts", result_counts(ev));
+    /* ABI 1.4: a cctrial before it knows nothing of flaky tests. */
+    if (CCT_HAS_FIELD(ev, cct_test_result, flaky))
+        json_object_set_new(e, "flaky", json_boolean(ev->flaky));
     emit(ctx, e);
 }
 

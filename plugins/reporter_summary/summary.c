@@ -32,7 +32,13 @@
  * result, smallest first, so the biggest problem ends next to the prompt.
  * With -v, each member whose own text differs from the one shown follows,
  * so that no traceback is hidden by the grouping.  The closing lines are
- * trial's, word for word.  While the workflow fixes one test, that test's
+ * trial's, word for word.  Before them, a test that failed the last time
+ * and passed in this run with no change in between is named flaky:
+ *
+ *     [FLAKY] pkg.test_mod.TestCase.test_two: failed, then passed with no
+ *     change in between
+ *
+ * While the workflow fixes one test, that test's
  * log, stdout and stderr follow; the workflow's messages (re-run, please
  * fix, waiting) are printed as lines.
  */
@@ -48,6 +54,8 @@
 
 typedef struct summary {
     const cct_host *host;
+    char **flaky;       /* this run's flaky tests (ABI 1.4), copies */
+    size_t n_flaky, cap_flaky;
 } summary;
 
 static void out(summary *s, const char *fmt, ...)
@@ -91,14 +99,54 @@ static int init(const cct_host *host, void **ctx)
     return 0;
 }
 
+static void forget_flaky(summary *s)
+{
+    for (size_t i = 0; i < s->n_flaky; i++)
+        free(s->flaky[i]);
+    s->n_flaky = 0;
+}
+
 static void fini(void *ctx)
 {
-    free(ctx);
+    summary *s = ctx;
+    forget_flaky(s);
+    free(s->flaky);
+    free(s);
 }
 
 static void run_start(void *ctx, const cct_run_start *ev)
 {
+    forget_flaky(ctx);
     out(ctx, "Running %zu tests.\n", ev->total);
+}
+
+static void test_result(void *ctx, const cct_test_result *ev)
+{
+    summary *s = ctx;
+    if (!CCT_HAS_FIELD(ev, cct_test_result, flaky) || !ev->flaky)
+        return;
+    char *id = strdup(ev->test_id);
+    if (s->n_flaky == s->cap_flaky) {
+        size_t cap = s->cap_flaky ? 2 * s->cap_flaky : 8;
+        char **grown = realloc(s->flaky, cap * sizeof(*grown));
+        if (!grown) {
+            free(id);
+            return;
+        }
+        s->flaky = grown;
+        s->cap_flaky = cap;
+    }
+    if (id)
+        s->flaky[s->n_flaky++] = id;
+}
+
+static void print_flaky(summary *s)
+{
+    for (size_t i = 0; i < s->n_flaky; i++) {
+        text(s, "[FLAKY] ");
+        shown(s, s->flaky[i], VISIBLE_LINE);
+        text(s, ": failed, then passed with no change in between\n");
+    }
 }
 
 static const char *label(cct_outcome outcome)
@@ -375,6 +423,7 @@ static void run_end(void *ctx, const cct_run_end *ev)
     print_counted(s, ev);
     print_groups(s, ev, is_unexpected_success);
     print_groups(s, ev, is_failure);
+    print_flaky(s);
     text(s, "-----------------------------------------------------------------"
             "--------------\n");
     out(s, "Ran %zu tests in %.3fs\n\n", ev->tests_run, ev->wall_time);
@@ -409,6 +458,7 @@ static void message(void *ctx, const cct_message *ev)
 
 static const cct_reporter_ops ops = {
     .run_start = run_start,
+    .test_result = test_result,
     .run_end = run_end,
     .test_log = test_log,
     .message = message,
