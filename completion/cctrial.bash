@@ -17,6 +17,8 @@ _cctrial_options="--jobs= --forever --grep= --verbose --smart --cwd --hook
 # trial's options that shape a run.
 _cctrial_options+=" --exitfirst --until-failure --random= --order=
     --rterrors --testmodule= -x -u -z -o -e"
+# Splitting a run between machines (the history).
+_cctrial_options+=" --shard="
 
 # The names of the plugins of one kind ($2) that the cctrial program $1
 # finds.
@@ -104,6 +106,14 @@ _cctrial()
     fi
 
     local words
+    if [[ ${COMP_WORDS[1]} == history && $COMP_CWORD -ge 2 ]]; then
+        # history [--json] [--limit=N]
+        [[ $cur == -* ]] &&
+            mapfile -t COMPREPLY < <(compgen -W "--json --limit=" -- "$cur")
+        [[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *= ]] &&
+            compopt -o nospace 2>/dev/null
+        return
+    fi
     if [[ ${COMP_WORDS[1]} == install-hook && $COMP_CWORD -ge 2 ]]; then
         # install-hook [--force] [TEST_NAME]...
         if [[ $cur == -* ]]; then
@@ -120,7 +130,8 @@ _cctrial()
     -j | --jobs | -g | --grep | --timeout | --config | --python | --since | \
     -z | --random | -o | --order | --testmodule | --temp-directory | \
     --worker | --notifier | --selector | --reporters | -r | --reactor | \
-    --recursionlimit | --without-module | -l | --logfile | --tbformat)
+    --recursionlimit | --without-module | -l | --logfile | --tbformat | \
+    --shard)
         local values
         values=$(_cctrial_values "$program" "$prev")
         if [[ $values == '!files' ]]; then
@@ -146,7 +157,7 @@ _cctrial()
     fi
 
     words=$(_cctrial_test_names "$cur")
-    [[ $COMP_CWORD -eq 1 ]] && words="install-hook $words"
+    [[ $COMP_CWORD -eq 1 ]] && words="install-hook history $words"
     mapfile -t COMPREPLY < <(compgen -W "$words" -- "$cur")
     _cctrial_package_nospace
 }

@@ -181,6 +181,11 @@ static int open_as_is(const char *file, sqlite3 **db, int *newer)
     if (rc != SQLITE_OK)
         return rc;
     sqlite3_busy_timeout(*db, CCT_HISTORY_BUSY_MS);
+    /* The file comes with the project's directory, maybe from someone
+     * else: its schema (views, triggers) may call no function with side
+     * effects, and no write may damage it beyond repair. */
+    sqlite3_db_config(*db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+    sqlite3_db_config(*db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
     long version = schema_version(*db, &rc);
     if (rc != SQLITE_OK)
         return rc;

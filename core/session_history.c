@@ -4,6 +4,9 @@
  * come and handed to it once, when the run ends (history.h); the run's
  * estimate and the shard split read it; and a success that follows a
  * failure with no change of a watched file in between is marked flaky.
+ * A run of one shard (--shard) reads the history and keeps nothing in it:
+ * the parts run one after another on one machine must all split the
+ * selection by the same durations, or a test would fall between them.
  * Writes only `history` of the session.
  */
 #include <assert.h>
@@ -115,7 +118,7 @@ int cct__session_history_result(session *s, const cct_result *result,
                                 const char *group_key)
 {
     int is_flaky = flaky(s, result);
-    if (!s->settings.history)
+    if (!s->settings.history || s->settings.shard_parts)
         return is_flaky;
     session_history *h = &s->history;
     CCT_GROW(h->results, h->cap_results, h->n_results + 1);
@@ -161,7 +164,7 @@ static const char *suite_name(cct_suite suite)
 void cct__session_history_run_end(session *s, const cct_run_end *ev,
                                   int whole)
 {
-    cct_history *h = store(s);
+    cct_history *h = s->settings.shard_parts ? NULL : store(s);
     if (!h)
         return;
     char *key = cct_history_selection_key(&s->run.tests);

@@ -170,6 +170,28 @@ def shards(project):
         "watching --shard refused")
 
 
+def shard_runs():
+    """Parts run one after another on one machine, with no history at
+    first: each part must split by what the one before saw, so a shard's
+    run keeps nothing in the history."""
+    project = make_project()
+    ran = []
+    for k in (1, 2):
+        cct = run(project, ["--once", f"--shard={k}/2", "fxflaky"])
+        check(cct.returncode in (0, 1), cct.describe())
+        with open(os.path.join(project, "events.jsonl")) as f:
+            ran.append([e["id"] for e in map(json.loads, f)
+                        if e["event"] == "test_result"])
+    listed = run(project, ["--list-selected", "fxflaky"]).stdout.split()
+    check(sorted(ran[0] + ran[1]) == sorted(listed),
+          f"--once --shard=1/2 then 2/2 ran {ran}, not {listed} once each")
+    report = json.loads(run(project, ["history", "--json"],
+                            python=None).stdout)
+    check(report["runs"] == [], f"a shard's run was kept: {report['runs']}")
+    say(f"--once --shard=1/2, then 2/2: {ran[0]} and {ran[1]}, kept in no "
+        "history")
+
+
 def history_off():
     project = make_project()
     with open(os.path.join(project, ".cctrialrc"), "w") as f:
@@ -187,6 +209,7 @@ def main():
     flaky_in_a_watching_session(project)
     history_report(project)
     shards(project)
+    shard_runs()
     history_off()
 
 
