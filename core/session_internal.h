@@ -70,7 +70,7 @@ typedef struct session_runs {
                                them: what `f` says a filter hides */
     size_t finished;        /* tests that ended, for the running counts */
     size_t tests_run;       /* trial's "Ran N tests" (see cct_runner_events) */
-    unsigned workers;       /* the workers of the run (its timing's key) */
+    unsigned workers;       /* the workers of the run (its estimate's key) */
     unsigned retry_worker;  /* the worker that ran the retry test */
     cct__selecting *selecting; /* the first selection, while the selector
                                   works on it (git-diff: git) */
