@@ -1213,3 +1213,66 @@ Test(validate, an_empty_value_leaves_a_key_without_default_unset)
                                      cct_core_options, &error),
                  CCT_ECONFIG);
 }
+
+/* --shard and `cctrial history` (issue 20). */
+Test(cli, shard_becomes_the_settings_part_and_parts)
+{
+    apply_argv("cctrial --once --shard=2/4 pkg");
+    cr_assert_str_eq(core("shard"), "2/4");
+    cr_assert_eq(cct_settings_check(&config, &error), 0, "%s", error);
+    cct_settings s;
+    cct_settings_load(&s, &config);
+    cr_assert_eq(s.shard_part, 2);
+    cr_assert_eq(s.shard_parts, 4);
+    cr_assert_eq(s.history, 1, "the history is on by default");
+    cr_assert_eq(s.history_runs, 200);
+    cct_settings_free(&s);
+}
+
+Test(cli, a_bad_shard_is_refused_naming_its_origin)
+{
+    apply_argv("cctrial --once --shard=5/4 pkg");
+    cr_assert_eq(cct_settings_check(&config, &error), CCT_ECONFIG);
+    cr_assert_str_eq(error, "command line: shard '5/4': the part must be 1 "
+                            "to 4");
+}
+
+Test(cli, history_takes_json_and_a_limit)
+{
+    cct_cli cli;
+    int argc;
+    char **argv = split_argv("cctrial history --json --limit=3", &argc);
+    cr_assert_eq(cct_cli_parse(&cli, argc, argv, &error), 0, "%s", error);
+    cr_assert_eq(cli.command, CCT_CMD_HISTORY);
+    cr_assert_eq(cli.json, 1);
+    cr_assert_eq(cli.limit, 3);
+    cct_cli_free(&cli);
+    free_argv(argv);
+}
+
+Test(cli, shard_and_history_flags_out_of_place_are_refused)
+{
+    static const char *const cases[][2] = {
+        {"cctrial --shard=1/2 pkg", "--shard splits one run's tests between "
+                                    "machines: use it with --once"},
+        {"cctrial --once --json pkg", "--json is an option of cctrial "
+                                      "history"},
+        {"cctrial --limit=3", "--limit is an option of cctrial history"},
+        {"cctrial history --limit=0", "--limit '0': a number of rows"},
+        {"cctrial history --limit=x", "--limit 'x': a number of rows"},
+        {"cctrial history pkg", "cctrial history takes no test name"},
+    };
+    for (size_t i = 0; i < CCT_ARRAY_SIZE(cases); i++) {
+        cct_cli cli;
+        int argc;
+        char **argv = split_argv(cases[i][0], &argc);
+        cr_expect_eq(cct_cli_parse(&cli, argc, argv, &error), CCT_EUSAGE,
+                     "'%s' should be refused", cases[i][0]);
+        cr_expect(error && strstr(error, cases[i][1]), "'%s' gave '%s'",
+                  cases[i][0], error);
+        free(error);
+        error = NULL;
+        cct_cli_free(&cli);
+        free_argv(argv);
+    }
+}
