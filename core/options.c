@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "watcher.h"
 #include "workerenv.h"
 
 static const cct_option core_options[] = {
@@ -45,6 +46,11 @@ static const cct_option core_options[] = {
     {"debounce", CCT_OPT_INT, "50",
      "Quiet period in milliseconds that turns a burst of changes into one "
      "run.", NULL, 0, 60000},
+    {"watcher", CCT_OPT_CHOICE, CCT_WATCHER_DEFAULT,
+     "How changes are watched: inotify (Linux only, the default there: "
+     "knows when the kernel lost events) or libuv (libuv's uv_fs_event, "
+     "one handle per directory: the portable one, the default elsewhere).",
+     CCT_WATCHER_CHOICES, 0, 0},
     {"reporters", CCT_OPT_LIST, "summary, oneline",
      "Reporter plugins, in order.", NULL, 0, 0},
     {"notifier", CCT_OPT_STRING, "auto",
@@ -255,6 +261,7 @@ void cct_settings_load(cct_settings *s, const cct_config *c)
     if (value(c, "ignore"))
         add_ignores(&s->ignore, value(c, "ignore"));
     s->debounce_ms = (unsigned)cct_parse_int(value(c, "debounce"));
+    s->watcher = cct_xstrdup(value(c, "watcher"));
     load_list(&s->reporters, value(c, "reporters"));
     s->notifier = cct_xstrdup(value(c, "notifier"));
     s->selector = cct_xstrdup(value(c, "selector"));
@@ -307,6 +314,7 @@ void cct_settings_free(cct_settings *s)
     cct_strv_free(&s->watch);
     cct_strv_free(&s->watch_ext);
     cct_strv_free(&s->ignore);
+    free(s->watcher);
     cct_strv_free(&s->reporters);
     free(s->notifier);
     free(s->selector);
