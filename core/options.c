@@ -46,11 +46,6 @@ static const cct_option core_options[] = {
     {"debounce", CCT_OPT_INT, "50",
      "Quiet period in milliseconds that turns a burst of changes into one "
      "run.", NULL, 0, 60000},
-    {"watcher", CCT_OPT_CHOICE, CCT_WATCHER_DEFAULT,
-     "How changes are watched: inotify (Linux only, the default there: "
-     "knows when the kernel lost events) or libuv (libuv's uv_fs_event, "
-     "one handle per directory: the portable one, the default elsewhere).",
-     CCT_WATCHER_CHOICES, 0, 0},
     {"reporters", CCT_OPT_LIST, "summary, oneline",
      "Reporter plugins, in order.", NULL, 0, 0},
     {"notifier", CCT_OPT_STRING, "auto",
@@ -152,6 +147,11 @@ static const cct_option core_options[] = {
      "A line shown once, under the first \"waiting for filesystem "
      "change...\": what to do next, for whoever runs the project (the "
      "demo says which bug to fix).", NULL, 0, 0},
+    {"watcher", CCT_OPT_CHOICE, CCT_WATCHER_DEFAULT,
+     "How changes are watched: inotify (Linux only, the default there: "
+     "knows when the kernel lost events) or libuv (libuv's uv_fs_event, "
+     "one handle per directory: the portable one, the default elsewhere).",
+     CCT_WATCHER_CHOICES, 0, 0},
     {NULL, 0, NULL, NULL, NULL, 0, 0},
 };
 

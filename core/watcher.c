@@ -430,11 +430,7 @@ static int watch_tree(cct_watcher *w, const char *dir, size_t root,
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
         char *path = cct_path_join(dir, e->d_name);
-        int is_dir = e->d_type == DT_DIR;
-        if (e->d_type == DT_UNKNOWN) {
-            struct stat st;
-            is_dir = lstat(path, &st) == 0 && S_ISDIR(st.st_mode);
-        }
+        int is_dir = cct_scan_is_dir(d, e);
         if (!path_ignored(w, root, path)) {
             if (is_dir)
                 rc = watch_tree(w, path, root, report, error);
