@@ -50,7 +50,8 @@ static const cct_option core_options[] = {
      "Reporter plugins, in order.", NULL, 0, 0},
     {"notifier", CCT_OPT_STRING, "auto",
      "Notifier plugin: auto (terminal-notifier on macOS, notify-send "
-     "elsewhere, when installed), none, or a plugin name.", NULL, 0, 0},
+     "elsewhere in a desktop session, with DISPLAY or WAYLAND_DISPLAY set; "
+     "either only when installed), none, or a plugin name.", NULL, 0, 0},
     {"selector", CCT_OPT_STRING, "all",
      "Selector plugin choosing the tests a change runs.", NULL, 0, 0},
     {"plugin_path", CCT_OPT_LIST, NULL,
