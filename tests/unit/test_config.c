@@ -478,6 +478,11 @@ ParameterizedTestParameters(validate, core_options)
         {"tbformat", "fancy", "rc:4: |tbformat|'fancy' is not one of: "
                               "plain, emacs, cgitb, default, brief, "
                               "verbose"},
+        /* The watcher's backends are this build's: inotify on Linux. */
+        {"watcher", "libuv", ""},
+        {"watcher", "inotify", ""},
+        {"watcher", "kqueue", "rc:4: |watcher|'kqueue' is not one of: "
+                              "inotify, libuv"},
     };
     return cr_make_param_array(validate_case, cases, CCT_ARRAY_SIZE(cases));
 }
