@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "scratch.h"
 #include "cli.h"
 #include "config.h"
 #include "error.h"
@@ -35,9 +36,7 @@ static void teardown(void)
 {
     cct_config_free(&config);
     free(error);
-    char *cmd = cct_xasprintf("rm -rf '%s'", dir);
-    cr_expect_eq(system(cmd), 0);
-    free(cmd);
+    scratch_remove(dir);
 }
 
 TestSuite(ini, .init = setup, .fini = teardown);

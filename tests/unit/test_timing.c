@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "scratch.h"
 #include "timing.h"
 
 static char dir[] = "/tmp/cct_timing_XXXXXX";
@@ -23,9 +24,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    char *cmd = cct_xasprintf("rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
-    free(cmd);
+    scratch_remove(dir);
     free(file);
 }
 

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "scratch.h"
 #include "util.h"
 
 #define LEN(literal) (sizeof(literal) - 1)
@@ -330,9 +331,7 @@ static void make_dir(void)
 
 static void remove_dir(void)
 {
-    char *cmd = cct_xasprintf("rm -rf '%s'", dir);
-    cr_expect_eq(system(cmd), 0);
-    free(cmd);
+    scratch_remove(dir);
 }
 
 TestSuite(read_file, .init = make_dir, .fini = remove_dir);
