@@ -5,9 +5,9 @@
 #                      says what to do at the first wait)
 #   make test          install what is missing, build, fetch Debian 13's
 #                      Twisted 24.11 into the build tree
-#                      (scripts/fetch-twisted), run the tests with ctest,
-#                      then build the AddressSanitizer/UBSan tree and run
-#                      them there
+#                      (scripts/fetch-twisted), run the plain tree's share
+#                      of the tests with ctest, then build the
+#                      AddressSanitizer/UBSan tree and run the rest there
 #   make check-memory  the tests of memory: those labelled valgrind (the
 #                      unit tests and cctrial itself under valgrind) and
 #                      the endurance run (cctrial's size and descriptors
@@ -44,14 +44,16 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
 
-# Valgrind and the endurance run are left to check-memory.  The sanitizer
-# tree shares the plain tree's Twisted 24.11 and trial's reference runs,
-# and leaves out what would not check its build further: installing (the
-# same files) and the tests labelled plain-only (see tests/CMakeLists.txt).
+# Valgrind and the endurance run are left to check-memory.  Each test runs
+# once, where it checks most (see tests/CMakeLists.txt): the plain tree,
+# the build that is installed, runs the unit and install tests, those
+# labelled plain-only and the parity checks labelled shipped; the sanitizer
+# tree, sharing the plain tree's Twisted 24.11 and trial's reference runs,
+# runs every test but the install tests and those labelled plain-only.
 test: build
 	scripts/fetch-twisted $(TWISTED24_DIR)
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) \
-	    -LE 'valgrind|endurance'
+	    -L 'unit|install|plain-only|shipped' -LE 'valgrind|endurance'
 	@test -f $(SAN_BUILD)/CMakeCache.txt || \
 	    cmake -S . -B $(SAN_BUILD) -DCCT_SANITIZE=ON \
 	          -DCMAKE_BUILD_TYPE=RelWithDebInfo \

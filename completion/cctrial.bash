@@ -10,7 +10,7 @@
 _cctrial_options="--jobs= --forever --grep= --verbose --smart --cwd --hook
     --since= --once --list-selected --config= --no-config --print-config
     --trust-project --python= --reporters= --notifier= --selector= --timeout= --worker=
-    --temp-directory=
+    --temp-directory= --watcher=
     --list-plugins --help --version
     --reactor= --force-gc --disablegc --recursionlimit= --without-module=
     --coverage --logfile= --unclean-warnings --tbformat= --help-reporters"
@@ -74,6 +74,7 @@ _cctrial_values()
     --since) echo "HEAD~1 $(git for-each-ref --format='%(refname:short)' \
                  2>/dev/null)" ;;
     --worker) echo "stock fast" ;;
+    --watcher) echo "inotify libuv" ;;
     -o | --order) echo "alphabetical toptobottom" ;;
     --testmodule) echo '!files' ;;
     --reactor | -r) echo "asyncio epoll poll select default" ;;
@@ -129,7 +130,8 @@ _cctrial()
     case $prev in
     -j | --jobs | -g | --grep | --timeout | --config | --python | --since | \
     -z | --random | -o | --order | --testmodule | --temp-directory | \
-    --worker | --notifier | --selector | --reporters | -r | --reactor | \
+    --worker | --watcher | --notifier | --selector | --reporters | -r | \
+    --reactor | \
     --recursionlimit | --without-module | -l | --logfile | --tbformat | \
     --shard)
         local values

@@ -29,6 +29,7 @@ enum {
     OPT_TRUST_PROJECT,
     OPT_TESTMODULE,
     OPT_TEMP_DIRECTORY,
+    OPT_WATCHER,
     /* trial's options for its workers and its output */
     OPT_FORCE_GC,
     OPT_DISABLEGC,
@@ -82,6 +83,7 @@ static const struct option long_options[] = {
     {"rterrors", no_argument, NULL, 'e'},
     {"testmodule", required_argument, NULL, OPT_TESTMODULE},
     {"temp-directory", required_argument, NULL, OPT_TEMP_DIRECTORY},
+    {"watcher", required_argument, NULL, OPT_WATCHER},
     /* trial's, with trial's meaning */
     {"reactor", required_argument, NULL, 'r'},
     {"force-gc", no_argument, NULL, OPT_FORCE_GC},
@@ -161,6 +163,8 @@ static const char help_text[] =
     "      --temp-directory=DIR  trial's working directory for the tests\n"
     "                        (default _trial_temp, or _trial_temp-N when\n"
     "                        another trial holds it)\n"
+    "      --watcher=KIND    inotify (Linux's default) or libuv (the\n"
+    "                        portable one)\n"
     "      --list-plugins    print every plugin found and exit\n"
     "\n"
     "history: the last runs, the slowest tests and the flakiest, from\n"
@@ -419,6 +423,7 @@ int cct_cli_parse(cct_cli *cli, int argc, char **argv, char **error)
         case OPT_FORCE: cli->force = 1; break;
         case OPT_TRUST_PROJECT: cli->trust_project = 1; break;
         case OPT_TEMP_DIRECTORY: flag(cli, "temp_directory", optarg); break;
+        case OPT_WATCHER: flag(cli, "watcher", optarg); break;
         case 'r': flag(cli, "reactor", optarg); break;
         case OPT_FORCE_GC: flag(cli, "force_gc", "true"); break;
         case OPT_DISABLEGC: flag(cli, "disablegc", "true"); break;

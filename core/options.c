@@ -10,6 +10,7 @@
 
 #include "error.h"
 #include "shard.h"
+#include "watcher.h"
 #include "workerenv.h"
 
 static const cct_option core_options[] = {
@@ -50,7 +51,8 @@ static const cct_option core_options[] = {
      "Reporter plugins, in order.", NULL, 0, 0},
     {"notifier", CCT_OPT_STRING, "auto",
      "Notifier plugin: auto (terminal-notifier on macOS, notify-send "
-     "elsewhere, when installed), none, or a plugin name.", NULL, 0, 0},
+     "elsewhere in a desktop session, with DISPLAY or WAYLAND_DISPLAY set; "
+     "either only when installed), none, or a plugin name.", NULL, 0, 0},
     {"selector", CCT_OPT_STRING, "all",
      "Selector plugin choosing the tests a change runs.", NULL, 0, 0},
     {"plugin_path", CCT_OPT_LIST, NULL,
@@ -158,6 +160,11 @@ static const cct_option core_options[] = {
      "about equal time (by the history's durations, a module's tests "
      "together), for N CI jobs that share the history (--shard).",
      NULL, 0, 0},
+    {"watcher", CCT_OPT_CHOICE, CCT_WATCHER_DEFAULT,
+     "How changes are watched: inotify (Linux only, the default there: "
+     "knows when the kernel lost events) or libuv (libuv's uv_fs_event, "
+     "one handle per directory: the portable one, the default elsewhere).",
+     CCT_WATCHER_CHOICES, 0, 0},
     {NULL, 0, NULL, NULL, NULL, 0, 0},
 };
 
@@ -278,6 +285,7 @@ void cct_settings_load(cct_settings *s, const cct_config *c)
     if (value(c, "ignore"))
         add_ignores(&s->ignore, value(c, "ignore"));
     s->debounce_ms = (unsigned)cct_parse_int(value(c, "debounce"));
+    s->watcher = cct_xstrdup(value(c, "watcher"));
     load_list(&s->reporters, value(c, "reporters"));
     s->notifier = cct_xstrdup(value(c, "notifier"));
     s->selector = cct_xstrdup(value(c, "selector"));
@@ -338,6 +346,7 @@ void cct_settings_free(cct_settings *s)
     cct_strv_free(&s->watch);
     cct_strv_free(&s->watch_ext);
     cct_strv_free(&s->ignore);
+    free(s->watcher);
     cct_strv_free(&s->reporters);
     free(s->notifier);
     free(s->selector);

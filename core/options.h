@@ -39,6 +39,7 @@ typedef struct cct_settings {
     cct_strv watch_ext;
     cct_strv ignore;   /* defaults plus the user's */
     unsigned debounce_ms;
+    char *watcher;     /* the watcher's backend: inotify or libuv */
     cct_strv reporters;
     char *notifier;
     char *selector;

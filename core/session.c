@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "autonotifier.h"
 #include "error.h"
 #include "loader.h"
 #include "root.h"
@@ -64,22 +65,16 @@ int cct__session_load_smart_selector(session *s)
                                     &s->selector);
 }
 
-/* notifier = auto: terminal-notifier on macOS, notify-send elsewhere, when
- * the program is installed; otherwise silently none. */
+/* notifier = auto (autonotifier.h); when there is none, only -v says
+ * why. */
 static const char *auto_notifier(session *s)
 {
-#ifdef __APPLE__
-    const char *program = "terminal-notifier";
-#else
-    const char *program = "notify-send";
-#endif
-    int found = cct_which(program);
-    if (!found) {
-        if (s->settings.verbose)
-            cct_console_error(&s->console, "no %s on PATH: desktop "
-                              "notifications are off", program);
-        return NULL;
-    }
+    cct_desktop here = cct_desktop_here();
+    char *why;
+    const char *program = cct_auto_notifier(&here, &why);
+    if (!program && s->settings.verbose)
+        cct_console_error(&s->console, "%s", why);
+    free(why);
     return program;
 }
 

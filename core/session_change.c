@@ -345,6 +345,7 @@ static int start_watching(session *s)
         .ignore = &s->settings.ignore,
         .ignored_paths = &s->changes.git_ignored,
         .debounce_ms = s->settings.debounce_ms,
+        .backend = s->settings.watcher,
     };
     static const cct_watch_callbacks callbacks = {
         .changed = on_change,

@@ -94,6 +94,9 @@ char *cct_path_absolute(const char *cwd, const char *path);
 /* Is `program` an executable file, itself (when it has a slash) or in a
  * directory of PATH? */
 int cct_which(const char *program);
+/* A signal's name without "SIG" ("KILL"), or NULL for one this does not
+ * know: glibc's sigabbrev_np, which other systems lack. */
+const char *cct_signal_name(int sig);
 /* A copy of `path` with a leading "~/" replaced by $HOME. */
 char *cct_expand_home(const char *path);
 /* libuv's alloc_cb for reads: a malloc'ed buffer of the suggested size,

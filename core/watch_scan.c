@@ -15,6 +15,27 @@
 
 #include "util.h"
 
+int cct_scan_is_dir(DIR *d, const struct dirent *e)
+{
+#ifdef DT_DIR
+    if (e->d_type != DT_UNKNOWN)
+        return e->d_type == DT_DIR;
+#endif
+    struct stat st;
+    return fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+           S_ISDIR(st.st_mode);
+}
+
+int64_t cct_scan_mtime_ns(const struct stat *st)
+{
+#ifdef __APPLE__
+    const struct timespec *t = &st->st_mtimespec;
+#else
+    const struct timespec *t = &st->st_mtim; /* POSIX 2008 */
+#endif
+    return (int64_t)t->tv_sec * 1000000000 + t->tv_nsec;
+}
+
 void cct_scan_listing_init(cct_scan_listing *l)
 {
     memset(l, 0, sizeof(*l));
@@ -65,11 +86,7 @@ int cct_scan_list(const char *dir, cct_scan_wanted wanted, void *arg,
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
         struct stat st;
-        int is_dir = e->d_type == DT_DIR;
-        if (e->d_type == DT_UNKNOWN)
-            is_dir = fstatat(dirfd(d), e->d_name, &st,
-                             AT_SYMLINK_NOFOLLOW) == 0 &&
-                     S_ISDIR(st.st_mode);
+        int is_dir = cct_scan_is_dir(d, e);
         char *path = cct_path_join(dir, e->d_name);
         /* Files are stat'ed through symbolic links: the content is what
          * changes. */
@@ -77,9 +94,7 @@ int cct_scan_list(const char *dir, cct_scan_wanted wanted, void *arg,
             (is_dir || fstatat(dirfd(d), e->d_name, &st, 0) == 0))
             cct_scan_listing_add(
                 out, e->d_name, is_dir,
-                is_dir ? 0
-                       : (int64_t)st.st_mtim.tv_sec * 1000000000 +
-                             st.st_mtim.tv_nsec,
+                is_dir ? 0 : cct_scan_mtime_ns(&st),
                 is_dir ? 0 : (int64_t)st.st_size,
                 is_dir ? 0 : (uint64_t)st.st_ino);
         free(path);

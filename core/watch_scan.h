@@ -8,8 +8,10 @@
 #ifndef CCT_WATCH_SCAN_H
 #define CCT_WATCH_SCAN_H
 
+#include <dirent.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 typedef struct cct_scan_entry {
     char *name;
@@ -33,6 +35,14 @@ typedef enum cct_scan_change {
 /* Which entries of `dir` a listing keeps: `path` is dir/name. */
 typedef int (*cct_scan_wanted)(const char *path, const char *name,
                                int is_dir, void *arg);
+
+/* Is the entry `e` of the open directory `d` a directory (not a link to
+ * one)?  d_type says where the system fills it in (it is not POSIX's),
+ * else fstatat. */
+int cct_scan_is_dir(DIR *d, const struct dirent *e);
+/* A stat's modification time in nanoseconds, from the field each system
+ * names its own way. */
+int64_t cct_scan_mtime_ns(const struct stat *st);
 
 void cct_scan_listing_init(cct_scan_listing *l);
 void cct_scan_listing_free(cct_scan_listing *l);

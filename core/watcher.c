@@ -1,10 +1,11 @@
 /*
- * The recursive inotify watcher (see watcher.h).
+ * The recursive watcher (see watcher.h), over one of two backends
+ * (watch_backend.h): inotify on Linux, libuv's uv_fs_event anywhere.
  *
- * One inotify descriptor, polled by libuv; one watch per directory, kept in
- * a table indexed by watch descriptor.  Events only mark paths as changed
- * and (re)start the quiet-period timer; the set is delivered when the timer
- * fires.  No timer runs while nothing happens: waiting costs no wake-ups.
+ * One watch per directory, kept in a table indexed by the backend's watch
+ * number.  Events only mark paths as changed and (re)start the
+ * quiet-period timer; the set is delivered when the timer fires.  No timer
+ * runs while nothing happens: waiting costs no wake-ups.
  *
  * A directory that cannot be watched once the watcher runs (the watch limit
  * is full, or it cannot be read for lack of descriptors) does not end
@@ -13,7 +14,13 @@
  * join the change set as events do.  Each scan first tries to watch it
  * again; the scan timer runs only while the list is not empty.  A
  * directory that cannot be read (EACCES) is tried again when its
- * attributes change (IN_ATTRIB on its parent's watch): a chmod.
+ * attributes change (an event on its parent's watch): a chmod.
+ *
+ * A backend that cannot say what happened (libuv) says CCT_WEV_UNKNOWN,
+ * and the name is looked at: a directory not watched yet (or a new one by
+ * an old name: each watch remembers its directory's device and inode) is
+ * new, a watched directory no longer there is gone, a file that counts
+ * changed -- which makes a chmod or touch of a file a change too.
  */
 #include "watcher.h"
 
@@ -24,18 +31,13 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "error.h"
 #include "strmap.h"
+#include "watch_backend.h"
 #include "watch_scan.h"
-
-#define DIR_EVENTS                                                        \
-    (IN_CREATE | IN_DELETE | IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_FROM |  \
-     IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF | IN_ATTRIB |             \
-     IN_ONLYDIR | IN_EXCL_UNLINK)
 /* A burst never delays a run by more than this, however long it lasts. */
 #define MAX_DELAY_MS 1000
 /* Unwatched directories are scanned this often... */
@@ -50,6 +52,8 @@ typedef struct watch {
     char *path;     /* NULL: unused slot */
     size_t root;    /* index of its root */
     int is_root_parent; /* watches a vanished root's parent for its return */
+    dev_t dev;      /* which directory: for backends that do not say */
+    ino_t ino;
 } watch;
 
 /* A directory without a watch, scanned instead. */
@@ -63,8 +67,8 @@ typedef struct unwatched {
 
 struct cct_watcher {
     uv_loop_t *loop;
-    int fd;
-    uv_poll_t poll;
+    const cct_watch_backend *backend;
+    void *backend_state;
     uv_timer_t timer;
     uv_timer_t scan_timer;
     int open_handles;
@@ -81,7 +85,7 @@ struct cct_watcher {
     cct_strmap ignored_set; /* path -> index in ignored_paths */
     unsigned debounce_ms;
 
-    watch *watches; /* indexed by watch descriptor */
+    watch *watches; /* indexed by the backend's watch number */
     size_t cap_watches;
     size_t n_watches;
     cct_strmap by_path; /* directory -> wd */
@@ -268,16 +272,31 @@ static void forget_watch(cct_watcher *w, int wd)
     w->n_watches--;
 }
 
+/* Does the backend say what happened, or must the watcher look? */
+static int backend_vague(const cct_watcher *w)
+{
+#ifdef __linux__
+    return w->backend != &cct_watch_inotify;
+#else
+    (void)w;
+    return 1;
+#endif
+}
+
 /* Watches `path`: 0 when watched or when there is nothing to watch (gone
- * already, or not ours to read: see IN_ATTRIB), or a negative errno. */
+ * already, or not ours to read: see CCT_WEV_ATTRIB), or a negative
+ * errno. */
 static int add_watch(cct_watcher *w, const char *path, size_t root,
                      int is_root_parent)
 {
-    int wd = inotify_add_watch(w->fd, path, DIR_EVENTS);
+    if (w->closing)
+        return 0; /* a callback closed the watcher: its backend is gone */
+    struct stat st = {0};
+    if (backend_vague(w) && stat(path, &st) != 0)
+        return 0; /* gone already */
+    int wd = w->backend->add(w->backend_state, path);
     if (wd < 0)
-        return errno == ENOENT || errno == ENOTDIR || errno == EACCES
-                   ? 0
-                   : -errno;
+        return wd == -ENOENT || wd == -ENOTDIR || wd == -EACCES ? 0 : wd;
     if ((size_t)wd >= w->cap_watches) {
         size_t old = w->cap_watches;
         CCT_GROW(w->watches, w->cap_watches, (size_t)wd + 1);
@@ -291,6 +310,8 @@ static int add_watch(cct_watcher *w, const char *path, size_t root,
     w->watches[wd].path = cct_xstrdup(path);
     w->watches[wd].root = root;
     w->watches[wd].is_root_parent = is_root_parent;
+    w->watches[wd].dev = st.st_dev;
+    w->watches[wd].ino = st.st_ino;
     w->n_watches++;
     cct_strmap_put(&w->by_path, w->watches[wd].path, (size_t)wd);
     return 0;
@@ -409,11 +430,7 @@ static int watch_tree(cct_watcher *w, const char *dir, size_t root,
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
         char *path = cct_path_join(dir, e->d_name);
-        int is_dir = e->d_type == DT_DIR;
-        if (e->d_type == DT_UNKNOWN) {
-            struct stat st;
-            is_dir = lstat(path, &st) == 0 && S_ISDIR(st.st_mode);
-        }
+        int is_dir = cct_scan_is_dir(d, e);
         if (!path_ignored(w, root, path)) {
             if (is_dir)
                 rc = watch_tree(w, path, root, report, error);
@@ -559,11 +576,13 @@ static void on_scan(uv_timer_t *timer)
 /* Stops watching a directory and everything below it. */
 static void unwatch_tree(cct_watcher *w, const char *dir)
 {
+    if (w->closing)
+        return; /* everything is being closed already */
     size_t n = strlen(dir);
     for (size_t wd = 0; wd < w->cap_watches; wd++) {
         const char *p = w->watches[wd].path;
         if (p && strncmp(p, dir, n) == 0 && (p[n] == '\0' || p[n] == '/')) {
-            inotify_rm_watch(w->fd, (int)wd);
+            w->backend->remove(w->backend_state, (int)wd);
             forget_watch(w, (int)wd);
         }
     }
@@ -609,58 +628,128 @@ static void check_roots_back(cct_watcher *w)
 
 /* ---- events ------------------------------------------------------------- */
 
-static void handle_event(cct_watcher *w, const struct inotify_event *ev)
+/* An event of a backend that does not say what happened (CCT_WEV_UNKNOWN)
+ * on `name` in the directory of `wd`: look.  Events come in batches, so
+ * the directory may be gone already (deleted with what it held), or be
+ * another one by its name: then a file that counts is a file deleted, and
+ * the directory's own event (libuv names it by its base name) ends its
+ * watch -- its parent's watch sees a new one. */
+static void look_at(cct_watcher *w, int wd, const char *name)
 {
-    if (ev->mask & IN_Q_OVERFLOW) {
+    const watch *wt = &w->watches[wd];
+    size_t root = wt->root;
+    char *dir = cct_xstrdup(wt->path);
+    struct stat st;
+    if (stat(dir, &st) != 0 || st.st_dev != wt->dev ||
+        st.st_ino != wt->ino) {
+        const char *base = strrchr(dir, '/') + 1;
+        if (name && cct_watch_counts(&w->extensions, &w->ignore, name)) {
+            char *path = cct_path_join(dir, name);
+            if (!path_ignored(w, root, path)) {
+                mark_changed(w, path);
+                touch_timer(w);
+            }
+            free(path);
+        }
+        if (!name || strcmp(name, base) == 0) {
+            if (strcmp(dir, w->roots.items[root]) == 0)
+                root_gone(w, root);
+            else
+                unwatch_tree(w, dir);
+        }
+        free(dir);
+        return;
+    }
+    char *path = name ? cct_path_join(dir, name) : NULL;
+    free(dir);
+    if (!path || path_ignored(w, root, path)) {
+        free(path);
+        return;
+    }
+    size_t known = cct_strmap_get(&w->by_path, path);
+    if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        int same = known != CCT_STRMAP_MISSING &&
+                   !w->watches[known].is_root_parent &&
+                   w->watches[known].dev == st.st_dev &&
+                   w->watches[known].ino == st.st_ino;
+        /* New, made readable, or a new one by an old name; a directory
+         * already watched reports its own files. */
+        if (!same && !is_unwatched(w, path)) {
+            if (known != CCT_STRMAP_MISSING)
+                unwatch_tree(w, path);
+            check_roots_back(w); /* a vanished root may be back */
+            watch_tree(w, path, root, 1, NULL);
+            touch_timer(w);
+        }
+    } else {
+        if (known != CCT_STRMAP_MISSING)
+            unwatch_tree(w, path); /* a watched directory went */
+        const char *base = strrchr(path, '/') + 1;
+        if (cct_watch_counts(&w->extensions, &w->ignore, base)) {
+            mark_changed(w, path);
+            touch_timer(w);
+        }
+    }
+    free(path);
+}
+
+void cct__watcher_event(cct_watcher *w, int wd, const char *name,
+                        unsigned what)
+{
+    if (w->closing)
+        return;
+    if (what & CCT_WEV_OVERFLOW) {
         w->overflow = 1;
         touch_timer(w);
         return;
     }
-    if (ev->wd < 0 || (size_t)ev->wd >= w->cap_watches ||
-        !w->watches[ev->wd].path) {
+    if (wd < 0 || (size_t)wd >= w->cap_watches || !w->watches[wd].path)
         return; /* a watch we already dropped */
-    }
-    watch *wt = &w->watches[ev->wd];
-    if (ev->mask & IN_IGNORED) {
-        forget_watch(w, ev->wd);
+    watch *wt = &w->watches[wd];
+    if (what & CCT_WEV_ENDED) {
+        forget_watch(w, wd);
         return;
     }
     if (wt->is_root_parent) {
-        if (ev->len && (ev->mask & (IN_CREATE | IN_MOVED_TO)))
+        if (name && (what & (CCT_WEV_CREATED | CCT_WEV_UNKNOWN)))
             check_roots_back(w);
         return;
     }
-    if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF)) {
+    if (what & CCT_WEV_UNKNOWN) {
+        look_at(w, wd, name);
+        return;
+    }
+    if (what & CCT_WEV_SELF_GONE) {
         size_t root = wt->root;
         if (strcmp(wt->path, w->roots.items[root]) == 0)
             root_gone(w, root);
         return;
     }
-    if (!ev->len)
+    if (!name)
         return;
-    char *path = cct_path_join(wt->path, ev->name);
+    char *path = cct_path_join(wt->path, name);
     size_t root = wt->root;
     if (path_ignored(w, root, path)) {
         free(path);
         return;
     }
-    if (ev->mask & IN_ISDIR) {
-        if (ev->mask & (IN_CREATE | IN_MOVED_TO)) {
+    if (what & CCT_WEV_IS_DIR) {
+        if (what & CCT_WEV_CREATED) {
             check_roots_back(w); /* a vanished root may be back */
             watch_tree(w, path, root, 1, NULL);
             touch_timer(w);
-        } else if (ev->mask & IN_ATTRIB) {
+        } else if (what & CCT_WEV_ATTRIB) {
             /* A chmod may have made an unreadable directory readable:
              * watch it, and report what it holds. */
             if (!is_watched(w, path) && !is_unwatched(w, path)) {
                 watch_tree(w, path, root, 1, NULL);
                 touch_timer(w);
             }
-        } else if (ev->mask & (IN_DELETE | IN_MOVED_FROM)) {
+        } else if (what & CCT_WEV_REMOVED) {
             unwatch_tree(w, path);
         }
-    } else if (!(ev->mask & IN_ATTRIB) &&
-               cct_watch_counts(&w->extensions, &w->ignore, ev->name)) {
+    } else if (!(what & CCT_WEV_ATTRIB) &&
+               cct_watch_counts(&w->extensions, &w->ignore, name)) {
         /* A file's attributes (chmod, touch) are not a change of it. */
         mark_changed(w, path);
         touch_timer(w);
@@ -668,27 +757,10 @@ static void handle_event(cct_watcher *w, const struct inotify_event *ev)
     free(path);
 }
 
-static void on_readable(uv_poll_t *poll, int status, int events)
+void cct__watcher_events_done(cct_watcher *w)
 {
-    (void)events;
-    cct_watcher *w = poll->data;
-    if (status < 0)
-        return;
-    char buf[65536]
-        __attribute__((aligned(__alignof__(struct inotify_event))));
-    for (;;) {
-        ssize_t n = read(w->fd, buf, sizeof(buf));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        for (char *p = buf; p < buf + n;) {
-            const struct inotify_event *ev = (const struct inotify_event *)p;
-            handle_event(w, ev);
-            p += sizeof(*ev) + ev->len;
-        }
-    }
-    announce(w);
+    if (!w->closing)
+        announce(w);
 }
 
 /* After an overflow: every file counts as changed, and directories whose
@@ -746,12 +818,11 @@ void cct_watcher_ignore_paths(cct_watcher *w, const cct_strv *paths)
     }
 }
 
-static void on_closed(uv_handle_t *handle)
+/* The timers and the backend are closed, each in its time. */
+static void closed_one(cct_watcher *w)
 {
-    cct_watcher *w = handle->data;
     if (--w->open_handles > 0)
         return;
-    close(w->fd);
     for (size_t i = 0; i < w->cap_watches; i++)
         free(w->watches[i].path);
     free(w->watches);
@@ -773,24 +844,38 @@ static void on_closed(uv_handle_t *handle)
     free(w);
 }
 
+static void on_timer_closed(uv_handle_t *handle)
+{
+    closed_one(handle->data);
+}
+
+static const cct_watch_backend *find_backend(const char *name)
+{
+#ifdef __linux__
+    if (!name || strcmp(name, cct_watch_inotify.name) == 0)
+        return &cct_watch_inotify;
+#endif
+    if (!name || strcmp(name, cct_watch_libuv.name) == 0)
+        return &cct_watch_libuv;
+    return NULL;
+}
+
 int cct_watcher_start(uv_loop_t *loop, const cct_watcher_config *config,
                       const cct_watch_callbacks *callbacks, void *arg,
                       cct_watcher **out, char **error)
 {
     *error = NULL;
-    int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-    if (fd < 0) {
-        int code = uv_translate_sys_error(errno);
-        *error = cct_xasprintf(
-            "cannot start watching files: inotify_init1: %s%s",
-            strerror(errno),
-            errno == EMFILE ? " (too many inotify instances: raise "
-                              "fs.inotify.max_user_instances)" : "");
-        return code;
-    }
+    const cct_watch_backend *backend = find_backend(config->backend);
+    /* The choices of the `watcher` key are this build's backends. */
+    assert(backend);
     cct_watcher *w = cct_xcalloc(1, sizeof(*w));
+    int rc = backend->open(loop, w, &w->backend_state, error);
+    if (rc < 0) {
+        free(w);
+        return rc;
+    }
     w->loop = loop;
-    w->fd = fd;
+    w->backend = backend;
     w->callbacks = *callbacks;
     w->arg = arg;
     w->debounce_ms = config->debounce_ms;
@@ -813,13 +898,11 @@ int cct_watcher_start(uv_loop_t *loop, const cct_watcher_config *config,
         add_ignored_paths(w, config->ignored_paths);
     w->root_gone = cct_xcalloc(w->roots.len ? w->roots.len : 1, 1);
 
-    uv_poll_init(loop, &w->poll, fd);
     uv_timer_init(loop, &w->timer);
     uv_timer_init(loop, &w->scan_timer);
-    w->poll.data = w->timer.data = w->scan_timer.data = w;
-    w->open_handles = 3;
+    w->timer.data = w->scan_timer.data = w;
+    w->open_handles = 3; /* the timers and the backend */
 
-    int rc = 0;
     for (size_t r = 0; r < w->roots.len && rc == 0; r++) {
         if (access(w->roots.items[r], F_OK) != 0) {
             root_gone(w, r);
@@ -832,7 +915,7 @@ int cct_watcher_start(uv_loop_t *loop, const cct_watcher_config *config,
         return rc;
     }
     w->started = 1;
-    uv_poll_start(&w->poll, UV_READABLE, on_readable);
+    backend->start(w->backend_state);
     announce(w);
     *out = w;
     return 0;
@@ -841,7 +924,7 @@ int cct_watcher_start(uv_loop_t *loop, const cct_watcher_config *config,
 void cct_watcher_close(cct_watcher *w)
 {
     w->closing = 1;
-    uv_close((uv_handle_t *)&w->poll, on_closed);
-    uv_close((uv_handle_t *)&w->timer, on_closed);
-    uv_close((uv_handle_t *)&w->scan_timer, on_closed);
+    w->backend->close(w->backend_state, closed_one);
+    uv_close((uv_handle_t *)&w->timer, on_timer_closed);
+    uv_close((uv_handle_t *)&w->scan_timer, on_timer_closed);
 }

@@ -1,11 +1,14 @@
 /*
- * The recursive file watcher: inotify, read through libuv's uv_poll_t.
+ * The recursive file watcher, over one of two backends (watch_backend.h):
+ * inotify (Linux, the default there) or libuv's uv_fs_event (portable, the
+ * default elsewhere).  libuv's uv_fs_event does not recurse on Linux and
+ * drops the kernel's queue-overflow event, so inotify stays the default
+ * where it exists.
  *
- * libuv's uv_fs_event does not recurse on Linux and drops the kernel's
- * queue-overflow event, so this watcher keeps one inotify descriptor with a
- * watch per directory: a directory created later is watched and scanned at
- * once (files may appear in it before its watch exists); deleted or
- * moved-away directories are dropped; a root that disappears is reported.
+ * Either way the watcher keeps a watch per directory: a directory created
+ * later is watched and scanned at once (files may appear in it before its
+ * watch exists); deleted or moved-away directories are dropped; a root
+ * that disappears is reported.
  *
  * Only files whose names end with one of `extensions` count, and nothing
  * matching an `ignore` glob (matched against every path component) or
@@ -14,7 +17,8 @@
  * Changes are collected until `debounce_ms` pass without any, then
  * reported as one set: a save (write, write-then-rename, rename-the-
  * original-then-write) or a `git checkout` of hundreds of files becomes one
- * change set.  A kernel queue overflow reports every watched file.
+ * change set.  A kernel queue overflow reports every watched file (inotify
+ * only: libuv does not say when events were lost).
  *
  * Once started, a directory that cannot be watched (the watch limit is
  * full) does not stop the watcher: it is named once through the `notice`
@@ -47,12 +51,23 @@ typedef struct cct_watch_callbacks {
     cct_watch_notice_cb notice;
 } cct_watch_callbacks;
 
+/* The backends this build has, as the `watcher` key names them: inotify
+ * is Linux's own. */
+#ifdef __linux__
+#define CCT_WATCHER_DEFAULT "inotify"
+#define CCT_WATCHER_CHOICES "inotify|libuv"
+#else
+#define CCT_WATCHER_DEFAULT "libuv"
+#define CCT_WATCHER_CHOICES "libuv"
+#endif
+
 typedef struct cct_watcher_config {
     const cct_strv *roots;      /* absolute directories */
     const cct_strv *extensions; /* e.g. ".py" */
     const cct_strv *ignore;     /* globs */
     const cct_strv *ignored_paths; /* exact absolute paths, or NULL */
     unsigned debounce_ms;
+    const char *backend; /* one of CCT_WATCHER_CHOICES; NULL: the default */
 } cct_watcher_config;
 
 /* Starts watching.  Returns 0, or CCT_EWATCHLIMIT when the kernel's watch

@@ -202,7 +202,7 @@ static char *describe_end(cct_worker *w)
     if (w->death) {
         cct_buf_adds(&why, w->death);
     } else if (w->term_signal) {
-        const char *name = sigabbrev_np(w->term_signal);
+        const char *name = cct_signal_name(w->term_signal);
         cct_buf_printf(&why, "the worker was killed by signal %d (SIG%s)",
                        w->term_signal, name ? name : "?");
     } else {

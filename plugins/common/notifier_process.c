@@ -172,12 +172,12 @@ static void failed(notifier_process *np, const char *hint,
 static void failed(notifier_process *np, const char *hint,
                    const char *fmt, ...)
 {
-    char *what = NULL;
+    strbuf b = {0};
     va_list ap;
     va_start(ap, fmt);
-    if (vasprintf(&what, fmt, ap) < 0)
-        what = NULL;
+    strbuf_vaddf(&b, fmt, ap);
     va_end(ap);
+    char *what = strbuf_take(&b);
     const char *text = what ? what : np->program;
     if (np->warned) {
         np->host->log(np->host, CCT_LOG_DEBUG, "%s", text);
@@ -358,12 +358,14 @@ char *notifier_icon(const cct_host *host, cct_notify_status status)
     const char *configured =
         host->option_string(host, pass ? "icon_pass" : "icon_fail");
     char *path = NULL;
-    if (configured && *configured)
+    if (configured && *configured) {
         path = strdup(configured);
-    else if (host->data_dir &&
-             asprintf(&path, "%s/icons/%s", host->data_dir,
-                      pass ? "pass.png" : "fail.png") < 0)
-        path = NULL;
+    } else if (host->data_dir) {
+        strbuf b = {0};
+        strbuf_addf(&b, "%s/icons/%s", host->data_dir,
+                    pass ? "pass.png" : "fail.png");
+        path = strbuf_take(&b);
+    }
     if (!path) {
         host->log(host, CCT_LOG_WARNING, "no %s icon: its notifications "
                   "go without one", pass ? "pass" : "fail");

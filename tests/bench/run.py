@@ -2,7 +2,8 @@
 
     run.py BUILD_DIR [--only NAME...] [--output FILE]
 
-NAME is throughput, fixloop, startup or idle.  Without --only, every
+NAME is throughput, fixloop, startup, idle or fullsuite (a figure of
+Twisted's whole suite, not judged).  Without --only, every
 benchmark runs and docs/benchmarks.md is rewritten below its marker line
 (the hand-written header above it is kept); with --only, the Markdown goes
 to standard output unless --output is given.  Exits 1 when a target is
@@ -17,6 +18,7 @@ import subprocess
 import sys
 
 import bench_fixloop
+import bench_fullsuite
 import bench_idle
 import bench_startup
 import bench_throughput
@@ -32,6 +34,7 @@ BENCHMARKS = {
     "fixloop": bench_fixloop.run,
     "startup": bench_startup.run,
     "idle": bench_idle.run,
+    "fullsuite": bench_fullsuite.run,
 }
 
 

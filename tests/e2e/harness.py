@@ -19,6 +19,8 @@ Environment (set by add_test in tests/e2e/CMakeLists.txt):
     CCT_REFERENCE_CACHE  a directory where reference_trial() keeps trial's
                      runs for the tests that compare with the same one;
                      not set: every test runs trial itself
+    CCT_TEST_WATCHER the watcher backend (inotify or libuv) every cctrial
+                     is started with (--watcher); not set: the default
 
 API:
     copy_project(name_or_path) -> str
@@ -155,6 +157,7 @@ SOURCE_DIR = os.environ.get(
         __file__)))))
 TEST_PYTHON = os.environ.get("CCT_TEST_PYTHON") or sys.executable
 TWISTED_PATH = os.environ.get("CCT_TWISTED_PATH", "")
+WATCHER = os.environ.get("CCT_TEST_WATCHER", "")
 TWISTED_VERSION = os.environ.get("CCT_TWISTED_VERSION", "")
 REFERENCE_CACHE = os.environ.get("CCT_REFERENCE_CACHE", "")
 PROJECTS_DIR = os.path.join(SOURCE_DIR, "tests", "projects")
@@ -570,6 +573,8 @@ class Cctrial:
         check(CCTRIAL, "CCTRIAL (the binary under test) is not set")
         self.cwd = cwd
         self.argv = [CCTRIAL]
+        if WATCHER:
+            self.argv.append(f"--watcher={WATCHER}")
         if python is not None:
             self.argv += ["--python", python]
         self.events_path = None

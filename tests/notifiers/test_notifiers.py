@@ -79,6 +79,9 @@ class World:
             "FAKE_NOTIFIER_LOG": self.log,
             "FAKE_NOTIFIER_MODE": mode,
             "FAKE_NOTIFIER_RELEASE": self.release,
+            # A desktop session, for notifier = auto to pick notify-send
+            # (core/autonotifier.h): the fakes need no display.
+            "DISPLAY": ":0",
         }
         # Unless the case is about the timeout, a fake that starts slowly
         # on a busy machine must not be killed: that would be a failure
@@ -389,8 +392,9 @@ def case_slow():
 
 def case_none():
     """Neither program on PATH: nothing is printed and nothing fails; with
-    -v one line says notifications are off.  notifier = none, or --once,
-    never notify even with the fakes there."""
+    -v one line says notifications are off.  No desktop session (no
+    DISPLAY, no WAYLAND_DISPLAY): the same, even with notify-send there.
+    notifier = none, or --once, never notify even with the fakes there."""
     bare = World(fakes=())
     for verbose in ([], ["-v"]):
         with bare.cctrial("-f", *verbose) as c:
@@ -406,6 +410,21 @@ def case_none():
         check(lines == want, f"with {verbose or 'no -v'}: {lines}, "
               f"expected {want}\n" + c.describe())
         say(f"with {verbose or 'no -v'}: {lines}")
+
+    # notify-send installed, but no desktop session to show anything.
+    headless = World()
+    headless.env.update(DISPLAY=None, WAYLAND_DISPLAY=None)
+    with headless.cctrial("-f", "-v") as c:
+        c.start()
+        c.wait_for(r"^please fix: test_a", WAIT, "the retry test")
+        stop(c)
+    want = "cctrial: no desktop session (neither DISPLAY nor " \
+           "WAYLAND_DISPLAY is set): desktop notifications are off"
+    check(want in c.stderr.splitlines(), f"-v without a display did not "
+          f"say {want!r}\n" + c.describe())
+    check(headless.calls() == [], "notified without a desktop session: "
+          f"{headless.calls()}")
+    say("no desktop session: notify-send is not run")
 
     world = World()
     with world.cctrial("-f", "--notifier=none") as c:

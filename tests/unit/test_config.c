@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "scratch.h"
 #include "cli.h"
 #include "config.h"
 #include "error.h"
@@ -35,9 +36,7 @@ static void teardown(void)
 {
     cct_config_free(&config);
     free(error);
-    char *cmd = cct_xasprintf("rm -rf '%s'", dir);
-    cr_expect_eq(system(cmd), 0);
-    free(cmd);
+    scratch_remove(dir);
 }
 
 TestSuite(ini, .init = setup, .fini = teardown);
@@ -478,6 +477,11 @@ ParameterizedTestParameters(validate, core_options)
         {"tbformat", "fancy", "rc:4: |tbformat|'fancy' is not one of: "
                               "plain, emacs, cgitb, default, brief, "
                               "verbose"},
+        /* The watcher's backends are this build's: inotify on Linux. */
+        {"watcher", "libuv", ""},
+        {"watcher", "inotify", ""},
+        {"watcher", "kqueue", "rc:4: |watcher|'kqueue' is not one of: "
+                              "inotify, libuv"},
     };
     return cr_make_param_array(validate_case, cases, CCT_ARRAY_SIZE(cases));
 }

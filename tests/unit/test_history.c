@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "history.h"
+#include "scratch.h"
 
 static char dir[] = "/tmp/cct_history_XXXXXX";
 static char *file;
@@ -29,9 +30,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    char *cmd = cct_xasprintf("rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
-    free(cmd);
+    scratch_remove(dir);
     free(file);
 }
 

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "scratch.h"
 #include "host.h"
 #include "loader.h"
 
@@ -69,9 +70,7 @@ static void teardown(void)
     uv_run(&loop, UV_RUN_NOWAIT);
     uv_loop_close(&loop);
     cct_strv_free(&dirs);
-    char *cmd = cct_xasprintf("rm -rf '%s'", tmp);
-    cr_expect_eq(system(cmd), 0);
-    free(cmd);
+    scratch_remove(tmp);
 }
 
 TestSuite(run_program, .init = setup, .fini = teardown);

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "scratch.h"
 #include "error.h"
 #include "host.h"
 #include "loader.h"
@@ -61,9 +62,7 @@ static void teardown(void)
     free(error);
     cct_strv_free(&dirs);
     chmod(tmp, 0700);
-    char *cmd = cct_xasprintf("rm -rf '%s'", tmp);
-    cr_expect_eq(system(cmd), 0);
-    free(cmd);
+    scratch_remove(tmp);
 }
 
 TestSuite(loader, .init = setup, .fini = teardown);

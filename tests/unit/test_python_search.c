@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "scratch.h"
 #include "python_search.h"
 
 static char top[] = "/tmp/cct-python-search-XXXXXX";
@@ -72,9 +73,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    char *cmd = cct_xasprintf("/bin/rm -rf '%s'", top);
-    system(cmd);
-    free(cmd);
+    scratch_remove(top);
 }
 
 TestSuite(python_search, .init = setup, .fini = teardown);

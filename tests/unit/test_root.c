@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "scratch.h"
 #include "config.h"
 #include "error.h"
 #include "root.h"
@@ -30,9 +31,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    char *cmd = cct_xasprintf("rm -rf '%s'", dir);
-    cr_expect_eq(system(cmd), 0);
-    free(cmd);
+    scratch_remove(dir);
 }
 
 TestSuite(root, .init = setup, .fini = teardown);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "scratch.h"
 #include "traceback.h"
 #include "util.h"
 
@@ -49,9 +50,7 @@ static void setup(void)
 static void teardown(void)
 {
     cct_source_cache_free(cache);
-    char *cmd = cct_xasprintf("rm -rf '%s'", dir);
-    cr_expect_eq(system(cmd), 0);
-    free(cmd);
+    scratch_remove(dir);
     free(test_file);
     free(helper_file);
 }

@@ -1,17 +1,19 @@
 /*
  * Unit tests of the core's small helpers (core/util.h): UTF-8 sanitizing
- * for JSON, textual absolute paths, word splitting for list options, and
- * reading files with a size limit.
+ * for JSON, textual absolute paths, word splitting for list options,
+ * reading files with a size limit, and signal names.
  */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "scratch.h"
 #include "util.h"
 
 #define LEN(literal) (sizeof(literal) - 1)
@@ -329,9 +331,7 @@ static void make_dir(void)
 
 static void remove_dir(void)
 {
-    char *cmd = cct_xasprintf("rm -rf '%s'", dir);
-    cr_expect_eq(system(cmd), 0);
-    free(cmd);
+    scratch_remove(dir);
 }
 
 TestSuite(read_file, .init = make_dir, .fini = remove_dir);
@@ -446,4 +446,22 @@ Test(read_file, the_tail_starts_at_a_line_boundary)
     cr_assert_str_eq(tail, "first line\nsecond line\nthird\n");
     free(tail);
     free(path);
+}
+
+/* ---- cct_signal_name ------------------------------------------------------ */
+
+Test(signal_name, the_signals_a_worker_dies_of_have_their_names)
+{
+    cr_assert_str_eq(cct_signal_name(SIGKILL), "KILL");
+    cr_assert_str_eq(cct_signal_name(SIGSEGV), "SEGV");
+    cr_assert_str_eq(cct_signal_name(SIGTERM), "TERM");
+    cr_assert_str_eq(cct_signal_name(SIGABRT), "ABRT");
+    cr_assert_str_eq(cct_signal_name(SIGBUS), "BUS");
+}
+
+Test(signal_name, an_unknown_number_has_none)
+{
+    cr_assert_null(cct_signal_name(0));
+    cr_assert_null(cct_signal_name(-1));
+    cr_assert_null(cct_signal_name(1000));
 }

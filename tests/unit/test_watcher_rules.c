@@ -2,15 +2,19 @@
  * Unit tests of the watcher's pure rules (core/watcher.h): which names the
  * built-in ignores and the user's globs leave out, and which files count as
  * changes, with the settings cctrial loads by default; what a scan of an
- * unwatched directory reports (core/watch_scan.h), and the notice naming
- * directories that cannot be watched.
+ * unwatched directory reports (core/watch_scan.h) and what a listing of a
+ * real directory holds, and the notice naming directories that cannot be
+ * watched.
  */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "options.h"
@@ -226,6 +230,55 @@ Test(watcher_rules, scan_diff_says_what_was_added_removed_and_modified)
     cr_assert_str_eq(diff(&after, &after, &seen), "");
     cct_scan_listing_free(&before);
     cct_scan_listing_free(&after);
+}
+
+static int want_all(const char *path, const char *name, int is_dir,
+                    void *arg)
+{
+    (void)path, (void)name, (void)is_dir, (void)arg;
+    return 1;
+}
+
+/* The listing's portable helpers (cct_scan_is_dir, cct_scan_mtime_ns) on
+ * a real directory: a file's modification time to the nanosecond, a
+ * directory without times, and a link to a directory, which is not one
+ * (the walk does not follow it) but is listed as the file it leads to. */
+Test(watcher_rules, a_listing_of_a_real_directory)
+{
+    char dir[] = "/tmp/cct-scan-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char file[64], sub[64], link[64];
+    snprintf(file, sizeof(file), "%s/a.py", dir);
+    snprintf(sub, sizeof(sub), "%s/sub", dir);
+    snprintf(link, sizeof(link), "%s/zlink", dir);
+    FILE *f = fopen(file, "w");
+    cr_assert_not_null(f);
+    fputs("X = 1\n", f);
+    fclose(f);
+    struct timespec times[2] = {{1000, 123456789}, {1000, 123456789}};
+    cr_assert_eq(utimensat(AT_FDCWD, file, times, 0), 0);
+    cr_assert_eq(mkdir(sub, 0700), 0);
+    cr_assert_eq(symlink(sub, link), 0);
+
+    cct_scan_listing l;
+    cct_scan_listing_init(&l);
+    cr_assert_eq(cct_scan_list(dir, want_all, NULL, &l), 0);
+    cr_assert_eq(l.len, 3);
+    cr_assert_str_eq(l.entries[0].name, "a.py");
+    cr_assert_not(l.entries[0].is_dir);
+    cr_assert_eq(l.entries[0].mtime_ns, 1000 * 1000000000LL + 123456789);
+    cr_assert_eq(l.entries[0].size, 6);
+    cr_assert_str_eq(l.entries[1].name, "sub");
+    cr_assert(l.entries[1].is_dir);
+    cr_assert_eq(l.entries[1].mtime_ns, 0);
+    cr_assert_str_eq(l.entries[2].name, "zlink");
+    cr_assert_not(l.entries[2].is_dir);
+    cct_scan_listing_free(&l);
+
+    unlink(link);
+    rmdir(sub);
+    unlink(file);
+    rmdir(dir);
 }
 
 Test(watcher_rules, scan_diff_of_a_directory_that_vanished_removes_all)
