@@ -239,7 +239,8 @@ def environment(root, cctrial, python):
         "XDG_CONFIG_HOME": config,
         "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
         "TERM": "xterm-256color",
-        "HISTFILE": "/dev/null",
+        # Not /dev/null: a shell may rewrite or truncate its history file.
+        "HISTFILE": os.path.join(root, "bash_history"),
         "PATH": os.path.dirname(os.path.abspath(cctrial)) + os.pathsep
         + env.get("PATH", "/usr/bin:/bin"),
         "PYTHONDONTWRITEBYTECODE": "1",
