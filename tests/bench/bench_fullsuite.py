@@ -12,26 +12,18 @@ its discovery cache warm from an untimed `--list-selected`.
     bench_fullsuite.py BUILD_DIR
 """
 
-import re
-
 import benchlib
+from bench_throughput import closing_lines
 from benchlib import PYTHON, BenchError, say
 
 SUITE = ["twisted"]
 # Single-process trial takes several minutes; a hung run still ends.
 FULL_TIMEOUT = 3600.0
-# The closing lines of trial's summary, which cctrial's oneline reporter
-# prints as trial does.
-_RAN = re.compile(r"^Ran (\d+) tests? in ", re.M)
-_VERDICT = re.compile(r"^(?:PASSED|FAILED)(?: \([^)]*\))?$", re.M)
 
 
 def closing(output):
-    ran, verdict = _RAN.findall(output), _VERDICT.findall(output)
-    if not ran or not verdict:
-        raise BenchError("no closing 'Ran N tests' and verdict line in:\n"
-                         + output[-3000:])
-    return f"`Ran {ran[-1]} tests`, `{verdict[-1]}`"
+    ran, verdict = closing_lines(output)
+    return f"`Ran {ran} tests`, `{verdict}`"
 
 
 def run(ctx):
