@@ -66,6 +66,7 @@ static void cannot_write(cct_worker *w, int status)
     char *why = cct_xasprintf("cctrial cannot write to the worker (%s): it "
                               "closed its command pipe (cctrial killed it)",
                               uv_strerror(status));
+    w->death_by_write = !w->death;
     cct_worker_kill(w, why);
     free(why);
 }
