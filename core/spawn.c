@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "util.h"
 
@@ -130,6 +131,19 @@ int cct_spawn_kill(cct_spawn *sp, int signum)
     assert(sp->process.pid > 0);
     return uv_kill(sp->own_group ? -sp->process.pid : sp->process.pid,
                    signum);
+}
+
+int cct_spawn_has_ended(cct_spawn *sp)
+{
+    if (sp->status.exited || !sp->process_open)
+        return 1;
+    siginfo_t info;
+    memset(&info, 0, sizeof(info));
+    /* WNOWAIT: the child stays a zombie for libuv's own wait. */
+    if (waitid(P_PID, (id_t)sp->process.pid, &info,
+               WEXITED | WNOHANG | WNOWAIT) < 0)
+        return 0;
+    return info.si_pid == sp->process.pid;
 }
 
 static void on_deadline(uv_timer_t *timer)

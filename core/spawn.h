@@ -81,6 +81,10 @@ void cct_spawn_close_pipe(cct_spawn *spawn, unsigned fd);
  * process's by then). */
 int cct_spawn_kill(cct_spawn *spawn, int signum);
 
+/* 1 when the process has ended, even if libuv has not reported its exit
+ * yet (it is left for libuv to reap), else 0. */
+int cct_spawn_has_ended(cct_spawn *spawn);
+
 /* Closes everything not closing yet.  Before the exit, the process is no
  * longer watched (kill it first). */
 void cct_spawn_close(cct_spawn *spawn);

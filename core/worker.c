@@ -199,10 +199,7 @@ static char *describe_end(cct_worker *w)
 {
     cct_buf why;
     cct_buf_init(&why);
-    /* A worker that exited on its own before our kill reached it closed
-     * its pipe by exiting: its status is the story, not our write. */
-    int exited_first = w->death_by_write && !w->term_signal;
-    if (w->death && !exited_first) {
+    if (w->death) {
         cct_buf_adds(&why, w->death);
     } else if (w->term_signal) {
         const char *name = cct_signal_name(w->term_signal);

@@ -147,9 +147,6 @@ struct cct_worker {
     int stopping;  /* we asked it to go: no `died` event */
     int finished;  /* its end has been handled */
     char *death;   /* why we killed it */
-    /* `death` is a write that failed: the worker may have closed its
-     * command pipe by exiting on its own, whose status then says more. */
-    int death_by_write;
 };
 
 /* worker.c */

@@ -63,10 +63,13 @@ static void cannot_write(cct_worker *w, int status)
     cct__worker_free_queue(w);
     if (w->stopping || w->finished || status == UV_ECANCELED)
         return;
+    /* A worker that ended on its own closed its pipe by ending: its exit,
+     * reported soon, says more than this write. */
+    if (cct_spawn_has_ended(w->spawn))
+        return;
     char *why = cct_xasprintf("cctrial cannot write to the worker (%s): it "
                               "closed its command pipe (cctrial killed it)",
                               uv_strerror(status));
-    w->death_by_write = !w->death;
     cct_worker_kill(w, why);
     free(why);
 }
