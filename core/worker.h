@@ -49,6 +49,9 @@ typedef struct cct_worker_setup {
     const char *const *argv; /* the full command */
     const char *const *env;  /* the full environment */
     const char *cwd;         /* where it starts (the project) */
+    /* NULL, or the warm template to fork it from (argv, env and cwd are
+     * the template's then, used only should it be lost first). */
+    struct cct_template *template;
     cct_source_cache *sources; /* for formatting tracebacks */
     unsigned timeout_s;      /* per test; 0 for none */
     /* Each result of the running test, under the name it was handed out

@@ -1,0 +1,171 @@
+"""Workers forked from the warm template, end to end.
+
+    test_template.py CASE
+
+parity   Two tests record what they see of their worker process: sorted
+         sys.modules, sys.path, sys.argv (and sys.orig_argv), the current
+         directory, the environment, Python's signal handlers, the open
+         file descriptors and their kinds, the threads, how stdout is
+         buffered.  `cctrial --once -j2` runs them with the template and
+         with `--template=false`: the records must be the same, and the
+         workers' parent must say which way they started (the template's
+         children are not cctrial's), so that the comparison is not of
+         fresh workers with fresh workers.
+lost     The template is killed (SIGKILL) while its worker runs a test:
+         that test is an error (its worker died with the template), never
+         a pass; the next test runs in a worker cctrial spawned itself;
+         with -v cctrial says that workers start afresh; nothing is left
+         running.
+"""
+
+import json
+import os
+import signal
+import sys
+
+import harness
+import relkit
+from harness import check, say
+
+RECORD = relkit.TEST_HEADER + """import json
+import os
+import signal
+import stat
+import sys
+import threading
+
+STATE = {state!r}
+
+
+def fd_kinds():
+    kinds = {{}}
+    for name in sorted(os.listdir("/proc/self/fd"), key=int):
+        try:
+            mode = os.fstat(int(name)).st_mode
+        except OSError:
+            continue  # the directory listing's own descriptor
+        kinds[name] = ("socket" if stat.S_ISSOCK(mode) else
+                       "fifo" if stat.S_ISFIFO(mode) else
+                       "char" if stat.S_ISCHR(mode) else
+                       "file" if stat.S_ISREG(mode) else "other")
+    return kinds
+
+
+def record(test):
+    seen = {{
+        "modules": sorted(sys.modules),
+        "path": sys.path,
+        "argv": sys.argv,
+        "orig_argv": getattr(sys, "orig_argv", None),
+        "cwd": os.getcwd(),
+        "environ": dict(os.environ),
+        "signals": {{str(s): repr(signal.getsignal(s))
+                     for s in (signal.SIGINT, signal.SIGCHLD,
+                               signal.SIGPIPE, signal.SIGTERM,
+                               signal.SIGHUP)}},
+        "fds": fd_kinds(),
+        "threads": threading.active_count(),
+        "line_buffering": [sys.stdout.line_buffering,
+                           sys.stderr.line_buffering],
+        "main": sorted(vars(sys.modules["__main__"])),
+        "ppid": os.getppid(),
+    }}
+    with open(os.path.join(STATE, test.id()), "w") as f:
+        json.dump(seen, f)
+
+
+class {cls}(unittest.TestCase):
+    def test_record(self):
+        record(self)
+"""
+
+BLOCK = relkit.TEST_HEADER + """import os
+import time
+
+STATE = {state!r}
+
+
+class Ordered(unittest.TestCase):
+    def test_1_blocked(self):
+        with open(os.path.join(STATE, "blocked"), "w") as f:
+            f.write(str(os.getppid()))
+        time.sleep(120)  # ended by its worker's death
+
+    def test_2_after(self):
+        with open(os.path.join(STATE, "after"), "w") as f:
+            f.write(str(os.getppid()))
+"""
+
+
+def read_records(state):
+    return {name: json.load(open(os.path.join(state, name)))
+            for name in sorted(os.listdir(state))}
+
+
+def case_parity():
+    state = harness.empty_dir("state")
+    root = relkit.project({
+        "rec/__init__.py": "",
+        "rec/test_one.py": RECORD.format(state=state, cls="One"),
+        "rec/test_two.py": RECORD.format(state=state, cls="Two"),
+    })
+    seen = {}
+    for template in ("true", "false"):
+        for name in os.listdir(state):
+            os.remove(os.path.join(state, name))
+        run = relkit.run_once(root, ["rec"], jobs=2,
+                              args=[f"--template={template}"])
+        run.expect(0, 2, "PASSED", successes=2)
+        records = read_records(state)
+        check(len(records) == 2, f"expected two records, got {records}")
+        for name, record in records.items():
+            forked = record.pop("ppid") != run.cct.pid
+            check(forked == (template == "true"),
+                  f"{name}: with --template={template}, its worker "
+                  f"{'was' if forked else 'was not'} forked from the "
+                  f"template")
+        seen[template] = records
+    for name in seen["false"]:
+        fresh, forked = seen["false"][name], seen["true"][name]
+        for key in fresh:
+            check(fresh[key] == forked[key],
+                  f"{name}: a forked worker's {key} differs from a fresh "
+                  f"worker's:\nfresh:  {fresh[key]}\nforked: {forked[key]}")
+    say("forked and fresh workers look the same from inside a test: "
+        + ", ".join(sorted(seen["false"][name])))
+
+
+def case_lost():
+    state = harness.empty_dir("state")
+    root = relkit.project({
+        "blk/__init__.py": "",
+        "blk/test_block.py": BLOCK.format(state=state),
+    })
+    with relkit.Session(root, ["blk"], jobs=1, args=["-v"]) as session:
+        session.start()
+        cct = session.cct
+        blocked = os.path.join(state, "blocked")
+        relkit.wait_until(lambda: os.path.exists(blocked), 60,
+                          "the first test to begin")
+        template = int(open(blocked).read())
+        check(template != cct.pid, "the first test's worker is cctrial's "
+              "own child: it was not forked from the template")
+        os.kill(template, signal.SIGKILL)
+        run = session.finish()
+    run.expect(1, 2, "FAILED", errors=1, successes=1)
+    result = run.only_result("blk.test_block.Ordered.test_1_blocked")
+    check(result["outcome"] == "error",
+          f"the test whose worker died with the template: {result}")
+    after = int(open(os.path.join(state, "after")).read())
+    check(after == cct.pid, "the test after the template's loss did not "
+          "run in a worker cctrial spawned itself")
+    check("workers start afresh" in cct.output,
+          "-v does not say that the template was lost\n" + cct.describe())
+    say("the template's loss: an error for the test it took, fresh "
+        "workers after, said with -v, nothing left running")
+
+
+CASES = {"parity": case_parity, "lost": case_lost}
+
+if __name__ == "__main__":
+    harness.main(CASES[sys.argv[1]])
