@@ -11,6 +11,7 @@ _cctrial_options="--jobs= --forever --grep= --verbose --smart --cwd --hook
     --since= --once --list-selected --config= --no-config --print-config
     --trust-project --python= --reporters= --notifier= --selector= --timeout= --worker=
     --temp-directory=
+    --template=
     --list-plugins --help --version"
 # trial's options that shape a run.
 _cctrial_options+=" --exitfirst --until-failure --random= --order=
@@ -72,6 +73,7 @@ _cctrial_values()
     --worker) echo "stock fast" ;;
     -o | --order) echo "alphabetical toptobottom" ;;
     --testmodule) echo '!files' ;;
+    --template) echo "true false" ;;
     --notifier) echo "auto none $(_cctrial_plugins "$program" notifier)" ;;
     --selector) _cctrial_plugins "$program" selector ;;
     --reporters) _cctrial_plugins "$program" reporter ;;
@@ -114,7 +116,7 @@ _cctrial()
     case $prev in
     -j | --jobs | -g | --grep | --timeout | --config | --python | --since | \
     -z | --random | -o | --order | --testmodule | --temp-directory | \
-    --worker | --notifier | --selector | --reporters)
+    --worker | --template | --notifier | --selector | --reporters)
         local values
         values=$(_cctrial_values "$program" "$prev")
         if [[ $values == '!files' ]]; then

@@ -311,8 +311,8 @@ static void on_template_lost(const char *why, void *arg)
 {
     session *s = arg;
     if (s->settings.verbose && !s->exiting)
-        cct_console_error(&s->console, "%s; workers start afresh from now "
-                          "on", why);
+        cct_console_error(&s->console, "workers start afresh from now on: "
+                          "%s", why);
 }
 
 /* Is the project's Twisted older than major.minor?  Unknown (no project

@@ -9,9 +9,9 @@
  * are a few dozen bytes and the template reads them at once: a send that
  * would block means the template is stuck, and it is lost.
  *
- * Loss is acted on in a callback of its own (`later`), never inside the
- * caller's request, so that the owners' callbacks do not run inside one
- * another.
+ * Loss, and the end of a request signalled before it was sent, are acted
+ * on in a callback of their own (`later`), never inside the caller's
+ * request, so that the owners' callbacks do not run inside one another.
  */
 #include "template.h"
 
@@ -45,6 +45,8 @@ struct cct_template {
     void *arg;
     /* Asked for and neither ended nor forgotten, in the order asked. */
     cct_template_child *children;
+    /* Signalled before they were sent: never forked, told so in `later`. */
+    cct_template_child *cancelled;
     unsigned long long next_token;
     int ready;        /* it said so: requests go out at once */
     int lost;
@@ -104,7 +106,14 @@ static void lose(cct_template *t, const char *why)
 static void on_later(uv_timer_t *timer)
 {
     cct_template *t = timer->data;
-    assert(t->lost);
+    while (t->cancelled) {
+        cct_template_child *c = t->cancelled;
+        t->cancelled = c->next;
+        c->next = NULL;
+        c->refused(c, c->signum);
+    }
+    if (!t->lost)
+        return;
     while (t->children) {
         cct_template_child *c = t->children;
         t->children = c->next;
@@ -112,7 +121,7 @@ static void on_later(uv_timer_t *timer)
         if (c->sent)
             c->ended(c, 0, SIGKILL);
         else
-            c->refused(c, c->signum);
+            c->refused(c, 0);
     }
     if (t->closing || !t->events.lost)
         return;
@@ -123,8 +132,11 @@ static void on_later(uv_timer_t *timer)
         cct_buf_printf(&why, " (killed by signal %d)", t->term_signal);
     else if (t->exited)
         cct_buf_printf(&why, " (exit status %" PRId64 ")", t->exit_status);
-    if (t->err_tail.len) {
-        char *clean = cct_utf8_sanitize(t->err_tail.data, t->err_tail.len);
+    size_t len = t->err_tail.len;
+    while (len > 0 && t->err_tail.data[len - 1] == '\n')
+        len--;
+    if (len) {
+        char *clean = cct_utf8_sanitize(t->err_tail.data, len);
         cct_buf_printf(&why, "; its stderr ended with:\n%s", clean);
         free(clean);
     }
@@ -188,8 +200,6 @@ static int send_fork(cct_template *t, cct_template_child *c)
     if (send_line(t, line, (size_t)len, c->fds, c->n_fds) < 0)
         return UV_EAGAIN;
     c->sent = 1;
-    if (c->signum && send_kill(t, c, c->signum) < 0)
-        return UV_EAGAIN;
     return 0;
 }
 
@@ -262,7 +272,7 @@ static void on_output(uv_stream_t *stream, ssize_t n, const uv_buf_t *buf)
 
 static void free_template(cct_template *t)
 {
-    assert(!t->children);
+    assert(!t->children && !t->cancelled);
     cct_buf_free(&t->input);
     cct_buf_free(&t->err_tail);
     free(t->lost_why);
@@ -382,9 +392,13 @@ void cct_template_kill(cct_template *t, cct_template_child *child,
                        int signum)
 {
     assert(find_child(t, child->token) == child);
-    if (!child->sent) { /* sent with it, or `refused` says so */
-        if (child->signum != SIGKILL)
-            child->signum = signum;
+    if (!child->sent) {
+        /* No process yet, and there will be none: it ends as killed. */
+        unlink_child(t, child);
+        child->signum = signum;
+        child->next = t->cancelled;
+        t->cancelled = child;
+        uv_timer_start(&t->later, on_later, 0, 0);
         return;
     }
     if (t->lost)
@@ -396,6 +410,13 @@ void cct_template_kill(cct_template *t, cct_template_child *child,
 void cct_template_forget(cct_template *t, cct_template_child *child)
 {
     unlink_child(t, child);
+    for (cct_template_child **p = &t->cancelled; *p; p = &(*p)->next) {
+        if (*p == child) {
+            *p = child->next;
+            child->next = NULL;
+            return;
+        }
+    }
 }
 
 static void on_grace(uv_timer_t *timer)
@@ -411,7 +432,7 @@ void cct_template_close(cct_template *t, void (*done)(void *arg), void *arg)
     t->done = done;
     t->done_arg = arg;
     /* Its children's owners have gone first. */
-    assert(!t->children);
+    assert(!t->children && !t->cancelled);
     /* The end of its socket tells it to go. */
     cct_spawn_close_pipe(t->spawn, TPL_SOCKET);
     if (!t->exited)

@@ -41,9 +41,10 @@ struct cct_template_child {
     /* The template reaped it, or died after it was asked for it. */
     void (*ended)(cct_template_child *child, int64_t exit_status,
                   int term_signal);
-    /* The template was lost before it saw the request: no process exists;
-     * the owner starts one itself.  `signum` is the strongest signal the
-     * owner asked for meanwhile (0: none). */
+    /* No process exists, and the template will make none: it was lost
+     * before it saw the request (`signum` 0: the owner starts the process
+     * itself), or the owner signalled the request before it was sent
+     * (`signum`: the child ends as killed by it). */
     void (*refused)(cct_template_child *child, int signum);
     /* The template's: */
     cct_template_child *next;
@@ -52,7 +53,7 @@ struct cct_template_child {
     int targets[6];    /* which descriptor each becomes */
     unsigned n_fds;
     int sent;
-    int signum;        /* asked for before it was sent */
+    int signum;        /* signalled before it was sent */
 };
 
 typedef struct cct_template_events {
@@ -78,7 +79,8 @@ int cct_template_usable(const cct_template *t);
 int cct_template_fork(cct_template *t, cct_template_child *child,
                       const int *fds, const int *targets, unsigned n_fds);
 
-/* Asks it to send `signum` to the child, which has not ended. */
+/* Asks it to send `signum` to the child, which has not ended; a child not
+ * yet sent is not forked at all (`refused` with `signum`). */
 void cct_template_kill(cct_template *t, cct_template_child *child,
                        int signum);
 

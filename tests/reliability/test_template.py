@@ -11,6 +11,10 @@ parity   Two tests record what they see of their worker process: sorted
          workers' parent must say which way they started (the template's
          children are not cctrial's), so that the comparison is not of
          fresh workers with fresh workers.
+unready  The template exits before it is ready (the project's
+         sitecustomize ends it): the workers cctrial asked it for are
+         spawned afresh and the run passes; -v says why, quoting the
+         template's stderr.
 lost     The template is killed (SIGKILL) while its worker runs a test:
          that test is an error (its worker died with the template), never
          a pass; the next test runs in a worker cctrial spawned itself;
@@ -20,6 +24,7 @@ lost     The template is killed (SIGKILL) while its worker runs a test:
 
 import json
 import os
+import re
 import signal
 import sys
 
@@ -97,6 +102,25 @@ class Ordered(unittest.TestCase):
 """
 
 
+UNREADY_SITE = """import sys
+if sys.argv[1:] == ["--template"]:
+    sys.exit("this template will not start")
+"""
+
+PASSING = relkit.TEST_HEADER + """import os
+
+STATE = {state!r}
+
+
+class Passing(unittest.TestCase):
+    def test_1(self):
+        with open(os.path.join(STATE, self.id()), "w") as f:
+            f.write(str(os.getppid()))
+
+    test_2 = test_1
+"""
+
+
 def read_records(state):
     return {name: json.load(open(os.path.join(state, name)))
             for name in sorted(os.listdir(state))}
@@ -165,7 +189,27 @@ def case_lost():
         "workers after, said with -v, nothing left running")
 
 
-CASES = {"parity": case_parity, "lost": case_lost}
+def case_unready():
+    state = harness.empty_dir("state")
+    root = relkit.project({
+        "sitecustomize.py": UNREADY_SITE,
+        "pas/__init__.py": "",
+        "pas/test_passing.py": PASSING.format(state=state),
+    })
+    run = relkit.run_once(root, ["pas"], jobs=2, args=["-v"])
+    run.expect(0, 2, "PASSED", successes=2)
+    parents = {open(os.path.join(state, name)).read()
+               for name in os.listdir(state)}
+    check(parents == {str(run.cct.pid)}, f"the workers' parents {parents} "
+          f"are not cctrial ({run.cct.pid})")
+    check(re.search(r"workers start afresh from now on: the worker template "
+                    r"ended.*; its stderr ended with:\n(.*\n)*SystemExit: "
+                    r"this template will not start", run.cct.output),
+          "-v does not say why the template was lost\n" + run.cct.describe())
+    say("a template that never became ready: fresh workers, said with -v")
+
+
+CASES = {"parity": case_parity, "unready": case_unready, "lost": case_lost}
 
 if __name__ == "__main__":
     harness.main(CASES[sys.argv[1]])
