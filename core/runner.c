@@ -349,7 +349,11 @@ cct_runner *cct_runner_new(uv_loop_t *loop, const cct_runner_config *config,
         snprintf(name, sizeof(name), "%u", i);
         r->slots[i].dir = cct_path_join(config->temp_dir, name);
     }
-    if (config->template_argv)
+    /* A template costs a Python start and its imports, and each fork
+     * then costs the pages the worker writes (copied on write): it pays
+     * for itself from the second worker on, never for a single run with
+     * one worker. */
+    if (config->template_argv && !(r->single_run && r->jobs == 1))
         start_template(r, config->template_argv);
     return r;
 }

@@ -15,11 +15,11 @@ unready  The template exits before it is ready (the project's
          sitecustomize ends it): the workers cctrial asked it for are
          spawned afresh and the run passes; -v says why, quoting the
          template's stderr.
-lost     The template is killed (SIGKILL) while its worker runs a test:
-         that test is an error (its worker died with the template), never
-         a pass; the next test runs in a worker cctrial spawned itself;
-         with -v cctrial says that workers start afresh; nothing is left
-         running.
+lost     With two workers, the template is killed (SIGKILL) while each of
+         its workers runs a test: those tests are errors (their workers
+         died with the template), never passes; the third test runs in a
+         worker cctrial spawned itself; with -v cctrial says that workers
+         start afresh; nothing is left running.
 """
 
 import json
@@ -92,11 +92,13 @@ STATE = {state!r}
 
 class Ordered(unittest.TestCase):
     def test_1_blocked(self):
-        with open(os.path.join(STATE, "blocked"), "w") as f:
+        with open(os.path.join(STATE, self.id()), "w") as f:
             f.write(str(os.getppid()))
         time.sleep(120)  # ended by its worker's death
 
-    def test_2_after(self):
+    test_2_blocked = test_1_blocked
+
+    def test_3_after(self):
         with open(os.path.join(STATE, "after"), "w") as f:
             f.write(str(os.getppid()))
 """
@@ -165,21 +167,25 @@ def case_lost():
         "blk/__init__.py": "",
         "blk/test_block.py": BLOCK.format(state=state),
     })
-    with relkit.Session(root, ["blk"], jobs=1, args=["-v"]) as session:
+    blocked = ["blk.test_block.Ordered.test_1_blocked",
+               "blk.test_block.Ordered.test_2_blocked"]
+    with relkit.Session(root, ["blk"], jobs=2, args=["-v"]) as session:
         session.start()
         cct = session.cct
-        blocked = os.path.join(state, "blocked")
-        relkit.wait_until(lambda: os.path.exists(blocked), 60,
-                          "the first test to begin")
-        template = int(open(blocked).read())
-        check(template != cct.pid, "the first test's worker is cctrial's "
-              "own child: it was not forked from the template")
-        os.kill(template, signal.SIGKILL)
+        relkit.wait_until(
+            lambda: all(os.path.exists(os.path.join(state, name))
+                        for name in blocked), 60, "both workers' first test")
+        parents = {int(open(os.path.join(state, name)).read())
+                   for name in blocked}
+        check(len(parents) == 1 and cct.pid not in parents,
+              f"the workers' parents {parents}: not one template")
+        os.kill(parents.pop(), signal.SIGKILL)
         run = session.finish()
-    run.expect(1, 2, "FAILED", errors=1, successes=1)
-    result = run.only_result("blk.test_block.Ordered.test_1_blocked")
-    check(result["outcome"] == "error",
-          f"the test whose worker died with the template: {result}")
+    run.expect(1, 3, "FAILED", errors=2, successes=1)
+    for name in blocked:
+        result = run.only_result(name)
+        check(result["outcome"] == "error",
+              f"a test whose worker died with the template: {result}")
     after = int(open(os.path.join(state, "after")).read())
     check(after == cct.pid, "the test after the template's loss did not "
           "run in a worker cctrial spawned itself")
