@@ -24,6 +24,11 @@ It imports nothing of its own beyond what trial's worker imports: a test
 module's import may depend on what was imported before it (a framework
 chosen once per process), so the worker's imports are the tests' own, in
 the order the tests come.
+
+With `--template` it is the warm template workers are forked from
+(template() below, cctrial's core/template.h): it imports what a worker
+imports before its first test and forks a worker on each request; the
+worker then goes on exactly as one started afresh.
 """
 
 import os
