@@ -349,11 +349,14 @@ cct_runner *cct_runner_new(uv_loop_t *loop, const cct_runner_config *config,
         snprintf(name, sizeof(name), "%u", i);
         r->slots[i].dir = cct_path_join(config->temp_dir, name);
     }
-    /* A template costs a Python start and its imports, and each fork
-     * then costs the pages the worker writes (copied on write): it pays
-     * for itself from the second worker on, never for a single run with
-     * one worker. */
-    if (config->template_argv && !(r->single_run && r->jobs == 1))
+    /* A template costs a Python start and its imports, and each forked
+     * worker the pages it writes, which are copied then: its reference
+     * counts, its garbage collections and above all its interpreter's
+     * teardown at exit write to most of the template's heap (half a
+     * CPU-second per worker where a page fault costs 40 us, as in a
+     * virtual machine).  Over the many runs of a session it pays; for a
+     * single run, which starts its workers once, it does not. */
+    if (config->template_argv && !r->single_run)
         start_template(r, config->template_argv);
     return r;
 }

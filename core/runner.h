@@ -58,8 +58,8 @@ typedef struct cct_runner_config {
     const char *const *argv;  /* the worker command */
     const char *const *env;   /* its environment */
     /* NULL, or the warm template's command (same environment and
-     * directory): workers are then forked from it (but for a single run
-     * with one job, which starts one worker). */
+     * directory): workers are then forked from it (but for a single run,
+     * which starts its workers once). */
     const char *const *template_argv;
     const char *cwd;          /* the project's directory */
     const char *temp_dir;     /* absolute path of _trial_temp */
