@@ -10,7 +10,7 @@
 _cctrial_options="--jobs= --forever --grep= --verbose --smart --cwd --hook
     --since= --once --list-selected --config= --no-config --print-config
     --trust-project --python= --reporters= --notifier= --selector= --timeout= --worker=
-    --temp-directory= --watcher=
+    --temp-directory= --watcher= --template=
     --list-plugins --help --version
     --reactor= --force-gc --disablegc --recursionlimit= --without-module=
     --coverage --logfile= --unclean-warnings --tbformat= --help-reporters"
@@ -80,6 +80,7 @@ _cctrial_values()
     --reactor | -r) echo "asyncio epoll poll select default" ;;
     --tbformat) echo "plain emacs cgitb" ;;
     --logfile | -l) echo '!files' ;;
+    --template) echo "true false" ;;
     --notifier) echo "auto none $(_cctrial_plugins "$program" notifier)" ;;
     --selector) _cctrial_plugins "$program" selector ;;
     --reporters) _cctrial_plugins "$program" reporter ;;
@@ -130,8 +131,8 @@ _cctrial()
     case $prev in
     -j | --jobs | -g | --grep | --timeout | --config | --python | --since | \
     -z | --random | -o | --order | --testmodule | --temp-directory | \
-    --worker | --watcher | --notifier | --selector | --reporters | -r | \
-    --reactor | \
+    --worker | --watcher | --template | --notifier | --selector | \
+    --reporters | -r | --reactor | \
     --recursionlimit | --without-module | -l | --logfile | --tbformat | \
     --shard)
         local values

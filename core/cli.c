@@ -25,6 +25,7 @@ enum {
     OPT_SELECTOR,
     OPT_TIMEOUT,
     OPT_WORKER,
+    OPT_TEMPLATE,
     OPT_FORCE,
     OPT_TRUST_PROJECT,
     OPT_TESTMODULE,
@@ -74,6 +75,7 @@ static const struct option long_options[] = {
     {"selector", required_argument, NULL, OPT_SELECTOR},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"worker", required_argument, NULL, OPT_WORKER},
+    {"template", required_argument, NULL, OPT_TEMPLATE},
     {"force", no_argument, NULL, OPT_FORCE},
     {"trust-project", no_argument, NULL, OPT_TRUST_PROJECT},
     {"exitfirst", no_argument, NULL, 'x'},
@@ -165,6 +167,8 @@ static const char help_text[] =
     "                        another trial holds it)\n"
     "      --watcher=KIND    inotify (Linux's default) or libuv (the\n"
     "                        portable one)\n"
+    "      --template=BOOL   fork fast workers from a warm template\n"
+    "                        (default true)\n"
     "      --list-plugins    print every plugin found and exit\n"
     "\n"
     "history: the last runs, the slowest tests and the flakiest, from\n"
@@ -420,6 +424,7 @@ int cct_cli_parse(cct_cli *cli, int argc, char **argv, char **error)
                            "true", "command line", NULL, 0);
             break;
         case OPT_TESTMODULE: add_testmodule(cli, optarg); break;
+        case OPT_TEMPLATE: flag(cli, "template", optarg); break;
         case OPT_FORCE: cli->force = 1; break;
         case OPT_TRUST_PROJECT: cli->trust_project = 1; break;
         case OPT_TEMP_DIRECTORY: flag(cli, "temp_directory", optarg); break;

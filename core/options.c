@@ -77,6 +77,10 @@ static const cct_option core_options[] = {
      "protocol loads, runs and reports each test, with commands read in "
      "blocks and its output written once per command) or stock (trial's "
      "own workertrial).", "fast|stock", 0, 0},
+    {"template", CCT_OPT_BOOL, "true",
+     "Fork the fast workers from a warm template process that has imported "
+     "what a worker imports, instead of starting Python for each "
+     "(--template).", NULL, 0, 0},
     {"cache", CCT_OPT_BOOL, "true",
      "Keep a discovery cache in .cctrial/ so that unchanged test modules "
      "are not imported again at start.", NULL, 0, 0},
@@ -296,6 +300,7 @@ void cct_settings_load(cct_settings *s, const cct_config *c)
     s->grep = dup_or_null(value(c, "grep"));
     s->verbose = (int)cct_parse_int(value(c, "verbose"));
     s->fast_worker = strcmp(value(c, "worker"), "fast") == 0;
+    s->template = cct_parse_bool(value(c, "template"));
     s->cache = cct_parse_bool(value(c, "cache"));
     s->exitfirst = cct_parse_bool(value(c, "exitfirst"));
     s->until_failure = cct_parse_bool(value(c, "until_failure"));

@@ -49,6 +49,7 @@ typedef struct cct_settings {
     char *grep;        /* NULL: none */
     int verbose;
     int fast_worker;
+    int template;      /* fork fast workers from a warm template */
     int cache;         /* keep the discovery cache in .cctrial/ */
     int exitfirst;     /* stop a run at its first failure or error (-x) */
     int until_failure; /* run again until a run fails (-u) */

@@ -11,6 +11,7 @@
 
 #include "error.h"
 #include "handout.h"
+#include "template.h"
 #include "worker.h"
 
 /* A worker that dies this many times in a row before running anything
@@ -45,6 +46,7 @@ struct cct_runner {
     int send_ahead;
     cct_source_cache *sources;
     slot *slots;
+    cct_template *template; /* NULL: workers are spawned afresh */
 
     int running;
     int held;        /* hand out nothing more this run (cct_runner_hold) */
@@ -195,28 +197,39 @@ static void on_died(cct_worker *w, const char *why, void *arg)
     }
 }
 
+static void free_runner(void *arg)
+{
+    cct_runner *r = arg;
+    void (*done)(void *) = r->closed_cb;
+    void *done_arg = r->closed_arg;
+    for (unsigned i = 0; i < r->jobs; i++)
+        free(r->slots[i].dir);
+    free(r->slots);
+    cct_handout_free(&r->handout);
+    cct_strv_free(&r->argv);
+    cct_strv_free(&r->env);
+    cct_strv_free(&r->tests);
+    cct_source_cache_free(r->sources);
+    free(r->cwd);
+    free(r->test_log);
+    free(r);
+    if (done)
+        done(done_arg);
+}
+
 static void on_closed(cct_worker *w, void *arg)
 {
     (void)w;
     cct_runner *r = arg;
     r->live--;
-    if (r->closing && r->live == 0) {
-        void (*done)(void *) = r->closed_cb;
-        void *done_arg = r->closed_arg;
-        for (unsigned i = 0; i < r->jobs; i++)
-            free(r->slots[i].dir);
-        free(r->slots);
-        cct_handout_free(&r->handout);
-        cct_strv_free(&r->argv);
-        cct_strv_free(&r->env);
-        cct_strv_free(&r->tests);
-        cct_source_cache_free(r->sources);
-        free(r->cwd);
-        free(r->test_log);
-        free(r);
-        if (done)
-            done(done_arg);
-    }
+    if (!r->closing || r->live > 0)
+        return;
+    /* Its workers are gone: the template goes last, and the runner once
+     * it has exited. */
+    if (r->template)
+        cct_template_close(r->template, free_runner, r);
+    else
+        free_runner(r);
 }
 
 /* A test handed to a worker still starting begins when it is ready. */
@@ -240,6 +253,7 @@ static void spawn_slot(cct_runner *r, unsigned n)
         .argv = (const char *const *)r->argv.items,
         .env = (const char *const *)r->env.items,
         .cwd = r->cwd,
+        .template = r->template,
         .sources = r->sources,
         .timeout_s = r->timeout_s,
         .test_log = r->test_log,
@@ -300,6 +314,28 @@ static void hand_out(cct_runner *r, slot *s)
     }
 }
 
+static void on_template_lost(const char *why, void *arg)
+{
+    cct_runner *r = arg;
+    if (r->events.template_lost)
+        r->events.template_lost(why, r->arg);
+}
+
+static void start_template(cct_runner *r, const char *const *argv)
+{
+    static const cct_template_events events = {.lost = on_template_lost};
+    int rc = cct_template_start(r->loop, argv,
+                                (const char *const *)r->env.items, r->cwd,
+                                &events, r, &r->template);
+    if (rc < 0) {
+        r->template = NULL;
+        char *why = cct_xasprintf("cannot start the worker template %s: %s",
+                                  argv[0], uv_strerror(rc));
+        on_template_lost(why, r);
+        free(why);
+    }
+}
+
 cct_runner *cct_runner_new(uv_loop_t *loop, const cct_runner_config *config,
                            const cct_runner_events *events, void *arg)
 {
@@ -331,6 +367,15 @@ cct_runner *cct_runner_new(uv_loop_t *loop, const cct_runner_config *config,
         snprintf(name, sizeof(name), "%u", i);
         r->slots[i].dir = cct_path_join(config->temp_dir, name);
     }
+    /* A template costs a Python start and its imports, and each forked
+     * worker the pages it writes, which are copied then: its reference
+     * counts, its garbage collections and above all its interpreter's
+     * teardown at exit write to most of the template's heap (half a
+     * CPU-second per worker where a page fault costs 40 us, as in a
+     * virtual machine).  Over the many runs of a session it pays; for a
+     * single run, which starts its workers once, it does not. */
+    if (config->template_argv && !r->single_run)
+        start_template(r, config->template_argv);
     return r;
 }
 

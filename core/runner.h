@@ -9,6 +9,10 @@
  * code, which may change before the next run) and fresh ones are spawned
  * at once.
  *
+ * With a template command, workers are forked from a warm template process
+ * (template.h) that lives as long as the runner; should it be lost, they
+ * are spawned afresh from then on.
+ *
  * Nothing is lost when a worker misbehaves: a worker that dies or hangs
  * gives its test an error that says how it ended, a replacement takes its
  * place, and the run goes on with the other tests.  A Run answered without
@@ -44,12 +48,19 @@ typedef struct cct_runner_events {
     /* Workers cannot be kept alive (they die before running anything):
      * the run cannot go on.  `why` explains the last death. */
     void (*fatal)(const char *why, void *arg);
+    /* The warm template could not start or is lost (why): workers are
+     * spawned afresh from now on.  May be NULL. */
+    void (*template_lost)(const char *why, void *arg);
 } cct_runner_events;
 
 typedef struct cct_runner_config {
     unsigned jobs;
     const char *const *argv;  /* the worker command */
     const char *const *env;   /* its environment */
+    /* NULL, or the warm template's command (same environment and
+     * directory): workers are then forked from it (but for a single run,
+     * which starts its workers once). */
+    const char *const *template_argv;
     const char *cwd;          /* the project's directory */
     const char *temp_dir;     /* absolute path of _trial_temp */
     unsigned timeout_s;       /* per test, 0 for none */

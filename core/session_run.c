@@ -24,6 +24,7 @@ void cct__session_runs_init(session *s)
     cct_results_init(&s->run.results);
     cct_strv_init(&s->run.worker_command.argv);
     cct_strv_init(&s->run.worker_command.env);
+    cct_strv_init(&s->run.worker_command.template_argv);
     cct_strv_init(&s->run.tests);
     cct_strv_init(&s->run.broken);
     uv_timer_init(&s->loop, &s->run.stop_first);
@@ -83,8 +84,8 @@ static void worker_command_for(session *s, const char *python,
                                cct_worker_command *out)
 {
     cct_worker_command_build(out, python, sys_path, &s->settings.env,
-                             s->settings.fast_worker, s->paths->data_dir,
-                             &s->settings.worker_flags);
+                             s->settings.fast_worker, s->settings.template,
+                             s->paths->data_dir, &s->settings.worker_flags);
 }
 
 static void full_suite(session *s, cct_strv *out)
@@ -403,6 +404,15 @@ static void on_fatal(const char *why, void *arg)
         cct__session_fail(s, "the trial workers cannot run: %s", why);
 }
 
+/* Workers are spawned afresh from now on: worth saying with -v. */
+static void on_template_lost(const char *why, void *arg)
+{
+    session *s = arg;
+    if (s->settings.verbose && !s->exiting)
+        cct_console_error(&s->console, "workers start afresh from now on: "
+                          "%s", why);
+}
+
 /* Is the project's Twisted older than major.minor?  Unknown (no project
  * yet: guessed workers) counts as not older. */
 static int twisted_before(const session *s, int major, int minor)
@@ -430,6 +440,11 @@ static void start_runner(session *s)
         .jobs = s->settings.jobs,
         .argv = (const char *const *)s->run.worker_command.argv.items,
         .env = (const char *const *)s->run.worker_command.env.items,
+        .template_argv =
+            s->run.worker_command.template_argv.len
+                ? (const char *const *)s->run.worker_command.template_argv
+                      .items
+                : NULL,
         .cwd = s->paths->project_dir,
         .temp_dir = s->temp.dir,
         .timeout_s = s->settings.timeout_s,
@@ -445,6 +460,7 @@ static void start_runner(session *s)
         .test_end = on_test_end,
         .run_end = on_run_end,
         .fatal = on_fatal,
+        .template_lost = on_template_lost,
     };
     s->run.runner = cct_runner_new(&s->loop, &config, &events, s);
     cct_runner_prewarm(s->run.runner);

@@ -14,7 +14,11 @@
  *
  * The child is spawned from an argument vector, never through a shell;
  * libuv resets its signal dispositions and mask, and descriptors 0-2 that
- * are not pipes are /dev/null.
+ * are not pipes are /dev/null.  A worker may instead be forked from a
+ * warm template (template.h) while one is usable: the same pipes (Unix
+ * socket pairs, as libuv makes them), the same callbacks; should the
+ * template be lost before it saw the request, the process is spawned as
+ * above after all.
  */
 #ifndef CCT_SPAWN_H
 #define CCT_SPAWN_H
@@ -22,13 +26,16 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "template.h"
+
 typedef struct cct_spawn cct_spawn;
 
 /* What one of the child's descriptors is. */
 typedef enum cct_spawn_fd {
     CCT_SPAWN_NULL = 0,   /* /dev/null for 0-2; closed for the others */
     CCT_SPAWN_FROM_CHILD, /* a pipe the child writes and cctrial reads */
-    CCT_SPAWN_TO_CHILD    /* a pipe cctrial writes and the child reads */
+    CCT_SPAWN_TO_CHILD,   /* a pipe cctrial writes and the child reads */
+    CCT_SPAWN_DUPLEX      /* a Unix stream socket both write and read */
 } cct_spawn_fd;
 
 #define CCT_SPAWN_MAX_FDS 5
@@ -55,6 +62,11 @@ typedef struct cct_spawn_options {
      * more from it, and a descendant that keeps a pipe open cannot hold
      * the end back. */
     unsigned timeout_ms;
+    /* NULL, or a template to fork the process from (argv, env and cwd are
+     * then the template's, and only used should it be lost before it saw
+     * the request).  Descriptor 0 must be CCT_SPAWN_NULL, 1 and 2 pipes;
+     * not with own_group. */
+    cct_template *template;
     /* The process exited (may be NULL).  The pipes may still hold output. */
     void (*exited)(const cct_spawn_status *status, void *arg);
     /* Everything is closed; the last callback.  Not called when

@@ -51,6 +51,9 @@ typedef struct cct_worker_setup {
     const char *const *argv; /* the full command */
     const char *const *env;  /* the full environment */
     const char *cwd;         /* where it starts (the project) */
+    /* NULL, or the warm template to fork it from (argv, env and cwd are
+     * the template's then, used only should it be lost first). */
+    struct cct_template *template;
     cct_source_cache *sources; /* for formatting tracebacks */
     unsigned timeout_s;      /* per test; 0 for none */
     const char *test_log;    /* trial's --logfile: in its directory, or

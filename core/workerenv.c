@@ -114,11 +114,12 @@ static void add_trial_flags(cct_strv *argv, const cct_worker_flags *f)
 void cct_worker_command_build(cct_worker_command *c, const char *python,
                               const cct_strv *sys_path,
                               const cct_strv *extra_env, int fast,
-                              const char *data_dir,
+                              int template, const char *data_dir,
                               const cct_worker_flags *flags)
 {
     cct_strv_init(&c->argv);
     cct_strv_init(&c->env);
+    cct_strv_init(&c->template_argv);
     cct_strv_add(&c->argv, python);
     if (fast) {
         cct_strv_take(&c->argv,
@@ -136,12 +137,20 @@ void cct_worker_command_build(cct_worker_command *c, const char *python,
     char *path = cct_strv_join(sys_path, ":");
     cct_strv_take(&c->env, cct_xasprintf("PYTHONPATH=%s", path));
     free(path);
+    /* Only cctrial's own bootstrap has a template: trial's workertrial is
+     * the reference, run as trial runs it. */
+    if (fast && template) {
+        for (size_t i = 0; i < c->argv.len; i++)
+            cct_strv_add(&c->template_argv, c->argv.items[i]);
+        cct_strv_add(&c->template_argv, "--template");
+    }
 }
 
 void cct_worker_command_free(cct_worker_command *c)
 {
     cct_strv_free(&c->argv);
     cct_strv_free(&c->env);
+    cct_strv_free(&c->template_argv);
 }
 
 static int same_strings(const cct_strv *a, const cct_strv *b)
@@ -157,7 +166,9 @@ static int same_strings(const cct_strv *a, const cct_strv *b)
 int cct_worker_command_equal(const cct_worker_command *a,
                              const cct_worker_command *b)
 {
-    return same_strings(&a->argv, &b->argv) && same_strings(&a->env, &b->env);
+    return same_strings(&a->argv, &b->argv) &&
+           same_strings(&a->env, &b->env) &&
+           same_strings(&a->template_argv, &b->template_argv);
 }
 
 /* The memo holds one line per item: "python=...", then "path=..." per

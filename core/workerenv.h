@@ -22,6 +22,9 @@
 typedef struct cct_worker_command {
     cct_strv argv;
     cct_strv env;
+    /* The warm template's command (template.h): the fast worker's with
+     * `--template`; empty when workers are spawned afresh. */
+    cct_strv template_argv;
 } cct_worker_command;
 
 /* Parses the `env` key's value, one NAME=value a line (blank lines
@@ -37,7 +40,7 @@ void cct_env_build(const cct_strv *extra, const char *without,
 void cct_worker_command_build(cct_worker_command *c, const char *python,
                               const cct_strv *sys_path,
                               const cct_strv *extra_env, int fast,
-                              const char *data_dir,
+                              int template, const char *data_dir,
                               const cct_worker_flags *flags);
 void cct_worker_command_free(cct_worker_command *c);
 int cct_worker_command_equal(const cct_worker_command *a,

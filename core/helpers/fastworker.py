@@ -24,6 +24,11 @@ It imports nothing of its own beyond what trial's worker imports: a test
 module's import may depend on what was imported before it (a framework
 chosen once per process), so the worker's imports are the tests' own, in
 the order the tests come.
+
+With `--template` it is the warm template workers are forked from
+(template() below, cctrial's core/template.h): it imports what a worker
+imports before its first test and forks a worker on each request; the
+worker then goes on exactly as one started afresh.
 """
 
 import os
@@ -163,7 +168,20 @@ def serve(protocol, transport):
                 transport.send()
 
 
+def load():
+    """Imports what the worker needs before its first test, in the order
+    the worker uses them: the same for a worker started afresh and for the
+    template it may be forked from (see template())."""
+    from twisted.python.log import startLoggingWithObserver  # noqa: F401
+    from twisted.trial._dist.options import WorkerOptions  # noqa: F401
+    from twisted.trial._dist.worker import WorkerProtocol  # noqa: F401
+    from twisted.python.log import textFromEventDict  # noqa: F401
+    from twisted.trial._dist import managercommands  # noqa: F401
+    from twisted.protocols.amp import AmpBox  # noqa: F401
+
+
 def main():
+    load()
     from twisted.python.log import startLoggingWithObserver
     from twisted.trial._dist.options import WorkerOptions
 
@@ -183,9 +201,168 @@ def main():
         )
 
 
+# The template (`--template`): what cctrial sends on its socket, one line
+# per message: "fork T N..." with the new worker's descriptors attached, to
+# become its descriptors N... in that order, and "kill T SIGNUM"; what it
+# answers: "ready" once it has imported what a worker imports, "pid T PID"
+# after each fork, and "exit T STATUS SIGNUM" once it has reaped worker T.
+TEMPLATE_SOCKET = 3
+PR_SET_PDEATHSIG = 1
+
+
+def template():
+    """Imports what a worker imports before its first test (load()), then
+    forks a worker for each request cctrial sends on fd 3, and returns only
+    in such a worker, set up as one started afresh would be: its own
+    descriptors, directory and arguments, Python's own signal handlers, and
+    none of the modules the template imported for itself.  The template
+    reaps its workers and tells cctrial how they ended; it signals a worker
+    only while it has not reaped it, so never a pid that has been reused.
+    At the end of its socket (cctrial is gone) it kills its workers, reaps
+    them and exits; should the template die first, its workers die with it
+    (PR_SET_PDEATHSIG)."""
+    import _signal
+
+    # Ctrl-C reaches the whole job; cctrial alone decides what it ends.
+    sigint = _signal.getsignal(_signal.SIGINT)
+    sigchld = _signal.getsignal(_signal.SIGCHLD)
+    _signal.signal(_signal.SIGINT, _signal.SIG_IGN)
+    load()
+    before = set(sys.modules)
+    import array
+    import ctypes
+    import fcntl
+    import select
+    import socket
+    import threading
+    own = set(sys.modules) - before
+    if threading.active_count() != 1:
+        sys.exit("cctrial's worker template: importing the worker started "
+                 "a thread, so workers cannot be forked from it")
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    template_pid = os.getpid()
+    home = os.getcwd()
+    worker_argv = sys.argv[:-1]  # trial's options, without --template
+    sock = socket.socket(fileno=TEMPLATE_SOCKET)
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_r, False)
+    os.set_blocking(wake_w, False)
+    _signal.set_wakeup_fd(wake_w)
+    _signal.signal(_signal.SIGCHLD, lambda signum, frame: None)
+    poller = select.poll()
+    poller.register(sock.fileno(), select.POLLIN)
+    poller.register(wake_r, select.POLLIN)
+    pids = {}  # token -> pid of the workers not reaped yet
+    tokens = {}  # pid -> token
+    received = bytearray()
+    fds = []  # received, not yet given to a worker
+    fd_size = array.array("i").itemsize
+
+    def reap():
+        while pids:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+            if pid == 0:
+                return
+            token = tokens.pop(pid)
+            del pids[token]
+            if os.WIFSIGNALED(status):
+                code, signum = 0, os.WTERMSIG(status)
+            else:
+                code, signum = os.WEXITSTATUS(status), 0
+            sock.sendall(b"exit %d %d %d\n" % (token, code, signum))
+
+    def become_worker(given, targets):
+        # First, so that a template that died meanwhile leaves nothing.
+        if prctl(PR_SET_PDEATHSIG, 9, 0, 0, 0) != 0 or \
+                os.getppid() != template_pid:
+            os._exit(1)
+        _signal.set_wakeup_fd(-1)
+        _signal.signal(_signal.SIGCHLD, sigchld)
+        _signal.signal(_signal.SIGINT, sigint)
+        os.close(wake_r)
+        os.close(wake_w)
+        sock.close()
+        # Out of the way of the targets first, then in place.
+        high = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10) for fd in given]
+        for fd in given:
+            os.close(fd)
+        for fd, target in zip(high, targets):
+            os.dup2(fd, target)
+            os.close(fd)
+        os.chdir(home)
+        sys.argv[:] = worker_argv
+        if getattr(sys, "orig_argv", [])[-1:] == ["--template"]:
+            del sys.orig_argv[-1]
+        for name in own:
+            module = sys.modules.pop(name, None)
+            parent, _, child = name.rpartition(".")
+            if parent in sys.modules and \
+                    getattr(sys.modules[parent], child, None) is module:
+                delattr(sys.modules[parent], child)
+
+    def fork(token, targets):
+        given, fds[:len(targets)] = fds[:len(targets)], []
+        assert len(given) == len(targets), "a fork without its descriptors"
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            become_worker(given, targets)
+            return True
+        for fd in given:
+            os.close(fd)
+        pids[token] = pid
+        tokens[pid] = token
+        sock.sendall(b"pid %d %d\n" % (token, pid))
+        return False
+
+    sock.sendall(b"ready\n")
+    while True:
+        poller.poll()
+        try:
+            os.read(wake_r, 4096)
+        except BlockingIOError:
+            pass
+        reap()
+        try:
+            data, ancillary, _, _ = sock.recvmsg(
+                65536, socket.CMSG_SPACE(16 * fd_size), socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            continue
+        for level, kind, payload in ancillary:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                got = array.array("i")
+                got.frombytes(payload[:len(payload) - len(payload) % fd_size])
+                fds.extend(got)
+        if not data:
+            for pid in list(tokens):
+                os.kill(pid, 9)
+            while tokens:
+                pid, _ = os.waitpid(-1, 0)
+                tokens.pop(pid, None)
+            os._exit(0)
+        received += data
+        while b"\n" in received:
+            line, _, rest = bytes(received).partition(b"\n")
+            received[:] = rest
+            words = line.split()
+            if words[0] == b"fork":
+                if fork(int(words[1]), [int(w) for w in words[2:]]):
+                    return
+            elif words[0] == b"kill":
+                pid = pids.get(int(words[1]))
+                if pid is not None:  # not reaped: still its pid
+                    os.kill(pid, int(words[2]))
+            else:
+                raise ValueError("cctrial's worker template: unknown "
+                                 "request %r" % (line,))
+
+
 if __name__ == "__main__":
     # As `python -m` would: the current directory first, not this file's.
     here = os.path.dirname(os.path.abspath(__file__))
     if sys.path and os.path.abspath(sys.path[0] or ".") == here:
         sys.path[0] = os.getcwd()
+    if sys.argv[-1:] == ["--template"]:
+        template()
     main()

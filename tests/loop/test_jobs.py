@@ -4,7 +4,7 @@
 
 A project of two passing tests, run with -j 6: cctrial keeps at most two
 workers (the processes running cctrial's worker bootstrap among its
-descendants), while it waits for a change (forever) or over a whole --once
+descendants, but the template they are forked from), while it waits for a change (forever) or over a whole --once
 run (every worker directory it made under _trial_temp/).  A warning says
 when -j is over 4 times the CPUs.
 """
@@ -27,9 +27,23 @@ class Two(unittest.TestCase):
 """
 
 
+def parent(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            stat = f.read()
+    except OSError:
+        return None  # it has just exited
+    return int(stat[stat.rindex(")") + 2:].split()[1])
+
+
 def workers(cct):
+    """cctrial's descendants running its worker bootstrap, but the warm
+    template the workers are forked from (cctrial's own child, started
+    with --template; its workers keep that command line)."""
     return [pid for pid, cmdline in cct.descendants()
-            if "fastworker.py" in cmdline]
+            if "fastworker.py" in cmdline
+            and not (cmdline.endswith("--template")
+                     and parent(pid) == cct.pid)]
 
 
 def main():

@@ -27,7 +27,7 @@ Test(workerenv, no_option_gives_the_bare_worker)
     cct_strv path;
     cct_strv_init(&path);
     cct_worker_command c;
-    cct_worker_command_build(&c, "/usr/bin/python3", &path, NULL, 0,
+    cct_worker_command_build(&c, "/usr/bin/python3", &path, NULL, 0, 0,
                              "/data", &flags);
     static const char *const expected[] = {
         "/usr/bin/python3", "-m", "twisted.trial._dist.workertrial"};
@@ -48,7 +48,7 @@ Test(workerenv, trials_worker_options_in_trials_order)
     cct_strv path;
     cct_strv_init(&path);
     cct_worker_command c;
-    cct_worker_command_build(&c, "/usr/bin/python3", &path, NULL, 1,
+    cct_worker_command_build(&c, "/usr/bin/python3", &path, NULL, 1, 0,
                              "/data", &flags);
     static const char *const expected[] = {
         "/usr/bin/python3", "/data/helpers/fastworker.py", "--disablegc",

@@ -1,0 +1,244 @@
+"""Workers forked from the warm template, end to end.
+
+    test_template.py CASE
+
+A template serves a session of many runs, not a single one (--once): each
+case runs cctrial in continuous mode, which ends by itself once the full
+suite passes (no --forever).
+
+parity   Two tests record what they see of their worker process: sorted
+         sys.modules, sys.path, sys.argv (and sys.orig_argv), the current
+         directory, the environment, Python's signal handlers, the open
+         file descriptors and their kinds, the threads, how stdout is
+         buffered.  `cctrial -j2` runs them with the template and with
+         `--template=false`: the records must be the same, and the
+         workers' parent must say which way they started (the template's
+         children are not cctrial's), so that the comparison is not of
+         fresh workers with fresh workers.  A trial option for the
+         workers (--recursionlimit) is on, so that sys.argv carries one.
+unready  The template exits before it is ready (the project's
+         sitecustomize ends it): the workers cctrial asked it for are
+         spawned afresh and the run passes; -v says why, quoting the
+         template's stderr.
+lost     With two workers, the template is killed (SIGKILL) while each of
+         its workers runs a test: in that run, those tests are errors
+         (their workers died with the template), never passes, and the
+         third test runs in a worker cctrial spawned itself; with -v
+         cctrial says that workers start afresh; the session then goes on
+         with fresh workers until the suite passes; nothing is left
+         running.
+"""
+
+import json
+import os
+import re
+import signal
+import sys
+
+import harness
+import relkit
+from harness import check, say
+
+RECORD = relkit.TEST_HEADER + """import json
+import os
+import signal
+import stat
+import sys
+import threading
+
+STATE = {state!r}
+
+
+def fd_kinds():
+    kinds = {{}}
+    for name in sorted(os.listdir("/proc/self/fd"), key=int):
+        try:
+            mode = os.fstat(int(name)).st_mode
+        except OSError:
+            continue  # the directory listing's own descriptor
+        kinds[name] = ("socket" if stat.S_ISSOCK(mode) else
+                       "fifo" if stat.S_ISFIFO(mode) else
+                       "char" if stat.S_ISCHR(mode) else
+                       "file" if stat.S_ISREG(mode) else "other")
+    return kinds
+
+
+def record(test):
+    seen = {{
+        "modules": sorted(sys.modules),
+        "path": sys.path,
+        "argv": sys.argv,
+        "orig_argv": getattr(sys, "orig_argv", None),
+        "cwd": os.getcwd(),
+        "environ": dict(os.environ),
+        "signals": {{str(s): repr(signal.getsignal(s))
+                     for s in (signal.SIGINT, signal.SIGCHLD,
+                               signal.SIGPIPE, signal.SIGTERM,
+                               signal.SIGHUP)}},
+        "fds": fd_kinds(),
+        "threads": threading.active_count(),
+        "line_buffering": [sys.stdout.line_buffering,
+                           sys.stderr.line_buffering],
+        "main": sorted(vars(sys.modules["__main__"])),
+        "ppid": os.getppid(),
+        "recursionlimit": sys.getrecursionlimit(),
+    }}
+    with open(os.path.join(STATE, test.id()), "w") as f:
+        json.dump(seen, f)
+
+
+class {cls}(unittest.TestCase):
+    def test_record(self):
+        record(self)
+"""
+
+BLOCK = relkit.TEST_HEADER + """import os
+import time
+
+STATE = {state!r}
+
+
+class Ordered(unittest.TestCase):
+    def test_1_blocked(self):
+        with open(os.path.join(STATE, self.id()), "w") as f:
+            f.write(str(os.getppid()))
+        # Ended by its worker's death in the first run; in later runs,
+        # released at once.
+        release = os.path.join(STATE, "release")
+        for _ in range(1200):
+            if os.path.exists(release):
+                return
+            time.sleep(0.1)
+
+    test_2_blocked = test_1_blocked
+
+    def test_3_after(self):
+        with open(os.path.join(STATE, "after"), "w") as f:
+            f.write(str(os.getppid()))
+"""
+
+
+UNREADY_SITE = """import sys
+if sys.argv[-1:] == ["--template"]:
+    sys.exit("this template will not start")
+"""
+
+PASSING = relkit.TEST_HEADER + """import os
+
+STATE = {state!r}
+
+
+class Passing(unittest.TestCase):
+    def test_1(self):
+        with open(os.path.join(STATE, self.id()), "w") as f:
+            f.write(str(os.getppid()))
+
+    test_2 = test_1
+"""
+
+
+def read_records(state):
+    return {name: json.load(open(os.path.join(state, name)))
+            for name in sorted(os.listdir(state))}
+
+
+def case_parity():
+    state = harness.empty_dir("state")
+    root = relkit.project({
+        "rec/__init__.py": "",
+        "rec/test_one.py": RECORD.format(state=state, cls="One"),
+        "rec/test_two.py": RECORD.format(state=state, cls="Two"),
+    })
+    seen = {}
+    for template in ("true", "false"):
+        for name in os.listdir(state):
+            os.remove(os.path.join(state, name))
+        run = relkit.run_once(root, ["rec"], jobs=2, once=False,
+                              args=[f"--template={template}",
+                                    "--recursionlimit=4321"])
+        run.expect(0, 2, "PASSED", successes=2)
+        records = read_records(state)
+        check(len(records) == 2, f"expected two records, got {records}")
+        for name, record in records.items():
+            forked = record.pop("ppid") != run.cct.pid
+            check(forked == (template == "true"),
+                  f"{name}: with --template={template}, its worker "
+                  f"{'was' if forked else 'was not'} forked from the "
+                  f"template")
+        seen[template] = records
+    for name in seen["false"]:
+        fresh, forked = seen["false"][name], seen["true"][name]
+        for key in fresh:
+            check(fresh[key] == forked[key],
+                  f"{name}: a forked worker's {key} differs from a fresh "
+                  f"worker's:\nfresh:  {fresh[key]}\nforked: {forked[key]}")
+    check(seen["true"][name]["recursionlimit"] == 4321,
+          "the workers did not take --recursionlimit")
+    say("forked and fresh workers look the same from inside a test: "
+        + ", ".join(sorted(seen["false"][name])))
+
+
+def case_lost():
+    state = harness.empty_dir("state")
+    root = relkit.project({
+        "blk/__init__.py": "",
+        "blk/test_block.py": BLOCK.format(state=state),
+    })
+    blocked = ["blk.test_block.Ordered.test_1_blocked",
+               "blk.test_block.Ordered.test_2_blocked"]
+    with relkit.Session(root, ["blk"], jobs=2, once=False,
+                        args=["-v"]) as session:
+        session.start()
+        cct = session.cct
+        relkit.wait_until(
+            lambda: all(os.path.exists(os.path.join(state, name))
+                        for name in blocked), 60, "both workers' first test")
+        parents = {int(open(os.path.join(state, name)).read())
+                   for name in blocked}
+        check(len(parents) == 1 and cct.pid not in parents,
+              f"the workers' parents {parents}: not one template")
+        os.kill(parents.pop(), signal.SIGKILL)
+        cct.wait_for(r"^FAILED \(errors=2, successes=1\)$", 60,
+                     "the first run's verdict: the template's two tests are "
+                     "errors")
+        after = int(open(os.path.join(state, "after")).read())
+        relkit.write(os.path.join(state, "release"), "")
+        run = session.finish()
+    check(run.cct.returncode == 0, "the session did not end passing once "
+          "the tests were released\n" + cct.describe())
+    for name in blocked:
+        result = run.results(name)[0]
+        check(result["outcome"] == "error",
+              f"a test whose worker died with the template: {result}")
+    check(after == cct.pid, "the test after the template's loss did not "
+          "run in a worker cctrial spawned itself")
+    check("workers start afresh" in cct.output,
+          "-v does not say that the template was lost\n" + cct.describe())
+    say("the template's loss: an error for the test it took, fresh "
+        "workers after, said with -v, nothing left running")
+
+
+def case_unready():
+    state = harness.empty_dir("state")
+    root = relkit.project({
+        "sitecustomize.py": UNREADY_SITE,
+        "pas/__init__.py": "",
+        "pas/test_passing.py": PASSING.format(state=state),
+    })
+    run = relkit.run_once(root, ["pas"], jobs=2, once=False, args=["-v"])
+    run.expect(0, 2, "PASSED", successes=2)
+    parents = {open(os.path.join(state, name)).read()
+               for name in os.listdir(state)}
+    check(parents == {str(run.cct.pid)}, f"the workers' parents {parents} "
+          f"are not cctrial ({run.cct.pid})")
+    check(re.search(r"workers start afresh from now on: the worker template "
+                    r"ended.*; its stderr ended with:\n(.*\n)*SystemExit: "
+                    r"this template will not start", run.cct.output),
+          "-v does not say why the template was lost\n" + run.cct.describe())
+    say("a template that never became ready: fresh workers, said with -v")
+
+
+CASES = {"parity": case_parity, "unready": case_unready, "lost": case_lost}
+
+if __name__ == "__main__":
+    harness.main(CASES[sys.argv[1]])
