@@ -367,14 +367,11 @@ cct_runner *cct_runner_new(uv_loop_t *loop, const cct_runner_config *config,
         snprintf(name, sizeof(name), "%u", i);
         r->slots[i].dir = cct_path_join(config->temp_dir, name);
     }
-    /* A template costs a Python start and its imports, and each forked
-     * worker the pages it writes, which are copied then: its reference
-     * counts, its garbage collections and above all its interpreter's
-     * teardown at exit write to most of the template's heap (half a
-     * CPU-second per worker where a page fault costs 40 us, as in a
-     * virtual machine).  Over the many runs of a session it pays; for a
-     * single run, which starts its workers once, it does not. */
-    if (config->template_argv && !r->single_run)
+    /* A template costs a Python start and its imports, as one worker
+     * does, and saves them for every other worker it forks: a session
+     * replaces its workers at each run, a single run with several jobs
+     * starts several.  A single run with one worker saves nothing. */
+    if (config->template_argv && (!r->single_run || r->jobs > 1))
         start_template(r, config->template_argv);
     return r;
 }

@@ -16,6 +16,10 @@ parity   Two tests record what they see of their worker process: sorted
          children are not cctrial's), so that the comparison is not of
          fresh workers with fresh workers.  A trial option for the
          workers (--recursionlimit) is on, so that sys.argv carries one.
+         Each test also leaves an atexit function and a thread still
+         sleeping: both must have written their file once the worker
+         has exited, forked (which leaves without Python's teardown) or
+         not.  A single run (--once) with two workers forks them too.
 unready  The template exits before it is ready (the project's
          sitecustomize ends it): the workers cctrial asked it for are
          spawned afresh and the run passes; -v says why, quoting the
@@ -39,14 +43,33 @@ import harness
 import relkit
 from harness import check, say
 
-RECORD = relkit.TEST_HEADER + """import json
+RECORD = relkit.TEST_HEADER + """import atexit
+import json
 import os
 import signal
 import stat
 import sys
 import threading
+import time
 
 STATE = {state!r}
+EXITS = {exits!r}
+
+
+def at_exit(test):
+    # What Python's exit does that a test can see: a thread still running
+    # is joined, then atexit functions run.
+    def late():
+        time.sleep(0.2)
+        with open(os.path.join(EXITS, test.id() + ".thread"), "w") as f:
+            f.write("joined")
+
+    def registered():
+        with open(os.path.join(EXITS, test.id() + ".atexit"), "w") as f:
+            f.write("ran")
+
+    threading.Thread(target=late).start()
+    atexit.register(registered)
 
 
 def fd_kinds():
@@ -85,6 +108,7 @@ def record(test):
     }}
     with open(os.path.join(STATE, test.id()), "w") as f:
         json.dump(seen, f)
+    at_exit(test)
 
 
 class {cls}(unittest.TestCase):
@@ -144,16 +168,20 @@ def read_records(state):
 
 def case_parity():
     state = harness.empty_dir("state")
+    exits = harness.empty_dir("exits")
     root = relkit.project({
         "rec/__init__.py": "",
-        "rec/test_one.py": RECORD.format(state=state, cls="One"),
-        "rec/test_two.py": RECORD.format(state=state, cls="Two"),
+        "rec/test_one.py": RECORD.format(state=state, exits=exits,
+                                         cls="One"),
+        "rec/test_two.py": RECORD.format(state=state, exits=exits,
+                                         cls="Two"),
     })
     seen = {}
-    for template in ("true", "false"):
-        for name in os.listdir(state):
-            os.remove(os.path.join(state, name))
-        run = relkit.run_once(root, ["rec"], jobs=2, once=False,
+    for template, once in (("true", False), ("false", False), ("true", True)):
+        for directory in (state, exits):
+            for name in os.listdir(directory):
+                os.remove(os.path.join(directory, name))
+        run = relkit.run_once(root, ["rec"], jobs=2, once=once,
                               args=[f"--template={template}",
                                     "--recursionlimit=4321"])
         run.expect(0, 2, "PASSED", successes=2)
@@ -162,10 +190,16 @@ def case_parity():
         for name, record in records.items():
             forked = record.pop("ppid") != run.cct.pid
             check(forked == (template == "true"),
-                  f"{name}: with --template={template}, its worker "
+                  f"{name}: with --template={template}"
+                  f"{' --once' if once else ''}, its worker "
                   f"{'was' if forked else 'was not'} forked from the "
                   f"template")
-        seen[template] = records
+            for what in ("thread", "atexit"):
+                check(os.path.exists(os.path.join(exits, f"{name}.{what}")),
+                      f"{name}: with --template={template}, its worker "
+                      f"exited without its {what}'s file")
+        if not once:
+            seen[template] = records
     for name in seen["false"]:
         fresh, forked = seen["false"][name], seen["true"][name]
         for key in fresh:
