@@ -75,21 +75,40 @@ static slot *slot_of(cct_runner *r, cct_worker *w)
     return &r->slots[cct_worker_number(w)];
 }
 
+/* A worker that ran tests has imported the project's code: it is replaced
+ * so that the next run sees the files as they will be then. */
+static void retire(slot *s)
+{
+    /* Its logs must be whole when the retry test's are shown. */
+    cct_worker_drain(s->worker);
+    cct_worker_stop(s->worker);
+    s->worker = NULL;
+    s->used = 0;
+}
+
+/* The slot's worker has no more to do in this run: in a session, it is
+ * replaced now, while the others' last results come in, so that the next
+ * run (the retry test, after a full run) finds its workers ready. */
+static void retire_early(cct_runner *r, slot *s)
+{
+    if (r->single_run || r->closing || !r->running || !s->used ||
+        !s->worker || cct_handout_left(&r->handout) ||
+        cct_worker_running(s->worker) != CCT_NO_TEST ||
+        r->ended == r->tests.len) /* check_end replaces them all */
+        return;
+    retire(s);
+    spawn_slot(r, (unsigned)(s - r->slots));
+}
+
 static void check_end(cct_runner *r)
 {
     if (!r->running || r->ended < r->tests.len)
         return;
     r->running = 0;
-    /* Workers that ran tests have imported the project's code: replace
-     * them so that the next run sees the files as they will be then. */
     for (unsigned i = 0; i < r->jobs; i++) {
         slot *s = &r->slots[i];
-        if (s->used && s->worker) {
-            /* Its logs must be whole when the retry test's are shown. */
-            cct_worker_drain(s->worker);
-            cct_worker_stop(s->worker);
-            s->worker = NULL;
-        }
+        if (s->used && s->worker)
+            retire(s);
         s->used = 0;
     }
     if (!r->closing && !r->single_run)
@@ -155,6 +174,7 @@ static void on_test_done(cct_worker *w, size_t test, size_t n_results,
     if (next != CCT_NO_TEST)
         begin(r, s, next);
     hand_out(r, s);
+    retire_early(r, s);
     check_end(r);
 }
 

@@ -24,6 +24,11 @@ unready  The template exits before it is ready (the project's
          sitecustomize ends it): the workers cctrial asked it for are
          spawned afresh and the run passes; -v says why, quoting the
          template's stderr.
+early    With two workers, a worker whose module is done while the other's
+         test still runs is replaced at once (the next run's worker,
+         forked while the last results come in): the slow test sees a new
+         child of the template appear beside it; the failing test, retried
+         alone after the full run, runs in that very process.
 lost     With two workers, the template is killed (SIGKILL) while each of
          its workers runs a test: in that run, those tests are errors
          (their workers died with the template), never passes, and the
@@ -161,6 +166,58 @@ class Passing(unittest.TestCase):
 """
 
 
+EARLY_FAILS = relkit.TEST_HEADER + """import os
+
+STATE = {state!r}
+
+
+class Fails(unittest.TestCase):
+    def test_until_released(self):
+        with open(os.path.join(STATE, "fails-pids"), "a") as f:
+            f.write("%d\\n" % os.getpid())
+        self.assertTrue(os.path.exists(os.path.join(STATE, "released")))
+"""
+
+EARLY_SLOW = relkit.TEST_HEADER + """import os
+import time
+
+STATE = {state!r}
+
+
+def template_children(template):
+    pids = set()
+    for name in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open("/proc/%s/stat" % name) as f:
+                stat = f.read()
+        except OSError:
+            continue  # gone meanwhile
+        fields = stat.rpartition(")")[2].split()
+        if fields[0] != "Z" and int(fields[1]) == template:
+            pids.add(int(name))
+    return pids
+
+
+class Slow(unittest.TestCase):
+    def test_sees_the_replacement(self):
+        if os.path.exists(os.path.join(STATE, "released")):
+            return  # the last full run's: seen in the first
+        fails = os.path.join(STATE, "fails-pids")
+        seen = set()
+        for _ in range(600):
+            if os.path.exists(fails):
+                first = {{int(p) for p in open(fails).read().split()}}
+                seen = template_children(os.getppid()) - first - {{os.getpid()}}
+                if seen:
+                    break
+            time.sleep(0.05)
+        with open(os.path.join(STATE, "replacement"), "w") as f:
+            f.write(" ".join(map(str, sorted(seen))))
+        with open(os.path.join(STATE, "released"), "w") as f:
+            pass
+"""
+
+
 def read_records(state):
     return {name: json.load(open(os.path.join(state, name)))
             for name in sorted(os.listdir(state))}
@@ -252,6 +309,28 @@ def case_lost():
         "workers after, said with -v, nothing left running")
 
 
+def case_early():
+    state = harness.empty_dir("state")
+    root = relkit.project({
+        "ear/__init__.py": "",
+        "ear/test_a_fails.py": EARLY_FAILS.format(state=state),
+        "ear/test_b_slow.py": EARLY_SLOW.format(state=state),
+    })
+    run = relkit.run_once(root, ["ear"], jobs=2, once=False)
+    check(run.cct.returncode == 0, "the session did not end passing\n"
+          + run.cct.describe())
+    replacement = open(os.path.join(state, "replacement")).read().split()
+    check(len(replacement) == 1, "while the slow test ran, the failing "
+          "test's worker was not replaced by one new child of the template "
+          f"(new children seen: {replacement})")
+    pids = open(os.path.join(state, "fails-pids")).read().split()
+    check(len(pids) >= 2 and pids[1] == replacement[0],
+          f"the retry test ran in {pids[1:2]}, not in the worker forked "
+          f"during the full run ({replacement[0]})")
+    say("a worker done with its run is replaced at once; the retry test "
+        "runs in its replacement")
+
+
 def case_unready():
     state = harness.empty_dir("state")
     root = relkit.project({
@@ -272,7 +351,8 @@ def case_unready():
     say("a template that never became ready: fresh workers, said with -v")
 
 
-CASES = {"parity": case_parity, "unready": case_unready, "lost": case_lost}
+CASES = {"parity": case_parity, "unready": case_unready, "lost": case_lost,
+         "early": case_early}
 
 if __name__ == "__main__":
     harness.main(CASES[sys.argv[1]])
