@@ -47,6 +47,8 @@ struct cct_runner {
     cct_source_cache *sources;
     slot *slots;
     cct_template *template; /* NULL: workers are spawned afresh */
+    cct_strv template_argv;
+    unsigned retiring;      /* outdated templates not yet closed */
 
     int running;
     int held;        /* hand out nothing more this run (cct_runner_hold) */
@@ -228,6 +230,7 @@ static void free_runner(void *arg)
     cct_handout_free(&r->handout);
     cct_strv_free(&r->argv);
     cct_strv_free(&r->env);
+    cct_strv_free(&r->template_argv);
     cct_strv_free(&r->tests);
     cct_source_cache_free(r->sources);
     free(r->cwd);
@@ -237,6 +240,29 @@ static void free_runner(void *arg)
         done(done_arg);
 }
 
+/* Once closing, the runner goes last: after its workers, its template and
+ * the templates it replaced. */
+static void free_when_done(cct_runner *r)
+{
+    if (r->closing && r->live == 0 && !r->template && r->retiring == 0)
+        free_runner(r);
+}
+
+static void on_template_closed(void *arg)
+{
+    cct_runner *r = arg;
+    r->template = NULL;
+    free_when_done(r);
+}
+
+static void on_retired(void *arg)
+{
+    cct_runner *r = arg;
+    assert(r->retiring > 0);
+    r->retiring--;
+    free_when_done(r);
+}
+
 static void on_closed(cct_worker *w, void *arg)
 {
     (void)w;
@@ -244,12 +270,11 @@ static void on_closed(cct_worker *w, void *arg)
     r->live--;
     if (!r->closing || r->live > 0)
         return;
-    /* Its workers are gone: the template goes last, and the runner once
-     * it has exited. */
+    /* Its workers are gone: its template goes next. */
     if (r->template)
-        cct_template_close(r->template, free_runner, r);
+        cct_template_close(r->template, on_template_closed, r);
     else
-        free_runner(r);
+        free_when_done(r);
 }
 
 /* A test handed to a worker still starting begins when it is ready. */
@@ -341,19 +366,48 @@ static void on_template_lost(const char *why, void *arg)
         r->events.template_lost(why, r->arg);
 }
 
-static void start_template(cct_runner *r, const char *const *argv)
+static void start_template(cct_runner *r)
 {
     static const cct_template_events events = {.lost = on_template_lost};
-    int rc = cct_template_start(r->loop, argv,
+    int rc = cct_template_start(r->loop,
+                                (const char *const *)r->template_argv.items,
                                 (const char *const *)r->env.items, r->cwd,
                                 &events, r, &r->template);
     if (rc < 0) {
         r->template = NULL;
         char *why = cct_xasprintf("cannot start the worker template %s: %s",
-                                  argv[0], uv_strerror(rc));
+                                  r->template_argv.items[0], uv_strerror(rc));
         on_template_lost(why, r);
         free(why);
     }
+}
+
+/* A file the template imported has changed (a dependency upgraded): its
+ * idle workers, forked before, go with it, and a new template forks the
+ * next ones.  Between runs only: every worker is idle then. */
+static void replace_outdated_template(cct_runner *r)
+{
+    assert(!r->running);
+    char *which;
+    if (!r->template || !cct_template_usable(r->template) ||
+        !cct_template_outdated(r->template, &which))
+        return;
+    for (unsigned i = 0; i < r->jobs; i++) {
+        if (r->slots[i].worker) {
+            cct_worker_stop(r->slots[i].worker);
+            r->slots[i].worker = NULL;
+        }
+    }
+    r->retiring++;
+    cct_template_retire(r->template, on_retired, r);
+    start_template(r);
+    if (r->events.template_replaced) {
+        char *why = cct_xasprintf("%s has changed since the worker template "
+                                  "imported it", which);
+        r->events.template_replaced(why, r->arg);
+        free(why);
+    }
+    free(which);
 }
 
 cct_runner *cct_runner_new(uv_loop_t *loop, const cct_runner_config *config,
@@ -367,6 +421,7 @@ cct_runner *cct_runner_new(uv_loop_t *loop, const cct_runner_config *config,
     r->active = r->jobs;
     cct_strv_init(&r->argv);
     cct_strv_init(&r->env);
+    cct_strv_init(&r->template_argv);
     cct_strv_init(&r->tests);
     cct_handout_init(&r->handout);
     for (const char *const *a = config->argv; *a; a++)
@@ -391,8 +446,11 @@ cct_runner *cct_runner_new(uv_loop_t *loop, const cct_runner_config *config,
      * does, and saves them for every other worker it forks: a session
      * replaces its workers at each run, a single run with several jobs
      * starts several.  A single run with one worker saves nothing. */
-    if (config->template_argv && (!r->single_run || r->jobs > 1))
-        start_template(r, config->template_argv);
+    if (config->template_argv && (!r->single_run || r->jobs > 1)) {
+        for (const char *const *a = config->template_argv; *a; a++)
+            cct_strv_add(&r->template_argv, *a);
+        start_template(r);
+    }
     return r;
 }
 
@@ -440,6 +498,7 @@ int cct_runner_run(cct_runner *r, const cct_strv *tests)
 {
     if (r->running || r->closing)
         return UV_EBUSY;
+    replace_outdated_template(r);
     cct_strv_clear(&r->tests);
     for (size_t i = 0; i < tests->len; i++)
         cct_strv_add(&r->tests, tests->items[i]);

@@ -10,8 +10,9 @@
  * at once.
  *
  * With a template command, workers are forked from a warm template process
- * (template.h) that lives as long as the runner; should it be lost, they
- * are spawned afresh from then on.
+ * (template.h) that lives as long as the runner, or until a file it
+ * imported changes (checked as each run starts: it is then replaced);
+ * should it be lost, they are spawned afresh from then on.
  *
  * Nothing is lost when a worker misbehaves: a worker that dies or hangs
  * gives its test an error that says how it ended, a replacement takes its
@@ -51,6 +52,9 @@ typedef struct cct_runner_events {
     /* The warm template could not start or is lost (why): workers are
      * spawned afresh from now on.  May be NULL. */
     void (*template_lost)(const char *why, void *arg);
+    /* The template was replaced by a new one before a run, since a file
+     * it imported has changed (why names it).  May be NULL. */
+    void (*template_replaced)(const char *why, void *arg);
 } cct_runner_events;
 
 typedef struct cct_runner_config {
@@ -58,8 +62,8 @@ typedef struct cct_runner_config {
     const char *const *argv;  /* the worker command */
     const char *const *env;   /* its environment */
     /* NULL, or the warm template's command (same environment and
-     * directory): workers are then forked from it (but for a single run,
-     * which starts its workers once). */
+     * directory): workers are then forked from it (but for a single run
+     * with one worker). */
     const char *const *template_argv;
     const char *cwd;          /* the project's directory */
     const char *temp_dir;     /* absolute path of _trial_temp */

@@ -413,6 +413,14 @@ static void on_template_lost(const char *why, void *arg)
                           "%s", why);
 }
 
+/* A new template replaced an outdated one: worth saying with -v. */
+static void on_template_replaced(const char *why, void *arg)
+{
+    session *s = arg;
+    if (s->settings.verbose && !s->exiting)
+        cct_console_error(&s->console, "a new worker template: %s", why);
+}
+
 /* Is the project's Twisted older than major.minor?  Unknown (no project
  * yet: guessed workers) counts as not older. */
 static int twisted_before(const session *s, int major, int minor)
@@ -461,6 +469,7 @@ static void start_runner(session *s)
         .run_end = on_run_end,
         .fatal = on_fatal,
         .template_lost = on_template_lost,
+        .template_replaced = on_template_replaced,
     };
     s->run.runner = cct_runner_new(&s->loop, &config, &events, s);
     cct_runner_prewarm(s->run.runner);

@@ -21,8 +21,10 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "spawn.h"
 #include "util.h"
@@ -35,8 +37,16 @@ enum { TPL_OUT = 1, TPL_ERR = 2, TPL_SOCKET = 3, TPL_N_FDS = 4 };
 #define CLOSE_GRACE_MS 2000
 /* The end of its stderr kept to explain its loss. */
 #define ERR_TAIL 2048
-/* No line of its protocol is longer. */
-#define LINE_MAX_BYTES 256
+/* No line of its protocol is longer (a "file" line holds a path). */
+#define LINE_MAX_BYTES (PATH_MAX + 64)
+/* The most files it may say it imported. */
+#define MAX_FILES 65536
+
+/* A file the template imported, as it was then. */
+typedef struct imported {
+    int64_t mtime_ns;
+    int64_t size;
+} imported;
 
 struct cct_template {
     cct_spawn *spawn;
@@ -59,9 +69,16 @@ struct cct_template {
     int exited;
     int64_t exit_status;
     int term_signal;
+    /* What it imported (its "file" lines, before "ready"). */
+    cct_strv files;
+    imported *stamps;
+    /* Closes once its children are gone (cct_template_retire). */
+    int retiring;
     void (*done)(void *arg);
     void *done_arg;
 };
+
+static void close_when_childless(cct_template *t);
 
 static void unlink_child(cct_template *t, cct_template_child *child)
 {
@@ -111,8 +128,10 @@ static void on_later(uv_timer_t *timer)
         c->next = NULL;
         c->refused(c, c->signum);
     }
-    if (!t->lost)
+    if (!t->lost) {
+        close_when_childless(t);
         return;
+    }
     while (t->children) {
         cct_template_child *c = t->children;
         t->children = c->next;
@@ -122,7 +141,9 @@ static void on_later(uv_timer_t *timer)
         else
             c->refused(c, 0);
     }
-    if (t->closing || !t->events.lost)
+    close_when_childless(t);
+    /* A retired template's loss changes nothing: another forks now. */
+    if (t->closing || t->retiring || !t->events.lost)
         return;
     cct_buf why;
     cct_buf_init(&why);
@@ -214,6 +235,17 @@ static void handle_line(cct_template *t, char *line)
                 return;
             }
         }
+    } else if (strncmp(line, "file ", 5) == 0 && !t->ready) {
+        int at = 0;
+        if (sscanf(line, "file %lld %lld %n", &a, &b, &at) != 2 || !at ||
+            t->files.len == MAX_FILES) {
+            lose(t, "the worker template broke its protocol");
+            return;
+        }
+        t->stamps = cct_xrealloc(t->stamps,
+                                 (t->files.len + 1) * sizeof(*t->stamps));
+        t->stamps[t->files.len] = (imported){.mtime_ns = a, .size = b};
+        cct_strv_add(&t->files, line + at);
     } else if (sscanf(line, "pid %llu %lld", &token, &a) == 2) {
         cct_template_child *c = find_child(t, token);
         if (c)
@@ -223,6 +255,7 @@ static void handle_line(cct_template *t, char *line)
         if (c) {
             unlink_child(t, c);
             c->ended(c, a, (int)b);
+            close_when_childless(t);
         }
     } else {
         lose(t, "the worker template broke its protocol");
@@ -272,6 +305,8 @@ static void on_output(uv_stream_t *stream, ssize_t n, const uv_buf_t *buf)
 static void free_template(cct_template *t)
 {
     assert(!t->children && !t->cancelled);
+    cct_strv_free(&t->files);
+    free(t->stamps);
     cct_buf_free(&t->input);
     cct_buf_free(&t->err_tail);
     free(t->lost_why);
@@ -324,6 +359,7 @@ int cct_template_start(uv_loop_t *loop, const char *const *argv,
     t->events = *events;
     t->arg = arg;
     t->next_token = 1;
+    cct_strv_init(&t->files);
     cct_buf_init(&t->input);
     cct_buf_init(&t->err_tail);
     cct_spawn_options so = {
@@ -359,7 +395,22 @@ int cct_template_start(uv_loop_t *loop, const char *const *argv,
 
 int cct_template_usable(const cct_template *t)
 {
-    return !t->lost && !t->closing;
+    return !t->lost && !t->closing && !t->retiring;
+}
+
+int cct_template_outdated(const cct_template *t, char **which)
+{
+    for (size_t i = 0; i < t->files.len; i++) {
+        struct stat st;
+        if (stat(t->files.items[i], &st) < 0 ||
+            (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec !=
+                t->stamps[i].mtime_ns ||
+            (int64_t)st.st_size != t->stamps[i].size) {
+            *which = cct_xstrdup(t->files.items[i]);
+            return 1;
+        }
+    }
+    return 0;
 }
 
 int cct_template_fork(cct_template *t, cct_template_child *child,
@@ -413,15 +464,31 @@ void cct_template_forget(cct_template *t, cct_template_child *child)
         if (*p == child) {
             *p = child->next;
             child->next = NULL;
-            return;
+            break;
         }
     }
+    close_when_childless(t);
 }
 
 static void on_grace(uv_timer_t *timer)
 {
     cct_template *t = timer->data;
     cct_spawn_kill(t->spawn, SIGKILL);
+}
+
+void cct_template_retire(cct_template *t, void (*done)(void *arg), void *arg)
+{
+    assert(!t->closing && !t->retiring);
+    t->retiring = 1;
+    t->done = done;
+    t->done_arg = arg;
+    close_when_childless(t);
+}
+
+static void close_when_childless(cct_template *t)
+{
+    if (t->retiring && !t->closing && !t->children && !t->cancelled)
+        cct_template_close(t, t->done, t->done_arg);
 }
 
 void cct_template_close(cct_template *t, void (*done)(void *arg), void *arg)

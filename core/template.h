@@ -23,6 +23,10 @@
  * a fork may have happened.  A template that dies, breaks the protocol or
  * cannot be written to is lost for good (`lost`): workers are then spawned
  * afresh.
+ *
+ * Before it is ready, it names each file it imported, with its
+ * modification time and size: its owner asks whether one has changed
+ * (a dependency upgraded) and replaces an outdated template by a new one.
  */
 #ifndef CCT_TEMPLATE_H
 #define CCT_TEMPLATE_H
@@ -72,6 +76,11 @@ int cct_template_start(uv_loop_t *loop, const char *const *argv,
 /* Whether it may still be asked for workers (not lost, not closing). */
 int cct_template_usable(const cct_template *t);
 
+/* Whether a file it imported (it says which before it is ready) has
+ * changed since, by its modification time and size: `which` is then its
+ * path, to free.  Costs a stat() per file (a few hundred). */
+int cct_template_outdated(const cct_template *t, char **which);
+
 /* Asks for a worker whose descriptors targets[i] are fds[i] (which stay
  * the caller's: close them once `forked` or `refused`).  Returns 0, or a
  * negative error when the template cannot take it (then no callback runs
@@ -87,6 +96,11 @@ void cct_template_kill(cct_template *t, cct_template_child *child,
 /* The owner no longer waits for the child (it goes away first): no
  * callback for it runs any more. */
 void cct_template_forget(cct_template *t, cct_template_child *child);
+
+/* Forks nothing more, and closes (as cct_template_close) once each of its
+ * children has ended or been forgotten: at once when it has none. */
+void cct_template_retire(cct_template *t, void (*done)(void *arg),
+                         void *arg);
 
 /* Closes its socket (it kills what workers it still has and exits);
  * `done` runs once its process has exited and every handle is closed,

@@ -204,7 +204,8 @@ def main():
 # The template (`--template`): what cctrial sends on its socket, one line
 # per message: "fork T N..." with the new worker's descriptors attached, to
 # become its descriptors N... in that order, and "kill T SIGNUM"; what it
-# answers: "ready" once it has imported what a worker imports, "pid T PID"
+# answers: "file MTIME_NS SIZE PATH" for each file it imported, then
+# "ready" once it has imported what a worker imports, "pid T PID"
 # after each fork, and "exit T STATUS SIGNUM" once it has reaped worker T.
 TEMPLATE_SOCKET = 3
 PR_SET_PDEATHSIG = 1
@@ -316,7 +317,20 @@ def template():
         sock.sendall(b"pid %d %d\n" % (token, pid))
         return False
 
-    sock.sendall(b"ready\n")
+    # What it imported, as it is now: cctrial replaces a template whose
+    # imports have changed since (a dependency upgraded).
+    said = []
+    for module in list(sys.modules.values()):
+        path = getattr(module, "__file__", None)
+        if not isinstance(path, str) or "\n" in path:
+            continue
+        try:
+            stat = os.stat(path)
+        except OSError:
+            continue
+        said.append(b"file %d %d %s\n" % (stat.st_mtime_ns, stat.st_size,
+                                          os.fsencode(os.path.abspath(path))))
+    sock.sendall(b"".join(said) + b"ready\n")
     while True:
         poller.poll()
         try:

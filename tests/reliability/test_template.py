@@ -29,6 +29,11 @@ early    With two workers, a worker whose module is done while the other's
          forked while the last results come in): the slow test sees a new
          child of the template appear beside it; the failing test, retried
          alone after the full run, runs in that very process.
+outdated A file the template imported changes (the project's
+         sitecustomize.py, which Python imports at start, as a dependency
+         upgraded would): the run after the change has a new template,
+         whose worker sees the new file, and -v says which file; the
+         test, failing until then, passes and the session ends.
 lost     With two workers, the template is killed (SIGKILL) while each of
          its workers runs a test: in that run, those tests are errors
          (their workers died with the template), never passes, and the
@@ -218,6 +223,20 @@ class Slow(unittest.TestCase):
 """
 
 
+OUTDATED_TEST = relkit.TEST_HEADER + """import os
+import sitecustomize
+
+STATE = {state!r}
+
+
+class Version(unittest.TestCase):
+    def test_new_version(self):
+        with open(os.path.join(STATE, "parents"), "a") as f:
+            f.write("%d\\n" % os.getppid())
+        self.assertEqual(sitecustomize.VERSION, 22)
+"""
+
+
 def read_records(state):
     return {name: json.load(open(os.path.join(state, name)))
             for name in sorted(os.listdir(state))}
@@ -331,6 +350,34 @@ def case_early():
         "runs in its replacement")
 
 
+def case_outdated():
+    state = harness.empty_dir("state")
+    root = relkit.project({
+        "sitecustomize.py": "VERSION = 1\n",
+        "ver/__init__.py": "",
+        "ver/test_version.py": OUTDATED_TEST.format(state=state),
+    })
+    with relkit.Session(root, ["ver"], once=False, args=["-v"]) as session:
+        session.start()
+        cct = session.cct
+        cct.wait_for(r"^please fix: ", 60, "the retry test's failure")
+        relkit.write(os.path.join(root, "sitecustomize.py"),
+                     "VERSION = 22\n")
+        run = session.finish()
+    check(run.cct.returncode == 0, "the session did not end passing once "
+          "sitecustomize.py had changed\n" + cct.describe())
+    check(re.search(r"a new worker template: .*/sitecustomize\.py has "
+                    r"changed since the worker template imported it",
+                    cct.output), "-v does not say why the template was "
+          "replaced\n" + cct.describe())
+    parents = [int(p) for p in
+               open(os.path.join(state, "parents")).read().split()]
+    check(parents[-1] not in (parents[0], cct.pid),
+          f"the passing test ran in a worker of {parents[-1]}: not a new "
+          f"template (the first was {parents[0]}, cctrial {cct.pid})")
+    say("an imported file changed: a new template, said with -v")
+
+
 def case_unready():
     state = harness.empty_dir("state")
     root = relkit.project({
@@ -352,7 +399,7 @@ def case_unready():
 
 
 CASES = {"parity": case_parity, "unready": case_unready, "lost": case_lost,
-         "early": case_early}
+         "early": case_early, "outdated": case_outdated}
 
 if __name__ == "__main__":
     harness.main(CASES[sys.argv[1]])
