@@ -26,6 +26,9 @@
  * it under their index in `tests`. */
 typedef struct slot {
     cct_worker *worker; /* NULL while none is alive */
+    /* Forked from the template once the run has handed out its last test,
+     * to take the worker's place when the run is done with it. */
+    cct_worker *next;
     char *dir;          /* _trial_temp/<n> */
     int used;           /* ran something in the current run */
 } slot;
@@ -70,6 +73,7 @@ struct cct_runner {
 };
 
 static void spawn_slot(cct_runner *r, unsigned n);
+static cct_worker *spawn_worker(cct_runner *r, unsigned n);
 static void hand_out(cct_runner *r, slot *s);
 
 static slot *slot_of(cct_runner *r, cct_worker *w)
@@ -77,29 +81,45 @@ static slot *slot_of(cct_runner *r, cct_worker *w)
     return &r->slots[cct_worker_number(w)];
 }
 
-/* A worker that ran tests has imported the project's code: it is replaced
- * so that the next run sees the files as they will be then. */
+/* A worker that ran tests has imported the project's code: it goes, so
+ * that the next run sees the files as they will be then, and its
+ * successor, if one was forked, takes its place. */
 static void retire(slot *s)
 {
     /* Its logs must be whole when the retry test's are shown. */
     cct_worker_drain(s->worker);
     cct_worker_stop(s->worker);
-    s->worker = NULL;
+    s->worker = s->next;
+    s->next = NULL;
     s->used = 0;
 }
 
-/* The slot's worker has no more to do in this run: in a session, it is
- * replaced now, while the others' last results come in, so that the next
- * run (the retry test, after a full run) finds its workers ready. */
+/* The run has handed out its last test: the next run's workers are forked
+ * now, while the last results come in, so that the next run (the retry
+ * test, after a full run) finds them ready.  Forks only: spawning Python
+ * afresh would take the cores from the tests still running. */
+static void fork_successors(cct_runner *r)
+{
+    if (r->single_run || r->closing || !r->running || r->fatal ||
+        cct_handout_left(&r->handout) || !r->template ||
+        !cct_template_usable(r->template))
+        return;
+    for (unsigned i = 0; i < r->active; i++) {
+        slot *s = &r->slots[i];
+        if (s->used && s->worker && !s->next)
+            s->next = spawn_worker(r, i);
+    }
+}
+
+/* The slot's worker has no more to do in this run: its successor takes its
+ * place at once. */
 static void retire_early(cct_runner *r, slot *s)
 {
-    if (r->single_run || r->closing || !r->running || !s->used ||
-        !s->worker || cct_handout_left(&r->handout) ||
+    if (!s->next || !s->used ||
         cct_worker_running(s->worker) != CCT_NO_TEST ||
-        r->ended == r->tests.len) /* check_end replaces them all */
+        r->ended == r->tests.len) /* check_end retires them all */
         return;
     retire(s);
-    spawn_slot(r, (unsigned)(s - r->slots));
 }
 
 static void check_end(cct_runner *r)
@@ -176,6 +196,7 @@ static void on_test_done(cct_worker *w, size_t test, size_t n_results,
     if (next != CCT_NO_TEST)
         begin(r, s, next);
     hand_out(r, s);
+    fork_successors(r);
     retire_early(r, s);
     check_end(r);
 }
@@ -184,6 +205,12 @@ static void on_died(cct_worker *w, const char *why, void *arg)
 {
     cct_runner *r = arg;
     slot *s = slot_of(r, w);
+    if (s->next == w) {
+        /* A successor that died idle: the slot's next worker is spawned
+         * when it is needed, as without one. */
+        s->next = NULL;
+        return;
+    }
     assert(s->worker == w);
     s->worker = NULL;
     size_t test = cct_worker_running(w);
@@ -212,7 +239,12 @@ static void on_died(cct_worker *w, const char *why, void *arg)
     }
     if (r->closing || r->fatal)
         return;
-    spawn_slot(r, (unsigned)(s - r->slots));
+    if (s->next) {
+        s->worker = s->next;
+        s->next = NULL;
+    } else {
+        spawn_slot(r, (unsigned)(s - r->slots));
+    }
     if (r->running) {
         hand_out(r, s);
         check_end(r);
@@ -292,7 +324,8 @@ static const cct_worker_events worker_events = {
     .closed = on_closed,
 };
 
-static void spawn_slot(cct_runner *r, unsigned n)
+/* A new worker for slot n, or NULL (the failure is fatal). */
+static cct_worker *spawn_worker(cct_runner *r, unsigned n)
 {
     cct_worker_setup setup = {
         .argv = (const char *const *)r->argv.items,
@@ -313,10 +346,9 @@ static void spawn_slot(cct_runner *r, unsigned n)
         .result = r->events.result,
         .result_arg = r->arg,
     };
-    int rc = cct_worker_spawn(r->loop, &setup, n, &worker_events, r,
-                              &r->slots[n].worker);
+    cct_worker *w;
+    int rc = cct_worker_spawn(r->loop, &setup, n, &worker_events, r, &w);
     if (rc < 0) {
-        r->slots[n].worker = NULL;
         if (!r->fatal) {
             r->fatal = 1;
             char *why = cct_xasprintf("cannot start %s: %s", r->argv.items[0],
@@ -324,9 +356,16 @@ static void spawn_slot(cct_runner *r, unsigned n)
             r->events.fatal(why, r->arg);
             free(why);
         }
-        return;
+        return NULL;
     }
     r->live++;
+    return w;
+}
+
+static void spawn_slot(cct_runner *r, unsigned n)
+{
+    assert(!r->slots[n].worker);
+    r->slots[n].worker = spawn_worker(r, n);
 }
 
 /* Gives the slot's worker its next test (starting the worker first when
@@ -393,6 +432,7 @@ static void replace_outdated_template(cct_runner *r)
         !cct_template_outdated(r->template, &which))
         return;
     for (unsigned i = 0; i < r->jobs; i++) {
+        assert(!r->slots[i].next); /* promoted as the last run ended */
         if (r->slots[i].worker) {
             cct_worker_stop(r->slots[i].worker);
             r->slots[i].worker = NULL;
@@ -480,6 +520,7 @@ void cct_runner_limit(cct_runner *r, size_t tests)
     r->active = tests == 0 ? 1 : tests < r->jobs ? (unsigned)tests : r->jobs;
     for (unsigned i = r->active; i < r->jobs; i++) {
         slot *s = &r->slots[i];
+        assert(!s->next); /* successors are promoted as a run ends */
         if (s->worker) {
             cct_worker_stop(s->worker);
             s->worker = NULL;
@@ -518,6 +559,7 @@ int cct_runner_run(cct_runner *r, const cct_strv *tests)
     cct_runner_prewarm(r);
     for (unsigned i = 0; i < r->active; i++)
         hand_out(r, &r->slots[i]);
+    fork_successors(r);
     check_end(r);
     return 0;
 }
@@ -539,7 +581,8 @@ void cct_runner_interrupt(cct_runner *r)
             /* stop() first, so that its death is not reported. */
             cct_worker_stop(s->worker);
             cct_worker_kill(s->worker, NULL);
-            s->worker = NULL;
+            s->worker = s->next;
+            s->next = NULL;
         }
         s->used = 0;
     }
@@ -572,6 +615,10 @@ void cct_runner_close(cct_runner *r, void (*done)(void *arg), void *arg)
             if (cct_worker_running(r->slots[i].worker) != CCT_NO_TEST)
                 cct_worker_kill(r->slots[i].worker, NULL);
             r->slots[i].worker = NULL;
+        }
+        if (r->slots[i].next) {
+            cct_worker_stop(r->slots[i].next);
+            r->slots[i].next = NULL;
         }
     }
     if (r->live == 0) {

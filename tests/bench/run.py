@@ -2,7 +2,7 @@
 
     run.py BUILD_DIR [--only NAME...] [--output FILE]
 
-NAME is throughput, fixloop, startup, idle or fullsuite (a figure of
+NAME is throughput, fixloop, startup, idle, rerun or fullsuite (a figure of
 Twisted's whole suite, not judged).  Without --only, every
 benchmark runs and docs/benchmarks.md is rewritten below its marker line
 (the hand-written header above it is kept); with --only, the Markdown goes
@@ -20,6 +20,7 @@ import sys
 import bench_fixloop
 import bench_fullsuite
 import bench_idle
+import bench_rerun
 import bench_startup
 import bench_throughput
 import benchlib
@@ -34,6 +35,7 @@ BENCHMARKS = {
     "fixloop": bench_fixloop.run,
     "startup": bench_startup.run,
     "idle": bench_idle.run,
+    "rerun": bench_rerun.run,
     "fullsuite": bench_fullsuite.run,
 }
 
