@@ -1,4 +1,4 @@
-"""Target 5, the first re-run: after a full run that fails, the time from
+"""Target 6, the first re-run: after a full run that fails, the time from
 the full run's closing line to the closing line of the failing test run
 again alone (the retry test), with two workers: what a developer waits
 for between "FAILED" and the test being fixed.
@@ -67,7 +67,7 @@ def run(ctx):
         "line stamped as it arrives), one session per measurement, the "
         "variants in turns. Seconds:\n\n"
         + benchlib.table(["command", "median", "min", "max"], rows))
-    return benchlib.Result("5. First re-run after a failing full run",
+    return benchlib.Result("6. First re-run after a failing full run",
                            markdown,
                            [Target("first re-run: full run's end to the "
                                    "retry test's end", judged, 0.15,
