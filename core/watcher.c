@@ -762,8 +762,6 @@ void cct__watcher_event(cct_watcher *w, int wd, const char *name,
     free(path);
 }
 
-static void send_set(cct_watcher *w, int at_once);
-
 /* After a batch of events or a scan: what needs saying.  A save of one
  * file goes out now (see watch_quiet.h); the rest of a burst is said
  * first, so that what the set sent at once began can be stopped before
