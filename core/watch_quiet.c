@@ -4,8 +4,8 @@
  * A save goes out at once only when nothing else is pending and no burst
  * is under way: a batch that completes one file's save while other files
  * wait, or while the rest of a burst is being gathered, joins them.  The
- * time after a set that went out at once costs no timer: the next change
- * compares its time with the set's.
+ * time after a set that went out costs no timer: the next change compares
+ * its time with the last change's.
  */
 #include "watch_quiet.h"
 
@@ -22,11 +22,12 @@ uint64_t cct_quiet_change(cct_quiet *q, uint64_t now, int *burst_began)
     if (!q->gathering) {
         q->gathering = 1;
         q->first_change_ms = now;
-        /* The set sent at once was the first part of a burst when this
-         * comes before its quiet period ended. */
-        if (q->sent_at_once && now < q->sent_ms + q->debounce_ms)
-            q->burst = *burst_began = 1;
+        q->follows = q->changed_before &&
+                     now < q->last_change_ms + q->debounce_ms;
+        q->burst = *burst_began = q->follows && q->sent_at_once;
     }
+    q->changed_before = 1;
+    q->last_change_ms = now;
     uint64_t deadline = q->first_change_ms + CCT_QUIET_MAX_DELAY_MS;
     if (q->debounce_ms >= CCT_QUIET_MAX_DELAY_MS ||
         now + q->debounce_ms <= deadline)
@@ -37,16 +38,14 @@ uint64_t cct_quiet_change(cct_quiet *q, uint64_t now, int *burst_began)
 int cct_quiet_at_once(const cct_quiet *q, size_t files, int saved,
                       int overflow)
 {
-    return files == 1 && saved && !overflow && !q->burst;
+    return files == 1 && saved && !overflow && !q->follows;
 }
 
-int cct_quiet_sent(cct_quiet *q, uint64_t now, int at_once)
+int cct_quiet_sent(cct_quiet *q, int at_once)
 {
-    assert(!at_once || !q->burst);
+    assert(!at_once || !q->follows);
     int rest_of_burst = q->burst;
-    q->gathering = 0;
-    q->burst = 0;
+    q->gathering = q->follows = q->burst = 0;
     q->sent_at_once = at_once;
-    q->sent_ms = now;
     return rest_of_burst;
 }

@@ -11,11 +11,13 @@
  * merges a burst (a `git checkout`, a formatter over the tree) into one
  * set.
  *
- * A burst may begin with a file alone: a change that comes within the
- * quiet period after a set went out at once is the rest of a burst.  It
- * is said once (the watcher tells its user, who restarts what the set
- * began), and it waits for the quiet period with all that follows: one
- * set, not one per file.
+ * Changes closer together than the quiet period are one burst.  A burst
+ * may begin with a file alone, sent at once: a change within the quiet
+ * period after it is the rest of a burst.  That is said once (the watcher
+ * tells its user, who restarts what the set began), and the rest waits for
+ * the quiet period with all that follows: one set, not one per file.  The
+ * rest of a burst cut at CCT_QUIET_MAX_DELAY_MS waits likewise (nothing
+ * to say: that set did not go out at once).
  */
 #ifndef CCT_WATCH_QUIET_H
 #define CCT_WATCH_QUIET_H
@@ -28,11 +30,14 @@
 
 typedef struct cct_quiet {
     unsigned debounce_ms;
+    int changed_before;       /* last_change_ms is known */
+    uint64_t last_change_ms;
     int gathering;            /* changes are waiting for the quiet period */
     uint64_t first_change_ms; /* of the set being gathered */
-    int sent_at_once;         /* the last set went out at once... */
-    uint64_t sent_ms;         /* ...at this time */
-    int burst;                /* the set gathered is the rest of a burst */
+    int follows;              /* it follows the last set within the quiet
+                                 period: the same burst */
+    int burst;                /* ...the last set went out at once */
+    int sent_at_once;         /* the last set went out at once */
 } cct_quiet;
 
 void cct_quiet_init(cct_quiet *q, unsigned debounce_ms);
@@ -45,9 +50,9 @@ uint64_t cct_quiet_change(cct_quiet *q, uint64_t now, int *burst_began);
  * set go out at once? */
 int cct_quiet_at_once(const cct_quiet *q, size_t files, int saved,
                       int overflow);
-/* The set goes out at `now`, at once or at the end of the quiet period.
- * Returns whether it is the rest of a burst, which goes out even when
- * empty: the burst was told, and its end must be too. */
-int cct_quiet_sent(cct_quiet *q, uint64_t now, int at_once);
+/* The set goes out, at once or at the end of the quiet period.  Returns
+ * whether it is the rest of a burst begun by a set sent at once, which
+ * goes out even when empty: the burst was told, and its end must be too. */
+int cct_quiet_sent(cct_quiet *q, int at_once);
 
 #endif

@@ -800,7 +800,7 @@ static void collect_all(cct_watcher *w)
 /* The change set goes out, at once or at the end of the quiet period. */
 static void send_set(cct_watcher *w, int at_once)
 {
-    int rest_of_burst = cct_quiet_sent(&w->quiet, uv_now(w->loop), at_once);
+    int rest_of_burst = cct_quiet_sent(&w->quiet, at_once);
     w->last_saved = 0;
     int overflow = w->overflow;
     if (overflow)

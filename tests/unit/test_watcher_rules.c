@@ -380,7 +380,7 @@ Test(quiet, a_save_of_one_file_goes_out_without_waiting)
     /* ...then its close, or its rename into place. */
     cr_assert_eq(cct_quiet_change(&q, 10001, &burst), QUIET);
     cr_assert(cct_quiet_at_once(&q, 1, 1, 0));
-    cr_assert_not(cct_quiet_sent(&q, 10001, 1));
+    cr_assert_not(cct_quiet_sent(&q, 1));
 }
 
 Test(quiet, what_is_not_one_saved_file_waits_for_the_quiet_period)
@@ -402,7 +402,7 @@ Test(quiet, the_rest_of_a_burst_is_said_once_and_gathered_as_one_set)
     /* A checkout's first file arrives alone, and goes out at once. */
     cct_quiet_change(&q, 10000, &burst);
     cr_assert(cct_quiet_at_once(&q, 1, 1, 0));
-    cct_quiet_sent(&q, 10000, 1);
+    cct_quiet_sent(&q, 1);
     /* The next file, within the quiet period, begins the rest... */
     cr_assert_eq(cct_quiet_change(&q, 10002, &burst), QUIET);
     cr_assert(burst, "the rest of a burst is said when it begins");
@@ -413,7 +413,7 @@ Test(quiet, the_rest_of_a_burst_is_said_once_and_gathered_as_one_set)
     cr_assert_not(cct_quiet_at_once(&q, 1, 1, 0));
     /* The quiet period ends: the rest goes out, even when nothing is
      * left in it (the burst's end is said). */
-    cr_assert(cct_quiet_sent(&q, 13003, 0));
+    cr_assert(cct_quiet_sent(&q, 0));
     /* A save after that is a save again. */
     cct_quiet_change(&q, 20000, &burst);
     cr_assert_not(burst);
@@ -426,10 +426,39 @@ Test(quiet, a_save_after_the_quiet_period_is_no_burst)
     cct_quiet_init(&q, QUIET);
     int burst;
     cct_quiet_change(&q, 10000, &burst);
-    cct_quiet_sent(&q, 10000, 1);
+    cct_quiet_sent(&q, 1);
     cct_quiet_change(&q, 10000 + QUIET, &burst);
     cr_assert_not(burst);
     cr_assert(cct_quiet_at_once(&q, 1, 1, 0));
+}
+
+Test(quiet, a_save_after_a_set_the_quiet_period_ended_goes_at_once)
+{
+    cct_quiet q;
+    cct_quiet_init(&q, 300);
+    int burst;
+    cct_quiet_change(&q, 10000, &burst);
+    cct_quiet_change(&q, 10001, &burst); /* two files: they wait */
+    cr_assert_not(cct_quiet_sent(&q, 0)); /* at 10301 */
+    cct_quiet_change(&q, 10310, &burst);
+    cr_assert_not(burst);
+    cr_assert(cct_quiet_at_once(&q, 1, 1, 0));
+}
+
+Test(quiet, the_rest_of_a_burst_cut_at_the_longest_delay_waits_too)
+{
+    cct_quiet q;
+    cct_quiet_init(&q, 300);
+    int burst;
+    cct_quiet_change(&q, 10000, &burst);
+    cct_quiet_change(&q, 10500, &burst);
+    cr_assert_eq(cct_quiet_change(&q, 10990, &burst), 10);
+    cr_assert_not(cct_quiet_sent(&q, 0)); /* at 11000, mid-burst */
+    cct_quiet_change(&q, 11010, &burst);
+    cr_assert_not(burst, "that set did not go out at once: nothing to say");
+    cr_assert_not(cct_quiet_at_once(&q, 1, 1, 0),
+                  "a file saved mid-burst joins the rest");
+    cr_assert_not(cct_quiet_sent(&q, 0));
 }
 
 Test(quiet, a_long_burst_goes_out_within_the_longest_delay)
