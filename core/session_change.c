@@ -336,6 +336,23 @@ static void on_burst(void *arg)
     cct_actions actions;
     cct_workflow_burst(&s->workflow, &actions);
     cct__session_act(s, &actions);
+    if (!s->workflow.burst_waits) /* the run goes on: it can be shown */
+        cct__session_announce_run(s);
+}
+
+/* The change set sent at once was alone: what it began goes on, and can
+ * be shown. */
+static void on_alone(void *arg)
+{
+    session *s = arg;
+    if (!s->exiting)
+        cct__session_announce_run(s);
+}
+
+int cct__session_burst_may_stop(const session *s)
+{
+    return s->changes.watcher && s->workflow.change_began &&
+           cct_watcher_burst_may_follow(s->changes.watcher);
 }
 
 static void on_root(const char *root, int gone, void *arg)
@@ -381,6 +398,7 @@ static int start_watching(session *s)
         .root = on_root,
         .notice = on_watch_notice,
         .burst = on_burst,
+        .alone = on_alone,
     };
     char *error = NULL;
     int rc = cct_watcher_start(&s->loop, &config, &callbacks, s,

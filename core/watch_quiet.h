@@ -17,7 +17,10 @@
  * tells its user, who restarts what the set began), and the rest waits for
  * the quiet period with all that follows: one set, not one per file.  The
  * rest of a burst cut at CCT_QUIET_MAX_DELAY_MS waits likewise (nothing
- * to say: that set did not go out at once).
+ * to say: that set did not go out at once).  When the quiet period after
+ * a set sent at once passes without a change, the set was alone: that is
+ * said too, once, so that its user knows that no burst can stop what it
+ * began.
  */
 #ifndef CCT_WATCH_QUIET_H
 #define CCT_WATCH_QUIET_H
@@ -37,14 +40,33 @@ typedef struct cct_quiet {
     int follows;              /* it follows the last set within the quiet
                                  period: the same burst */
     int burst;                /* ...the last set went out at once */
-    int sent_at_once;         /* the last set went out at once */
+    int sent_at_once;         /* the last set went out at once, and
+                                 whether it began a burst is not said */
 } cct_quiet;
+
+/* What a change, or the quiet period's end, says of the last set when it
+ * went out at once (said once per such set). */
+typedef enum cct_quiet_news {
+    CCT_QUIET_NO_NEWS,
+    CCT_QUIET_BURST, /* it was the first file of a burst: the rest begins */
+    CCT_QUIET_ALONE, /* it was alone: no burst can follow it any more */
+} cct_quiet_news;
 
 void cct_quiet_init(cct_quiet *q, unsigned debounce_ms);
 /* A change at `now`: returns how long to wait, from now, for the quiet
  * period to end (the set goes out then, unless it goes out at once).
- * Sets *burst_began when this change begins the rest of a burst. */
-uint64_t cct_quiet_change(cct_quiet *q, uint64_t now, int *burst_began);
+ * Sets *news: what the change says of the last set. */
+uint64_t cct_quiet_change(cct_quiet *q, uint64_t now, cct_quiet_news *news);
+/* After a set went out at once, while nothing is said of it: how long
+ * from `now` a change would still begin the rest of a burst (0: no
+ * longer, or nothing to wait for). */
+uint64_t cct_quiet_burst_window(const cct_quiet *q, uint64_t now);
+/* That time passed without a change: the news, CCT_QUIET_ALONE, or
+ * CCT_QUIET_NO_NEWS when it was said already. */
+cct_quiet_news cct_quiet_window_over(cct_quiet *q);
+/* May a change still begin the rest of a burst (a set went out at once,
+ * and nothing is said of it yet)? */
+int cct_quiet_burst_may_follow(const cct_quiet *q);
 /* A batch of events is over, with `files` pending, the last event on
  * them a completed save or not (`saved`), events lost or not: does the
  * set go out at once? */

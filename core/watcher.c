@@ -95,7 +95,7 @@ struct cct_watcher {
     cct_strmap changed_set;
     int overflow;
     int last_saved;  /* the last change completed a file's save */
-    int burst_began; /* to be told: see watch_quiet.h */
+    cct_quiet_news news; /* to be told: see watch_quiet.h */
 
     unwatched *unwatched;
     size_t n_unwatched, cap_unwatched;
@@ -239,6 +239,7 @@ static int path_ignored(cct_watcher *w, size_t root, const char *path)
 /* ---- the change set ----------------------------------------------------- */
 
 static void on_quiet(uv_timer_t *timer);
+static void on_window_over(uv_timer_t *timer);
 static void tell(cct_watcher *w, int batch);
 static void send_set(cct_watcher *w, int at_once);
 
@@ -257,10 +258,10 @@ static void mark_changed(cct_watcher *w, const char *path, int saved)
 
 static void touch_timer(cct_watcher *w)
 {
-    int burst_began;
-    uint64_t wait = cct_quiet_change(&w->quiet, uv_now(w->loop),
-                                     &burst_began);
-    w->burst_began |= burst_began;
+    cct_quiet_news news;
+    uint64_t wait = cct_quiet_change(&w->quiet, uv_now(w->loop), &news);
+    if (news != CCT_QUIET_NO_NEWS)
+        w->news = news;
     uv_timer_start(&w->timer, on_quiet, wait, 0);
 }
 
@@ -762,6 +763,15 @@ void cct__watcher_event(cct_watcher *w, int wd, const char *name,
     free(path);
 }
 
+/* What a change or the end of the window says of the set sent at once. */
+static void tell_news(cct_watcher *w, cct_quiet_news news)
+{
+    if (news == CCT_QUIET_BURST)
+        w->callbacks.burst(w->arg);
+    else if (news == CCT_QUIET_ALONE)
+        w->callbacks.alone(w->arg);
+}
+
 /* After a batch of events or a scan: what needs saying.  A save of one
  * file goes out now (see watch_quiet.h); the rest of a burst is said
  * first, so that what the set sent at once began can be stopped before
@@ -769,10 +779,10 @@ void cct__watcher_event(cct_watcher *w, int wd, const char *name,
 static void tell(cct_watcher *w, int batch)
 {
     announce(w);
-    if (w->burst_began && !w->closing) {
-        w->burst_began = 0;
-        w->callbacks.burst(w->arg);
-    }
+    cct_quiet_news news = w->news;
+    w->news = CCT_QUIET_NO_NEWS;
+    if (!w->closing)
+        tell_news(w, news);
     if (batch && !w->closing &&
         cct_quiet_at_once(&w->quiet, w->changed.len, w->last_saved,
                           w->overflow)) {
@@ -813,6 +823,12 @@ static void send_set(cct_watcher *w, int at_once)
     cct_strmap_clear(&w->changed_set);
     if (files.len > 1)
         qsort(files.items, files.len, sizeof(char *), compare_paths);
+    /* A set sent at once: the end of its quiet period says it was alone,
+     * unless a change comes first (touch_timer takes the timer over). */
+    if (at_once)
+        uv_timer_start(&w->timer, on_window_over,
+                       cct_quiet_burst_window(&w->quiet, uv_now(w->loop)),
+                       0);
     w->callbacks.changed(&files, overflow, w->arg);
     cct_strv_free(&files);
 }
@@ -820,6 +836,13 @@ static void send_set(cct_watcher *w, int at_once)
 static void on_quiet(uv_timer_t *timer)
 {
     send_set(timer->data, 0);
+}
+
+static void on_window_over(uv_timer_t *timer)
+{
+    cct_watcher *w = timer->data;
+    if (!w->closing)
+        tell_news(w, cct_quiet_window_over(&w->quiet));
 }
 
 /* ---- public ------------------------------------------------------------- */
@@ -836,6 +859,13 @@ static void add_ignored_paths(cct_watcher *w, const cct_strv *paths)
                        w->ignored_paths.items[w->ignored_paths.len - 1],
                        w->ignored_paths.len - 1);
     }
+}
+
+int cct_watcher_burst_may_follow(const cct_watcher *w)
+{
+    /* A news gathered and not told yet is still to come. */
+    return cct_quiet_burst_may_follow(&w->quiet) ||
+           w->news == CCT_QUIET_BURST;
 }
 
 void cct_watcher_ignore_paths(cct_watcher *w, const cct_strv *paths)

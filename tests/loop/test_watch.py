@@ -3,7 +3,8 @@
     test_watch.py CASE
 
 burst                200 writes in a burst make one run, and so do 20 new
-                     files written over 100 ms
+                     files written over 100 ms: one run shown, no run
+                     stopped and shown for the burst's first file
 during_run           a change made while tests run leads to another run
 write_save           a plain save (write, close) is acted on at once, with
                      no wait for the quiet period (inotify)
@@ -21,6 +22,7 @@ ignored              in a git repository: changes in what .gitignore
                      no run, and those directories are not watched
 """
 
+import json
 import os
 import signal
 import subprocess
@@ -102,9 +104,13 @@ def finish(cct, root):
 
 def burst():
     root = basic_project()
+    events = os.path.join(harness.empty_dir("events"), "events.jsonl")
     # A generous quiet period: the point is that a burst is one change set,
     # not how short the quiet period can be on a loaded machine.
-    with start(root, config="[cctrial]\ndebounce = 300\n") as cct:
+    config = ("[cctrial]\ndebounce = 300\n"
+              "reporters = summary, oneline, json\n"
+              f"[reporter.json]\npath = {events}\n")
+    with start(root, config=config) as cct:
         core = os.path.join(root, "app/core.py")
         for i in range(200):
             with open(core, "a") as f:
@@ -120,14 +126,20 @@ def burst():
         loopkit.write(os.path.join(root, "app/other.py"), "X = 1\n")
         wait_run(cct, "the sentinel change")
         # A burst's first file goes out at once, before the rest is seen:
-        # the run it began is stopped ("Interrupted") and the burst runs
-        # once.
+        # the run it began is stopped, unseen, and the burst runs once
+        # (no "Running" and "Interrupted" of a false start).
         runs = len(loopkit.runs(cct.output))
         stopped = len(re.findall(r"^Interrupted after \d+ of the tests\.$",
                                  cct.output, re.M))
-        check(runs - stopped == 4 and stopped <= 2,
-              f"expected 4 whole runs (start, two bursts, sentinel), saw "
-              f"{runs} runs, {stopped} stopped:\n" + cct.describe())
+        check(runs == 4 and stopped == 0,
+              f"expected 4 runs (start, two bursts, sentinel), none "
+              f"interrupted, saw {runs} runs, {stopped} interrupted:\n"
+              + cct.describe())
+        with open(events) as f:
+            kinds = [json.loads(line)["event"] for line in f]
+        check(kinds.count("run_start") == 4 and kinds.count("run_end") == 4,
+              f"the JSON reporter saw {kinds.count('run_start')} run "
+              f"starts, {kinds.count('run_end')} run ends, expected 4")
         say("200 writes made one run, 20 files one run")
         finish(cct, root)
 

@@ -370,7 +370,7 @@ Test(quiet, a_save_of_one_file_goes_out_without_waiting)
 {
     cct_quiet q;
     cct_quiet_init(&q, QUIET);
-    int burst;
+    cct_quiet_news burst;
     /* The editor's write (the kernel's first events: the file truncated,
      * written)... */
     cr_assert_eq(cct_quiet_change(&q, 10000, &burst), QUIET);
@@ -387,7 +387,7 @@ Test(quiet, what_is_not_one_saved_file_waits_for_the_quiet_period)
 {
     cct_quiet q;
     cct_quiet_init(&q, QUIET);
-    int burst;
+    cct_quiet_news burst;
     cct_quiet_change(&q, 10000, &burst);
     cr_assert_not(cct_quiet_at_once(&q, 2, 1, 0), "two files: a burst");
     cr_assert_not(cct_quiet_at_once(&q, 1, 1, 1), "events were lost");
@@ -398,14 +398,15 @@ Test(quiet, the_rest_of_a_burst_is_said_once_and_gathered_as_one_set)
 {
     cct_quiet q;
     cct_quiet_init(&q, QUIET);
-    int burst;
+    cct_quiet_news burst;
     /* A checkout's first file arrives alone, and goes out at once. */
     cct_quiet_change(&q, 10000, &burst);
     cr_assert(cct_quiet_at_once(&q, 1, 1, 0));
     cct_quiet_sent(&q, 1);
     /* The next file, within the quiet period, begins the rest... */
     cr_assert_eq(cct_quiet_change(&q, 10002, &burst), QUIET);
-    cr_assert(burst, "the rest of a burst is said when it begins");
+    cr_assert_eq(burst, CCT_QUIET_BURST,
+                 "the rest of a burst is said when it begins");
     /* ...which waits, even when it is one saved file, and is said once. */
     cr_assert_not(cct_quiet_at_once(&q, 1, 1, 0));
     cct_quiet_change(&q, 10003, &burst);
@@ -424,19 +425,58 @@ Test(quiet, a_save_after_the_quiet_period_is_no_burst)
 {
     cct_quiet q;
     cct_quiet_init(&q, QUIET);
-    int burst;
+    cct_quiet_news burst;
     cct_quiet_change(&q, 10000, &burst);
     cct_quiet_sent(&q, 1);
+    /* The watcher's timer did not say it first (it came late): the change
+     * says the last set was alone. */
     cct_quiet_change(&q, 10000 + QUIET, &burst);
-    cr_assert_not(burst);
+    cr_assert_eq(burst, CCT_QUIET_ALONE);
     cr_assert(cct_quiet_at_once(&q, 1, 1, 0));
+}
+
+Test(quiet, the_end_of_the_window_says_a_save_was_alone_once)
+{
+    cct_quiet q;
+    cct_quiet_init(&q, QUIET);
+    cct_quiet_news news;
+    cct_quiet_change(&q, 10000, &news);
+    cr_assert_not(cct_quiet_burst_may_follow(&q), "nothing went out yet");
+    cr_assert_eq(cct_quiet_burst_window(&q, 10000), 0);
+    cct_quiet_sent(&q, 1); /* at 10001 */
+    cr_assert(cct_quiet_burst_may_follow(&q));
+    cr_assert_eq(cct_quiet_burst_window(&q, 10001), QUIET - 1,
+                 "a burst may follow until the quiet period after the "
+                 "last change");
+    cr_assert_eq(cct_quiet_window_over(&q), CCT_QUIET_ALONE);
+    cr_assert_not(cct_quiet_burst_may_follow(&q));
+    cr_assert_eq(cct_quiet_burst_window(&q, 10002), 0);
+    cr_assert_eq(cct_quiet_window_over(&q), CCT_QUIET_NO_NEWS,
+                 "said once");
+    cct_quiet_change(&q, 10000 + QUIET, &news);
+    cr_assert_eq(news, CCT_QUIET_NO_NEWS, "said already");
+}
+
+Test(quiet, a_set_that_waited_has_no_window)
+{
+    cct_quiet q;
+    cct_quiet_init(&q, QUIET);
+    cct_quiet_news news;
+    cct_quiet_change(&q, 10000, &news);
+    cct_quiet_change(&q, 10001, &news);
+    cct_quiet_sent(&q, 0); /* two files: after the quiet period */
+    cr_assert_not(cct_quiet_burst_may_follow(&q));
+    cr_assert_eq(cct_quiet_burst_window(&q, 13001), 0);
+    cr_assert_eq(cct_quiet_window_over(&q), CCT_QUIET_NO_NEWS);
+    cct_quiet_change(&q, 13002, &news);
+    cr_assert_eq(news, CCT_QUIET_NO_NEWS);
 }
 
 Test(quiet, a_save_after_a_set_the_quiet_period_ended_goes_at_once)
 {
     cct_quiet q;
     cct_quiet_init(&q, 300);
-    int burst;
+    cct_quiet_news burst;
     cct_quiet_change(&q, 10000, &burst);
     cct_quiet_change(&q, 10001, &burst); /* two files: they wait */
     cr_assert_not(cct_quiet_sent(&q, 0)); /* at 10301 */
@@ -449,7 +489,7 @@ Test(quiet, the_rest_of_a_burst_cut_at_the_longest_delay_waits_too)
 {
     cct_quiet q;
     cct_quiet_init(&q, 300);
-    int burst;
+    cct_quiet_news burst;
     cct_quiet_change(&q, 10000, &burst);
     cct_quiet_change(&q, 10500, &burst);
     cr_assert_eq(cct_quiet_change(&q, 10990, &burst), 10);
@@ -465,7 +505,7 @@ Test(quiet, a_long_burst_goes_out_within_the_longest_delay)
 {
     cct_quiet q;
     cct_quiet_init(&q, 300);
-    int burst;
+    cct_quiet_news burst;
     cr_assert_eq(cct_quiet_change(&q, 10000, &burst), 300);
     cr_assert_eq(cct_quiet_change(&q, 10800, &burst), 200,
                  "the quiet period is cut at the longest delay");
