@@ -1,9 +1,10 @@
 /*
  * Runs (see session_internal.h): the command the workers run with, the
  * worker pool, starting a run of a suite, its events on their way to the
- * reporters, its end handed to the workflow, and the workflow's actions
- * carried out (cct__session_act: the one place a run starts).  Writes
- * only `run` of the session.
+ * reporters (held while a burst may still stop it unseen: see
+ * session_runs.shown), its end handed to the workflow, and the workflow's
+ * actions carried out (cct__session_act: the one place a run starts).
+ * Writes only `run` of the session.
  */
 #include <assert.h>
 #include <stdio.h>
@@ -389,8 +390,9 @@ static void on_run_end(int interrupted, void *arg)
     /* Only a whole run is an estimate of the next one. */
     cct__session_history_run_end(s, &ev, !interrupted &&
                                              !s->run.stopped_first && began);
-    /* Reporters see every run end, an interrupted one too, so that what
-     * they write (a JSON stream, a JUnit file) is closed. */
+    /* Reporters see the end of every run they saw begin, an interrupted
+     * one too, so that what they write (a JSON stream, a JUnit file) is
+     * closed. */
     cct_report_run_end(&s->reporters, &ev);
     if (s->exiting)
         return; /* a signal: the workflow goes no further */
