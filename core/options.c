@@ -46,7 +46,7 @@ static const cct_option core_options[] = {
      NULL, 0, 0},
     {"debounce", CCT_OPT_INT, "50",
      "Quiet period in milliseconds that turns a burst of changes into one "
-     "run.", NULL, 0, 60000},
+     "run; a save of one file runs at once (inotify).", NULL, 0, 60000},
     {"reporters", CCT_OPT_LIST, "summary, oneline",
      "Reporter plugins, in order.", NULL, 0, 0},
     {"notifier", CCT_OPT_STRING, "auto",

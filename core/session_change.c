@@ -185,7 +185,9 @@ static int forget_deleted(session *s, const cct_strv *files)
 /* A change set, without what .gitignore ignores. */
 static void handle_change(session *s, const cct_strv *files, int overflow)
 {
-    if (files->len == 0 && !overflow)
+    /* The rest of a burst, even with nothing left in it, ends the wait of
+     * the run stopped for it. */
+    if (files->len == 0 && !overflow && !s->workflow.burst_waits)
         return;
     for (size_t i = 0; s->settings.verbose && i < files->len; i++) {
         char *shown = cct__session_visible(files->items[i]);
@@ -309,6 +311,50 @@ static void on_change(const cct_strv *files, int overflow, void *arg)
         check_ignored(s);
 }
 
+/* The change set sent at once was the first file of a burst: what it
+ * began starts again with the rest of the burst, the next change set.
+ * While git is still asked about it, it goes back to wait for the rest;
+ * else the run it started is stopped (the workflow decides). */
+static void on_burst(void *arg)
+{
+    session *s = arg;
+    if (s->exiting)
+        return;
+    if (s->changes.git_job && s->changes.checking.len > 0) {
+        cct_gitignore_cancel(s->changes.git_job);
+        s->changes.git_job = NULL;
+        for (size_t i = 0; i < s->changes.pending.len; i++)
+            if (!cct_strv_contains(&s->changes.checking,
+                                   s->changes.pending.items[i]))
+                cct_strv_add(&s->changes.checking,
+                             s->changes.pending.items[i]);
+        cct_strv_free(&s->changes.pending);
+        s->changes.pending = s->changes.checking;
+        cct_strv_init(&s->changes.checking);
+        return;
+    }
+    cct_actions actions;
+    cct_workflow_burst(&s->workflow, &actions);
+    cct__session_act(s, &actions);
+    if (!s->workflow.burst_waits) /* the run goes on: it can be shown */
+        cct__session_announce_run(s);
+}
+
+/* The change set sent at once was alone: what it began goes on, and can
+ * be shown. */
+static void on_alone(void *arg)
+{
+    session *s = arg;
+    if (!s->exiting)
+        cct__session_announce_run(s);
+}
+
+int cct__session_burst_may_stop(const session *s)
+{
+    return s->changes.watcher && s->workflow.change_began &&
+           cct_watcher_burst_may_follow(s->changes.watcher);
+}
+
 static void on_root(const char *root, int gone, void *arg)
 {
     session *s = arg;
@@ -351,6 +397,8 @@ static int start_watching(session *s)
         .changed = on_change,
         .root = on_root,
         .notice = on_watch_notice,
+        .burst = on_burst,
+        .alone = on_alone,
     };
     char *error = NULL;
     int rc = cct_watcher_start(&s->loop, &config, &callbacks, s,

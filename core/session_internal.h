@@ -56,6 +56,13 @@ typedef enum mode { MODE_CONTINUOUS, MODE_ONCE, MODE_HOOK, MODE_LIST } mode;
 
 typedef struct cct__selecting cct__selecting;
 
+/* A test handed out to a worker, while its run is not shown. */
+typedef struct cct_held_start {
+    char *test_id;
+    unsigned worker;
+    size_t index;
+} cct_held_start;
+
 /* The runs (written by session_run.c only): the workers and the run
  * going on.  Whether a run is going is the workflow's to say. */
 typedef struct session_runs {
@@ -80,6 +87,16 @@ typedef struct session_runs {
     int failed_first;
     int stopped_first;      /* the run was stopped there */
     uv_timer_t stop_first;
+    /* The run going on is shown (its start told to the reporters) once
+     * it can no longer be stopped for a burst, or when it has something
+     * to show (a result, its end): a run that a burst's first file began
+     * and the rest of the burst stopped before any result is not shown at
+     * all.  Until then its start and the tests handed out (which warm
+     * workers get at once) are held. */
+    int shown;
+    cct_run_start start;
+    cct_held_start *held;
+    size_t n_held, cap_held;
 } session_runs;
 
 /* What is known of the project's git repository (for .gitignore). */
@@ -192,6 +209,8 @@ void cct__session_create_runner(session *s);
  * `grep` (none without one). */
 size_t cct__session_broken_outside(const session *s, const char *grep);
 void cct__session_act(session *s, const cct_actions *actions);
+/* Shows the run going on, when it is not shown yet (see session_runs). */
+void cct__session_announce_run(session *s);
 /* Asks the selector which tests a change set runs; `out` gets their ids
  * in trial's order, after --grep.  Returns 0, or -1 when the selector
  * failed (it said why). */
@@ -209,6 +228,10 @@ void cct__session_changes_init(session *s);
 void cct__session_changes_free(session *s);
 void cct__session_discover(session *s, int blocking);
 void cct__session_select_changes(session *s);
+/* May the run going on still be stopped for a burst (the change set that
+ * began it went out at once, and the watcher has not said yet whether the
+ * rest of a burst follows)? */
+int cct__session_burst_may_stop(const session *s);
 /* Stops discovery and watching (the session ends). */
 void cct__session_stop_watching(session *s);
 /* Ends the session saying so, and returns 1, when the project directory

@@ -1,9 +1,10 @@
 /*
  * Runs (see session_internal.h): the command the workers run with, the
  * worker pool, starting a run of a suite, its events on their way to the
- * reporters, its end handed to the workflow, and the workflow's actions
- * carried out (cct__session_act: the one place a run starts).  Writes
- * only `run` of the session.
+ * reporters (held while a burst may still stop it unseen: see
+ * session_runs.shown), its end handed to the workflow, and the workflow's
+ * actions carried out (cct__session_act: the one place a run starts).
+ * Writes only `run` of the session.
  */
 #include <assert.h>
 #include <stdio.h>
@@ -36,9 +37,18 @@ void cct__session_runs_close(session *s)
     uv_close((uv_handle_t *)&s->run.stop_first, NULL);
 }
 
+static void drop_held(session *s)
+{
+    for (size_t i = 0; i < s->run.n_held; i++)
+        free(s->run.held[i].test_id);
+    s->run.n_held = 0;
+}
+
 void cct__session_runs_free(session *s)
 {
     assert(!s->run.runner);
+    drop_held(s);
+    free(s->run.held);
     cct_results_free(&s->run.results);
     cct_worker_command_free(&s->run.worker_command);
     cct_strv_free(&s->run.tests);
@@ -117,29 +127,27 @@ static void start_run(session *s, cct_suite suite)
         free(error);
         return;
     }
-    if (s->settings.verbose)
-        for (size_t i = 0; i < s->run.tests.len; i++)
-            cct_console_printf(&s->console, "%s\n", s->run.tests.items[i]);
     cct_results_reset(&s->run.results);
     s->run.failed_first = s->run.stopped_first = 0;
-    if (s->settings.until_failure && s->workflow.pass)
-        cct_report_message(&s->reporters, CCT_MSG_INFO, NULL,
-                           "Test Pass %u", s->workflow.pass);
     s->run.finished = 0;
     s->run.tests_run = 0;
     unsigned jobs = s->settings.jobs;
-    cct_run_start ev = {
-        .struct_size = sizeof(ev),
+    cct_run_start *ev = &s->run.start;
+    *ev = (cct_run_start){
+        .struct_size = sizeof(*ev),
         .suite = suite,
         .total = s->run.tests.len,
         .workers = s->run.tests.len < jobs ? (unsigned)s->run.tests.len
                                            : jobs,
     };
-    ev.estimate = cct__session_history_estimate(s, &s->run.tests,
-                                                ev.workers);
-    s->run.workers = ev.workers;
+    ev->estimate = cct__session_history_estimate(s, &s->run.tests,
+                                                 ev->workers);
+    s->run.workers = ev->workers;
     cct__session_history_run_start(s);
-    cct_report_run_start(&s->reporters, &ev);
+    assert(s->run.n_held == 0);
+    s->run.shown = 0;
+    if (!cct__session_burst_may_stop(s))
+        cct__session_announce_run(s);
     /* Workers for what can run: this run's tests, or while watching, any
      * run's (the whole suite). */
     cct_runner_limit(s->run.runner, s->mode == MODE_CONTINUOUS
@@ -150,14 +158,44 @@ static void start_run(session *s, cct_suite suite)
         cct__session_fail(s, "cannot start the run: %s", cct_strerror(rc));
 }
 
+void cct__session_announce_run(session *s)
+{
+    if (s->run.shown || !s->workflow.running)
+        return;
+    s->run.shown = 1;
+    if (s->settings.verbose)
+        for (size_t i = 0; i < s->run.tests.len; i++)
+            cct_console_printf(&s->console, "%s\n", s->run.tests.items[i]);
+    if (s->settings.until_failure && s->workflow.pass)
+        cct_report_message(&s->reporters, CCT_MSG_INFO, NULL,
+                           "Test Pass %u", s->workflow.pass);
+    cct_report_run_start(&s->reporters, &s->run.start);
+    for (size_t i = 0; i < s->run.n_held; i++) {
+        const cct_held_start *h = &s->run.held[i];
+        cct_report_test_start(&s->reporters, h->test_id, h->worker, h->index,
+                              s->run.tests.len);
+    }
+    drop_held(s);
+}
+
 static void on_test_start(const char *test_id, unsigned worker, size_t index,
                           void *arg)
 {
     session *s = arg;
     if (s->workflow.suite == CCT_SUITE_RETRY_TEST)
         s->run.retry_worker = worker;
-    cct_report_test_start(&s->reporters, test_id, worker, index,
-                          s->run.tests.len);
+    if (s->run.shown) {
+        cct_report_test_start(&s->reporters, test_id, worker, index,
+                              s->run.tests.len);
+        return;
+    }
+    if (s->run.n_held == s->run.cap_held) {
+        s->run.cap_held = s->run.cap_held ? 2 * s->run.cap_held : 4;
+        s->run.held = cct_xrealloc(s->run.held, s->run.cap_held *
+                                                    sizeof(*s->run.held));
+    }
+    s->run.held[s->run.n_held++] = (cct_held_start){
+        cct_xstrdup(test_id), worker, index};
 }
 
 /* trial's --unclean-warnings: its reporter turns a test's dirty-reactor
@@ -191,6 +229,7 @@ static int unclean_warning(session *s, const cct_result *result)
 static void on_result(const cct_result *result, void *arg)
 {
     session *s = arg;
+    cct__session_announce_run(s); /* a result is never dropped */
     if (unclean_warning(s, result))
         return;
     cct_results_add(&s->run.results, result);
@@ -309,6 +348,23 @@ static void on_run_end(int interrupted, void *arg)
 {
     session *s = arg;
     uv_timer_stop(&s->run.stop_first);
+    if (!s->run.shown && interrupted && s->workflow.burst_waits) {
+        /* Stopped for a burst before it had anything to show: the
+         * burst's run is the one the user sees. */
+        assert(s->run.results.n == 0);
+        drop_held(s);
+        if (s->exiting)
+            return;
+        cct_strv none;
+        cct_strv_init(&none);
+        cct_run_outcome outcome = {.failed = &none, .interrupted = 1};
+        cct_actions actions;
+        cct_workflow_run_done(&s->workflow, &outcome, &actions);
+        cct__session_act(s, &actions);
+        cct_strv_free(&none);
+        return;
+    }
+    cct__session_announce_run(s);
     if (s->run.stopped_first) {
         /* Not an interruption: a run that ended at its first failure, to
          * be reported and judged as trial -x's is. */
@@ -335,8 +391,9 @@ static void on_run_end(int interrupted, void *arg)
     /* Only a whole run is an estimate of the next one. */
     cct__session_history_run_end(s, &ev, !interrupted &&
                                              !s->run.stopped_first && began);
-    /* Reporters see every run end, an interrupted one too, so that what
-     * they write (a JSON stream, a JUnit file) is closed. */
+    /* Reporters see the end of every run they saw begin, an interrupted
+     * one too, so that what they write (a JSON stream, a JUnit file) is
+     * closed. */
     cct_report_run_end(&s->reporters, &ev);
     if (s->exiting)
         return; /* a signal: the workflow goes no further */

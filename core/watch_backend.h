@@ -18,7 +18,9 @@
 
 /* What happened, as far as a backend knows.  inotify says precisely;
  * libuv's uv_fs_event says only "something happened to this name"
- * (CCT_WEV_UNKNOWN), and the watcher looks at the file system to tell. */
+ * (CCT_WEV_UNKNOWN), and the watcher looks at the file system to tell.
+ * Only inotify says when a save is over (CCT_WEV_SAVED): with libuv every
+ * change set waits for the quiet period (watch_quiet.h). */
 enum {
     CCT_WEV_CREATED = 1 << 0,   /* `name` appeared: created, moved in */
     CCT_WEV_REMOVED = 1 << 1,   /* `name` deleted or moved away */
@@ -29,6 +31,8 @@ enum {
     CCT_WEV_ENDED = 1 << 6,     /* the watch itself is gone */
     CCT_WEV_OVERFLOW = 1 << 7,  /* events were lost (no watch, no name) */
     CCT_WEV_UNKNOWN = 1 << 8,   /* `name` (or the directory) changed */
+    CCT_WEV_SAVED = 1 << 9,     /* `name` is whole: closed after writing,
+                                   or moved in (a save's last step) */
 };
 
 typedef struct cct_watch_backend {

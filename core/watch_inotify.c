@@ -81,6 +81,8 @@ static unsigned translate(uint32_t mask)
         what |= CCT_WEV_REMOVED;
     if (mask & (IN_MODIFY | IN_CLOSE_WRITE))
         what |= CCT_WEV_WRITTEN;
+    if (mask & (IN_CLOSE_WRITE | IN_MOVED_TO))
+        what |= CCT_WEV_SAVED;
     if (mask & IN_ATTRIB)
         what |= CCT_WEV_ATTRIB;
     if (mask & IN_ISDIR)

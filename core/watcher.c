@@ -3,9 +3,11 @@
  * (watch_backend.h): inotify on Linux, libuv's uv_fs_event anywhere.
  *
  * One watch per directory, kept in a table indexed by the backend's watch
- * number.  Events only mark paths as changed and (re)start the
- * quiet-period timer; the set is delivered when the timer fires.  No timer
- * runs while nothing happens: waiting costs no wake-ups.
+ * number.  Events mark paths as changed and (re)start the quiet-period
+ * timer; the set is delivered when the timer fires, or at the end of a
+ * batch of events that completed the save of the one file pending
+ * (watch_quiet.h decides).  No timer runs while nothing happens: waiting
+ * costs no wake-ups.
  *
  * A directory that cannot be watched once the watcher runs (the watch limit
  * is full, or it cannot be read for lack of descriptors) does not end
@@ -37,9 +39,8 @@
 #include "error.h"
 #include "strmap.h"
 #include "watch_backend.h"
+#include "watch_quiet.h"
 #include "watch_scan.h"
-/* A burst never delays a run by more than this, however long it lasts. */
-#define MAX_DELAY_MS 1000
 /* Unwatched directories are scanned this often... */
 #define SCAN_MS 2000
 /* ...each scan stat'ing about this many entries at most (at least one
@@ -83,7 +84,7 @@ struct cct_watcher {
     cct_strv ignore;
     cct_strv ignored_paths; /* exact paths (.gitignore's, from git) */
     cct_strmap ignored_set; /* path -> index in ignored_paths */
-    unsigned debounce_ms;
+    cct_quiet quiet;        /* when the change set goes out */
 
     watch *watches; /* indexed by the backend's watch number */
     size_t cap_watches;
@@ -93,7 +94,8 @@ struct cct_watcher {
     cct_strv changed;
     cct_strmap changed_set;
     int overflow;
-    uint64_t first_change_ms;
+    int last_saved;  /* the last change completed a file's save */
+    cct_quiet_news news; /* to be told: see watch_quiet.h */
 
     unwatched *unwatched;
     size_t n_unwatched, cap_unwatched;
@@ -237,9 +239,15 @@ static int path_ignored(cct_watcher *w, size_t root, const char *path)
 /* ---- the change set ----------------------------------------------------- */
 
 static void on_quiet(uv_timer_t *timer);
+static void on_window_over(uv_timer_t *timer);
+static void tell(cct_watcher *w, int batch);
+static void send_set(cct_watcher *w, int at_once);
 
-static void mark_changed(cct_watcher *w, const char *path)
+/* `saved`: the change completes a save of the file (closed after
+ * writing, or renamed into place), as far as the backend says. */
+static void mark_changed(cct_watcher *w, const char *path, int saved)
 {
+    w->last_saved = saved;
     if (cct_strmap_get(&w->changed_set, path) == CCT_STRMAP_MISSING) {
         cct_strv_add(&w->changed, path);
         /* Keys are borrowed from the vector's strings, which never move. */
@@ -250,13 +258,10 @@ static void mark_changed(cct_watcher *w, const char *path)
 
 static void touch_timer(cct_watcher *w)
 {
-    uint64_t now = uv_now(w->loop);
-    if (!uv_is_active((uv_handle_t *)&w->timer))
-        w->first_change_ms = now;
-    uint64_t wait = w->debounce_ms;
-    uint64_t deadline = w->first_change_ms + MAX_DELAY_MS;
-    if (w->debounce_ms < MAX_DELAY_MS && now + wait > deadline)
-        wait = deadline > now ? deadline - now : 0;
+    cct_quiet_news news;
+    uint64_t wait = cct_quiet_change(&w->quiet, uv_now(w->loop), &news);
+    if (news != CCT_QUIET_NO_NEWS)
+        w->news = news;
     uv_timer_start(&w->timer, on_quiet, wait, 0);
 }
 
@@ -436,7 +441,7 @@ static int watch_tree(cct_watcher *w, const char *dir, size_t root,
                 rc = watch_tree(w, path, root, report, error);
             else if (report && cct_watch_counts(&w->extensions, &w->ignore,
                                                 e->d_name))
-                mark_changed(w, path);
+                mark_changed(w, path, 0);
         }
         free(path);
     }
@@ -452,7 +457,7 @@ static void scan_changed(const cct_scan_entry *entry, cct_scan_change change,
     if (entry->is_dir)
         return; /* new directories: see scan_one */
     char *path = cct_path_join(c->dir, entry->name);
-    mark_changed(c->w, path);
+    mark_changed(c->w, path, 0);
     c->changed = 1;
     free(path);
 }
@@ -570,7 +575,7 @@ static void on_scan(uv_timer_t *timer)
         budget = seen < budget ? budget - seen : 0;
         todo--;
     }
-    announce(w);
+    tell(w, 0);
 }
 
 /* Stops watching a directory and everything below it. */
@@ -646,7 +651,7 @@ static void look_at(cct_watcher *w, int wd, const char *name)
         if (name && cct_watch_counts(&w->extensions, &w->ignore, name)) {
             char *path = cct_path_join(dir, name);
             if (!path_ignored(w, root, path)) {
-                mark_changed(w, path);
+                mark_changed(w, path, 0);
                 touch_timer(w);
             }
             free(path);
@@ -686,7 +691,7 @@ static void look_at(cct_watcher *w, int wd, const char *name)
             unwatch_tree(w, path); /* a watched directory went */
         const char *base = strrchr(path, '/') + 1;
         if (cct_watch_counts(&w->extensions, &w->ignore, base)) {
-            mark_changed(w, path);
+            mark_changed(w, path, 0);
             touch_timer(w);
         }
     }
@@ -751,16 +756,45 @@ void cct__watcher_event(cct_watcher *w, int wd, const char *name,
     } else if (!(what & CCT_WEV_ATTRIB) &&
                cct_watch_counts(&w->extensions, &w->ignore, name)) {
         /* A file's attributes (chmod, touch) are not a change of it. */
-        mark_changed(w, path);
+        mark_changed(w, path, (what & CCT_WEV_SAVED) &&
+                                  !(what & CCT_WEV_REMOVED));
         touch_timer(w);
     }
     free(path);
 }
 
+/* What a change or the end of the window says of the set sent at once. */
+static void tell_news(cct_watcher *w, cct_quiet_news news)
+{
+    if (news == CCT_QUIET_BURST)
+        w->callbacks.burst(w->arg);
+    else if (news == CCT_QUIET_ALONE)
+        w->callbacks.alone(w->arg);
+}
+
+/* After a batch of events or a scan: what needs saying.  A save of one
+ * file goes out now (see watch_quiet.h); the rest of a burst is said
+ * first, so that what the set sent at once began can be stopped before
+ * the next set comes. */
+static void tell(cct_watcher *w, int batch)
+{
+    announce(w);
+    cct_quiet_news news = w->news;
+    w->news = CCT_QUIET_NO_NEWS;
+    if (!w->closing)
+        tell_news(w, news);
+    if (batch && !w->closing &&
+        cct_quiet_at_once(&w->quiet, w->changed.len, w->last_saved,
+                          w->overflow)) {
+        uv_timer_stop(&w->timer);
+        send_set(w, 1);
+    }
+}
+
 void cct__watcher_events_done(cct_watcher *w)
 {
     if (!w->closing)
-        announce(w);
+        tell(w, 1);
 }
 
 /* After an overflow: every file counts as changed, and directories whose
@@ -773,22 +807,42 @@ static void collect_all(cct_watcher *w)
     announce(w);
 }
 
-static void on_quiet(uv_timer_t *timer)
+/* The change set goes out, at once or at the end of the quiet period. */
+static void send_set(cct_watcher *w, int at_once)
 {
-    cct_watcher *w = timer->data;
+    int rest_of_burst = cct_quiet_sent(&w->quiet, at_once);
+    w->last_saved = 0;
     int overflow = w->overflow;
     if (overflow)
         collect_all(w);
     w->overflow = 0;
-    if (w->changed.len == 0 && !overflow)
+    if (w->changed.len == 0 && !overflow && !rest_of_burst)
         return;
     cct_strv files = w->changed;
     cct_strv_init(&w->changed);
     cct_strmap_clear(&w->changed_set);
     if (files.len > 1)
         qsort(files.items, files.len, sizeof(char *), compare_paths);
+    /* A set sent at once: the end of its quiet period says it was alone,
+     * unless a change comes first (touch_timer takes the timer over). */
+    if (at_once)
+        uv_timer_start(&w->timer, on_window_over,
+                       cct_quiet_burst_window(&w->quiet, uv_now(w->loop)),
+                       0);
     w->callbacks.changed(&files, overflow, w->arg);
     cct_strv_free(&files);
+}
+
+static void on_quiet(uv_timer_t *timer)
+{
+    send_set(timer->data, 0);
+}
+
+static void on_window_over(uv_timer_t *timer)
+{
+    cct_watcher *w = timer->data;
+    if (!w->closing)
+        tell_news(w, cct_quiet_window_over(&w->quiet));
 }
 
 /* ---- public ------------------------------------------------------------- */
@@ -805,6 +859,13 @@ static void add_ignored_paths(cct_watcher *w, const cct_strv *paths)
                        w->ignored_paths.items[w->ignored_paths.len - 1],
                        w->ignored_paths.len - 1);
     }
+}
+
+int cct_watcher_burst_may_follow(const cct_watcher *w)
+{
+    /* A news gathered and not told yet is still to come. */
+    return cct_quiet_burst_may_follow(&w->quiet) ||
+           w->news == CCT_QUIET_BURST;
 }
 
 void cct_watcher_ignore_paths(cct_watcher *w, const cct_strv *paths)
@@ -878,7 +939,7 @@ int cct_watcher_start(uv_loop_t *loop, const cct_watcher_config *config,
     w->backend = backend;
     w->callbacks = *callbacks;
     w->arg = arg;
-    w->debounce_ms = config->debounce_ms;
+    cct_quiet_init(&w->quiet, config->debounce_ms);
     cct_strv_init(&w->roots);
     cct_strv_init(&w->extensions);
     cct_strv_init(&w->ignore);

@@ -14,11 +14,18 @@
  * matching an `ignore` glob (matched against every path component) or
  * named in `ignored_paths` (what .gitignore ignores: see gitignore.h);
  * an ignored directory is not watched.
- * Changes are collected until `debounce_ms` pass without any, then
- * reported as one set: a save (write, write-then-rename, rename-the-
- * original-then-write) or a `git checkout` of hundreds of files becomes one
- * change set.  A kernel queue overflow reports every watched file (inotify
- * only: libuv does not say when events were lost).
+ * The save of one file (write, write-then-rename, rename-the-original-
+ * then-write) is reported at once, when the backend says it is over
+ * (inotify: closed after writing, or renamed into place; libuv cannot
+ * say).  Other changes are collected until `debounce_ms` pass without
+ * any, then reported as one set: a `git checkout` of hundreds of files
+ * becomes one change set.  When a set reported at once turns out to be
+ * the first file of a burst (another change within `debounce_ms`), the
+ * `burst` callback says so at once, and the rest comes as the next set,
+ * after the quiet period (watch_quiet.h); when it turns out to be alone
+ * (`debounce_ms` passed without a change), the `alone` callback says so.  A kernel queue overflow
+ * reports every watched file (inotify only: libuv does not say when
+ * events were lost).
  *
  * Once started, a directory that cannot be watched (the watch limit is
  * full) does not stop the watcher: it is named once through the `notice`
@@ -44,11 +51,18 @@ typedef void (*cct_root_cb)(const char *root, int gone, void *arg);
 /* Something the user should know, said once: directories that cannot be
  * watched (and are scanned instead), or all watched again. */
 typedef void (*cct_watch_notice_cb)(const char *message, void *arg);
+/* The set just reported at once was the first file of a burst: the rest
+ * is being gathered, and comes as the next set. */
+typedef void (*cct_watch_burst_cb)(void *arg);
+/* The set reported at once was alone: no burst can follow it any more. */
+typedef void (*cct_watch_alone_cb)(void *arg);
 
 typedef struct cct_watch_callbacks {
     cct_watch_cb changed;
     cct_root_cb root;
     cct_watch_notice_cb notice;
+    cct_watch_burst_cb burst;
+    cct_watch_alone_cb alone;
 } cct_watch_callbacks;
 
 /* The backends this build has, as the `watcher` key names them: inotify
@@ -80,6 +94,9 @@ void cct_watcher_close(cct_watcher *w);
 /* From now on `paths` (absolute: directories or files) are ignored, as
  * `ignored_paths` are: directories among them are no longer watched. */
 void cct_watcher_ignore_paths(cct_watcher *w, const cct_strv *paths);
+/* May the `burst` callback still come for the last set (it was reported
+ * at once, and neither `burst` nor `alone` has come for it)? */
+int cct_watcher_burst_may_follow(const cct_watcher *w);
 
 /* The directories to watch, into `out`: for `watch` = auto, the project
  * and the development installs (`dev_roots`, discovery's; NULL: not

@@ -76,6 +76,7 @@ static void end_cycle(cct_workflow *wf, cct_actions *out,
                       cct_action_kind kind)
 {
     assert(kind == CCT_ACT_WAIT || kind == CCT_ACT_EXIT);
+    wf->change_began = 0;
     if (wf->have_notice) {
         cct_action *a = add(out, CCT_ACT_NOTIFY);
         a->status = wf->notice_status;
@@ -146,6 +147,7 @@ static void run_next(cct_workflow *wf, cct_actions *out)
 {
     assert(!wf->running);
     wf->change_pending = 0;
+    wf->burst_waits = 0;
     if (wf->request_waits)
         return;
     cct_suite next = cct_workflow_next_suite(wf);
@@ -172,6 +174,7 @@ static void wait_or_go(cct_workflow *wf, cct_actions *out)
     if (wf->change_pending && (!wf->smart || wf->retry_test ||
                                wf->have_smart_suite)) {
         run_next(wf, out);
+        wf->change_began = wf->running;
         return;
     }
     wf->change_pending = 0;
@@ -327,6 +330,8 @@ void cct_workflow_run_done(cct_workflow *wf, const cct_run_outcome *run,
         take_request(wf, out);
         return;
     }
+    if (run->interrupted && wf->burst_waits)
+        return; /* the burst's change set runs */
     if (run->interrupted) {
         /* An interrupted run says nothing about the code. */
         wait_or_go(wf, out);
@@ -352,11 +357,27 @@ static void changed(cct_workflow *wf, cct_actions *out)
         return;
     }
     /* In smart mode a change that affects no test runs nothing, unless
-     * a test is being fixed. */
+     * a test is being fixed; the run stopped for a burst (which said
+     * nothing) ends its cycle then. */
     if (wf->smart && !wf->have_smart_suite && !wf->retry_test &&
-        !wf->retry_suite.len)
+        !wf->retry_suite.len) {
+        if (wf->burst_waits) {
+            wf->burst_waits = 0;
+            end_cycle(wf, out, CCT_ACT_WAIT);
+        }
         return;
+    }
     run_next(wf, out);
+    wf->change_began = wf->running;
+}
+
+void cct_workflow_burst(cct_workflow *wf, cct_actions *out)
+{
+    out->n = 0;
+    if (!wf->running || !wf->change_began || wf->request_waits)
+        return;
+    wf->burst_waits = 1;
+    add(out, CCT_ACT_STOP); /* its end waits for the burst's change set */
 }
 
 void cct_workflow_change(cct_workflow *wf, cct_actions *out)
@@ -377,9 +398,12 @@ void cct_workflow_selected(cct_workflow *wf, const cct_strv *smart_suite,
                            cct_actions *out)
 {
     out->n = 0;
-    cct_strv_clear(&wf->smart_suite);
+    /* A burst's first file selected tests, then its run was stopped. */
+    if (!wf->burst_waits)
+        cct_strv_clear(&wf->smart_suite);
     for (size_t i = 0; i < smart_suite->len; i++)
-        cct_strv_add(&wf->smart_suite, smart_suite->items[i]);
+        if (!cct_strv_contains(&wf->smart_suite, smart_suite->items[i]))
+            cct_strv_add(&wf->smart_suite, smart_suite->items[i]);
     wf->have_smart_suite = smart_suite->len > 0;
     changed(wf, out);
 }
@@ -457,6 +481,7 @@ static void take_request(cct_workflow *wf, cct_actions *out)
         return; /* its end takes it */
     wf->request_waits = 0;
     wf->run_waits = 0;
+    wf->change_began = 0;
     switch (wf->request) {
     case CCT_REQ_RERUN:
         break;

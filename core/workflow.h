@@ -38,7 +38,8 @@
  * retry suite are known by id and run while it goes on); a request for a
  * key, waiting for the run it stopped to end or for the blocking discovery
  * to end; a change that came during the run, acted on when the run would
- * otherwise wait; in smart mode, changed files waiting for the blocking
+ * otherwise wait; the rest of a burst, after the run its first file began
+ * was stopped; in smart mode, changed files waiting for the blocking
  * discovery before they can be selected.  A run that would start while a
  * request waits does not: the request runs instead.
  */
@@ -103,6 +104,9 @@ typedef struct cct_workflow {
     int running;           /* a run is going: the one place that says so */
     cct_suite suite;       /* the suite of the current or last run */
     int change_pending;    /* a change arrived during the run */
+    int change_began;      /* a change began the cycle going on */
+    int burst_waits;       /* a run was stopped for a burst: the burst's
+                              change set runs (cct_workflow_burst) */
     cct_discovery_state discovery;
     int run_waits;         /* the next suite runs when discovery ends */
     int selection_waits;   /* smart mode: changed files wait for the
@@ -157,8 +161,15 @@ void cct_workflow_run_done(cct_workflow *wf, const cct_run_outcome *run,
 /* Files changed.  In smart mode the workflow asks which tests they affect
  * (CCT_ACT_SELECT), at once or when the blocking discovery ends. */
 void cct_workflow_change(cct_workflow *wf, cct_actions *out);
+/* The change that began the cycle going on was the first file of a burst
+ * (the watcher sends a save at once, before it can know): the run going on
+ * is stopped (CCT_ACT_STOP), without a verdict or a wait, and the next
+ * change, the burst's rest (maybe empty), runs as if it were the only
+ * one.  Nothing to do when no run of a change's cycle is going on. */
+void cct_workflow_burst(cct_workflow *wf, cct_actions *out);
 /* The tests the changed files affect (possibly none): the answer to
- * CCT_ACT_SELECT. */
+ * CCT_ACT_SELECT.  After a burst's stop they join those selected before
+ * it. */
 void cct_workflow_selected(cct_workflow *wf, const cct_strv *smart_suite,
                            cct_actions *out);
 /* A discovery begins, or the one going on turns out to block runs: the

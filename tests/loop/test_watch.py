@@ -2,10 +2,15 @@
 
     test_watch.py CASE
 
-burst                200 writes in a burst make one run
+burst                200 writes in a burst make one run, and so do 20 new
+                     files written over 150 ms: one run shown, no run
+                     stopped and shown for the burst's first file
 during_run           a change made while tests run leads to another run
-rename_save          a write-then-rename save is seen
+write_save           a plain save (write, close) is acted on at once, with
+                     no wait for the quiet period (inotify)
+rename_save          a write-then-rename save is seen (at once: inotify)
 backup_save          a rename-the-original-then-write save (vim) is seen
+                     (at once: inotify)
 new_package          a sub-package created after the start is watched
 new_and_deleted_tests  a new test module runs, a deleted one disappears
 sigint_mid_run       Ctrl-C mid-run: exit 130, no process, no lock left
@@ -17,10 +22,12 @@ ignored              in a git repository: changes in what .gitignore
                      no run, and those directories are not watched
 """
 
+import json
 import os
 import signal
 import subprocess
 import sys
+import time
 
 import re
 
@@ -60,6 +67,14 @@ def basic_project(slow_seconds=None):
     return loopkit.project(files)
 
 
+# The longest quiet period: a save that inotify sees whole goes out at once,
+# so its run comes long before the quiet period could end.  libuv cannot
+# tell a save is whole: it keeps the quiet period, left at its default.
+SAVE_CONFIG = ("[cctrial]\ndebounce = 60000\n"
+               if harness.WATCHER != "libuv" else None)
+SAVE_WAIT = 30  # seconds, half the quiet period
+
+
 def start(root, extra=(), config=None):
     args = ["-f"] + list(extra)
     if config:
@@ -89,32 +104,75 @@ def finish(cct, root):
 
 def burst():
     root = basic_project()
+    if harness.WATCHER != "libuv":
+        # No result before the rest of a burst is seen, on a loaded
+        # machine too: a run stopped then is not shown at all, one stopped
+        # after a result is (as interrupted), which is not this case.
+        # (libuv sends no set at once: no run to stop.)
+        loopkit.write(os.path.join(root, "app/core.py"),
+                      "import time\ntime.sleep(0.5)\nVALUE = 1\n")
+    events = os.path.join(harness.empty_dir("events"), "events.jsonl")
     # A generous quiet period: the point is that a burst is one change set,
     # not how short the quiet period can be on a loaded machine.
-    with start(root, config="[cctrial]\ndebounce = 300\n") as cct:
+    config = ("[cctrial]\ndebounce = 300\n"
+              "reporters = summary, oneline, json\n"
+              f"[reporter.json]\npath = {events}\n")
+    with start(root, config=config) as cct:
         core = os.path.join(root, "app/core.py")
         for i in range(200):
             with open(core, "a") as f:
                 f.write(f"# {i}\n")
         wait_run(cct, "the burst")
-        # A sentinel change: any run still owed to the burst would come
+        # Many files, over about 150 ms: one run too.  The first comes
+        # alone, well before the rest: it goes out at once (inotify), and
+        # the run it begins is stopped by the rest, unseen.
+        for i in range(20):
+            loopkit.write(os.path.join(root, f"app/m{i}.py"), "X = 1\n")
+            time.sleep(0.05 if i == 0 else 0.005)
+        wait_run(cct, "the burst of new files")
+        # A sentinel change: any run still owed to the bursts would come
         # before the sentinel's own.
         loopkit.write(os.path.join(root, "app/other.py"), "X = 1\n")
         wait_run(cct, "the sentinel change")
-        runs = loopkit.runs(cct.output)
-        check(len(runs) == 3, f"expected 3 runs (start, burst, sentinel), "
-              f"saw {len(runs)}:\n" + cct.describe())
-        say("200 writes made one run")
+        # A burst's first file goes out at once, before the rest is seen:
+        # the run it began is stopped, unseen, and the burst runs once
+        # (no "Running" and "Interrupted" of a false start).
+        runs = len(loopkit.runs(cct.output))
+        stopped = len(re.findall(r"^Interrupted after \d+ of the tests\.$",
+                                 cct.output, re.M))
+        check(runs == 4 and stopped == 0,
+              f"expected 4 runs (start, two bursts, sentinel), none "
+              f"interrupted, saw {runs} runs, {stopped} interrupted:\n"
+              + cct.describe())
+        with open(events) as f:
+            kinds = [json.loads(line)["event"] for line in f]
+        check(kinds.count("run_start") == 4 and kinds.count("run_end") == 4,
+              f"the JSON reporter saw {kinds.count('run_start')} run "
+              f"starts, {kinds.count('run_end')} run ends, expected 4")
+        say("200 writes made one run, 20 files one run")
         finish(cct, root)
+
+
+def slow_started(root):
+    """The marks the slow test leaves in the workers' directories."""
+    temp = os.path.join(root, "_trial_temp")
+    return [os.path.join(temp, d, "slow-started") for d in ("0", "1")
+            if os.path.exists(os.path.join(temp, d, "slow-started"))]
 
 
 def during_run():
     root = basic_project(slow_seconds=3)
     with start(root) as cct:
+        for mark in slow_started(root):
+            os.unlink(mark)  # the first run's
         loopkit.write(os.path.join(root, "app/core.py"), "VALUE = 1\n# a\n")
         cct.wait_for(r"^Running 3 tests\.$", 30, "the run for the change",
                      since_last=True)
-        # Now the slow test runs: change again during the run.
+        # Change again once the slow test runs: during the run, not within
+        # the quiet period after the first change (that would be the rest
+        # of a burst, which stops the run and runs once).
+        loopkit.wait_until(lambda: slow_started(root), 30,
+                           "a worker to start the slow test")
         loopkit.write(os.path.join(root, "app/core.py"), "VALUE = 1\n# b\n")
         cct.wait_for(r"^PASSED", 60, "the run to end", since_last=True)
         cct.wait_for(r"^Running 3 tests\.$", 30,
@@ -126,26 +184,39 @@ def during_run():
         finish(cct, root)
 
 
+def write_save():
+    root = basic_project()
+    with start(root, config=SAVE_CONFIG) as cct:
+        loopkit.write(os.path.join(root, "app/core.py"), "VALUE = 2\n")
+        cct.wait_for(r"^FAILED", SAVE_WAIT, "the run after a plain save "
+                     "(VALUE = 2 fails a test), sent at once: the quiet "
+                     "period is a minute", since_last=True)
+        say("a plain save acted on at once")
+        finish(cct, root)
+
+
 def rename_save():
     root = basic_project()
-    with start(root) as cct:
+    with start(root, config=SAVE_CONFIG) as cct:
         temp = os.path.join(root, "app/.core.py.tmp")
         loopkit.write(temp, "VALUE = 2\n")
         os.rename(temp, os.path.join(root, "app/core.py"))
-        cct.wait_for(r"^FAILED", 60, "the run after a write-then-rename "
-                     "save (VALUE = 2 fails a test)", since_last=True)
+        cct.wait_for(r"^FAILED", SAVE_WAIT if SAVE_CONFIG else 60,
+                     "the run after a write-then-rename save (VALUE = 2 "
+                     "fails a test)", since_last=True)
         say("write-then-rename save seen")
         finish(cct, root)
 
 
 def backup_save():
     root = basic_project()
-    with start(root) as cct:
+    with start(root, config=SAVE_CONFIG) as cct:
         core = os.path.join(root, "app/core.py")
         os.rename(core, core + "~")
         loopkit.write(core, "VALUE = 3\n")
-        cct.wait_for(r"^FAILED", 60, "the run after a rename-then-write "
-                     "save", since_last=True)
+        cct.wait_for(r"^FAILED", SAVE_WAIT if SAVE_CONFIG else 60,
+                     "the run after a rename-then-write save",
+                     since_last=True)
         cct.wait_for(r"^waiting for filesystem change\.\.\.$", 60,
                      "waiting after the save", since_last=True)
         runs = loopkit.runs(cct.output)
@@ -203,11 +274,8 @@ def sigint_mid_run():
         cct.start()
         cct.wait_for(r"^Running 3 tests\.$", 60, "the run to start")
         # Wait until a worker runs the slow test (it leaves a mark).
-        temp = os.path.join(root, "_trial_temp")
-        loopkit.wait_until(
-            lambda: any(os.path.exists(os.path.join(temp, d, "slow-started"))
-                        for d in ("0", "1")),
-            30, "a worker to start the slow test")
+        loopkit.wait_until(lambda: slow_started(root), 30,
+                           "a worker to start the slow test")
         cct.signal(signal.SIGINT)
         status = cct.wait_exit(30)
         check(status == 130, f"exit status {status}:\n" + cct.describe())
@@ -299,7 +367,7 @@ def ignored():
 
 
 CASES = {f.__name__: f for f in (
-    burst, during_run, rename_save, backup_save, new_package,
+    burst, during_run, write_save, rename_save, backup_save, new_package,
     new_and_deleted_tests, sigint_mid_run, sigterm_idle,
     sigint_during_discovery, ignored)}
 

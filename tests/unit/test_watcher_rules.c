@@ -4,7 +4,8 @@
  * changes, with the settings cctrial loads by default; what a scan of an
  * unwatched directory reports (core/watch_scan.h) and what a listing of a
  * real directory holds, and the notice naming directories that cannot be
- * watched.
+ * watched; when a change set goes out (core/watch_quiet.h): a save of one
+ * file at once, a burst after the quiet period, as one set.
  */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
@@ -18,6 +19,7 @@
 
 #include "config.h"
 #include "options.h"
+#include "watch_quiet.h"
 #include "watch_scan.h"
 #include "watcher.h"
 
@@ -357,4 +359,158 @@ Test(watcher_rules, a_long_list_of_directories_is_cut_short)
     cr_assert(strstr(m, "    /p/d09\n    and 15 more\n"), "%s", m);
     cr_assert_null(strstr(m, "/p/d10"), "%s", m);
     free(m);
+}
+
+/* ---- when a change set goes out (watch_quiet.h) ----------------------- */
+
+/* The quiet period of these tests: long, as a user may set it. */
+#define QUIET 3000
+
+Test(quiet, a_save_of_one_file_goes_out_without_waiting)
+{
+    cct_quiet q;
+    cct_quiet_init(&q, QUIET);
+    cct_quiet_news burst;
+    /* The editor's write (the kernel's first events: the file truncated,
+     * written)... */
+    cr_assert_eq(cct_quiet_change(&q, 10000, &burst), QUIET);
+    cr_assert_not(burst);
+    cr_assert_not(cct_quiet_at_once(&q, 1, 0, 0),
+                  "a file written but not closed yet waits");
+    /* ...then its close, or its rename into place. */
+    cr_assert_eq(cct_quiet_change(&q, 10001, &burst), QUIET);
+    cr_assert(cct_quiet_at_once(&q, 1, 1, 0));
+    cr_assert_not(cct_quiet_sent(&q, 1));
+}
+
+Test(quiet, what_is_not_one_saved_file_waits_for_the_quiet_period)
+{
+    cct_quiet q;
+    cct_quiet_init(&q, QUIET);
+    cct_quiet_news burst;
+    cct_quiet_change(&q, 10000, &burst);
+    cr_assert_not(cct_quiet_at_once(&q, 2, 1, 0), "two files: a burst");
+    cr_assert_not(cct_quiet_at_once(&q, 1, 1, 1), "events were lost");
+    cr_assert_not(cct_quiet_at_once(&q, 1, 0, 0), "not saved (libuv)");
+}
+
+Test(quiet, the_rest_of_a_burst_is_said_once_and_gathered_as_one_set)
+{
+    cct_quiet q;
+    cct_quiet_init(&q, QUIET);
+    cct_quiet_news burst;
+    /* A checkout's first file arrives alone, and goes out at once. */
+    cct_quiet_change(&q, 10000, &burst);
+    cr_assert(cct_quiet_at_once(&q, 1, 1, 0));
+    cct_quiet_sent(&q, 1);
+    /* The next file, within the quiet period, begins the rest... */
+    cr_assert_eq(cct_quiet_change(&q, 10002, &burst), QUIET);
+    cr_assert_eq(burst, CCT_QUIET_BURST,
+                 "the rest of a burst is said when it begins");
+    /* ...which waits, even when it is one saved file, and is said once. */
+    cr_assert_not(cct_quiet_at_once(&q, 1, 1, 0));
+    cct_quiet_change(&q, 10003, &burst);
+    cr_assert_not(burst);
+    cr_assert_not(cct_quiet_at_once(&q, 1, 1, 0));
+    /* The quiet period ends: the rest goes out, even when nothing is
+     * left in it (the burst's end is said). */
+    cr_assert(cct_quiet_sent(&q, 0));
+    /* A save after that is a save again. */
+    cct_quiet_change(&q, 20000, &burst);
+    cr_assert_not(burst);
+    cr_assert(cct_quiet_at_once(&q, 1, 1, 0));
+}
+
+Test(quiet, a_save_after_the_quiet_period_is_no_burst)
+{
+    cct_quiet q;
+    cct_quiet_init(&q, QUIET);
+    cct_quiet_news burst;
+    cct_quiet_change(&q, 10000, &burst);
+    cct_quiet_sent(&q, 1);
+    /* The watcher's timer did not say it first (it came late): the change
+     * says the last set was alone. */
+    cct_quiet_change(&q, 10000 + QUIET, &burst);
+    cr_assert_eq(burst, CCT_QUIET_ALONE);
+    cr_assert(cct_quiet_at_once(&q, 1, 1, 0));
+}
+
+Test(quiet, the_end_of_the_window_says_a_save_was_alone_once)
+{
+    cct_quiet q;
+    cct_quiet_init(&q, QUIET);
+    cct_quiet_news news;
+    cct_quiet_change(&q, 10000, &news);
+    cr_assert_not(cct_quiet_burst_may_follow(&q), "nothing went out yet");
+    cr_assert_eq(cct_quiet_burst_window(&q, 10000), 0);
+    cct_quiet_sent(&q, 1); /* at 10001 */
+    cr_assert(cct_quiet_burst_may_follow(&q));
+    cr_assert_eq(cct_quiet_burst_window(&q, 10001), QUIET - 1,
+                 "a burst may follow until the quiet period after the "
+                 "last change");
+    cr_assert_eq(cct_quiet_window_over(&q), CCT_QUIET_ALONE);
+    cr_assert_not(cct_quiet_burst_may_follow(&q));
+    cr_assert_eq(cct_quiet_burst_window(&q, 10002), 0);
+    cr_assert_eq(cct_quiet_window_over(&q), CCT_QUIET_NO_NEWS,
+                 "said once");
+    cct_quiet_change(&q, 10000 + QUIET, &news);
+    cr_assert_eq(news, CCT_QUIET_NO_NEWS, "said already");
+}
+
+Test(quiet, a_set_that_waited_has_no_window)
+{
+    cct_quiet q;
+    cct_quiet_init(&q, QUIET);
+    cct_quiet_news news;
+    cct_quiet_change(&q, 10000, &news);
+    cct_quiet_change(&q, 10001, &news);
+    cct_quiet_sent(&q, 0); /* two files: after the quiet period */
+    cr_assert_not(cct_quiet_burst_may_follow(&q));
+    cr_assert_eq(cct_quiet_burst_window(&q, 13001), 0);
+    cr_assert_eq(cct_quiet_window_over(&q), CCT_QUIET_NO_NEWS);
+    cct_quiet_change(&q, 13002, &news);
+    cr_assert_eq(news, CCT_QUIET_NO_NEWS);
+}
+
+Test(quiet, a_save_after_a_set_the_quiet_period_ended_goes_at_once)
+{
+    cct_quiet q;
+    cct_quiet_init(&q, 300);
+    cct_quiet_news burst;
+    cct_quiet_change(&q, 10000, &burst);
+    cct_quiet_change(&q, 10001, &burst); /* two files: they wait */
+    cr_assert_not(cct_quiet_sent(&q, 0)); /* at 10301 */
+    cct_quiet_change(&q, 10310, &burst);
+    cr_assert_not(burst);
+    cr_assert(cct_quiet_at_once(&q, 1, 1, 0));
+}
+
+Test(quiet, the_rest_of_a_burst_cut_at_the_longest_delay_waits_too)
+{
+    cct_quiet q;
+    cct_quiet_init(&q, 300);
+    cct_quiet_news burst;
+    cct_quiet_change(&q, 10000, &burst);
+    cct_quiet_change(&q, 10500, &burst);
+    cr_assert_eq(cct_quiet_change(&q, 10990, &burst), 10);
+    cr_assert_not(cct_quiet_sent(&q, 0)); /* at 11000, mid-burst */
+    cct_quiet_change(&q, 11010, &burst);
+    cr_assert_not(burst, "that set did not go out at once: nothing to say");
+    cr_assert_not(cct_quiet_at_once(&q, 1, 1, 0),
+                  "a file saved mid-burst joins the rest");
+    cr_assert_not(cct_quiet_sent(&q, 0));
+}
+
+Test(quiet, a_long_burst_goes_out_within_the_longest_delay)
+{
+    cct_quiet q;
+    cct_quiet_init(&q, 300);
+    cct_quiet_news burst;
+    cr_assert_eq(cct_quiet_change(&q, 10000, &burst), 300);
+    cr_assert_eq(cct_quiet_change(&q, 10800, &burst), 200,
+                 "the quiet period is cut at the longest delay");
+    cr_assert_eq(cct_quiet_change(&q, 11200, &burst), 0);
+    cct_quiet_init(&q, QUIET); /* longer than the longest delay: kept */
+    cct_quiet_change(&q, 10000, &burst);
+    cr_assert_eq(cct_quiet_change(&q, 10800, &burst), QUIET);
 }

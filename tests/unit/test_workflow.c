@@ -25,7 +25,8 @@ typedef enum event_kind {
     EV_SMART_OFF,
     EV_DISCOVERY,      /* a discovery begins (a cct_discovery_state) */
     EV_DISCOVERY_DONE, /* it ended; `gone` ids no longer exist */
-    EV_ONCE            /* a once session runs `smart` ids as `suite` */
+    EV_ONCE,           /* a once session runs `smart` ids as `suite` */
+    EV_BURST           /* the change sent at once began a burst */
 } event_kind;
 
 typedef struct event {
@@ -58,6 +59,7 @@ typedef struct event {
     {.kind = EV_DISCOVERY, .discovery = CCT_DISCOVERY_BACKGROUND}
 #define DISCOVERED(ids) {.kind = EV_DISCOVERY_DONE, .gone = (ids)}
 #define ONCE(s, ids) {.kind = EV_ONCE, .suite = (s), .smart = (ids)}
+#define BURST {.kind = EV_BURST}
 
 typedef struct row {
     const char *name;
@@ -213,6 +215,43 @@ static const row rows[] = {
      {START, CHANGE, INTERRUPTED},
      "RUN full",
      "next=full retry=- suite=- smart=-"},
+
+    /* ---- bursts: a save sent at once was a burst's first file ----------- */
+    {"a burst stops the run its first file began", 1, 0,
+     {START, PASS(5), CHANGE, BURST},
+     "STOP",
+     "next=full retry=- suite=- smart=- burst_waits"},
+    {"the run stopped for a burst ends without a verdict or a wait", 1, 0,
+     {START, PASS(5), CHANGE, BURST, INTERRUPTED},
+     "",
+     "next=full retry=- suite=- smart=- burst_waits"},
+    {"the rest of the burst runs, once", 1, 0,
+     {START, PASS(5), CHANGE, BURST, INTERRUPTED, CHANGE},
+     "RUN full",
+     "next=full retry=- suite=- smart=-"},
+    {"a burst in the fix loop: the retry test runs again with the rest",
+     0, 0,
+     {START, FAIL(5, "t.A t.B", "t.B"), FAIL(1, "t.B", "t.B"), CHANGE,
+      BURST, INTERRUPTED, CHANGE},
+     "MESSAGE rerun t.B; RUN retry_test",
+     "next=retry_test retry=t.B suite=t.A,t.B smart=-"},
+    {"a burst stops a later run of the cycle its first file began", 0, 0,
+     {START, FAIL(5, "t.A t.B", "t.B"), FAIL(1, "t.B", "t.B"), CHANGE,
+      PASS(1), BURST},
+     "STOP",
+     "next=retry_suite retry=- suite=t.A,t.B smart=- burst_waits"},
+    {"a burst leaves a run no change began alone", 1, 0,
+     {START, BURST},
+     "",
+     "next=full retry=- suite=- smart=-"},
+    {"a burst after the cycle of its first file ended stops nothing", 1, 0,
+     {START, PASS(5), CHANGE, PASS(5), BURST},
+     "",
+     "next=full retry=- suite=- smart=-"},
+    {"smart: the rest of a burst adds its tests to the first file's", 0, 1,
+     {START, SMART("t.A"), BURST, INTERRUPTED, SMART("t.C")},
+     "RUN smart",
+     "next=smart retry=- suite=- smart=t.A,t.C"},
 
     /* ---- smart mode ------------------------------------------------------- */
     {"smart: a change runs the tests it affects", 0, 1,
@@ -596,6 +635,8 @@ static char *state_text(void)
         cct_buf_printf(&b, " request=%s", requests[wf.request]);
     if (wf.selection_waits)
         cct_buf_adds(&b, " selection_waits");
+    if (wf.burst_waits)
+        cct_buf_adds(&b, " burst_waits");
     return cct_buf_steal(&b);
 }
 
@@ -663,6 +704,9 @@ static void apply(const event *e)
         cct_strv_clear(&affected);
         cct_strv_split_words(&affected, e->smart);
         cct_workflow_start_once(&wf, e->suite, &affected, &actions);
+        break;
+    case EV_BURST:
+        cct_workflow_burst(&wf, &actions);
         break;
     case EV_END:
         break;
