@@ -183,6 +183,8 @@ int cct_spawn_has_ended(cct_spawn *sp)
 {
     if (sp->status.exited || !sp->process_open)
         return 1;
+    if (sp->templated) /* not our child: the template reaps it */
+        return cct_template_child_ended(&sp->child);
     siginfo_t info;
     memset(&info, 0, sizeof(info));
     /* WNOWAIT: the child stays a zombie for libuv's own wait. */

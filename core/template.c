@@ -248,8 +248,10 @@ static void handle_line(cct_template *t, char *line)
         cct_strv_add(&t->files, line + at);
     } else if (sscanf(line, "pid %llu %lld", &token, &a) == 2) {
         cct_template_child *c = find_child(t, token);
-        if (c)
+        if (c) {
+            c->pid = a;
             c->forked(c);
+        }
     } else if (sscanf(line, "exit %llu %lld %lld", &token, &a, &b) == 3) {
         cct_template_child *c = find_child(t, token);
         if (c) {
@@ -425,6 +427,7 @@ int cct_template_fork(cct_template *t, cct_template_child *child,
     child->n_fds = n_fds;
     child->sent = 0;
     child->signum = 0;
+    child->pid = 0;
     if (t->ready && send_fork(t, child) < 0) {
         lose(t, "cctrial could not write to the worker template");
         return UV_EAGAIN; /* never acted on: the caller starts it */
@@ -455,6 +458,24 @@ void cct_template_kill(cct_template *t, cct_template_child *child,
         return; /* its worker dies with it: `ended` follows */
     if (send_kill(t, child, signum) < 0)
         lose(t, "cctrial could not write to the worker template");
+}
+
+int cct_template_child_ended(const cct_template_child *child)
+{
+    if (child->pid <= 0)
+        return 0; /* not forked yet */
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%lld/stat", child->pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return errno == ENOENT; /* reaped already */
+    char stat[512];
+    size_t n = fread(stat, 1, sizeof(stat) - 1, f);
+    fclose(f);
+    stat[n] = '\0';
+    /* "pid (comm) S ...": the state follows the last ')'. */
+    const char *end = strrchr(stat, ')');
+    return end && end[1] == ' ' && (end[2] == 'Z' || end[2] == 'X');
 }
 
 void cct_template_forget(cct_template *t, cct_template_child *child)

@@ -58,6 +58,7 @@ struct cct_template_child {
     unsigned n_fds;
     int sent;
     int signum;        /* signalled before it was sent */
+    long long pid;     /* once forked */
 };
 
 typedef struct cct_template_events {
@@ -92,6 +93,11 @@ int cct_template_fork(cct_template *t, cct_template_child *child,
  * yet sent is not forked at all (`refused` with `signum`). */
 void cct_template_kill(cct_template *t, cct_template_child *child,
                        int signum);
+
+/* Whether the child, forked, has ended (a zombie not yet reaped, or gone):
+ * what waitid(WNOWAIT) tells a parent, read from /proc.  Its end is
+ * reported by the template soon after. */
+int cct_template_child_ended(const cct_template_child *child);
 
 /* The owner no longer waits for the child (it goes away first): no
  * callback for it runs any more. */
