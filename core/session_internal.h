@@ -187,7 +187,9 @@ void cct__session_guess_workers(session *s);
  * (at once when there are none). */
 void cct__session_close_runner(session *s, void (*done)(void *arg),
                                void *arg);
-void cct__session_create_runner(session *s);
+/* The workers discovery calls for, no more of them than `tests`, the
+ * most a run will have (the pool grows again for a run with more). */
+void cct__session_create_runner(session *s, size_t tests);
 /* How many tests were broken the last time they ran and are not kept by
  * `grep` (none without one). */
 size_t cct__session_broken_outside(const session *s, const char *grep);

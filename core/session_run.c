@@ -424,7 +424,9 @@ static int send_ahead(const session *s)
            (s->settings.fast_worker || twisted_before(s, 22, 10));
 }
 
-static void start_runner(session *s)
+/* `tests`: the most a run will have, so that no worker is started for
+ * nothing (cct_runner_limit). */
+static void start_runner(session *s, size_t tests)
 {
     cct_runner_config config = {
         .jobs = s->settings.jobs,
@@ -447,6 +449,7 @@ static void start_runner(session *s)
         .fatal = on_fatal,
     };
     s->run.runner = cct_runner_new(&s->loop, &config, &events, s);
+    cct_runner_limit(s->run.runner, tests);
     cct_runner_prewarm(s->run.runner);
 }
 
@@ -474,7 +477,8 @@ void cct__session_guess_workers(session *s)
     if (cct_worker_memo_read(memo, &python, &sys_path) == 0 &&
         cct_strv_contains(&candidates, python)) {
         worker_command_for(s, python, &sys_path, &s->run.worker_command);
-        start_runner(s);
+        /* How many tests will run is discovery's to say: jobs until then. */
+        start_runner(s, s->settings.jobs);
         s->run.runner_is_guess = 1;
     }
     free(python);
@@ -497,7 +501,7 @@ void cct__session_close_runner(session *s, void (*done)(void *arg),
 }
 
 /* The workers discovery calls for: the guessed ones when they match. */
-void cct__session_create_runner(session *s)
+void cct__session_create_runner(session *s, size_t tests)
 {
     cct_worker_command real;
     const cct_strv *sys_path = &s->changes.project.sys_path;
@@ -511,6 +515,7 @@ void cct__session_create_runner(session *s)
         cct_worker_command_free(&real);
         s->run.runner_is_guess = 0;
         cct_runner_set_send_ahead(s->run.runner, send_ahead(s));
+        cct_runner_limit(s->run.runner, tests);
         return;
     }
     if (s->run.runner) /* the guess was wrong: its workers go */
@@ -518,7 +523,7 @@ void cct__session_create_runner(session *s)
     cct_worker_command_free(&s->run.worker_command);
     s->run.worker_command = real;
     s->run.runner_is_guess = 0;
-    start_runner(s);
+    start_runner(s, tests);
 }
 
 /* A path as the user would type it: relative to the project when inside. */

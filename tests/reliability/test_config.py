@@ -98,7 +98,7 @@ def case_unknown_key():
 def case_wrong_type():
     expect_refusal("[cctrial]\n\njobs = many\n", [
         r"cctrial: {file}:3: \[cctrial\] jobs: 'many' is not a whole "
-        r"number"])
+        r"number, nor one of: auto"])
 
 
 def case_out_of_range():
