@@ -126,6 +126,10 @@ typedef struct session_history {
     double run_started;     /* the run's start, seconds since the epoch */
     cct_strv failed_unchanged; /* tests whose last result was a failure or
                                   an error, with no change since */
+    cct_test_duration *durations; /* the tests' durations, as the store
+                                     had them when last read */
+    size_t n_durations;
+    int durations_read;     /* and no run was kept since */
 } session_history;
 
 /* The session itself (written by session.c only, once set up): what it
@@ -240,6 +244,13 @@ void cct__session_history_changed(session *s);
  * in their order; all of them without a shard. */
 void cct__session_history_shard(session *s, const cct_strv *ids,
                                 cct_strv *out);
+/* The order a run of `tests` (in trial's order) with `workers` workers
+ * hands them out in: longest module first by the history's durations
+ * (handout.h), malloc'ed; NULL for trial's order: one worker, an order
+ * the user asked for (-z, -o), no history, or no module of the run with
+ * a recorded duration. */
+size_t *cct__session_history_order(session *s, const cct_strv *tests,
+                                   unsigned workers);
 
 /* session_keys.c */
 extern const char cct__session_keys_hint[];

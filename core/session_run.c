@@ -144,7 +144,16 @@ static void start_run(session *s, cct_suite suite)
     cct_runner_limit(s->run.runner, s->mode == MODE_CONTINUOUS
                                     ? s->changes.project.n_tests
                                     : s->run.tests.len);
-    int rc = cct_runner_run(s->run.runner, &s->run.tests);
+    size_t *order = cct__session_history_order(s, &s->run.tests,
+                                               ev.workers);
+    if (order && s->settings.verbose) {
+        char *first = cct__session_visible(s->run.tests.items[order[0]]);
+        cct_console_error(&s->console, "longest module first, by the "
+                          "history's durations: %s goes out first", first);
+        free(first);
+    }
+    int rc = cct_runner_run(s->run.runner, &s->run.tests, order);
+    free(order);
     if (rc < 0)
         cct__session_fail(s, "cannot start the run: %s", cct_strerror(rc));
 }
