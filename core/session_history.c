@@ -215,7 +215,7 @@ void cct__session_history_shard(session *s, const cct_strv *ids,
     size_t n_durations = 0;
     cct_history *h = store(s);
     if (h)
-        n_durations = cct_history_durations(h, &durations);
+        n_durations = cct_history_durations(h, 0, &durations);
     const cct_project *project = &s->changes.project;
     cct_shard_test *tests = cct_xcalloc(ids->len ? ids->len : 1,
                                         sizeof(*tests));
@@ -244,6 +244,11 @@ void cct__session_history_shard(session *s, const cct_strv *ids,
     cct_history_durations_free(durations, n_durations);
 }
 
+/* The runs whose durations order a hand-out: enough to smooth one slow
+ * run out, few enough to be read in milliseconds (every kept run of a
+ * suite of 10,000 tests is a second of reading). */
+#define ORDER_RUNS 10
+
 /* The durations, read again when a run has been kept since. */
 static const cct_test_duration *durations(session *s, size_t *n)
 {
@@ -251,7 +256,8 @@ static const cct_test_duration *durations(session *s, size_t *n)
     cct_history *h = store(s);
     if (h && !hist->durations_read) {
         cct_history_durations_free(hist->durations, hist->n_durations);
-        hist->n_durations = cct_history_durations(h, &hist->durations);
+        hist->n_durations = cct_history_durations(h, ORDER_RUNS,
+                                                  &hist->durations);
         hist->durations_read = 1;
     }
     *n = hist->n_durations;
