@@ -73,6 +73,7 @@ _cctrial_values()
     --config | --python | --temp-directory) echo '!files' ;;
     --since) echo "HEAD~1 $(git for-each-ref --format='%(refname:short)' \
                  2>/dev/null)" ;;
+    -j | --jobs) echo "auto 1 2 4 8" ;;
     --worker) echo "stock fast" ;;
     --watcher) echo "inotify libuv" ;;
     -o | --order) echo "alphabetical toptobottom" ;;

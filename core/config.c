@@ -497,11 +497,20 @@ char *cct_option_check(const cct_option *o, const char *value)
         return NULL;
     switch (o->type) {
     case CCT_OPT_INT: {
+        if (o->choices && choice_allowed(o->choices, value))
+            return NULL; /* a word it takes besides numbers: jobs = auto */
         char *end;
         errno = 0;
         long n = strtol(value, &end, 10);
-        if (!*value || *end || errno)
-            return cct_xasprintf("'%s' is not a whole number", value);
+        if (!*value || *end || errno) {
+            if (!o->choices)
+                return cct_xasprintf("'%s' is not a whole number", value);
+            char *words = choices_text(o->choices);
+            char *msg = cct_xasprintf("'%s' is not a whole number, nor one "
+                                      "of: %s", value, words);
+            free(words);
+            return msg;
+        }
         if ((o->min || o->max) && (n < o->min || n > o->max))
             return cct_xasprintf("%ld is out of range: use %ld to %ld", n,
                                  o->min, o->max);

@@ -418,22 +418,30 @@ double cct_history_estimate(cct_history *h, const char *selection,
     return seconds > 0 ? seconds : 0.0;
 }
 
-size_t cct_history_durations(cct_history *h, cct_test_duration **out)
+size_t cct_history_durations(cct_history *h, unsigned last_runs,
+                             cct_test_duration **out)
 {
     *out = NULL;
     sqlite3_stmt *st = NULL;
     size_t n = 0, cap = 0;
     /* A test with several results in a run (a failure, then an error for
-     * a dirty reactor) took as long as its last one says. */
+     * a dirty reactor) took as long as its last one says.  The last runs
+     * are found by results_run, reading only their results. */
     if (sqlite3_prepare_v2(h->db,
                            "SELECT test_id, AVG(d) FROM ("
                            "  SELECT test_id, MAX(duration) AS d "
-                           "  FROM results GROUP BY run_id, test_id) "
+                           "  FROM results WHERE run_id >= ("
+                           "    SELECT COALESCE(MIN(id), 0) FROM ("
+                           "      SELECT id FROM runs ORDER BY id DESC "
+                           "      LIMIT ?1)) "
+                           "  GROUP BY run_id, test_id) "
                            "GROUP BY test_id ORDER BY test_id",
                            -1, &st, NULL) != SQLITE_OK) {
         sqlite3_finalize(st);
         return 0;
     }
+    /* LIMIT -1: no limit. */
+    sqlite3_bind_int64(st, 1, last_runs ? (sqlite3_int64)last_runs : -1);
     while (sqlite3_step(st) == SQLITE_ROW) {
         const char *id = (const char *)sqlite3_column_text(st, 0);
         if (!id)

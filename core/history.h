@@ -87,16 +87,19 @@ int cct_history_record(cct_history *h, const cct_history_run *run,
 double cct_history_estimate(cct_history *h, const char *selection,
                             unsigned workers);
 
-/* A test's recorded duration: the mean over the kept runs of the time its
+/* A test's recorded duration: the mean over the runs read of the time its
  * longest result took. */
 typedef struct cct_test_duration {
     char *test_id;
     double seconds;
 } cct_test_duration;
 
-/* Every test with a recorded duration, sorted by id: *out is malloc'ed
- * (free with cct_history_durations_free).  Returns the count. */
-size_t cct_history_durations(cct_history *h, cct_test_duration **out);
+/* Every test with a recorded duration in the last `last_runs` runs (0:
+ * every kept run), sorted by id: *out is malloc'ed (free with
+ * cct_history_durations_free).  Returns the count.  Reading every run
+ * reads every result kept: a second or more for a large suite. */
+size_t cct_history_durations(cct_history *h, unsigned last_runs,
+                             cct_test_duration **out);
 void cct_history_durations_free(cct_test_duration *d, size_t n);
 /* The duration of `test_id` in a list from cct_history_durations, or -1
  * when it has none. */

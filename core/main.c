@@ -330,6 +330,13 @@ static void describe_run(const cct_config *config, const cct_cli *cli,
                                ignore);
     add_comment(out, line);
     free(line);
+    if (settings.jobs_auto) {
+        line = cct_xasprintf("jobs = auto: %u workers here (the cores), "
+                             "or one per test when a run has fewer",
+                             settings.jobs);
+        add_comment(out, line);
+        free(line);
+    }
     free(ignore);
     free(helper);
     free(venv);

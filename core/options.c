@@ -17,8 +17,10 @@ static const cct_option core_options[] = {
     {"tests", CCT_OPT_LIST, NULL,
      "Test names to run when none are given on the command line (packages, "
      "modules, classes or methods, as trial takes them).", NULL, 0, 0},
-    {"jobs", CCT_OPT_INT, "1", "Number of worker processes (-j).", NULL, 1,
-     256},
+    {"jobs", CCT_OPT_INT, "auto",
+     "Number of worker processes (-j): auto, the number of cores, or a "
+     "number; a run starts no more workers than it has tests.", "auto", 1,
+     CCT_JOBS_MAX},
     {"python", CCT_OPT_PATH, NULL,
      "Python interpreter for discovery and workers; by default "
      "$VIRTUAL_ENV/bin/python, else the first python3 on PATH that can "
@@ -220,6 +222,19 @@ static const char *value(const cct_config *c, const char *key)
 
 static void load_list(cct_strv *v, const char *text);
 
+unsigned cct_cpu_count(void)
+{
+#if UV_VERSION_HEX >= 0x012c00 /* 1.44 */
+    unsigned n = uv_available_parallelism();
+#else
+    uv_cpu_info_t *cpus = NULL;
+    int count = 0;
+    unsigned n = uv_cpu_info(&cpus, &count) == 0 ? (unsigned)count : 1;
+    uv_free_cpu_info(cpus, count);
+#endif
+    return n ? n : 1;
+}
+
 int cct_settings_check(const cct_config *c, char **error)
 {
     *error = NULL;
@@ -276,7 +291,11 @@ void cct_settings_load(cct_settings *s, const cct_config *c)
 {
     memset(s, 0, sizeof(*s));
     load_list(&s->tests, value(c, "tests"));
-    s->jobs = (unsigned)cct_parse_int(value(c, "jobs"));
+    s->jobs_auto = strcmp(value(c, "jobs"), "auto") == 0;
+    s->jobs = s->jobs_auto ? cct_cpu_count()
+                           : (unsigned)cct_parse_int(value(c, "jobs"));
+    if (s->jobs > CCT_JOBS_MAX)
+        s->jobs = CCT_JOBS_MAX; /* a machine of more cores */
     s->python = value(c, "python") && *value(c, "python")
                     ? cct_expand_home(value(c, "python")) : NULL;
     s->smart = cct_parse_bool(value(c, "smart"));

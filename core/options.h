@@ -31,7 +31,10 @@ typedef struct cct_worker_flags {
 
 typedef struct cct_settings {
     cct_strv tests;
-    unsigned jobs;
+    unsigned jobs;     /* workers at most: the number given, or with
+                          jobs = auto the cores (cct_cpu_count); a run
+                          uses no more than it has tests */
+    int jobs_auto;     /* jobs = auto */
     char *python;      /* NULL: find one */
     int forever;
     int smart;
@@ -68,6 +71,13 @@ typedef struct cct_settings {
     unsigned history_runs; /* the last runs it keeps */
     unsigned shard_part, shard_parts; /* --shard=K/N; 0/0: no shard */
 } cct_settings;
+
+/* The largest number `jobs` takes. */
+#define CCT_JOBS_MAX 256
+
+/* The cores this process may run on: libuv's available parallelism (the
+ * CPU affinity mask counted), or before libuv 1.44 its CPU count. */
+unsigned cct_cpu_count(void);
 
 /* What no single key's check can see: settings that exclude each other.
  * Returns 0, or CCT_ECONFIG with *error naming them (after

@@ -29,8 +29,9 @@ typedef struct cct_result {
                                 exception's text, else NULL */
     const char *reason;      /* of a skip or a todo, else NULL */
     unsigned worker;         /* the worker's number (_trial_temp/<n>) */
-    double duration;         /* seconds since the test was handed out; 0
-                                for the runner's own errors */
+    double duration;         /* seconds since the test was handed out (to
+                                a worker ready to run it); 0 for the
+                                runner's own errors */
 } cct_result;
 
 /* Where results go as they are made.  The result and its strings are

@@ -535,7 +535,8 @@ void cct_runner_prewarm(cct_runner *r)
             spawn_slot(r, i);
 }
 
-int cct_runner_run(cct_runner *r, const cct_strv *tests)
+int cct_runner_run(cct_runner *r, const cct_strv *tests,
+                   const size_t *order)
 {
     if (r->running || r->closing)
         return UV_EBUSY;
@@ -543,7 +544,7 @@ int cct_runner_run(cct_runner *r, const cct_strv *tests)
     cct_strv_clear(&r->tests);
     for (size_t i = 0; i < tests->len; i++)
         cct_strv_add(&r->tests, tests->items[i]);
-    cct_handout_reset(&r->handout, r->tests.len);
+    cct_handout_reset(&r->handout, r->tests.len, order);
     r->begun = 0;
     r->ended = 0;
     r->tests_began = 0;

@@ -4,7 +4,8 @@
  *
  * The pool keeps `jobs` workers spawned ahead of need, so that a run does
  * not wait for Python to start and import Twisted.  A run hands its tests,
- * in trial's order (handout.h), to whichever worker is free; when it ends,
+ * in trial's order or longest module first (handout.h), to whichever
+ * worker is free; when it ends,
  * the workers it used are stopped (their Python has imported the project's
  * code, which may change before the next run) and fresh ones are spawned
  * at once.
@@ -98,9 +99,11 @@ void cct_runner_resume_clocks(cct_runner *r);
 void cct_runner_set_send_ahead(cct_runner *r, int send_ahead);
 /* Spawns the workers that are missing. */
 void cct_runner_prewarm(cct_runner *r);
-/* Starts a run of `tests` (copied).  `temp_dir` must exist and be empty.
- * Returns 0 or a negative error (nothing started). */
-int cct_runner_run(cct_runner *r, const cct_strv *tests);
+/* Starts a run of `tests` (copied), in trial's order, handed out in
+ * `order` (see cct_handout_reset; NULL: trial's order).  `temp_dir` must
+ * exist and be empty.  Returns 0 or a negative error (nothing started). */
+int cct_runner_run(cct_runner *r, const cct_strv *tests,
+                   const size_t *order);
 /* No test is handed out (or sent ahead) for the rest of the current run:
  * the tests begun go on, and the run ends by cct_runner_interrupt (trial
  * -x's stop: nothing begins after a failure). */

@@ -306,7 +306,7 @@ int cct_session_run(const cct_cli *cli, const cct_config *config,
     s->plugin_dirs = plugin_dirs;
     cct_settings_load(&s->settings, config);
     s->mode = choose_mode(s);
-    unsigned cpus = uv_available_parallelism();
+    unsigned cpus = cct_cpu_count();
     if (s->settings.jobs > 4 * cpus)
         cct_console_error(&s->console,
                           "warning: -j %u is more than 4 times the %u CPUs "
@@ -340,6 +340,12 @@ int cct_session_run(const cct_cli *cli, const cct_config *config,
         cct_console_error(&s->console, "project root: %s (%s)",
                           paths->project_dir,
                           cct_root_reason_text(paths->root_reason));
+    if (s->settings.verbose && s->mode != MODE_LIST)
+        cct_console_error(&s->console, "jobs = %s%u%s: a run starts as "
+                          "many workers, or one per test when it has fewer",
+                          s->settings.jobs_auto ? "auto (the cores: " : "",
+                          s->settings.jobs,
+                          s->settings.jobs_auto ? ")" : "");
 
     uv_signal_init(&s->loop, &s->sigint);
     uv_signal_init(&s->loop, &s->sigterm);

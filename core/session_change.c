@@ -505,7 +505,7 @@ static void run_selected(session *s, int status, const cct_strv *given)
             explain_no_test(s);
         cct__session_exit(s, s->mode == MODE_ONCE ? EXIT_NO_TESTS : 0);
     } else {
-        cct__session_create_runner(s);
+        cct__session_create_runner(s, ids->len);
         cct_actions actions;
         cct_workflow_start_once(&s->workflow,
                                 s->mode == MODE_HOOK ? CCT_SUITE_SMART
@@ -528,7 +528,7 @@ static void run_selected_once(session *s)
  * watcher, the keys and the first run. */
 static void begin_watching(session *s)
 {
-    cct__session_create_runner(s);
+    cct__session_create_runner(s, s->changes.project.n_tests);
     watch_roots(s);
     if (start_watching(s) < 0)
         return;

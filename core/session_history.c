@@ -4,6 +4,8 @@
  * come and handed to it once, when the run ends (history.h); the run's
  * estimate and the shard split read it; and a success that follows a
  * failure with no change of a watched file in between is marked flaky.
+ * The durations order a run's hand-out too, longest module first: read
+ * once, and again only after a run was kept.
  * A run of one shard (--shard) reads the history and keeps nothing in it:
  * the parts run one after another on one machine must all split the
  * selection by the same durations, or a test would fall between them.
@@ -14,6 +16,7 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include "handout.h"
 #include "session_internal.h"
 #include "shard.h"
 
@@ -38,6 +41,8 @@ void cct__session_history_free(session *s)
     free(s->history.results);
     cct_history_close(s->history.store);
     cct_strv_free(&s->history.failed_unchanged);
+    cct_history_durations_free(s->history.durations,
+                               s->history.n_durations);
     memset(&s->history, 0, sizeof(s->history));
 }
 
@@ -190,6 +195,8 @@ void cct__session_history_run_end(session *s, const cct_run_end *ev,
                            s->history.n_results, &warning) < 0) {
         cct_console_error(&s->console, "warning: %s", warning);
         free(warning);
+    } else {
+        s->history.durations_read = 0; /* they have changed */
     }
     free(key);
     forget_results(&s->history);
@@ -208,7 +215,7 @@ void cct__session_history_shard(session *s, const cct_strv *ids,
     size_t n_durations = 0;
     cct_history *h = store(s);
     if (h)
-        n_durations = cct_history_durations(h, &durations);
+        n_durations = cct_history_durations(h, 0, &durations);
     const cct_project *project = &s->changes.project;
     cct_shard_test *tests = cct_xcalloc(ids->len ? ids->len : 1,
                                         sizeof(*tests));
@@ -235,4 +242,64 @@ void cct__session_history_shard(session *s, const cct_strv *ids,
     free(part_of);
     free(tests);
     cct_history_durations_free(durations, n_durations);
+}
+
+/* The runs whose durations order a hand-out: enough to smooth one slow
+ * run out, few enough to be read in milliseconds (every kept run of a
+ * suite of 10,000 tests is a second of reading). */
+#define ORDER_RUNS 10
+
+/* The durations, read again when a run has been kept since. */
+static const cct_test_duration *durations(session *s, size_t *n)
+{
+    session_history *hist = &s->history;
+    cct_history *h = store(s);
+    if (h && !hist->durations_read) {
+        cct_history_durations_free(hist->durations, hist->n_durations);
+        hist->n_durations = cct_history_durations(h, ORDER_RUNS,
+                                                  &hist->durations);
+        hist->durations_read = 1;
+    }
+    *n = hist->n_durations;
+    return hist->durations;
+}
+
+/* The module of a test, for placing it: a name that loads nothing is a
+ * module of its own. */
+static const char *module_of(const session *s, const char *id)
+{
+    const cct_project *project = &s->changes.project;
+    size_t index = s->changes.have_project
+                       ? cct_project_find_test(project, id)
+                       : CCT_STRMAP_MISSING;
+    return index != CCT_STRMAP_MISSING ? project->tests[index].module : id;
+}
+
+size_t *cct__session_history_order(session *s, const cct_strv *tests,
+                                   unsigned workers)
+{
+    /* One worker runs them all, in any order, in the same time; -z and
+     * -o ask for trial's order of the user's choosing. */
+    if (workers < 2 || tests->len < 2 || s->settings.random > 0 ||
+        s->settings.order || !store(s))
+        return NULL;
+    size_t n_durations;
+    const cct_test_duration *known = durations(s, &n_durations);
+    if (n_durations == 0)
+        return NULL;
+    cct_handout_test *placed = cct_xcalloc(tests->len, sizeof(*placed));
+    for (size_t i = 0; i < tests->len; i++)
+        placed[i] = (cct_handout_test){
+            .module = module_of(s, tests->items[i]),
+            .seconds = cct_history_duration_of(known, n_durations,
+                                               tests->items[i]),
+        };
+    size_t *order = cct_xcalloc(tests->len, sizeof(*order));
+    size_t timed = cct_handout_longest_first(placed, tests->len, order);
+    free(placed);
+    if (timed == 0) {
+        free(order);
+        return NULL;
+    }
+    return order;
 }

@@ -143,6 +143,10 @@ typedef struct session_history {
     double run_started;     /* the run's start, seconds since the epoch */
     cct_strv failed_unchanged; /* tests whose last result was a failure or
                                   an error, with no change since */
+    cct_test_duration *durations; /* the tests' durations, as the store
+                                     had them when last read */
+    size_t n_durations;
+    int durations_read;     /* and no run was kept since */
 } session_history;
 
 /* The session itself (written by session.c only, once set up): what it
@@ -204,7 +208,9 @@ void cct__session_guess_workers(session *s);
  * (at once when there are none). */
 void cct__session_close_runner(session *s, void (*done)(void *arg),
                                void *arg);
-void cct__session_create_runner(session *s);
+/* The workers discovery calls for, no more of them than `tests`, the
+ * most a run will have (the pool grows again for a run with more). */
+void cct__session_create_runner(session *s, size_t tests);
 /* How many tests were broken the last time they ran and are not kept by
  * `grep` (none without one). */
 size_t cct__session_broken_outside(const session *s, const char *grep);
@@ -261,6 +267,13 @@ void cct__session_history_changed(session *s);
  * in their order; all of them without a shard. */
 void cct__session_history_shard(session *s, const cct_strv *ids,
                                 cct_strv *out);
+/* The order a run of `tests` (in trial's order) with `workers` workers
+ * hands them out in: longest module first by the history's durations
+ * (handout.h), malloc'ed; NULL for trial's order: one worker, an order
+ * the user asked for (-z, -o), no history, or no module of the run with
+ * a recorded duration. */
+size_t *cct__session_history_order(session *s, const cct_strv *tests,
+                                   unsigned workers);
 
 /* session_keys.c */
 extern const char cct__session_keys_hint[];

@@ -153,7 +153,16 @@ static void start_run(session *s, cct_suite suite)
     cct_runner_limit(s->run.runner, s->mode == MODE_CONTINUOUS
                                     ? s->changes.project.n_tests
                                     : s->run.tests.len);
-    int rc = cct_runner_run(s->run.runner, &s->run.tests);
+    size_t *order = cct__session_history_order(s, &s->run.tests,
+                                               ev.workers);
+    if (order && s->settings.verbose) {
+        char *first = cct__session_visible(s->run.tests.items[order[0]]);
+        cct_console_error(&s->console, "longest module first, by the "
+                          "history's durations: %s goes out first", first);
+        free(first);
+    }
+    int rc = cct_runner_run(s->run.runner, &s->run.tests, order);
+    free(order);
     if (rc < 0)
         cct__session_fail(s, "cannot start the run: %s", cct_strerror(rc));
 }
@@ -499,7 +508,9 @@ static int send_ahead(const session *s)
            (s->settings.fast_worker || twisted_before(s, 22, 10));
 }
 
-static void start_runner(session *s)
+/* `tests`: the most a run will have, so that no worker is started for
+ * nothing (cct_runner_limit). */
+static void start_runner(session *s, size_t tests)
 {
     cct_runner_config config = {
         .jobs = s->settings.jobs,
@@ -529,6 +540,7 @@ static void start_runner(session *s)
         .template_replaced = on_template_replaced,
     };
     s->run.runner = cct_runner_new(&s->loop, &config, &events, s);
+    cct_runner_limit(s->run.runner, tests);
     cct_runner_prewarm(s->run.runner);
 }
 
@@ -556,7 +568,8 @@ void cct__session_guess_workers(session *s)
     if (cct_worker_memo_read(memo, &python, &sys_path) == 0 &&
         cct_strv_contains(&candidates, python)) {
         worker_command_for(s, python, &sys_path, &s->run.worker_command);
-        start_runner(s);
+        /* How many tests will run is discovery's to say: jobs until then. */
+        start_runner(s, s->settings.jobs);
         s->run.runner_is_guess = 1;
     }
     free(python);
@@ -579,7 +592,7 @@ void cct__session_close_runner(session *s, void (*done)(void *arg),
 }
 
 /* The workers discovery calls for: the guessed ones when they match. */
-void cct__session_create_runner(session *s)
+void cct__session_create_runner(session *s, size_t tests)
 {
     cct_worker_command real;
     const cct_strv *sys_path = &s->changes.project.sys_path;
@@ -593,6 +606,7 @@ void cct__session_create_runner(session *s)
         cct_worker_command_free(&real);
         s->run.runner_is_guess = 0;
         cct_runner_set_send_ahead(s->run.runner, send_ahead(s));
+        cct_runner_limit(s->run.runner, tests);
         return;
     }
     if (s->run.runner) /* the guess was wrong: its workers go */
@@ -600,7 +614,7 @@ void cct__session_create_runner(session *s)
     cct_worker_command_free(&s->run.worker_command);
     s->run.worker_command = real;
     s->run.runner_is_guess = 0;
-    start_runner(s);
+    start_runner(s, tests);
 }
 
 /* A path as the user would type it: relative to the project when inside. */

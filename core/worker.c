@@ -416,6 +416,11 @@ static void handle_reply(cct_worker *w, const cct_amp_box *box, int is_error)
             cct__worker_protocol_error(w, "it refused Start");
         } else {
             w->ready = 1;
+            /* A test handed out while the worker started begins now: its
+             * duration is not Python's start-up (the history's durations
+             * order runs and split shards). */
+            if (cct__worker_test(w))
+                w->test_start = uv_hrtime();
             cct__worker_start_test_timer(w);
             if (w->events.ready)
                 w->events.ready(w, w->arg);

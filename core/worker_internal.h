@@ -124,7 +124,8 @@ struct cct_worker {
     cct_buf err_tail;
 
     uint64_t test_start; /* uv_hrtime() when the running test was handed
-                            out (or began, sent ahead) */
+                            out to the ready worker, or it became ready
+                            (or the test began, sent ahead) */
     /* The test's clock, which the timeout reads: time it ran before the
      * clock last stopped, and since when it runs (uv_hrtime()); stopped
      * while the job is (cct_worker_pause_clock). */

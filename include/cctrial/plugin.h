@@ -95,7 +95,9 @@ typedef struct cct_option {
                                   be NULL for "unset" */
     const char *help;          /* one sentence, shown by --print-config and
                                   in the configuration reference */
-    const char *choices;       /* CCT_OPT_CHOICE: "auto|always|never" */
+    const char *choices;       /* CCT_OPT_CHOICE: "auto|always|never";
+                                  CCT_OPT_INT: words it takes besides
+                                  numbers ("auto"), or NULL */
     long min, max;             /* CCT_OPT_INT: inclusive bounds */
 } cct_option;
 

@@ -31,9 +31,15 @@ API:
     merged_project(fixtures) -> str
         A fresh directory holding several fixture projects side by side.
     Cctrial(cwd, args, env=None, python=TEST_PYTHON, tty=False,
-            size=(24, 80))
+            size=(24, 80), jobs=1)
         One cctrial process.  `python` adds `--python PATH` in front of
         args unless it is None (then cctrial searches as a user's would).
+        `jobs` adds `--jobs=N` in front of args, unless args give -j or
+        --jobs, ask for --print-config or name a command: one worker, as before jobs =
+        auto became the default, so that a test about something else
+        starts no more Python processes than it needs (CTest runs tests
+        side by side on a small machine); None gives no --jobs (cctrial's
+        default, auto, or what a configuration file says).
         env entries are added to a clean environment (see base_env); a value
         of None removes the variable.  tty=True gives it a pseudo-terminal
         of `size` (rows, columns) for stdin, stdout and stderr; its
@@ -560,6 +566,18 @@ _CONTROLLING_TTY = (
     "fcntl.ioctl(0, termios.TIOCSCTTY, 0)\n"
     "os.execv(sys.argv[1], sys.argv[1:])\n")
 
+def _gives_jobs(args):
+    """Do cctrial's arguments say how many workers, print the settings
+    (where an added --jobs would show as the command line's) or name a
+    command (which must come first: `cctrial history`)?"""
+    args = list(args)
+    return (args[:1] in (["history"], ["install-hook"])
+            or any(a in ("-j", "--jobs", "--print-config")
+                   or a.startswith("--jobs=")
+                   or (a.startswith("-j") and len(a) > 2)
+                   for a in args))
+
+
 # The cctrial processes this script started that may still run, so that one
 # instance's descendants() does not count another's processes.
 _started = []
@@ -569,7 +587,7 @@ class Cctrial:
     """One cctrial process; see the module's docstring."""
 
     def __init__(self, cwd, args, env=None, python=TEST_PYTHON, tty=False,
-                 size=(24, 80), outcomes=False):
+                 size=(24, 80), outcomes=False, jobs=1):
         check(CCTRIAL, "CCTRIAL (the binary under test) is not set")
         self.cwd = cwd
         self.argv = [CCTRIAL]
@@ -577,6 +595,8 @@ class Cctrial:
             self.argv.append(f"--watcher={WATCHER}")
         if python is not None:
             self.argv += ["--python", python]
+        if jobs is not None and not _gives_jobs(args):
+            self.argv.append(f"--jobs={jobs}")
         self.events_path = None
         if outcomes:
             work = empty_dir("events")

@@ -12,6 +12,11 @@ Then `cctrial history` and `--json` show the three runs, the tests'
 durations and the flaky test; `--list-selected --shard=K/2` splits the
 selection into two parts that cover it exactly, each module whole; a bad
 --shard is refused; and with `history = off` a run keeps nothing.
+Longest first: on a second small project whose slow module comes last in
+trial's order, a -j1 run records the durations; the next run with -j2
+hands the slow module's tests out first, together (the order of the
+json reporter's test_start events, no timing), and -v says so; with
+--order=toptobottom, trial's order again.
 """
 
 import json
@@ -69,10 +74,10 @@ path = events.jsonl
 }
 
 
-def make_project():
+def make_project(files=FILES):
     top = harness.empty_dir("history")
     project = os.path.join(top, "proj")
-    for name, text in FILES.items():
+    for name, text in files.items():
         path = os.path.join(project, name)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "w") as f:
@@ -204,7 +209,67 @@ def history_off():
     say("history = off: no history.sqlite")
 
 
+LONG_FILES = {
+    "fxlong/__init__.py": "",
+    "fxlong/test_quick.py": '''
+from twisted.trial import unittest
+
+
+class Quick(unittest.TestCase):
+    def test_one(self):
+        pass
+
+    def test_two(self):
+        pass
+''',
+    "fxlong/test_slow.py": '''
+import time
+from twisted.trial import unittest
+
+
+class Slow(unittest.TestCase):
+    def test_sleeps(self):
+        time.sleep(0.4)
+
+    def test_too(self):
+        pass
+''',
+    ".cctrialrc": FILES[".cctrialrc"],
+}
+QUICK = ["fxlong.test_quick.Quick.test_one", "fxlong.test_quick.Quick.test_two"]
+SLOW = ["fxlong.test_slow.Slow.test_sleeps", "fxlong.test_slow.Slow.test_too"]
+
+
+def started(project, args):
+    """The ids of a --once run's test_start events, in their order."""
+    cct = run(project, ["--once"] + args + ["fxlong"])
+    check(cct.returncode == 0, cct.describe())
+    with open(os.path.join(project, "events.jsonl")) as f:
+        return cct, [e["id"] for e in map(json.loads, f)
+                     if e["event"] == "test_start"]
+
+
+def longest_first():
+    project = make_project(LONG_FILES)
+    _, first = started(project, ["-j1"])
+    check(first == QUICK + SLOW, f"-j1 without history: trial's order "
+          f"{QUICK + SLOW}, got {first}")
+    cct, second = started(project, ["-j2", "-v"])
+    check(second == SLOW + QUICK,
+          f"-j2 after a run: the slow module first, got {second}\n"
+          + cct.describe())
+    check(f"longest module first, by the history's durations: {SLOW[0]} "
+          "goes out first" in cct.stderr, "-v does not say so\n"
+          + cct.describe())
+    _, ordered = started(project, ["-j2", "--order=toptobottom"])
+    check(ordered == QUICK + SLOW,
+          f"--order: trial's order {QUICK + SLOW}, got {ordered}")
+    say(f"longest first: -j2 hands out {SLOW} before {QUICK} once the "
+        "history has them; --order keeps trial's")
+
+
 def main():
+    longest_first()
     project = make_project()
     flaky_in_a_watching_session(project)
     history_report(project)

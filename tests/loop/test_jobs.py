@@ -1,14 +1,18 @@
-"""-j above the number of tests starts no idle workers.
+"""-j above the number of tests starts no idle workers; jobs = auto, the
+default, is the number of cores.
 
-    test_jobs.py once|forever
+    test_jobs.py once|forever|auto
 
 A project of two passing tests, run with -j 6: cctrial keeps at most two
 workers (the processes running cctrial's worker bootstrap among its
 descendants, but the template they are forked from), while it waits for a change (forever) or over a whole --once
 run (every worker directory it made under _trial_temp/).  A warning says
-when -j is over 4 times the CPUs.
+when -j is over 4 times the CPUs.  auto: without -j, -v says jobs = auto
+and the cores this process may use, and the run's workers (the json
+reporter's run_start) are those cores, at most the two tests.
 """
 
+import json
 import os
 import sys
 
@@ -46,10 +50,31 @@ def workers(cct):
                      and parent(pid) == cct.pid)]
 
 
+def auto(root):
+    cores = len(os.sched_getaffinity(0))
+    with harness.Cctrial(root, ["--once", "-v", "jobs"], outcomes=True,
+                         jobs=None) as cct:
+        cct.run()
+    check(cct.returncode == 0, "expected a passing run\n" + cct.describe())
+    check(f"jobs = auto (the cores: {cores})" in cct.output,
+          f"expected -v to say jobs = auto is {cores} here\n"
+          + cct.describe())
+    with open(cct.events_path) as f:
+        starts = [e for e in map(json.loads, f) if e["event"] == "run_start"]
+    check(len(starts) == 1 and starts[0]["workers"] == min(cores, 2),
+          f"expected one run of {min(cores, 2)} workers, got {starts}\n"
+          + cct.describe())
+    say(f"jobs = auto with {cores} cores, 2 tests: "
+        f"{starts[0]['workers']} workers")
+
+
 def main():
     mode = sys.argv[1]
     root = loopkit.project({"jobs/__init__.py": "",
                             "jobs/test_two.py": TESTS})
+    if mode == "auto":
+        auto(root)
+        return
     cpus = os.cpu_count()
     args = ["-j", "6", "jobs"] + (["--once"] if mode == "once" else ["-f"])
     with harness.Cctrial(root, args) as cct:

@@ -66,7 +66,10 @@ def expect_refusal(config_text, expected, names=("pkg",), config=None,
     if config is None:
         config = os.path.join(harness.empty_dir("config"), "cctrialrc")
         relkit.write(config, config_text)
-    cct = harness.Cctrial(root, [mode, "--config", config] + list(names))
+    # jobs=None: the configuration's jobs (some say jobs = many) must not
+    # be overridden by the harness's --jobs.
+    cct = harness.Cctrial(root, [mode, "--config", config] + list(names),
+                          jobs=None)
     with cct:
         cct.run()
         left = cct.descendants()
@@ -98,7 +101,7 @@ def case_unknown_key():
 def case_wrong_type():
     expect_refusal("[cctrial]\n\njobs = many\n", [
         r"cctrial: {file}:3: \[cctrial\] jobs: 'many' is not a whole "
-        r"number"])
+        r"number, nor one of: auto"])
 
 
 def case_out_of_range():

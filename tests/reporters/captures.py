@@ -234,7 +234,9 @@ def environment(root, cctrial, python):
     config = os.path.join(root, "xdg-config")
     os.makedirs(os.path.join(config, "cctrial"))
     with open(os.path.join(config, "cctrial", "cctrialrc"), "w") as f:
-        f.write(f"[cctrial]\nnotifier = none\npython = {python}\n")
+        # One worker: the captures show one worker's order of results.
+        f.write(f"[cctrial]\nnotifier = none\npython = {python}\n"
+                "jobs = 1\n")
     env.update({
         "XDG_CONFIG_HOME": config,
         "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",

@@ -448,6 +448,9 @@ ParameterizedTestParameters(validate, core_options)
         {"worker", "fas", "rc:4: |worker|not one of"},
         {"jobs", "256", ""},
         {"jobs", "1", ""},
+        {"jobs", "auto", ""},
+        {"jobs", "Auto", "rc:4: |jobs|'Auto' is not a whole number, nor one "
+                         "of: auto"},
         {"timeout", "0", ""},
         {"forever", "Yes", ""},
         {"forever", "off", ""},
@@ -564,7 +567,7 @@ Test(validate, a_bad_flag_is_reported_as_from_the_command_line)
                                      cct_core_options, &error),
                  CCT_ECONFIG);
     cr_assert_str_eq(error, "command line: [cctrial] jobs: 'lots' is not a "
-                            "whole number");
+                            "whole number, nor one of: auto");
 }
 
 Test(validate, option_values_fall_back_to_defaults)
@@ -626,7 +629,8 @@ Test(settings, defaults)
 {
     cct_settings s;
     cct_settings_load(&s, &config);
-    cr_assert_eq(s.jobs, 1);
+    cr_assert(s.jobs_auto);
+    cr_assert_eq(s.jobs, cct_cpu_count());
     cr_assert_eq(s.timeout_s, 300);
     cr_assert_eq(s.debounce_ms, 50);
     cr_assert_eq(s.verbose, 0);
@@ -1212,10 +1216,29 @@ Test(validate, an_empty_value_leaves_a_key_without_default_unset)
     cr_assert_null(s.order);
     cct_settings_free(&s);
     /* A key with a default needs a value. */
-    cct_config_set(&config, CCT_CORE_SECTION, "jobs", "", NULL, "rc", 3);
+    cct_config_set(&config, CCT_CORE_SECTION, "timeout", "", NULL, "rc", 3);
     cr_assert_eq(cct_config_validate(&config, CCT_CORE_SECTION,
                                      cct_core_options, &error),
                  CCT_ECONFIG);
+}
+
+Test(cli, jobs_takes_a_number_or_auto)
+{
+    apply_argv("cctrial -j1 pkg");
+    cct_settings s;
+    cct_settings_load(&s, &config);
+    cr_assert(!s.jobs_auto);
+    cr_assert_eq(s.jobs, 1);
+    cct_settings_free(&s);
+    apply_argv("cctrial --jobs=auto pkg");
+    cr_assert_eq(cct_config_validate(&config, CCT_CORE_SECTION,
+                                     cct_core_options, &error), 0, "%s",
+                 error);
+    cct_settings_load(&s, &config);
+    cr_assert(s.jobs_auto);
+    cr_assert_eq(s.jobs, cct_cpu_count());
+    cr_assert_geq(s.jobs, 1);
+    cct_settings_free(&s);
 }
 
 /* --shard and `cctrial history` (issue 20). */

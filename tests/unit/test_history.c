@@ -147,7 +147,7 @@ Test(history, a_run_and_its_results_are_kept_and_give_estimates)
     cr_assert_float_eq(cct_history_estimate(h, same, 2), 8.0, 1e-9);
 
     cct_test_duration *d;
-    size_t n = cct_history_durations(h, &d);
+    size_t n = cct_history_durations(h, 0, &d);
     cr_assert_eq(n, 2);
     cr_assert_str_eq(d[0].test_id, "p.test_a.T.test_1");
     cr_assert_float_eq(d[0].seconds, 1.5, 1e-9);
@@ -163,6 +163,36 @@ Test(history, a_run_and_its_results_are_kept_and_give_estimates)
     free(same);
     cct_strv_free(&tests);
     cct_strv_free(&reordered);
+}
+
+Test(history, durations_of_the_last_runs_only)
+{
+    cct_history *h = open_quietly(10);
+    static const cct_history_result slow[] = {
+        {"p.test_a.T.test_1", CCT_OUTCOME_SUCCESS, 9.0, 0, NULL, 0},
+        {"p.test_old.T.test_9", CCT_OUTCOME_SUCCESS, 1.0, 0, NULL, 0},
+    };
+    cct_history_run run = a_run("s:2", 1, 1.0);
+    char *warning = NULL;
+    cr_assert_eq(cct_history_record(h, &run, slow, 2, &warning), 0, "%s",
+                 warning);
+    record(h, &run); /* test_1 1.5 s, test_2 0.5 s */
+    record(h, &run);
+    cct_test_duration *d;
+    size_t n = cct_history_durations(h, 2, &d);
+    cr_assert_eq(n, 2, "the first run's test_old is not among the last 2");
+    cr_assert_float_eq(cct_history_duration_of(d, n, "p.test_a.T.test_1"),
+                       1.5, 1e-9);
+    cct_history_durations_free(d, n);
+    n = cct_history_durations(h, 3, &d);
+    cr_assert_eq(n, 3);
+    cr_assert_float_eq(cct_history_duration_of(d, n, "p.test_a.T.test_1"),
+                       4.0, 1e-9);
+    cct_history_durations_free(d, n);
+    n = cct_history_durations(h, 0, &d);
+    cr_assert_eq(n, 3, "0: every kept run");
+    cct_history_durations_free(d, n);
+    cct_history_close(h);
 }
 
 Test(history, only_the_last_runs_are_kept)
