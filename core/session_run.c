@@ -154,7 +154,7 @@ static void start_run(session *s, cct_suite suite)
                                     ? s->changes.project.n_tests
                                     : s->run.tests.len);
     size_t *order = cct__session_history_order(s, &s->run.tests,
-                                               ev.workers);
+                                               ev->workers);
     if (order && s->settings.verbose) {
         char *first = cct__session_visible(s->run.tests.items[order[0]]);
         cct_console_error(&s->console, "longest module first, by the "

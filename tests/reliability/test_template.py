@@ -102,7 +102,8 @@ def record(test):
         "path": sys.path,
         "argv": sys.argv,
         "orig_argv": getattr(sys, "orig_argv", None),
-        "cwd": os.getcwd(),
+        # _trial_temp/N: which worker took the test is not the point.
+        "cwd": os.path.dirname(os.getcwd()),
         "environ": dict(os.environ),
         "signals": {{str(s): repr(signal.getsignal(s))
                      for s in (signal.SIGINT, signal.SIGCHLD,
