@@ -376,3 +376,40 @@ Test(trial_temp, a_named_directory_held_is_an_error)
     cct_trial_temp_release(&t);
     free(deep);
 }
+
+Test(trial_temp, clearing_removes_the_tree_and_follows_no_link)
+{
+    cct_trial_temp t;
+    char *error = NULL;
+    cr_assert_eq(cct_trial_temp_lock(&t, dir, "_trial_temp", &error), 0,
+                 "%s", error);
+    cr_assert_eq(cct_trial_temp_clear(&t, &error), 0, "%s", error);
+    /* What a run leaves: nested directories, files, an empty directory,
+     * and links to a directory and a file outside, which must survive. */
+    free(make_dir("_trial_temp/0/twisted.test.test_x/T/test_a/sub"));
+    free(make_dir("_trial_temp/0/empty"));
+    free(make_dir("outside"));
+    touch("_trial_temp/0/test.log");
+    touch("_trial_temp/0/twisted.test.test_x/T/test_a/sub/data");
+    touch("outside/kept");
+    char *outside = cct_path_join(dir, "outside");
+    char *kept = cct_path_join(dir, "outside/kept");
+    char *dir_link = cct_path_join(dir, "_trial_temp/0/to_dir");
+    char *file_link = cct_path_join(dir, "_trial_temp/0/T_file");
+    cr_assert_eq(symlink(outside, dir_link), 0);
+    cr_assert_eq(symlink(kept, file_link), 0);
+
+    cr_assert_eq(cct_trial_temp_clear(&t, &error), 0, "%s", error);
+    char *zero = cct_path_join(dir, "_trial_temp/0");
+    char *marker = cct_path_join(dir, "_trial_temp/_trial_marker");
+    cr_expect_eq(access(zero, F_OK), -1, "the tree is gone");
+    cr_expect_eq(access(marker, F_OK), 0, "the marker is made again");
+    cr_expect_eq(access(kept, F_OK), 0, "a link's target is kept");
+    cct_trial_temp_release(&t);
+    free(outside);
+    free(kept);
+    free(dir_link);
+    free(file_link);
+    free(zero);
+    free(marker);
+}
