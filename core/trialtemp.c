@@ -129,6 +129,21 @@ static int remove_entry(const char *path, const struct stat *st, int flag,
     return remove(path) < 0 && errno != ENOENT ? -1 : 0;
 }
 
+/* 1 if the entry of the directory open as `dir_fd` is a directory (a link
+ * is not), 0 if not, -1 with errno set if it cannot be known.  readdir's
+ * d_type (not POSIX) says it without a system call where there is one. */
+static int entry_is_dir(int dir_fd, const struct dirent *entry)
+{
+#ifdef DT_DIR
+    if (entry->d_type != DT_UNKNOWN)
+        return entry->d_type == DT_DIR;
+#endif
+    struct stat st;
+    if (fstatat(dir_fd, entry->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return -1;
+    return S_ISDIR(st.st_mode) != 0;
+}
+
 /* Removes `name` in the directory `parent` and everything in it.  A run
  * of Twisted's own tests leaves hundreds of directories in _trial_temp,
  * cleared before each run: each entry's type comes from readdir, so that
@@ -157,15 +172,11 @@ static int remove_tree_at(int parent, const char *name)
             const char *n = entry->d_name;
             if (strcmp(n, ".") == 0 || strcmp(n, "..") == 0)
                 continue;
-            int is_dir = entry->d_type == DT_DIR;
-            if (entry->d_type == DT_UNKNOWN) {
-                struct stat st;
-                if (fstatat(fd, n, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-                    if (errno != ENOENT)
-                        rc = -1;
-                    continue;
-                }
-                is_dir = S_ISDIR(st.st_mode);
+            int is_dir = entry_is_dir(fd, entry);
+            if (is_dir < 0) {
+                if (errno != ENOENT)
+                    rc = -1;
+                continue;
             }
             if (is_dir)
                 rc = remove_tree_at(fd, n);
