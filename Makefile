@@ -46,14 +46,14 @@ build: configure
 
 # Valgrind and the endurance run are left to check-memory.  Each test runs
 # once, where it checks most (see tests/CMakeLists.txt): the plain tree,
-# the build that is installed, runs the unit and install tests, those
-# labelled plain-only and the parity checks labelled shipped; the sanitizer
-# tree, sharing the plain tree's Twisted 24.11 and trial's reference runs,
-# runs every other test.
+# the build that is installed, runs the install tests, those labelled
+# plain-only and the parity checks labelled shipped; the sanitizer tree,
+# sharing the plain tree's Twisted 24.11 and trial's reference runs, runs
+# every other test, the unit tests among them.
 test: build
 	scripts/fetch-twisted $(TWISTED24_DIR)
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) \
-	    -L 'unit|install|plain-only|shipped' -LE 'valgrind|endurance'
+	    -L 'install|plain-only|shipped' -LE 'valgrind|endurance'
 	@test -f $(SAN_BUILD)/CMakeCache.txt || \
 	    cmake -S . -B $(SAN_BUILD) -DCCT_SANITIZE=ON \
 	          -DCMAKE_BUILD_TYPE=RelWithDebInfo \

@@ -233,6 +233,23 @@ def children(pid):
     return found
 
 
+def workers(pid):
+    """cctrial's worker processes: its children but the warm template it
+    forks them from (started with --template), and the template's."""
+    found = []
+    for child in children(pid):
+        try:
+            with open(f"/proc/{child}/cmdline", "rb") as f:
+                argv = f.read().split(b"\0")
+        except OSError:
+            continue
+        if argv[-2:] == [b"--template", b""]:
+            found += children(child)
+        else:
+            found.append(child)
+    return found
+
+
 class MemoryWatch:
     """Samples /proc/PID/status in a thread until stop() or the process
     ends; keeps the largest VmHWM (peak resident size) seen, in kB."""

@@ -38,10 +38,11 @@ def suite():
 
 def sample(pid, jobs):
     """(VmRSS in kB, open fds) once cctrial has only its `jobs` prewarmed
-    workers left as children and its fd count holds still between two
-    looks: the workers of the run that ended are gone."""
+    workers left (its children, or the warm template's) and its fd count
+    holds still between two looks: the workers of the run that ended are
+    gone."""
     def settled():
-        if len(relkit.children(pid)) != jobs:
+        if len(relkit.workers(pid)) != jobs:
             return None
         before = relkit.fd_count(pid)
         rss = relkit.proc_status(pid)["VmRSS"]
