@@ -94,9 +94,11 @@ static void retire(slot *s)
     s->used = 0;
 }
 
-/* The run has handed out its last test: the next run's workers are forked
- * now, while the last results come in, so that the next run (the retry
- * test, after a full run) finds them ready.  Forks only: spawning Python
+/* The run has handed out its last test and a result has come in: the next
+ * run's workers are forked now, while the last results come in, so that
+ * the next run (the retry test, after a full run) finds them ready.  Not
+ * as the run starts: a fork and its copied pages would take a core from
+ * the first test (the fix loop's only one).  Forks only: spawning Python
  * afresh would take the cores from the tests still running. */
 static void fork_successors(cct_runner *r)
 {
@@ -560,7 +562,6 @@ int cct_runner_run(cct_runner *r, const cct_strv *tests,
     cct_runner_prewarm(r);
     for (unsigned i = 0; i < r->active; i++)
         hand_out(r, &r->slots[i]);
-    fork_successors(r);
     check_end(r);
     return 0;
 }
