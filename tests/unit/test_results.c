@@ -197,7 +197,7 @@ Test(results, ids_sorted_within_a_group_the_text_of_its_first_result)
 Test(results, the_biggest_problem_is_the_last_failure_or_error_group)
 {
     for (int i = 0; i < 5; i++) {
-        char id[16];
+        char id[24];
         snprintf(id, sizeof(id), "m.T.skip%d", i);
         add(id, K, "skipped\n");
     }
