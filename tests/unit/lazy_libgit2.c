@@ -3,9 +3,9 @@
  * Criterion 2.4 calls git_libgit2_init() in every process it starts, one
  * per test, for one use: git_diff_buffers(), which shows how the two sides
  * of a failed comparison differ.  libgit2's initialisation parses the
- * system's whole bundle of CA certificates (mbedTLS), a third of the CPU
- * of each test's process, about half under AddressSanitizer (whose strstr
- * interceptor rescans the bundle) and under valgrind.
+ * system's whole bundle of CA certificates (mbedTLS): about a third of the
+ * CPU of each test's process, plain or under AddressSanitizer (whose strstr
+ * interceptor rescans the bundle at each certificate).
  *
  * Linked into every unit test executable, these definitions come before
  * libgit2's for libcriterion (the executable is searched first): the
@@ -28,7 +28,7 @@ static void *libgit2_symbol(const char *name)
     return symbol;
 }
 
-/* Criterion only checks that the count is positive. */
+/* What libgit2's first call answers: one initialisation. */
 int git_libgit2_init(void)
 {
     return 1;
