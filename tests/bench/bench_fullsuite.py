@@ -34,10 +34,12 @@ def devnull_mode():
 
 
 def restore_devnull(label, before):
-    """Run as root, a test of the whole suite once left /dev/null mode
-    0555 (23:01 on 2026-12-01, during single-process trial): apt's sandbox
-    user could then not write to it, and the next fetch of Twisted 24.11
-    failed.  Its mode is put back and the run says so."""
+    """Run as root, Twisted's own test_logfile.LogFileTests.
+    test_cantChangeFileMode leaves /dev/null mode 0555: it opens /dev/null
+    as a LogFile with defaultMode=0o555, a chmod meant to fail, which root
+    may make.  apt's sandbox user then cannot write to /dev/null, and the
+    next fetch of Twisted 24.11 failed.  The mode is put back after each
+    command and the run says so."""
     after = devnull_mode()
     if after == before:
         return None
