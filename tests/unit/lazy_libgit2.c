@@ -38,7 +38,8 @@ int git_libgit2_shutdown(void)
 {
     if (!started)
         return 0;
-    int (*shutdown)(void) = libgit2_symbol("git_libgit2_shutdown");
+    __typeof__(&git_libgit2_shutdown) shutdown =
+        libgit2_symbol("git_libgit2_shutdown");
     return shutdown();
 }
 
@@ -51,15 +52,12 @@ int git_diff_buffers(const void *old_buffer, size_t old_len,
                      void *payload)
 {
     if (!started) {
-        int (*init)(void) = libgit2_symbol("git_libgit2_init");
+        __typeof__(&git_libgit2_init) init = libgit2_symbol("git_libgit2_init");
         if (init() < 0)
             return -1;
         started = 1;
     }
-    int (*diff)(const void *, size_t, const char *, const void *, size_t,
-                const char *, const git_diff_options *, git_diff_file_cb,
-                git_diff_binary_cb, git_diff_hunk_cb, git_diff_line_cb,
-                void *) = libgit2_symbol("git_diff_buffers");
+    __typeof__(&git_diff_buffers) diff = libgit2_symbol("git_diff_buffers");
     return diff(old_buffer, old_len, old_as_path, new_buffer, new_len,
                 new_as_path, options, file_cb, binary_cb, hunk_cb, line_cb,
                 payload);
