@@ -375,8 +375,8 @@ static void spawn_slot(cct_runner *r, unsigned n)
 static void hand_out(cct_runner *r, slot *s)
 {
     if (!r->running || r->held || !s->worker ||
-        !cct_handout_left(&r->handout))
-        return;
+        !cct_worker_is_alive(s->worker) || !cct_handout_left(&r->handout))
+        return; /* a dying worker's slot is handed out to at its death */
     if (!cct_worker_is_started(s->worker) &&
         cct_worker_start(s->worker, s->dir) < 0) {
         cct_worker_kill(s->worker, "cannot open its log files");

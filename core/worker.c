@@ -390,7 +390,8 @@ static void test_over(cct_worker *w)
     uv_timer_stop(&w->timer);
     stop_confirming(w);
     size_t test = cct_worker_runs_end(&w->runs);
-    if (cct__worker_test(w)) /* the one sent ahead: it goes on at once */
+    /* The one sent ahead goes on at once, unless the worker quits. */
+    if (cct__worker_test(w) && !w->quits)
         test_begins(w);
     w->events.test_done(w, test, n, tests_run, w->arg);
 }
@@ -404,6 +405,16 @@ static int command_pipe_closed(cct_worker *w)
         return 0;
     struct pollfd p = {.fd = fd, .events = POLLOUT};
     return poll(&p, 1, 0) == 1 && (p.revents & POLLERR);
+}
+
+/* Is this error answer AMP's QuitBox, sent for an exception the
+ * responder did not declare (twisted.protocols.amp: UNKNOWN_ERROR_CODE)? */
+static int quits(const cct_amp_box *box)
+{
+    size_t len;
+    const char *code = cct_amp_get(box, "_error_code", &len);
+    return code && len == strlen("UNKNOWN") &&
+           memcmp(code, "UNKNOWN", len) == 0;
 }
 
 static void handle_reply(cct_worker *w, const cct_amp_box *box, int is_error)
@@ -450,6 +461,20 @@ static void handle_reply(cct_worker *w, const cct_amp_box *box, int is_error)
         cct__worker_emit(w, CCT_OUTCOME_FAILURE, text);
         free(text);
         free(description);
+    }
+    if (is_error && quits(box)) {
+        /* AMP answers an exception its responder did not expect (one
+         * raised around the test, in trial's TrialSuite) with a QuitBox,
+         * and closes the connection: the test is over, and the one sent
+         * ahead never begins here (the runner gives it to another worker,
+         * see cct_worker_is_ready). */
+        w->quits = 1;
+        test_over(w);
+        cct_worker_kill(w, "the worker quit: trial's Run raised an "
+                           "exception it did not expect (AMP's Unknown "
+                           "Error; the worker's test.log holds its "
+                           "traceback)");
+        return;
     }
     if (command_pipe_closed(w)) {
         /* The test closed the worker's end of its command pipe: the worker
@@ -611,9 +636,10 @@ int cct_worker_start(cct_worker *w, const char *dir)
     return 0;
 }
 
-static int is_alive(const cct_worker *w)
+int cct_worker_is_alive(const cct_worker *w)
 {
-    return !w->finished && !w->exited && !w->stopping && !w->death;
+    return !w->finished && !w->exited && !w->stopping && !w->death &&
+           !w->quits;
 }
 
 int cct_worker_run(cct_worker *w, const char *test_id, size_t index)
@@ -632,7 +658,8 @@ int cct_worker_run(cct_worker *w, const char *test_id, size_t index)
 
 int cct_worker_can_send_ahead(const cct_worker *w)
 {
-    return cct_worker_runs_may_send_ahead(&w->runs) && is_alive(w);
+    return cct_worker_runs_may_send_ahead(&w->runs) &&
+           cct_worker_is_alive(w);
 }
 
 size_t cct_worker_running(const cct_worker *w)
@@ -704,7 +731,7 @@ int cct_worker_is_started(const cct_worker *w)
 
 int cct_worker_is_ready(const cct_worker *w)
 {
-    return w->ready;
+    return w->ready && !w->quits;
 }
 
 size_t cct_worker_tests_run(const cct_worker *w)

@@ -83,6 +83,9 @@ int cct_worker_start(cct_worker *w, const char *dir);
  * is then hidden).  Returns 0, or a negative error: then the worker is
  * killed, and the test is its all the same (its death reports it). */
 int cct_worker_run(cct_worker *w, const char *test_id, size_t index);
+/* Whether it may be handed a test: it has not exited, been killed, been
+ * asked to stop, nor said it quits (a Run answered with AMP's QuitBox). */
+int cct_worker_is_alive(const cct_worker *w);
 /* Whether a test may be sent ahead now (see cct_worker_run). */
 int cct_worker_can_send_ahead(const cct_worker *w);
 /* The index of the test it runs, and of the one sent ahead of that one's
@@ -109,8 +112,10 @@ void cct_worker_kill(cct_worker *w, const char *why);
 
 unsigned cct_worker_number(const cct_worker *w);
 int cct_worker_is_started(const cct_worker *w);
-/* It answered Start: trial's worker reads commands in order, so a test
- * handed to a worker that is not ready has not begun. */
+/* It answered Start, and has not said it quits: trial's worker reads
+ * commands in order, so a test handed to a worker that is not ready has
+ * not begun, nor has one sent ahead to a worker that quit after the test
+ * before it (AMP's answer to an exception it did not expect). */
 int cct_worker_is_ready(const cct_worker *w);
 /* How many tests the current Run has run so far, as trial counts them
  * ("Ran N tests"): one name handed out may be a module or a class of

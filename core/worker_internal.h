@@ -106,6 +106,8 @@ struct cct_worker {
     long long next_ask;
     long long start_ask; /* 0: none pending */
     int ready;           /* it answered Start */
+    int quits;           /* it answered a Run with AMP's QuitBox: no test
+                            begins in it any more */
     /* The running test and the one sent ahead of its end, so that the
      * worker finds it waiting instead of waiting for us: their one owner
      * (see worker_runs.h). */

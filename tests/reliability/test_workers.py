@@ -8,6 +8,9 @@ segv JOBS         ... with a segmentation fault (ctypes.string_at(0))
 setup_exit JOBS   setUp ends the worker with os._exit(4)
 timeout JOBS      `timeout = 2` and a test that sleeps 60 s
 no_result         a failure text over 64 KiB (Twisted 22.4 sends no result)
+closes_channel W  a test closes fd 3, the worker's command pipe (W: fast or
+                  stock, the worker)
+quits W           after a test, trial's Run raises: the worker quits
 
 In the four ways to die, the dying test first writes two lines on its
 stderr.  It must get one ERROR result saying how its worker ended (the exit
@@ -305,6 +308,51 @@ def case_closes_channel(worker):
         "others pass")
 
 
+BREAKS_TRIAL = relkit.TEST_HEADER + """from twisted.trial import runner
+
+
+def bail(suite):
+    raise RuntimeError("the test broke trial's TrialSuite._bail")
+
+
+class Quit(unittest.TestCase):
+    def test_a_breaks_trial(self):
+        # Around each test the worker runs, trial's TrialSuite now raises:
+        # AMP answers the Run with "Unknown Error" in a QuitBox, and the
+        # worker goes.
+        runner.TrialSuite._bail = bail
+
+    def test_b_innocent(self):
+        pass
+
+    def test_c_innocent(self):
+        pass
+"""
+
+
+def case_quits(worker):
+    """A test after which trial's Run raises (in TrialSuite, around the
+    test) passes, and its Run's failure is its own (trial's manager
+    records a failed Run as a failure of the test): the worker quits, and
+    the test sent ahead to it runs in a new worker and passes, blamed for
+    nothing."""
+    root = relkit.project({"quit/__init__.py": "",
+                           "quit/test_quit.py": BREAKS_TRIAL})
+    run = relkit.run_once(root, ["quit"], args=[f"--worker={worker}"])
+    run.expect(1, 3, "FAILED", failures=1, successes=3)
+    culprit = run.results("quit.test_quit.Quit.test_a_breaks_trial")
+    check(sorted(r["outcome"] for r in culprit) == ["failure", "success"]
+          and any("Unknown Error" in r["text"] for r in culprit),
+          f"expected test_a_breaks_trial to pass and its Run to fail with "
+          f"AMP's Unknown Error, got {culprit}")
+    for innocent in ("test_b_innocent", "test_c_innocent"):
+        result = run.only_result(f"quit.test_quit.Quit.{innocent}")
+        check(result["outcome"] == "success",
+              f"expected {innocent} to pass, got {result}")
+    say(f"--worker={worker}: the Run that raised is its test's failure, "
+        "the tests after it pass in a new worker")
+
+
 def main():
     args = sys.argv[1:]
     if args and args[0] in ENDS and len(args) == 2:
@@ -315,9 +363,11 @@ def main():
         case_no_result()
     elif args[:1] == ["closes_channel"] and len(args) == 2:
         case_closes_channel(args[1])
+    elif args[:1] == ["quits"] and len(args) == 2:
+        case_quits(args[1])
     else:
         sys.exit("usage: test_workers.py {exit,sigkill,segv,setup_exit,"
-                 "timeout} JOBS | no_result | closes_channel fast|stock")
+                 "timeout} JOBS | no_result | closes_channel|quits fast|stock")
 
 
 if __name__ == "__main__":
