@@ -160,12 +160,14 @@ static int plugin_selected(const cct_config *config, const cct_cli *cli,
 }
 
 /* Checks every section: [cctrial] against the core's table, a plugin's
- * section against that plugin's table.  The section of a plugin that is
+ * section against that plugin's table, and, in a project not `trusted`,
+ * that the project's file points no plugin's path outside the project.  The section of a plugin that is
  * not found only warns when the plugin is not selected: a committed
  * .cctrialrc may configure a plugin some of the team have installed
  * (selecting one that is missing fails, when it is loaded). */
 static int validate_config(const cct_config *config, const cct_cli *cli,
-                           const cct_strv *dirs)
+                           const cct_strv *dirs, const char *project_file,
+                           int trusted)
 {
     char *error = NULL;
     if (cct_config_validate(config, CCT_CORE_SECTION, cct_core_options,
@@ -206,6 +208,9 @@ static int validate_config(const cct_config *config, const cct_cli *cli,
         }
         int rc = cct_config_validate(config, s->section, lib.options,
                                      &error);
+        if (rc == 0)
+            rc = cct_trust_plugin_settings(config, s->section, lib.options,
+                                           project_file, trusted, &error);
         cct_plugin_unload(&lib);
         if (rc < 0)
             break;
@@ -518,7 +523,6 @@ int main(int argc, char **argv)
             rc = cct_trust_project_settings(&config, project_file, trusted,
                                             &error);
     }
-    free(project_file);
     if (rc < 0) {
         if (error)
             fprintf(stderr, "cctrial: %s\n", error);
@@ -575,7 +579,8 @@ int main(int argc, char **argv)
         status = list_plugins(&plugin_dirs);
     else if (cli.command == CCT_CMD_HELP_REPORTERS)
         status = help_reporters(&plugin_dirs);
-    else if (validate_config(&config, &cli, &plugin_dirs) < 0)
+    else if (validate_config(&config, &cli, &plugin_dirs, project_file,
+                             trusted) < 0)
         status = EXIT_USAGE;
     else if (cli.command == CCT_CMD_PRINT_CONFIG)
         status = print_config(&config, &plugin_dirs, &cli, &paths);
@@ -583,6 +588,7 @@ int main(int argc, char **argv)
         status = cct_session_run(&cli, &config, &paths, &plugin_dirs);
     cct_strv_free(&plugin_dirs);
 out:
+    free(project_file);
     cct_config_free(&config);
     cct_paths_free(&paths);
     cct_cli_free(&cli);

@@ -146,17 +146,53 @@ int cct_trust_env_chooses_code(const char *name)
     return 0;
 }
 
+/* Does `rest` ("/a/b", or "") hold a ".." component? */
+static int climbs(const char *rest)
+{
+    for (const char *p = strstr(rest, "/.."); p; p = strstr(p + 1, "/.."))
+        if (p[3] == '/' || p[3] == '\0')
+            return 1;
+    return 0;
+}
+
+/* Where the absolute `path` really leads, even when it does not exist yet
+ * (a file a plugin will create, with its directories): its longest
+ * existing prefix resolved as the kernel would, links followed, then the
+ * rest.  NULL when the rest climbs with "..", which only the directories
+ * it would create could settle. */
+static char *real_location(const char *path)
+{
+    char *prefix = cct_xstrdup(path);
+    char *found = NULL;
+    for (;;) {
+        char *real = realpath(prefix, NULL);
+        if (real) {
+            const char *rest = path + strlen(prefix);
+            if (!climbs(rest))
+                found = cct_xasprintf("%s%s", real, rest);
+            free(real);
+            break;
+        }
+        char *slash = strrchr(prefix, '/');
+        if (!slash || slash == prefix)
+            break;
+        *slash = '\0';
+    }
+    free(prefix);
+    return found;
+}
+
 int cct_trust_path_in_project(const char *root, const char *entry)
 {
     char *expanded = cct_expand_home(entry);
-    char *path = cct_path_absolute(root, expanded);
+    /* Joined, not normalized: "link/.." is where the link leads's parent,
+     * as the kernel resolves it, not the project. */
+    char *path = expanded[0] == '/' ? cct_xstrdup(expanded)
+                                    : cct_path_join(root, expanded);
     free(expanded);
-    int inside = cct_path_inside(path, root);
-    /* Where it really is, when it exists: a link may lead out. */
-    char *real = inside ? realpath(path, NULL) : NULL;
-    char *real_root = real ? realpath(root, NULL) : NULL;
-    if (real && real_root)
-        inside = cct_path_inside(real, real_root);
+    char *real = real_location(path);
+    char *real_root = realpath(root, NULL);
+    int inside = real && real_root && cct_path_inside(real, real_root);
     free(real);
     free(real_root);
     free(path);
@@ -263,4 +299,36 @@ int cct_trust_project_settings(const cct_config *c, const char *project_file,
         return CCT_ECONFIG;
     }
     return 0;
+}
+
+int cct_trust_plugin_settings(const cct_config *c, const char *section,
+                              cct_option_table options,
+                              const char *project_file, int trusted,
+                              char **error)
+{
+    *error = NULL;
+    if (trusted || !project_file)
+        return 0;
+    char *root = real_dir_of(project_file);
+    int rc = 0;
+    for (size_t i = 0; i < c->n && !rc; i++) {
+        const cct_setting *s = &c->items[i];
+        if (strcmp(s->section, section) != 0 || !s->file ||
+            strcmp(s->file, project_file) != 0)
+            continue;
+        const cct_option *o = cct_option_find(options, s->key);
+        if (!o || o->type != CCT_OPT_PATH || !*s->value ||
+            cct_trust_path_in_project(root, s->value))
+            continue;
+        *error = cct_xasprintf(
+            "%s: a project's .cctrialrc may set [%s] %s to a path outside "
+            "the project ('%s') only when you trust the project: add "
+            "'trusted_projects = %s' under [cctrial] in your own "
+            "configuration file, run with --trust-project, or set it in "
+            "your own configuration file",
+            s->origin, section, s->key, s->value, root);
+        rc = CCT_ECONFIG;
+    }
+    free(root);
+    return rc;
 }

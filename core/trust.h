@@ -7,8 +7,9 @@
  * directories, an interpreter) unless the user trusts that project: in
  * `trusted_projects` of their own file, or with --trust-project.
  * Nor, untrusted, may it set an environment variable that chooses code
- * (`env`: PYTHON*, LD_*, PATH...) or put a directory outside the project
- * on sys.path (`pythonpath`).
+ * (`env`: PYTHON*, LD_*, PATH...), put a directory outside the project
+ * on sys.path (`pythonpath`), or point a plugin's path option at a file
+ * outside the project.
  */
 #ifndef CCT_TRUST_H
 #define CCT_TRUST_H
@@ -43,5 +44,16 @@ int cct_trust_path_in_project(const char *root, const char *entry);
  * outside the project) and the project is not `trusted`. */
 int cct_trust_project_settings(const cct_config *c, const char *project_file,
                                int trusted, char **error);
+
+/* Checks what the project file set in the plugin section `section`, whose
+ * keys `options` declares: 0, or CCT_ECONFIG with *error naming the
+ * setting, when the project is not `trusted` and set a path option
+ * (CCT_OPT_PATH: a file the plugin writes, such as [reporter.json] path)
+ * outside the project: a checkout could otherwise have cctrial overwrite
+ * any file of the user's. */
+int cct_trust_plugin_settings(const cct_config *c, const char *section,
+                              cct_option_table options,
+                              const char *project_file, int trusted,
+                              char **error);
 
 #endif

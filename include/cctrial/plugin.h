@@ -80,7 +80,8 @@ typedef enum cct_option_type {
     CCT_OPT_INT,        /* a decimal integer, checked against min/max */
     CCT_OPT_BOOL,       /* true/false, yes/no, on/off, 1/0 */
     CCT_OPT_CHOICE,     /* one of the words in `choices` */
-    CCT_OPT_PATH,       /* a file name; "~/" is expanded */
+    CCT_OPT_PATH,       /* a file name; "~/" is expanded; a project's own
+                           file may not point it outside the project */
     CCT_OPT_LIST        /* words separated by commas or spaces */
 } cct_option_type;
 

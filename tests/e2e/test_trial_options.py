@@ -90,7 +90,8 @@ def worker_options():
     check(not stray, f"{label}: test.log written despite --logfile: {stray}")
     say(f"{label}: the test's log line is in {logged[0]}")
 
-    events = os.path.join(harness.empty_dir("events"), "events.jsonl")
+    # Inside the project: its own .cctrialrc may not write elsewhere.
+    events = os.path.join(project, "events.jsonl")
     with open(os.path.join(project, ".cctrialrc"), "w") as f:
         f.write(KEYS.format(events=events))
     run_as_trial(project, ["--once", "-j2"] + names, with_flags,

@@ -168,6 +168,41 @@ def case_plugin_path():
         say("trusted (trusted_projects, --trust-project): loaded")
 
 
+def case_plugin_file():
+    """A repository's .cctrialrc may pick the json reporter, but not have it
+    overwrite a file outside the project: refused before anything runs,
+    the file untouched; trusted, written."""
+    project = harness.copy_project("passing")
+    victim = write(os.path.join(harness.empty_dir("home"), ".bashrc"),
+                   "the user's own file\n")
+    rc = write(os.path.join(project, ".cctrialrc"),
+               "[cctrial]\nreporters = summary, json\n"
+               f"[reporter.json]\npath = {victim}\n")
+    for args in (["--once"] + NAMES, ["--print-config"]):
+        cct = run(project, args)
+        expect_refusal(cct, re.escape(f"{rc}:4: "),
+                       re.escape(f"[reporter.json] path to a path outside "
+                                 f"the project ('{victim}')"),
+                       re.escape(f"trusted_projects = {project}"),
+                       "--trust-project")
+        with open(victim) as f:
+            check(f.read() == "the user's own file\n",
+                  f"{' '.join(args)}: {victim} was written")
+    cct = run(project, ["--once", "--trust-project"] + NAMES)
+    expect_passed(cct)
+    with open(victim) as f:
+        check('"event"' in f.read(), f"trusted: no events in {victim}")
+    say("trusted: the json reporter writes there")
+
+    write(rc, "[cctrial]\nreporters = summary, json\n"
+              "[reporter.json]\npath = out/events.jsonl\n")
+    cct = run(project, ["--once"] + NAMES)
+    expect_passed(cct)
+    check(os.path.exists(os.path.join(project, "out", "events.jsonl")),
+          "untrusted: no out/events.jsonl inside the project")
+    say("untrusted, inside the project: written")
+
+
 def case_trusted_key():
     project = harness.copy_project("passing")
     rc = write(os.path.join(project, ".cctrialrc"),

@@ -302,7 +302,7 @@ Test(trust_env, an_untrusted_project_sets_data_not_code)
 Test(trust_env, an_untrusted_pythonpath_stays_in_the_project)
 {
     char *error = NULL;
-    make_dir("src");
+    free(make_dir("src"));
     cr_expect_eq(check_project("[cctrial]\npythonpath = src lib .\n", 0,
                                &error), 0, "%s", error);
     free(error);
@@ -314,6 +314,7 @@ Test(trust_env, an_untrusted_pythonpath_stays_in_the_project)
         "[cctrial]\npythonpath = /usr/lib/python3\n",
         "[cctrial]\npythonpath = ~/lib\n",
         "[cctrial]\npythonpath = src/escape\n",
+        "[cctrial]\npythonpath = src/escape/not-yet\n",
     };
     for (size_t i = 0; i < CCT_ARRAY_SIZE(refused); i++) {
         error = NULL;
@@ -322,6 +323,80 @@ Test(trust_env, an_untrusted_pythonpath_stays_in_the_project)
         free(error);
         error = NULL;
         cr_expect_eq(check_project(refused[i], 1, &error), 0,
+                     "trusted: %s", error);
+        free(error);
+    }
+    free(link);
+}
+
+/* The project's .cctrialrc holding `text`, checked as the section of a
+ * plugin whose `path` option is a CCT_OPT_PATH. */
+static int check_plugin_path(const char *text, int trusted, char **error)
+{
+    static const cct_option options[] = {
+        {"path", CCT_OPT_PATH, "-", "where the plugin writes", NULL, 0, 0},
+        {"title", CCT_OPT_STRING, NULL, "any text", NULL, 0, 0},
+        {NULL, 0, NULL, NULL, NULL, 0, 0},
+    };
+    char *file = cct_path_join(dir, ".cctrialrc");
+    FILE *f = fopen(file, "w");
+    cr_assert_not_null(f);
+    fputs(text, f);
+    fclose(f);
+    cct_config c;
+    cct_config_init(&c);
+    cr_assert_eq(cct_config_read_file(&c, file, error), 0, "%s", *error);
+    int rc = cct_trust_plugin_settings(&c, "reporter.json",
+                                       CCT_OPTION_TABLE(options), file,
+                                       trusted, error);
+    cct_config_free(&c);
+    free(file);
+    return rc;
+}
+
+Test(trust_env, an_untrusted_plugin_path_stays_in_the_project)
+{
+    free(make_dir("out"));
+    char *link = cct_path_join(dir, "out/escape");
+    cr_assert_eq(symlink("/usr/lib", link), 0);
+    const char *const allowed[] = {
+        "[reporter.json]\npath = events.jsonl\n",
+        "[reporter.json]\npath = out/new/dirs/events.jsonl\n",
+        "[reporter.json]\npath = -\n",
+        "[reporter.json]\ntitle = /etc/passwd\n", /* not a path option */
+        "[reporter.summary]\npath = /etc/passwd\n", /* another section */
+    };
+    for (size_t i = 0; i < CCT_ARRAY_SIZE(allowed); i++) {
+        char *error = NULL;
+        cr_expect_eq(check_plugin_path(allowed[i], 0, &error), 0, "%s: %s",
+                     allowed[i], error);
+        free(error);
+    }
+    const char *const refused[] = {
+        "[reporter.json]\npath = ~/.bashrc\n",
+        "[reporter.json]\npath = /tmp/events.jsonl\n",
+        "[reporter.json]\npath = ../events.jsonl\n",
+        /* Through a link out of the project, to a file not yet there. */
+        "[reporter.json]\npath = out/escape/new/events.jsonl\n",
+        /* The link's parent, as the kernel resolves "..", not the
+         * project. */
+        "[reporter.json]\npath = out/escape/../events.jsonl\n",
+        /* Directories it would create, then up out of the project. */
+        "[reporter.json]\npath = new/../../events.jsonl\n",
+    };
+    for (size_t i = 0; i < CCT_ARRAY_SIZE(refused); i++) {
+        char *error = NULL;
+        cr_expect_eq(check_plugin_path(refused[i], 0, &error), CCT_ECONFIG,
+                     "%s", refused[i]);
+        cr_expect_not_null(error && strstr(error, ".cctrialrc:2: "), "%s",
+                           error);
+        cr_expect_not_null(error && strstr(error, "[reporter.json] path"),
+                           "%s", error);
+        cr_expect_not_null(error && strstr(error, "--trust-project"), "%s",
+                           error);
+        free(error);
+        error = NULL;
+        cr_expect_eq(check_plugin_path(refused[i], 1, &error), 0,
                      "trusted: %s", error);
         free(error);
     }
