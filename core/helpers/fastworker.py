@@ -23,7 +23,9 @@ worker is only the plumbing around that object, all about time:
 It imports nothing of its own beyond what trial's worker imports: a test
 module's import may depend on what was imported before it (a framework
 chosen once per process), so the worker's imports are the tests' own, in
-the order the tests come.
+the order the tests come.  One exception, which chooses nothing: the
+module of the reactor Twisted installs by default (epollreactor on Linux)
+is imported, not installed, before the first test (see load()).
 
 With `--template` it is the warm template workers are forked from
 (template() below, cctrial's core/template.h): it imports what a worker
@@ -178,6 +180,16 @@ def load():
     from twisted.python.log import textFromEventDict  # noqa: F401
     from twisted.trial._dist import managercommands  # noqa: F401
     from twisted.protocols.amp import AmpBox  # noqa: F401
+    # After each test trial fires the reactor's shutdown, and so installs
+    # the default reactor at the first test, whose module and those it
+    # brings (posixbase, process, tcp, udp, unix...) took 10-30 ms: most of
+    # the fix loop's time above importing and running the test, in each
+    # fresh worker.  Imported here, not installed: a test module may still
+    # install a reactor of its choosing, and --reactor installs its own.
+    from importlib import import_module
+    from twisted.internet import default
+
+    import_module(default.install.__module__)
 
 
 def main():
