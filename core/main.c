@@ -160,11 +160,12 @@ static int plugin_selected(const cct_config *config, const cct_cli *cli,
 }
 
 /* Checks every section: [cctrial] against the core's table, a plugin's
- * section against that plugin's table, and, in a project not `trusted`,
- * that the project's file points no plugin's path outside the project.  The section of a plugin that is
- * not found only warns when the plugin is not selected: a committed
- * .cctrialrc may configure a plugin some of the team have installed
- * (selecting one that is missing fails, when it is loaded). */
+ * section against that plugin's table and, in a project not `trusted`,
+ * that the project's file points no plugin's path outside the project
+ * (trust.h).  The section of a plugin that is not found only warns when
+ * the plugin is not selected: a committed .cctrialrc may configure a
+ * plugin some of the team have installed (selecting one that is missing
+ * fails, when it is loaded). */
 static int validate_config(const cct_config *config, const cct_cli *cli,
                            const cct_strv *dirs, const char *project_file,
                            int trusted)

@@ -185,8 +185,8 @@ static char *real_location(const char *path)
 int cct_trust_path_in_project(const char *root, const char *entry)
 {
     char *expanded = cct_expand_home(entry);
-    /* Joined, not normalized: "link/.." is where the link leads's parent,
-     * as the kernel resolves it, not the project. */
+    /* Joined, not normalized: the kernel takes "link/.." to the parent of
+     * where the link leads, not back into the project. */
     char *path = expanded[0] == '/' ? cct_xstrdup(expanded)
                                     : cct_path_join(root, expanded);
     free(expanded);

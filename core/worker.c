@@ -463,11 +463,12 @@ static void handle_reply(cct_worker *w, const cct_amp_box *box, int is_error)
         free(description);
     }
     if (is_error && quits(box)) {
-        /* AMP answers an exception its responder did not expect (one
-         * raised around the test, in trial's TrialSuite) with a QuitBox,
-         * and closes the connection: the test is over, and the one sent
-         * ahead never begins here (the runner gives it to another worker,
-         * see cct_worker_is_ready). */
+        /* AMP answers an exception its responder did not expect (one that
+         * escaped trial's running of the test: from TrialSuite, or a
+         * KeyboardInterrupt from TestCase._wait) with a QuitBox, and
+         * closes the connection: the test is over, and the one sent ahead
+         * never begins here (the runner gives it to another worker, see
+         * cct_worker_is_ready). */
         w->quits = 1;
         test_over(w);
         cct_worker_kill(w, "the worker quit: trial's Run raised an "
