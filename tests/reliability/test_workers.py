@@ -271,6 +271,15 @@ def case_no_result():
     say(f"cctrial: {error['text'].splitlines()[0]!r}")
 
 
+def expect_innocents_pass(run, case):
+    """test_b_innocent and test_c_innocent of `case`, after the culprit,
+    each have one result: a success."""
+    for innocent in ("test_b_innocent", "test_c_innocent"):
+        result = run.only_result(f"{case}.{innocent}")
+        check(result["outcome"] == "success",
+              f"expected {innocent} to pass, got {result}")
+
+
 CLOSES_FD3 = relkit.TEST_HEADER + """import os
 
 
@@ -300,10 +309,7 @@ def case_closes_channel(worker):
                   for r in culprit),
           f"expected test_a_closes_fd3 to pass and then be blamed, got "
           f"{culprit}")
-    for innocent in ("test_b_innocent", "test_c_innocent"):
-        result = run.only_result(f"chan.test_fd.Channel.{innocent}")
-        check(result["outcome"] == "success",
-              f"expected {innocent} to pass, got {result}")
+    expect_innocents_pass(run, "chan.test_fd.Channel")
     say(f"--worker={worker}: the test that closed fd 3 is blamed, the "
         "others pass")
 
@@ -345,10 +351,7 @@ def case_quits(worker):
           and any("Unknown Error" in r["text"] for r in culprit),
           f"expected test_a_breaks_trial to pass and its Run to fail with "
           f"AMP's Unknown Error, got {culprit}")
-    for innocent in ("test_b_innocent", "test_c_innocent"):
-        result = run.only_result(f"quit.test_quit.Quit.{innocent}")
-        check(result["outcome"] == "success",
-              f"expected {innocent} to pass, got {result}")
+    expect_innocents_pass(run, "quit.test_quit.Quit")
     say(f"--worker={worker}: the Run that raised is its test's failure, "
         "the tests after it pass in a new worker")
 

@@ -255,8 +255,18 @@ Test(env, variables_that_choose_code)
 
 /* ---- what an untrusted project may set ------------------------------------ */
 
-/* The project's .cctrialrc holding `text`; 0 or the trust check's code. */
-static int check_project(const char *text, int trusted, char **error)
+/* A plugin section whose `path` option is a CCT_OPT_PATH. */
+static const cct_option plugin_options[] = {
+    {"path", CCT_OPT_PATH, "-", "where the plugin writes", NULL, 0, 0},
+    {"title", CCT_OPT_STRING, NULL, "any text", NULL, 0, 0},
+    {NULL, 0, NULL, NULL, NULL, 0, 0},
+};
+
+/* The project's .cctrialrc holding `text`, read; 0 or the code of the
+ * trust check of the core's settings, or (`plugin`) of [reporter.json]
+ * as a section of plugin_options. */
+static int check_file(const char *text, int plugin, int trusted,
+                      char **error)
 {
     char *file = cct_path_join(dir, ".cctrialrc");
     FILE *f = fopen(file, "w");
@@ -266,10 +276,24 @@ static int check_project(const char *text, int trusted, char **error)
     cct_config c;
     cct_config_init(&c);
     cr_assert_eq(cct_config_read_file(&c, file, error), 0, "%s", *error);
-    int rc = cct_trust_project_settings(&c, file, trusted, error);
+    int rc = plugin ? cct_trust_plugin_settings(
+                          &c, "reporter.json",
+                          CCT_OPTION_TABLE(plugin_options), file, trusted,
+                          error)
+                    : cct_trust_project_settings(&c, file, trusted, error);
     cct_config_free(&c);
     free(file);
     return rc;
+}
+
+static int check_project(const char *text, int trusted, char **error)
+{
+    return check_file(text, 0, trusted, error);
+}
+
+static int check_plugin_path(const char *text, int trusted, char **error)
+{
+    return check_file(text, 1, trusted, error);
 }
 
 Test(trust_env, an_untrusted_project_sets_data_not_code)
@@ -327,31 +351,6 @@ Test(trust_env, an_untrusted_pythonpath_stays_in_the_project)
         free(error);
     }
     free(link);
-}
-
-/* The project's .cctrialrc holding `text`, checked as the section of a
- * plugin whose `path` option is a CCT_OPT_PATH. */
-static int check_plugin_path(const char *text, int trusted, char **error)
-{
-    static const cct_option options[] = {
-        {"path", CCT_OPT_PATH, "-", "where the plugin writes", NULL, 0, 0},
-        {"title", CCT_OPT_STRING, NULL, "any text", NULL, 0, 0},
-        {NULL, 0, NULL, NULL, NULL, 0, 0},
-    };
-    char *file = cct_path_join(dir, ".cctrialrc");
-    FILE *f = fopen(file, "w");
-    cr_assert_not_null(f);
-    fputs(text, f);
-    fclose(f);
-    cct_config c;
-    cct_config_init(&c);
-    cr_assert_eq(cct_config_read_file(&c, file, error), 0, "%s", *error);
-    int rc = cct_trust_plugin_settings(&c, "reporter.json",
-                                       CCT_OPTION_TABLE(options), file,
-                                       trusted, error);
-    cct_config_free(&c);
-    free(file);
-    return rc;
 }
 
 Test(trust_env, an_untrusted_plugin_path_stays_in_the_project)
