@@ -3,8 +3,9 @@
  * exclude, core.excludesFile), asked of git itself so that its rules are
  * git's own: at the start, the ignored files and directories, which the
  * watcher then leaves out (an ignored directory is not even watched); on
- * each change set, which of its files are ignored (a directory made
- * later, such as a fresh build/, was not on the first list).
+ * a change set, which of its files are ignored (a directory made later,
+ * such as a fresh build/, was not on the first list; the session asks
+ * only about files git has not yet said it does not ignore).
  *
  * Both run git asynchronously, bounded in time and output; a project
  * that is not in a git repository, a missing git or one that fails is

@@ -44,6 +44,7 @@ void cct__session_changes_init(session *s)
     cct_strv_init(&s->changes.git_ignored);
     cct_strv_init(&s->changes.pending);
     cct_strv_init(&s->changes.checking);
+    cct_strv_init(&s->changes.not_ignored);
     find_project_venv(s);
 }
 
@@ -60,6 +61,7 @@ void cct__session_changes_free(session *s)
     cct_strv_free(&s->changes.git_ignored);
     cct_strv_free(&s->changes.pending);
     cct_strv_free(&s->changes.checking);
+    cct_strv_free(&s->changes.not_ignored);
 }
 
 /* Does this change set need the tests discovered again?  When a file that
@@ -209,6 +211,32 @@ static void handle_change(session *s, const cct_strv *files, int overflow)
 
 static void check_ignored(session *s);
 
+static int is_gitignore(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    return strcmp(base ? base + 1 : path, ".gitignore") == 0;
+}
+
+/* The most files remembered as not ignored: a session saves a handful of
+ * files again and again, a checkout touches thousands once. */
+#define NOT_IGNORED_MAX 1024
+
+/* git said these changed files are not ignored: the next save of one of
+ * them (the fix loop saves the same file again and again) need not ask,
+ * and a git process each time is milliseconds between the save and its
+ * run.  What git ignores changes with a .gitignore, which forgets them all
+ * (see on_change). */
+static void remember_not_ignored(session *s, const cct_strv *files)
+{
+    for (size_t i = 0; i < files->len; i++) {
+        if (cct_strv_contains(&s->changes.not_ignored, files->items[i]))
+            continue;
+        if (s->changes.not_ignored.len >= NOT_IGNORED_MAX)
+            cct_strv_clear(&s->changes.not_ignored);
+        cct_strv_add(&s->changes.not_ignored, files->items[i]);
+    }
+}
+
 /* git said which of the files asked about (and of the directories they
  * are in) are ignored: the directories are no longer watched, and the
  * rest of the change set goes on. */
@@ -251,6 +279,8 @@ static void on_checked(int status, const cct_strv *ignored, void *arg)
         cct_strv_free(&files);
         files = kept;
     }
+    if (status == 0)
+        remember_not_ignored(s, &files);
     if (!s->exiting && !cct__session_project_gone(s))
         handle_change(s, &files, 0);
     cct_strv_free(&files);
@@ -304,11 +334,33 @@ static void on_change(const cct_strv *files, int overflow, void *arg)
         handle_change(s, files, overflow);
         return;
     }
-    for (size_t i = 0; i < files->len; i++)
-        if (!cct_strv_contains(&s->changes.pending, files->items[i]))
-            cct_strv_add(&s->changes.pending, files->items[i]);
-    if (!s->changes.git_job)
-        check_ignored(s);
+    /* A .gitignore is watched only to say that git's answers may have
+     * changed (start_watching): they are forgotten, and it is no change
+     * to run tests for. */
+    cct_strv rest;
+    cct_strv_init(&rest);
+    for (size_t i = 0; i < files->len; i++) {
+        if (is_gitignore(files->items[i]))
+            cct_strv_clear(&s->changes.not_ignored);
+        else
+            cct_strv_add(&rest, files->items[i]);
+    }
+    /* Nor is git asked when it has said of each file that it does not
+     * ignore it, and no change set waits for git before this one (they
+     * keep their order). */
+    int known = !s->changes.git_job && s->changes.pending.len == 0;
+    for (size_t i = 0; i < rest.len && known; i++)
+        known = cct_strv_contains(&s->changes.not_ignored, rest.items[i]);
+    if (known) {
+        handle_change(s, &rest, 0);
+    } else {
+        for (size_t i = 0; i < rest.len; i++)
+            if (!cct_strv_contains(&s->changes.pending, rest.items[i]))
+                cct_strv_add(&s->changes.pending, rest.items[i]);
+        if (!s->changes.git_job)
+            check_ignored(s);
+    }
+    cct_strv_free(&rest);
 }
 
 /* The change set sent at once was the first file of a burst: what it
@@ -385,9 +437,17 @@ static void watch_roots(session *s)
 
 static int start_watching(session *s)
 {
+    /* In a git repository, a .gitignore changed says that git's answers
+     * about changed files may have changed too (see on_change). */
+    cct_strv extensions;
+    cct_strv_init(&extensions);
+    for (size_t i = 0; i < s->settings.watch_ext.len; i++)
+        cct_strv_add(&extensions, s->settings.watch_ext.items[i]);
+    if (s->changes.git == GIT_REPOSITORY)
+        cct_strv_add(&extensions, ".gitignore");
     cct_watcher_config config = {
         .roots = &s->changes.watch_roots,
-        .extensions = &s->settings.watch_ext,
+        .extensions = &extensions,
         .ignore = &s->settings.ignore,
         .ignored_paths = &s->changes.git_ignored,
         .debounce_ms = s->settings.debounce_ms,
@@ -403,6 +463,7 @@ static int start_watching(session *s)
     char *error = NULL;
     int rc = cct_watcher_start(&s->loop, &config, &callbacks, s,
                                &s->changes.watcher, &error);
+    cct_strv_free(&extensions);
     if (rc < 0) {
         cct__session_fail(s, "%s", error);
         free(error);

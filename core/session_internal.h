@@ -124,6 +124,8 @@ typedef struct session_changes {
     int watch_waits;        /* discovery is done; git's list is not */
     cct_strv pending;       /* changed files git is to be asked about */
     cct_strv checking;      /* those it is being asked about */
+    cct_strv not_ignored;   /* changed files git said it does not ignore,
+                               not asked about again (see on_change) */
 } session_changes;
 
 /* Keys (written by session_keys.c only). */

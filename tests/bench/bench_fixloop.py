@@ -11,7 +11,9 @@ then takes the time right before writing the fixed file and the time the
 test's `test_result` event (json reporter, on cctrial's standard output,
 read as it arrives) comes in.  cctrial's debounce (a quiet period after a
 change, 50 ms by default) is part of that time; a second session with
-`debounce = 0` shows how much.
+`debounce = 0` shows how much.  A third has its project in a git
+repository, as a real project is: there cctrial asks git whether a changed
+file is ignored (once per file, until a .gitignore changes).
 
     bench_fixloop.py BUILD_DIR
 """
@@ -25,7 +27,11 @@ import gen
 from benchlib import PYTHON, BenchError, Figures, Target, say
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SESSIONS = [("default settings", ""), ("debounce = 0", "debounce = 0\n")]
+# (label, configuration added, whether the project is a git repository:
+# there cctrial asks git whether a changed file is ignored).
+SESSIONS = [("default settings", "", False),
+            ("debounce = 0", "debounce = 0\n", False),
+            ("default settings, in a git repository", "", True)]
 # What a save breaks and fixes: (label, file, broken text, right text).
 SCENARIOS = [
     ("fix saved to the module under test", "calc.py",
@@ -46,10 +52,13 @@ def save(path, text):
 class Session:
     """One `cctrial -f` on its own copy of the project."""
 
-    def __init__(self, ctx, key, label, extra_config):
+    def __init__(self, ctx, key, label, extra_config, git):
         self.label = label
         self.project = ctx.directory(key)
         gen.fix_loop_project(self.project)
+        if git:
+            subprocess.run(["git", "init", "-q"], cwd=self.project,
+                           check=True)
         self.config = ctx.config(
             key,
             f"[cctrial]\npython = {PYTHON}\nreporters = json\n{extra_config}"
@@ -130,8 +139,8 @@ def run(ctx):
     cost = ImportCost(reference)
     sessions = []
     try:
-        for i, (label, extra) in enumerate(SESSIONS):
-            sessions.append(Session(ctx, f"fixloop-{i}", label, extra))
+        for i, (label, extra, git) in enumerate(SESSIONS):
+            sessions.append(Session(ctx, f"fixloop-{i}", label, extra, git))
         measures = [(f"{s.label}: {label}",
                      lambda s=s, n=name, b=broken, r=right: s.latency(n, b, r))
                     for s in sessions

@@ -20,10 +20,13 @@ ignored              in a git repository: changes in what .gitignore
                      ignores (at the start, or a directory ignored and made
                      later) and in the default ignores (.venv, build) start
                      no run, and those directories are not watched
+asked_once           in a git repository: git is asked about a saved file
+                     once, not at each save, until a .gitignore changes
 """
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -366,9 +369,55 @@ def ignored():
         finish(cct, root)
 
 
+def asked_once():
+    """In a git repository, git is asked once whether a changed file is
+    ignored: the next saves of it (the fix loop's) start their runs without
+    a git process in between, until a .gitignore changes; then git is
+    asked again, and a file it now ignores starts no run."""
+    root = basic_project()
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    shim = harness.empty_dir("git-shim")
+    calls = os.path.join(shim, "calls")
+    loopkit.write(os.path.join(shim, "git"),
+                  f"#!/bin/sh\necho \"$*\" >> '{calls}'\n"
+                  f"exec '{shutil.which('git')}' \"$@\"\n")
+    os.chmod(os.path.join(shim, "git"), 0o755)
+    env = {"PATH": shim + os.pathsep + os.environ["PATH"]}
+    core = os.path.join(root, "app", "core.py")
+    with harness.Cctrial(root, ["-f", "-v", "app"], env=env) as cct:
+        cct.start()
+        cct.wait_for(r"^waiting for filesystem change\.\.\.$", 60,
+                     "the first run to end and cctrial to wait")
+        for n in (1, 2, 3):
+            loopkit.write(core, f"VALUE = 1  # saved {n} times\n")
+            wait_run(cct, f"save {n} of app/core.py")
+        # Its paths go on standard input: each line is one question.
+        with open(calls) as f:
+            asked = [line for line in f if line.startswith("check-ignore")]
+        check(len(asked) == 1, f"expected git asked once for three saves "
+              f"of {core}, asked {len(asked)} times: {asked}\n"
+              + cct.describe())
+        say("three saves of app/core.py: git asked once")
+
+        with open(os.path.join(root, ".gitignore"), "a") as f:
+            f.write("app/core.py\n")
+        loopkit.write(core, "VALUE = 1  # ignored now\n")
+        cct.wait_for(r"^cctrial: changed, ignored by \.gitignore: "
+                     + re.escape(core) + "$", 30,
+                     "git asked again once .gitignore changed")
+        # A sentinel change: a run owed to the ignored file would come
+        # before the sentinel's own.
+        loopkit.write(os.path.join(root, "app", "other.py"), "X = 1\n")
+        wait_run(cct, "the sentinel change")
+        check(len(loopkit.runs(cct.output)) == 5, "expected 5 runs (start, "
+              "three saves, sentinel)\n" + cct.describe())
+        say("after .gitignore changed: git asked again, the file ignored")
+        finish(cct, root)
+
+
 CASES = {f.__name__: f for f in (
     burst, during_run, write_save, rename_save, backup_save, new_package,
     new_and_deleted_tests, sigint_mid_run, sigterm_idle,
-    sigint_during_discovery, ignored)}
+    sigint_during_discovery, ignored, asked_once)}
 
 harness.main(CASES[sys.argv[1]])
