@@ -198,6 +198,12 @@ static void run_start(void *ctx, const cct_run_start *ev)
                                                         ev->suite)));
     json_object_set_new(e, "total", json_integer((json_int_t)ev->total));
     json_object_set_new(e, "workers", json_integer(ev->workers));
+    /* Before ABI 1.3 a host says nothing of it: unknown, as without a
+     * history. */
+    int known = CCT_HAS_FIELD(ev, cct_run_start, estimate) &&
+                ev->estimate > 0;
+    json_object_set_new(e, "estimate",
+                        known ? seconds(ev->estimate) : json_null());
     emit(ctx, e);
 }
 

@@ -524,8 +524,8 @@ def normalise_events(events, project):
     for e in events:
         e = normalise_value(e, project)
         e["time"] = "<time>"
-        for key in ("duration", "wall_time"):
-            if key in e:
+        for key in ("duration", "wall_time", "estimate"):
+            if key in e and (key != "estimate" or e[key] is not None):
                 check(isinstance(e[key], float) and e[key] >= 0,
                       "%s is not a duration: %r" % (key, e[key]))
                 e[key] = "<%s>" % key
@@ -571,6 +571,16 @@ def json_file(args, tmp):
               "escaped as \\u0001")
     compare_golden(args, "json_events.jsonl",
                    dump_events(normalise_events(events, project)))
+
+    # The same tests again: the first run, in the history now, is the
+    # estimate (the golden stream's is null, with no history yet).
+    first = [e for e in events if e["event"] == "run_end"][0]["wall_time"]
+    run = run_pipe(args, project, "json")
+    expect_status(run, 1, "the same run again")
+    starts = [e for e in read_events(output) if e["event"] == "run_start"]
+    check(len(starts) == 1 and starts[0]["estimate"] == first,
+          "the second run's estimate should be the first run's wall time "
+          "%r: %r" % (first, starts))
 
 
 def json_stdout(args, tmp):
