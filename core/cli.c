@@ -338,6 +338,11 @@ static int check_mode_flags(const cct_cli *cli, char **error)
     else if (one_run && notifier && strcmp(notifier, "none") != 0)
         *error = cct_xasprintf("--notifier: notifications are sent only "
                                "while watching, not with %s", mode);
+    else if (one_run &&
+             cct_config_get(&cli->flags, CCT_CORE_SECTION, "watch", NULL))
+        *error = cct_xasprintf("-c (--cwd) chooses what to watch, and %s "
+                               "watches nothing: give one or the other",
+                               mode);
     return *error ? CCT_EUSAGE : 0;
 }
 

@@ -82,6 +82,8 @@ def case_ignored_flags(project):
          r"affects while watching; -H selects"),
         (["--once", "--notifier=nope"], r"--notifier: notifications are "
          r"sent only while watching, not with --once"),
+        (["--once", "-c"], r"-c \(--cwd\) chooses what to watch, and "
+         r"--once watches nothing"),
     ]
     for args, pattern in cases:
         # No --python: a usage error comes before any interpreter is

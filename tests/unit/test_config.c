@@ -1024,6 +1024,10 @@ ParameterizedTestParameters(cli, refuses)
         {"cctrial --reporte x", "unknown option --reporte"},
         {"cctrial --tbformat", "option --tbformat needs a value"},
         {"cctrial --help-reporters --list-plugins", "cannot be combined"},
+        {"cctrial --once -c", "-c (--cwd) chooses what to watch, and --once "
+                              "watches nothing"},
+        {"cctrial -H --cwd", "-c (--cwd) chooses what to watch, and -H"},
+        {"cctrial --list-selected -c", "and --list-selected watches"},
     };
     return cr_make_param_array(cli_case, cases, CCT_ARRAY_SIZE(cases));
 }
