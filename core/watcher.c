@@ -49,13 +49,20 @@
 /* A notice names this many directories at most. */
 #define NOTICE_DIRS 10
 
+/* 16 bytes: a slot per watch number, and a tree of 10,000 directories
+ * has as many. */
 typedef struct watch {
     char *path;     /* NULL: unused slot */
-    size_t root;    /* index of its root */
+    unsigned root;  /* index of its root */
     int is_root_parent; /* watches a vanished root's parent for its return */
-    dev_t dev;      /* which directory: for backends that do not say */
-    ino_t ino;
 } watch;
+
+/* Which directory a watch is on, kept only for the backends that do not
+ * say what happened (backend_vague), which must look. */
+typedef struct identity {
+    dev_t dev;
+    ino_t ino;
+} identity;
 
 /* A directory without a watch, scanned instead. */
 typedef struct unwatched {
@@ -87,6 +94,7 @@ struct cct_watcher {
     cct_quiet quiet;        /* when the change set goes out */
 
     watch *watches; /* indexed by the backend's watch number */
+    identity *ids;  /* the same, for a vague backend only, else NULL */
     size_t cap_watches;
     size_t n_watches;
     cct_strmap by_path; /* directory -> wd */
@@ -306,6 +314,8 @@ static int add_watch(cct_watcher *w, const char *path, size_t root,
         size_t old = w->cap_watches;
         CCT_GROW(w->watches, w->cap_watches, (size_t)wd + 1);
         memset(w->watches + old, 0, (w->cap_watches - old) * sizeof(watch));
+        if (backend_vague(w))
+            w->ids = cct_xrealloc(w->ids, w->cap_watches * sizeof(*w->ids));
     }
     if (w->watches[wd].path) { /* the same directory by another name */
         cct_strmap_remove(&w->by_path, w->watches[wd].path);
@@ -313,10 +323,11 @@ static int add_watch(cct_watcher *w, const char *path, size_t root,
         w->n_watches--;
     }
     w->watches[wd].path = cct_xstrdup(path);
-    w->watches[wd].root = root;
+    assert(root < w->roots.len);
+    w->watches[wd].root = (unsigned)root;
     w->watches[wd].is_root_parent = is_root_parent;
-    w->watches[wd].dev = st.st_dev;
-    w->watches[wd].ino = st.st_ino;
+    if (w->ids)
+        w->ids[wd] = (identity){st.st_dev, st.st_ino};
     w->n_watches++;
     cct_strmap_put(&w->by_path, w->watches[wd].path, (size_t)wd);
     return 0;
@@ -641,12 +652,13 @@ static void check_roots_back(cct_watcher *w)
  * watch -- its parent's watch sees a new one. */
 static void look_at(cct_watcher *w, int wd, const char *name)
 {
+    assert(w->ids);
     const watch *wt = &w->watches[wd];
     size_t root = wt->root;
     char *dir = cct_xstrdup(wt->path);
     struct stat st;
-    if (stat(dir, &st) != 0 || st.st_dev != wt->dev ||
-        st.st_ino != wt->ino) {
+    if (stat(dir, &st) != 0 || st.st_dev != w->ids[wd].dev ||
+        st.st_ino != w->ids[wd].ino) {
         const char *base = strrchr(dir, '/') + 1;
         if (name && cct_watch_counts(&w->extensions, &w->ignore, name)) {
             char *path = cct_path_join(dir, name);
@@ -675,8 +687,8 @@ static void look_at(cct_watcher *w, int wd, const char *name)
     if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
         int same = known != CCT_STRMAP_MISSING &&
                    !w->watches[known].is_root_parent &&
-                   w->watches[known].dev == st.st_dev &&
-                   w->watches[known].ino == st.st_ino;
+                   w->ids[known].dev == st.st_dev &&
+                   w->ids[known].ino == st.st_ino;
         /* New, made readable, or a new one by an old name; a directory
          * already watched reports its own files. */
         if (!same && !is_unwatched(w, path)) {
@@ -887,6 +899,7 @@ static void closed_one(cct_watcher *w)
     for (size_t i = 0; i < w->cap_watches; i++)
         free(w->watches[i].path);
     free(w->watches);
+    free(w->ids);
     for (size_t i = 0; i < w->n_unwatched; i++) {
         free(w->unwatched[i].path);
         cct_scan_listing_free(&w->unwatched[i].listing);
