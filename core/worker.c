@@ -397,14 +397,17 @@ static void test_over(cct_worker *w)
 }
 
 /* Has the worker's end of the command pipe gone?  A pipe with no reader
- * left polls as an error at the writer's end. */
+ * left polls as an error at the writer's end; a Unix socket (libuv's
+ * pipes are socket pairs) whose peer closed polls as hung up, and as an
+ * error too only when the peer left data unread: not when the fast
+ * worker had already read the test sent ahead. */
 static int command_pipe_closed(cct_worker *w)
 {
     uv_os_fd_t fd;
     if (uv_fileno((uv_handle_t *)w->cmd, &fd) < 0)
         return 0;
     struct pollfd p = {.fd = fd, .events = POLLOUT};
-    return poll(&p, 1, 0) == 1 && (p.revents & POLLERR);
+    return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP));
 }
 
 /* Is this error answer AMP's QuitBox, sent for an exception the

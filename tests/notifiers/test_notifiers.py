@@ -101,8 +101,12 @@ class World:
                                  f"[cctrial]\nnotifier = {name}\n"))
 
     def cctrial(self, *args):
+        # -c: a watching session watches the project only; --once watches
+        # nothing and refuses -c.
+        watch = [] if "--once" in args else ["-c"]
         return harness.Cctrial(
-            self.project, ["--config", self.config, "-c", *args, "fxnotify"],
+            self.project, ["--config", self.config, *watch, *args,
+                           "fxnotify"],
             env=self.env)
 
     def calls(self):

@@ -10,6 +10,7 @@ timeout JOBS      `timeout = 2` and a test that sleeps 60 s
 no_result         a failure text over 64 KiB (Twisted 22.4 sends no result)
 closes_channel W  a test closes fd 3, the worker's command pipe (W: fast or
                   stock, the worker)
+closes_channel_drained  the same, with nothing left unread in the pipe
 quits W           after a test, trial's Run raises: the worker quits
 
 In the four ways to die, the dying test first writes two lines on its
@@ -314,6 +315,48 @@ def case_closes_channel(worker):
         "others pass")
 
 
+DRAINS_FD3 = relkit.TEST_HEADER + """import os
+import select
+
+
+class Channel(unittest.TestCase):
+    def test_a_closes_fd3(self):
+        # What cctrial sent ahead is read first, as the fast worker reads
+        # its commands in blocks: then nothing is left unread when fd 3
+        # closes.
+        if select.select([3], [], [], 10)[0]:
+            os.read(3, 65536)
+        os.close(3)
+
+    def test_b_innocent(self):
+        pass
+
+    def test_c_innocent(self):
+        pass
+"""
+
+
+def case_closes_channel_drained():
+    """The same when nothing is left unread in the command pipe as the
+    test closes it (the fast worker had read the test sent ahead): the
+    worker's end of a socket pair gone with nothing unread polls as hung
+    up, not as an error, and the test is blamed all the same; the test
+    sent ahead runs in a new worker."""
+    root = relkit.project({"chan/__init__.py": "",
+                           "chan/test_fd.py": DRAINS_FD3})
+    run = relkit.run_once(root, ["chan"], args=["--worker=fast"])
+    run.expect(1, 3, "FAILED", errors=1, successes=3)
+    culprit = run.results("chan.test_fd.Channel.test_a_closes_fd3")
+    check(sorted(r["outcome"] for r in culprit) == ["error", "success"]
+          and any("closed the worker's command pipe" in r["text"]
+                  for r in culprit),
+          f"expected test_a_closes_fd3 to pass and then be blamed, got "
+          f"{culprit}")
+    expect_innocents_pass(run, "chan.test_fd.Channel")
+    say("the test sent ahead already read: the test that closed fd 3 is "
+        "blamed, the others pass")
+
+
 BREAKS_TRIAL = relkit.TEST_HEADER + """from twisted.trial import runner
 
 
@@ -366,11 +409,14 @@ def main():
         case_no_result()
     elif args[:1] == ["closes_channel"] and len(args) == 2:
         case_closes_channel(args[1])
+    elif args == ["closes_channel_drained"]:
+        case_closes_channel_drained()
     elif args[:1] == ["quits"] and len(args) == 2:
         case_quits(args[1])
     else:
         sys.exit("usage: test_workers.py {exit,sigkill,segv,setup_exit,"
-                 "timeout} JOBS | no_result | closes_channel|quits fast|stock")
+                 "timeout} JOBS | no_result | "
+                 "closes_channel|quits fast|stock | closes_channel_drained")
 
 
 if __name__ == "__main__":
