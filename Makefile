@@ -47,13 +47,14 @@ build: configure
 # Valgrind and the endurance run are left to check-memory.  Each test runs
 # once, where it checks most (see tests/CMakeLists.txt): the plain tree,
 # the build that is installed, runs the install tests, those labelled
-# plain-only and the parity checks labelled shipped; the sanitizer tree,
-# sharing the plain tree's Twisted 24.11 and trial's reference runs, runs
-# every other test, the unit tests among them.
+# plain-only, the parity checks labelled shipped and the unit tests (but
+# those labelled sanitized); the sanitizer tree, sharing the plain tree's
+# Twisted 24.11 and trial's reference runs, runs every other test.
 test: build
 	scripts/fetch-twisted $(TWISTED24_DIR)
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) \
-	    -L 'install|plain-only|shipped' -LE 'valgrind|endurance'
+	    -L 'install|plain-only|shipped|unit' \
+	    -LE 'valgrind|endurance|sanitized'
 	@test -f $(SAN_BUILD)/CMakeCache.txt || \
 	    cmake -S . -B $(SAN_BUILD) -DCCT_SANITIZE=ON \
 	          -DCMAKE_BUILD_TYPE=RelWithDebInfo \
