@@ -3,11 +3,11 @@
 #   make demo          install what is missing, build, run cctrial on
 #                      examples/demo (its .cctrialrc keeps it watching and
 #                      says what to do at the first wait)
-#   make test          install what is missing, build, fetch Debian 13's
-#                      Twisted 24.11 into the build tree
+#   make test          install what is missing, build while fetching
+#                      Debian 13's Twisted 24.11 into the build tree
 #                      (scripts/fetch-twisted), run the plain tree's share
-#                      of the tests with ctest, then build the
-#                      AddressSanitizer/UBSan tree and run the rest there
+#                      of the tests with ctest while building the
+#                      AddressSanitizer/UBSan tree, then run the rest there
 #   make check-memory  the tests of memory: those labelled valgrind (the
 #                      unit tests and cctrial itself under valgrind) and
 #                      the endurance run (cctrial's size and descriptors
@@ -50,17 +50,32 @@ build: configure
 # plain-only, the parity checks labelled shipped and the unit tests (but
 # those labelled sanitized); the sanitizer tree, sharing the plain tree's
 # Twisted 24.11 and trial's reference runs, runs every other test.
-test: build
-	scripts/fetch-twisted $(TWISTED24_DIR)
-	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) \
-	    -L 'install|plain-only|shipped|unit' \
-	    -LE 'valgrind|endurance|sanitized'
+#
+# Two steps that leave cores idle run beside another, their output kept
+# in a log shown when they fail (or, for the fetch, always): the fetch of
+# Twisted 24.11 (mostly the network) beside the plain build, and the
+# sanitizer build beside the plain tree's tests (whose trial runs leave a
+# core idle a third of the time).
+test: configure
+	@mkdir -p $(BUILD)
+	@scripts/fetch-twisted $(TWISTED24_DIR) >$(BUILD)/fetch-twisted.log 2>&1 & \
+	cmake --build $(BUILD) -j $(JOBS); built=$$?; \
+	wait $$!; fetched=$$?; cat $(BUILD)/fetch-twisted.log; \
+	test $$built = 0 && test $$fetched = 0
 	@test -f $(SAN_BUILD)/CMakeCache.txt || \
 	    cmake -S . -B $(SAN_BUILD) -DCCT_SANITIZE=ON \
 	          -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	          -DCCT_TWISTED24_DIR=$(TWISTED24_DIR) \
 	          -DCCT_REFERENCE_CACHE=$(abspath $(BUILD))/trial-reference
-	cmake --build $(SAN_BUILD) -j $(JOBS)
+	@echo "building $(SAN_BUILD) beside the plain tree's tests" \
+	    "(its log: $(SAN_BUILD)/build.log)"
+	@cmake --build $(SAN_BUILD) -j $(JOBS) >$(SAN_BUILD)/build.log 2>&1 & \
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) \
+	    -L 'install|plain-only|shipped|unit' \
+	    -LE 'valgrind|endurance|sanitized'; tested=$$?; \
+	wait $$!; built=$$?; \
+	test $$built = 0 || tail -n 50 $(SAN_BUILD)/build.log; \
+	test $$tested = 0 && test $$built = 0
 	$(SAN_ENV) ctest --test-dir $(SAN_BUILD) --output-on-failure -j $(JOBS) \
 	    -LE 'valgrind|endurance|install|plain-only|shipped'
 
