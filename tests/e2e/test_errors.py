@@ -11,6 +11,7 @@ trial does), and a python3 without Twisted first on PATH is passed over for
 one with it.
 """
 
+import concurrent.futures
 import os
 import re
 import subprocess
@@ -172,19 +173,27 @@ def case_discovery_hangs(project):
 
 def case_python_hangs(project):
     """An interpreter that never answers is refused after the probe's
-    bound, and the search goes on to the next one."""
+    bound, and the search goes on to the next one.  The two sessions wait
+    out the bound side by side, each in a project of its own."""
     bin_dir = harness.empty_dir("bin")
     stuck = os.path.join(bin_dir, "python3")
     with open(stuck, "w") as f:
         f.write("#!/bin/sh\nexec /bin/sleep 3600\n")
     os.chmod(stuck, 0o755)
-    cct = run(project, ["--python", stuck] + NAMES, python=None)
-    expect_usage_error(cct, re.escape(stuck), r"did not start .* within")
     good = harness.empty_dir("bin")
     os.symlink(harness.TEST_PYTHON, os.path.join(good, "python3"))
-    cct = run(project, NAMES, python=None,
-              env={"PATH": f"{bin_dir}:{good}"})
-    expect_success(cct)
+    other = harness.copy_project("passing")
+    sessions = {
+        "chosen": lambda: run(project, ["--python", stuck] + NAMES,
+                              python=None),
+        "searched": lambda: run(other, NAMES, python=None,
+                                env={"PATH": f"{bin_dir}:{good}"}),
+    }
+    with concurrent.futures.ThreadPoolExecutor(len(sessions)) as pool:
+        done = {name: pool.submit(start) for name, start in sessions.items()}
+    expect_usage_error(done["chosen"].result(), re.escape(stuck),
+                       r"did not start .* within")
+    expect_success(done["searched"].result())
 
 
 CASES = {name[len("case_"):]: f for name, f in globals().items()
