@@ -404,6 +404,11 @@ static void on_run_end(int interrupted, void *arg)
      * one too, so that what they write (a JSON stream, a JUnit file) is
      * closed. */
     cct_report_run_end(&s->reporters, &ev);
+    /* The run's results and end are shown at once, however recently the
+     * last output was, and before the workflow acts: the next run's start
+     * (clearing _trial_temp, checking the template) would hold back the
+     * result of the fix just saved. */
+    cct_console_flush(&s->console);
     if (s->exiting)
         return; /* a signal: the workflow goes no further */
 
@@ -424,7 +429,7 @@ static void on_run_end(int interrupted, void *arg)
     cct_workflow_run_done(&s->workflow, &outcome, &actions);
     cct__session_act(s, &actions);
     cct_strv_free(&failed);
-    /* The run's end is shown at once, however recently its last dot was. */
+    /* And what the workflow said about it (a fix to make, the next run). */
     cct_console_flush(&s->console);
 }
 

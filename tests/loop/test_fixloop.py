@@ -1,6 +1,7 @@
 """The fix loop's answers, end to end (issue 13, "smaller wrong answers").
 
-    test_fixloop.py deleted_retry_test|import_error_rerun|rerun_time
+    test_fixloop.py deleted_retry_test|import_error_rerun|result_first|
+                    rerun_time
 
 deleted_retry_test: while "please fix" waits on a test, its module is
     deleted: the test leaves the workflow, which goes on at once with the
@@ -9,6 +10,10 @@ deleted_retry_test: while "please fix" waits on a test, its module is
 import_error_rerun: a module that failed to import is the test re-run;
     once it imports, the re-run's "Ran N tests" counts the tests it ran,
     as trial does for that module, and agrees with its PASSED line.
+result_first: the full suite fails, and the failed test is re-run at
+    once: the full run's verdict is written before the re-run begins
+    (before it clears _trial_temp, which strace shows), not held back by
+    its start.
 rerun_time: the workers take seconds to start (a sitecustomize that
     sleeps in workers only); "Ran N tests in X" of the full suite and of
     the first re-run count the tests' time, as trial's does, not the
@@ -17,6 +22,7 @@ rerun_time: the workers take seconds to start (a sitecustomize that
 """
 
 import os
+import signal
 import sys
 
 import harness
@@ -114,6 +120,44 @@ def import_error_rerun():
         f"{verdict.group(0)!r}, as trial")
 
 
+def result_first():
+    root = loopkit.project({"pk/__init__.py": "",
+                            "pk/test_ok.py": OK_TESTS})
+    trace = os.path.join(harness.empty_dir("strace"), "trace")
+    cct = harness.Cctrial(root, ["pk"])
+    # The main thread only: it writes the output and clears _trial_temp.
+    cct.argv = ["strace", "-qq", "-o", trace, "-s", "65536",
+                "-e", "trace=write,unlinkat"] + cct.argv
+    with cct:
+        cct.start()
+        cct.wait_for(r"^please fix: test_2 \(pk\.test_ok\.A\)$", 90,
+                     "please fix, after the full run and the re-run")
+        cct.signal(signal.SIGINT, group=True)
+        cct.wait_exit(30)
+    with open(trace) as f:
+        calls = f.read().splitlines()
+    verdict = next((i for i, call in enumerate(calls)
+                    if call.startswith("write(1,") and "FAILED (" in call),
+                   None)
+    check(verdict is not None,
+          "no write of the full run's verdict in strace's trace:\n"
+          + "\n".join(calls[-40:]))
+    # The first run found no _trial_temp: only the re-run's start removes
+    # its test.log.
+    cleared = [call for call in calls[:verdict]
+               if call.startswith("unlinkat(") and '"test.log"' in call]
+    check(not cleared,
+          "the re-run cleared _trial_temp before the full run's verdict "
+          f"was written:\n{cleared[0] if cleared else ''}\n"
+          f"{calls[verdict]}")
+    check(any(call.startswith("unlinkat(") and '"test.log"' in call
+              for call in calls[verdict:]),
+          "the re-run cleared no test.log after the verdict: what does "
+          "it clear?\n" + "\n".join(calls[verdict:verdict + 40]))
+    say("the full run's verdict was written before the re-run cleared "
+        "_trial_temp")
+
+
 # Slows down only cctrial's workers (trial's workertrial or cctrial's
 # fast bootstrap), not discovery, and leaves a mark that it did.
 STARTUP_DELAY = 4
@@ -151,6 +195,7 @@ def rerun_time():
 
 CASES = {"deleted_retry_test": deleted_retry_test,
          "import_error_rerun": import_error_rerun,
+         "result_first": result_first,
          "rerun_time": rerun_time}
 
 harness.main(CASES[sys.argv[1]])
