@@ -4,6 +4,7 @@
  */
 #include "discovery.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -51,6 +52,7 @@ struct cct_discovery {
     size_t read;             /* output read: its ready and progress lines */
     cct_discovery_progress_cb progress;
     int timed_out;           /* NOT_TIMED_OUT, PROBE_ or DISCOVERY_ */
+    int held;                /* the helper waits for the timer to start */
     int cancelled;
     cct_discovery_cb done;
     void *arg;
@@ -392,6 +394,19 @@ static void report_later(uv_idle_t *idle)
     no_interpreter(d);
 }
 
+/* The end of a hold: the helper starts (the probe's bound then takes
+ * the timer). */
+static void on_hold_over(uv_timer_t *timer)
+{
+    cct_discovery *d = timer->data;
+    assert(d->held);
+    d->held = 0;
+    if (d->cancelled)
+        finish(d, CCT_EDISCOVERY, NULL, "discovery was interrupted");
+    else if (try_next(d) < 0)
+        no_interpreter(d);
+}
+
 int cct_discover(uv_loop_t *loop, const cct_discovery_request *request,
                  cct_discovery_cb done, void *arg, cct_discovery **out)
 {
@@ -489,6 +504,11 @@ int cct_discover(uv_loop_t *loop, const cct_discovery_request *request,
         cct_strv_add(&d->args, request->names->items[i]);
     if (out)
         *out = d;
+    if (request->hold_ms) {
+        d->held = 1;
+        uv_timer_start(d->timer, on_hold_over, request->hold_ms, 0);
+        return 0;
+    }
     if (try_next(d) < 0) {
         uv_idle_t *idle = cct_xmalloc(sizeof(*idle));
         uv_idle_init(loop, idle);
@@ -505,4 +525,11 @@ void cct_discovery_cancel(cct_discovery *d)
     d->cancelled = 1;
     if (d->capture)
         cct_capture_kill(d->capture);
+    cct_discovery_release(d);
+}
+
+void cct_discovery_release(cct_discovery *d)
+{
+    if (d->held)
+        uv_timer_start(d->timer, on_hold_over, 0, 0);
 }

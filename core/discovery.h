@@ -77,6 +77,11 @@ typedef struct cct_discovery_request {
     /* Called, with the callback's `arg`, each time the helper says how far
      * it is (a line before each module it imports); NULL: not wanted. */
     cct_discovery_progress_cb progress;
+    /* 0: the helper starts at once.  Otherwise it starts at
+     * cct_discovery_release() or after this many milliseconds, whichever
+     * comes first: discovery is going on meanwhile, only its process is
+     * not (see session_change.c). */
+    unsigned hold_ms;
 } cct_discovery_request;
 
 /* Starts discovery and returns 0; the callback runs exactly once, from
@@ -86,5 +91,8 @@ int cct_discover(uv_loop_t *loop, const cct_discovery_request *request,
                  cct_discovery_cb done, void *arg, cct_discovery **out);
 /* Kills the helper; the callback still runs (with an error). */
 void cct_discovery_cancel(cct_discovery *d);
+/* A held discovery's helper starts at the loop's next turn (never inside
+ * the caller); nothing for one that is not held. */
+void cct_discovery_release(cct_discovery *d);
 
 #endif

@@ -384,7 +384,7 @@ int cct_session_run(const cct_cli *cli, const cct_config *config,
         if (s->mode != MODE_LIST)
             use_temp_directory(s);
         cct__session_guess_workers(s);
-        cct__session_discover(s, 1);
+        cct__session_discover(s, 1, 0);
     }
     free(error);
 

@@ -234,7 +234,13 @@ void cct__session_cancel_select(session *s);
 /* session_change.c */
 void cct__session_changes_init(session *s);
 void cct__session_changes_free(session *s);
-void cct__session_discover(session *s, int blocking);
+/* Runs discovery; with `blocking`, the runs that need its catalog wait
+ * for it (the workflow decides which).  With `after_run`, its helper waits
+ * for the run going on to end (at most REDISCOVERY_HOLD_MS): the result
+ * of a fix comes first. */
+void cct__session_discover(session *s, int blocking, int after_run);
+/* A run ended: a discovery held for it starts. */
+void cct__session_run_ended(session *s);
 void cct__session_select_changes(session *s);
 /* May the run going on still be stopped for a burst (the change set that
  * began it went out at once, and the watcher has not said yet whether the

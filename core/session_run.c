@@ -357,6 +357,7 @@ static void on_run_end(int interrupted, void *arg)
 {
     session *s = arg;
     uv_timer_stop(&s->run.stop_first);
+    cct__session_run_ended(s);
     if (!s->run.shown && interrupted && s->workflow.burst_waits) {
         /* Stopped for a burst before it had anything to show: the
          * burst's run is the one the user sees. */

@@ -1,7 +1,7 @@
 """The fix loop's answers, end to end (issue 13, "smaller wrong answers").
 
     test_fixloop.py deleted_retry_test|import_error_rerun|result_first|
-                    rerun_time
+                    rediscovery_held|rerun_time
 
 deleted_retry_test: while "please fix" waits on a test, its module is
     deleted: the test leaves the workflow, which goes on at once with the
@@ -14,6 +14,10 @@ result_first: the full suite fails, and the failed test is re-run at
     once: the full run's verdict is written before the re-run begins
     (before it clears _trial_temp, which strace shows), not held back by
     its start.
+rediscovery_held: a fix saved to a test module, which the tests must be
+    discovered again for: the re-discovery's helper starts once the
+    retry test's run has started, and once it has ended unless that took
+    longer than the hold (strace shows when cctrial spawned it).
 rerun_time: the workers take seconds to start (a sitecustomize that
     sleeps in workers only); "Ran N tests in X" of the full suite and of
     the first re-run count the tests' time, as trial's does, not the
@@ -120,42 +124,116 @@ def import_error_rerun():
         f"{verdict.group(0)!r}, as trial")
 
 
+FIXED_TESTS = OK_TESTS.replace('self.fail("a2 fails")', "pass")
+# core/session_change.c's REDISCOVERY_HOLD_MS, less the clock's grain.
+HOLD_S = 0.09
+
+
+def traced(cct):
+    """cct under strace, and the file its trace goes to: the time of each
+    write, unlinkat and process or thread creation, with
+    --seccomp-bpf, so that no other system call stops (it needs -f: the
+    workers and helpers are traced too; strace_calls keeps cctrial's)."""
+    trace = os.path.join(harness.empty_dir("strace"), "trace")
+    cct.argv = ["strace", "-f", "--seccomp-bpf", "-qq", "-ttt", "-o", trace,
+                "-s", "65536",
+                "-e", "trace=write,unlinkat,clone,clone3,fork,vfork"] + \
+        cct.argv
+    return cct, trace
+
+
+def strace_calls(path, written):
+    """The calls of the process that wrote `written` to its standard
+    output (cctrial's main thread), as (seconds, call), in order."""
+    lines = []
+    with open(path) as f:
+        for line in f:
+            pid, stamp, call = line.rstrip("\n").split(" ", 2)
+            lines.append((pid, float(stamp), call.lstrip()))
+    own = next((pid for pid, _, call in lines
+                if call.startswith("write(1,") and written in call), None)
+    check(own is not None, f"strace shows no write of {written!r}")
+    return [(stamp, call) for pid, stamp, call in lines if pid == own]
+
+
+def is_cleared(call):
+    """A run's start removing the last run's test.log."""
+    return call.startswith("unlinkat(") and '"test.log"' in call
+
+
+def first(calls, start, predicate, what):
+    index = next((i for i in range(start, len(calls))
+                  if predicate(calls[i][1])), None)
+    check(index is not None, f"strace shows no {what}:\n"
+          + "\n".join(call for _, call in calls[start:start + 60]))
+    return index
+
+
 def result_first():
     root = loopkit.project({"pk/__init__.py": "",
                             "pk/test_ok.py": OK_TESTS})
-    trace = os.path.join(harness.empty_dir("strace"), "trace")
-    cct = harness.Cctrial(root, ["pk"])
-    # The main thread only: it writes the output and clears _trial_temp.
-    cct.argv = ["strace", "-qq", "-o", trace, "-s", "65536",
-                "-e", "trace=write,unlinkat"] + cct.argv
+    cct, trace = traced(harness.Cctrial(root, ["pk"]))
     with cct:
         cct.start()
         cct.wait_for(r"^please fix: test_2 \(pk\.test_ok\.A\)$", 90,
                      "please fix, after the full run and the re-run")
         cct.signal(signal.SIGINT, group=True)
         cct.wait_exit(30)
-    with open(trace) as f:
-        calls = f.read().splitlines()
-    verdict = next((i for i, call in enumerate(calls)
-                    if call.startswith("write(1,") and "FAILED (" in call),
-                   None)
-    check(verdict is not None,
-          "no write of the full run's verdict in strace's trace:\n"
-          + "\n".join(calls[-40:]))
+    calls = strace_calls(trace, "please fix: test_2")
+    verdict = first(calls, 0, lambda c: c.startswith("write(1,")
+                    and "FAILED (" in c, "write of the full run's verdict")
     # The first run found no _trial_temp: only the re-run's start removes
     # its test.log.
-    cleared = [call for call in calls[:verdict]
-               if call.startswith("unlinkat(") and '"test.log"' in call]
-    check(not cleared,
+    cleared = first(calls, 0, is_cleared, "start of the re-run (its "
+                    "_trial_temp cleared)")
+    check(cleared > verdict,
           "the re-run cleared _trial_temp before the full run's verdict "
-          f"was written:\n{cleared[0] if cleared else ''}\n"
-          f"{calls[verdict]}")
-    check(any(call.startswith("unlinkat(") and '"test.log"' in call
-              for call in calls[verdict:]),
-          "the re-run cleared no test.log after the verdict: what does "
-          "it clear?\n" + "\n".join(calls[verdict:verdict + 40]))
+          f"was written:\n{calls[cleared][1]}\n{calls[verdict][1]}")
     say("the full run's verdict was written before the re-run cleared "
         "_trial_temp")
+
+
+def rediscovery_held():
+    root = loopkit.project({"pk/__init__.py": "",
+                            "pk/test_ok.py": OK_TESTS})
+    cct, trace = traced(harness.Cctrial(root, ["pk"]))
+    with cct:
+        cct.start()
+        cct.wait_for(r"^please fix: test_2 \(pk\.test_ok\.A\)$", 90,
+                     "please fix on the failing test")
+        cct.wait_for(r"^waiting for filesystem change\.\.\.$", 30,
+                     "waiting after please fix", since_last=True)
+        loopkit.write(os.path.join(root, "pk/test_ok.py"), FIXED_TESTS)
+        cct.wait_for(r"^PASSED \(successes=1\)$", 60,
+                     "the retry test passing", since_last=True)
+        cct.wait_for(r"^PASSED \(successes=2\)$", 90,
+                     "the whole suite, after re-discovery", since_last=True)
+        cct.signal(signal.SIGINT, group=True)
+        cct.wait_exit(30)
+    calls = strace_calls(trace, "please fix: test_2")
+    fix = first(calls, 0, lambda c: c.startswith("write(1,")
+                and "please fix: test_2" in c, "write of please fix")
+    run = first(calls, fix, is_cleared, "start of the retry run (its "
+                "_trial_temp cleared)")
+    verdict = first(calls, fix, lambda c: c.startswith("write(1,")
+                    and "PASSED (successes=1)" in c,
+                    "write of the retry run's verdict")
+    # A process, not a thread of libuv's pool: discovery's helper.
+    spawn = first(calls, fix, lambda c: c.startswith(("clone", "fork",
+                                                      "vfork"))
+                  and "CLONE_THREAD" not in c, "spawn after please fix")
+    check(spawn > run,
+          "re-discovery's helper was spawned before the retry run "
+          f"started:\n{calls[spawn][1]}\n{calls[run][1]}")
+    held = calls[spawn][0] - calls[run][0]
+    check(spawn > verdict or held >= HOLD_S,
+          "re-discovery's helper was spawned before the retry run's "
+          f"verdict was written, {held * 1000:.0f} ms after the run "
+          "started (the hold is 100 ms)")
+    took = calls[verdict][0] - calls[run][0]
+    say(f"the retry run's verdict came {took * 1000:.0f} ms after its start; "
+        f"re-discovery's helper was spawned {held * 1000:.0f} ms after it, "
+        + ("after the verdict" if spawn > verdict else "at the hold's end"))
 
 
 # Slows down only cctrial's workers (trial's workertrial or cctrial's
@@ -196,6 +274,7 @@ def rerun_time():
 CASES = {"deleted_retry_test": deleted_retry_test,
          "import_error_rerun": import_error_rerun,
          "result_first": result_first,
+         "rediscovery_held": rediscovery_held,
          "rerun_time": rerun_time}
 
 harness.main(CASES[sys.argv[1]])
