@@ -148,8 +148,8 @@ def strace_calls(path, written):
     lines = []
     with open(path) as f:
         for line in f:
-            pid, stamp, call = line.rstrip("\n").split(" ", 2)
-            lines.append((pid, float(stamp), call.lstrip()))
+            pid, stamp, call = line.split(None, 2)
+            lines.append((pid, float(stamp), call.rstrip("\n")))
     own = next((pid for pid, _, call in lines
                 if call.startswith("write(1,") and written in call), None)
     check(own is not None, f"strace shows no write of {written!r}")
