@@ -396,18 +396,34 @@ static void test_over(cct_worker *w)
     w->events.test_done(w, test, n, tests_run, w->arg);
 }
 
-/* Has the worker's end of the command pipe gone?  A pipe with no reader
- * left polls as an error at the writer's end; a Unix socket (libuv's
- * pipes are socket pairs) whose peer closed polls as hung up, and as an
- * error too only when the peer left data unread: not when the fast
- * worker had already read the test sent ahead. */
-static int command_pipe_closed(cct_worker *w)
+/* What poll() says of one of the worker's pipes now (0 when it cannot). */
+static short pipe_events(uv_stream_t *pipe)
 {
     uv_os_fd_t fd;
-    if (uv_fileno((uv_handle_t *)w->cmd, &fd) < 0)
+    if (uv_fileno((uv_handle_t *)pipe, &fd) < 0)
         return 0;
     struct pollfd p = {.fd = fd, .events = POLLOUT};
-    return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP));
+    return poll(&p, 1, 0) == 1 ? p.revents : 0;
+}
+
+/* Did the test whose Run was just answered close the worker's end of the
+ * command pipe?  libuv's pipes are Unix socket pairs: one whose peer
+ * closed polls as hung up, and as an error too only when the peer left
+ * data unread.  Hung up alone, the worker's end went in one of two ways:
+ * - the test closed it, the worker living on (its results pipe is open),
+ *   having read the test sent ahead or not;
+ * - the worker exited after the answer, its results pipe closed with it:
+ *   it had read the test sent ahead (nothing was left unread), which
+ *   began and is the one its death is blamed on (rel_flood_bad_utf8: a
+ *   test ends its worker with os._exit(3) just after the one before).
+ * An error (the test sent ahead was left unread) says the test at hand
+ * closed it, whatever the results pipe says. */
+static int command_pipe_closed(cct_worker *w)
+{
+    short cmd = pipe_events(w->cmd);
+    if (cmd & POLLERR)
+        return 1;
+    return (cmd & POLLHUP) && !(pipe_events(w->results) & POLLHUP);
 }
 
 /* Is this error answer AMP's QuitBox, sent for an exception the

@@ -129,17 +129,21 @@ FIXED_TESTS = OK_TESTS.replace('self.fail("a2 fails")', "pass")
 HOLD_S = 0.09
 
 
-def traced(cct):
-    """cct under strace, and the file its trace goes to: the time of each
-    write, unlinkat and process or thread creation, with
-    --seccomp-bpf, so that no other system call stops (it needs -f: the
-    workers and helpers are traced too; strace_calls keeps cctrial's)."""
+def traced_session():
+    """A project whose test_2 fails, cctrial watching it under strace, and
+    the file its trace goes to: the time of each write, unlinkat and
+    process or thread creation, with --seccomp-bpf, so that no other
+    system call stops (it needs -f: the workers and helpers are traced
+    too; strace_calls keeps cctrial's)."""
+    root = loopkit.project({"pk/__init__.py": "",
+                            "pk/test_ok.py": OK_TESTS})
     trace = os.path.join(harness.empty_dir("strace"), "trace")
+    cct = harness.Cctrial(root, ["pk"])
     cct.argv = ["strace", "-f", "--seccomp-bpf", "-qq", "-ttt", "-o", trace,
                 "-s", "65536",
                 "-e", "trace=write,unlinkat,clone,clone3,fork,vfork"] + \
         cct.argv
-    return cct, trace
+    return root, cct, trace
 
 
 def strace_calls(path, written):
@@ -170,9 +174,7 @@ def first(calls, start, predicate, what):
 
 
 def result_first():
-    root = loopkit.project({"pk/__init__.py": "",
-                            "pk/test_ok.py": OK_TESTS})
-    cct, trace = traced(harness.Cctrial(root, ["pk"]))
+    _, cct, trace = traced_session()
     with cct:
         cct.start()
         cct.wait_for(r"^please fix: test_2 \(pk\.test_ok\.A\)$", 90,
@@ -194,9 +196,7 @@ def result_first():
 
 
 def rediscovery_held():
-    root = loopkit.project({"pk/__init__.py": "",
-                            "pk/test_ok.py": OK_TESTS})
-    cct, trace = traced(harness.Cctrial(root, ["pk"]))
+    root, cct, trace = traced_session()
     with cct:
         cct.start()
         cct.wait_for(r"^please fix: test_2 \(pk\.test_ok\.A\)$", 90,
