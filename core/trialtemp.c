@@ -149,10 +149,12 @@ static int entry_is_dir(int dir_fd, const struct dirent *entry)
  * cleared before each run: each entry's type comes from readdir, so that
  * a file costs one unlinkat() and a directory no stat or failed unlink
  * (nftw's remove() costs a file two system calls and a directory ten).
- * Links are removed, never followed.  Returns 0, or -1 with errno set;
- * one descriptor is open per level (see cct_trial_temp_clear for a tree
- * deeper than that allows). */
-static int remove_tree_at(int parent, const char *name)
+ * Links are removed, never followed.  `last`, when not NULL, names the
+ * entry removed after all the others: _trial_marker, so that cctrial
+ * killed while it clears leaves a _trial_temp that trial still takes for
+ * its own.  Returns 0, or -1 with errno set; one descriptor is open per
+ * level (see cct_trial_temp_clear for a tree deeper than that allows). */
+static int remove_tree_at(int parent, const char *name, const char *last)
 {
     for (int scan = 0; scan < 2; scan++) {
         int fd = openat(parent, name,
@@ -170,7 +172,8 @@ static int remove_tree_at(int parent, const char *name)
         struct dirent *entry;
         while (rc == 0 && (errno = 0, entry = readdir(dir)) != NULL) {
             const char *n = entry->d_name;
-            if (strcmp(n, ".") == 0 || strcmp(n, "..") == 0)
+            if (strcmp(n, ".") == 0 || strcmp(n, "..") == 0 ||
+                (last && strcmp(n, last) == 0))
                 continue;
             int is_dir = entry_is_dir(fd, entry);
             if (is_dir < 0) {
@@ -179,12 +182,14 @@ static int remove_tree_at(int parent, const char *name)
                 continue;
             }
             if (is_dir)
-                rc = remove_tree_at(fd, n);
+                rc = remove_tree_at(fd, n, NULL);
             else if (unlinkat(fd, n, 0) < 0 && errno != ENOENT)
                 rc = -1;
         }
         if (rc == 0 && errno != 0)
             rc = -1; /* readdir failed */
+        if (rc == 0 && last && unlinkat(fd, last, 0) < 0 && errno != ENOENT)
+            rc = -1;
         int saved = errno;
         closedir(dir);
         errno = saved;
@@ -216,7 +221,7 @@ int cct_trial_temp_clear(cct_trial_temp *t, char **error)
         }
         /* nftw() reuses its descriptors: for a tree deeper than ours
          * allow. */
-        if (remove_tree_at(AT_FDCWD, t->dir) < 0 &&
+        if (remove_tree_at(AT_FDCWD, t->dir, "_trial_marker") < 0 &&
             ((errno != EMFILE && errno != ENFILE) ||
              nftw(t->dir, remove_entry, 32, FTW_DEPTH | FTW_PHYS) < 0)) {
             int code = uv_translate_sys_error(errno);
