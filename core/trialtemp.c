@@ -119,12 +119,16 @@ int cct_trial_temp_lock(cct_trial_temp *t, const char *project_dir,
     }
 }
 
+/* nftw's callback for a tree deeper than remove_tree_at allows: removes
+ * everything below the directory but its _trial_marker. */
 static int remove_entry(const char *path, const struct stat *st, int flag,
                         struct FTW *ftw)
 {
     (void)st;
     (void)flag;
-    (void)ftw;
+    if (ftw->level == 0 ||
+        (ftw->level == 1 && strcmp(path + ftw->base, "_trial_marker") == 0))
+        return 0;
     /* FTW_PHYS: links are removed, never followed. */
     return remove(path) < 0 && errno != ENOENT ? -1 : 0;
 }
@@ -144,56 +148,62 @@ static int entry_is_dir(int dir_fd, const struct dirent *entry)
     return S_ISDIR(st.st_mode) != 0;
 }
 
-/* Removes `name` in the directory `parent` and everything in it.  A run
- * of Twisted's own tests leaves hundreds of directories in _trial_temp,
- * cleared before each run: each entry's type comes from readdir, so that
- * a file costs one unlinkat() and a directory no stat or failed unlink
- * (nftw's remove() costs a file two system calls and a directory ten).
- * Links are removed, never followed.  `last`, when not NULL, names the
- * entry removed after all the others: _trial_marker, so that cctrial
- * killed while it clears leaves a _trial_temp that trial still takes for
- * its own.  Returns 0, or -1 with errno set; one descriptor is open per
- * level (see cct_trial_temp_clear for a tree deeper than that allows). */
-static int remove_tree_at(int parent, const char *name, const char *last)
+static int remove_tree_at(int parent, const char *name);
+
+/* Removes everything in the directory `name` of the directory `parent`
+ * but the entry named `keep` (when not NULL).  A run of Twisted's own
+ * tests leaves hundreds of directories in _trial_temp, cleared before
+ * each run: each entry's type comes from readdir, so that a file costs
+ * one unlinkat() and a directory no stat or failed unlink (nftw's
+ * remove() costs a file two system calls and a directory ten).  Links
+ * are removed, never followed.  Returns 0, or -1 with errno set; one
+ * descriptor is open per level (see cct_trial_temp_clear for a tree
+ * deeper than that allows). */
+static int empty_dir_at(int parent, const char *name, const char *keep)
+{
+    int fd = openat(parent, name,
+                    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? 0 : -1;
+    DIR *dir = fdopendir(fd);
+    if (!dir) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    int rc = 0;
+    struct dirent *entry;
+    while (rc == 0 && (errno = 0, entry = readdir(dir)) != NULL) {
+        const char *n = entry->d_name;
+        if (strcmp(n, ".") == 0 || strcmp(n, "..") == 0 ||
+            (keep && strcmp(n, keep) == 0))
+            continue;
+        int is_dir = entry_is_dir(fd, entry);
+        if (is_dir < 0) {
+            if (errno != ENOENT)
+                rc = -1;
+            continue;
+        }
+        if (is_dir)
+            rc = remove_tree_at(fd, n);
+        else if (unlinkat(fd, n, 0) < 0 && errno != ENOENT)
+            rc = -1;
+    }
+    if (rc == 0 && errno != 0)
+        rc = -1; /* readdir failed */
+    int saved = errno;
+    closedir(dir);
+    errno = saved;
+    return rc;
+}
+
+/* Removes `name` in the directory `parent` and everything in it.
+ * Returns 0, or -1 with errno set. */
+static int remove_tree_at(int parent, const char *name)
 {
     for (int scan = 0; scan < 2; scan++) {
-        int fd = openat(parent, name,
-                        O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
-            return errno == ENOENT ? 0 : -1;
-        DIR *dir = fdopendir(fd);
-        if (!dir) {
-            int saved = errno;
-            close(fd);
-            errno = saved;
-            return -1;
-        }
-        int rc = 0;
-        struct dirent *entry;
-        while (rc == 0 && (errno = 0, entry = readdir(dir)) != NULL) {
-            const char *n = entry->d_name;
-            if (strcmp(n, ".") == 0 || strcmp(n, "..") == 0 ||
-                (last && strcmp(n, last) == 0))
-                continue;
-            int is_dir = entry_is_dir(fd, entry);
-            if (is_dir < 0) {
-                if (errno != ENOENT)
-                    rc = -1;
-                continue;
-            }
-            if (is_dir)
-                rc = remove_tree_at(fd, n, NULL);
-            else if (unlinkat(fd, n, 0) < 0 && errno != ENOENT)
-                rc = -1;
-        }
-        if (rc == 0 && errno != 0)
-            rc = -1; /* readdir failed */
-        if (rc == 0 && last && unlinkat(fd, last, 0) < 0 && errno != ENOENT)
-            rc = -1;
-        int saved = errno;
-        closedir(dir);
-        errno = saved;
-        if (rc < 0)
+        if (empty_dir_at(parent, name, NULL) < 0)
             return -1;
         if (unlinkat(parent, name, AT_REMOVEDIR) == 0 || errno == ENOENT)
             return 0;
@@ -205,31 +215,10 @@ static int remove_tree_at(int parent, const char *name, const char *last)
     return -1;
 }
 
-int cct_trial_temp_clear(cct_trial_temp *t, char **error)
+/* Creates the directory and its marker, as trial does when there is
+ * none. */
+static int create_marked(const cct_trial_temp *t, char **error)
 {
-    *error = NULL;
-    struct stat st;
-    if (lstat(t->dir, &st) == 0) {
-        char *marker = cct_path_join(t->dir, "_trial_marker");
-        int marked = access(marker, F_OK) == 0;
-        free(marker);
-        if (!S_ISDIR(st.st_mode) || !marked) {
-            *error = cct_xasprintf(
-                "%s exists but is not trial's (it has no _trial_marker); "
-                "cctrial will not delete it: move it away", t->dir);
-            return CCT_ENOTTRIAL;
-        }
-        /* nftw() reuses its descriptors: for a tree deeper than ours
-         * allow. */
-        if (remove_tree_at(AT_FDCWD, t->dir, "_trial_marker") < 0 &&
-            ((errno != EMFILE && errno != ENFILE) ||
-             nftw(t->dir, remove_entry, 32, FTW_DEPTH | FTW_PHYS) < 0)) {
-            int code = uv_translate_sys_error(errno);
-            *error = cct_xasprintf("cannot clear %s: %s", t->dir,
-                                   strerror(errno));
-            return code;
-        }
-    }
     if (mkdir(t->dir, 0755) < 0) {
         int code = uv_translate_sys_error(errno);
         *error = cct_xasprintf("cannot create %s: %s", t->dir,
@@ -246,6 +235,39 @@ int cct_trial_temp_clear(cct_trial_temp *t, char **error)
         return code;
     }
     close(fd);
+    return 0;
+}
+
+/* The directory and its marker stay: trial removes and creates them again
+ * before each run, but cctrial does it before each of its many runs, and
+ * killed between the two (a user's Ctrl-C just after a verdict, as the
+ * next run starts) it left a _trial_temp without its marker, which trial
+ * then refuses to touch.  Only the first run, finding none, creates them,
+ * with trial's own window between the two. */
+int cct_trial_temp_clear(cct_trial_temp *t, char **error)
+{
+    *error = NULL;
+    struct stat st;
+    if (lstat(t->dir, &st) < 0)
+        return create_marked(t, error);
+    char *marker = cct_path_join(t->dir, "_trial_marker");
+    int marked = access(marker, F_OK) == 0;
+    free(marker);
+    if (!S_ISDIR(st.st_mode) || !marked) {
+        *error = cct_xasprintf(
+            "%s exists but is not trial's (it has no _trial_marker); "
+            "cctrial will not delete it: move it away", t->dir);
+        return CCT_ENOTTRIAL;
+    }
+    /* nftw() reuses its descriptors: for a tree deeper than ours allow. */
+    if (empty_dir_at(AT_FDCWD, t->dir, "_trial_marker") < 0 &&
+        ((errno != EMFILE && errno != ENFILE) ||
+         nftw(t->dir, remove_entry, 32, FTW_DEPTH | FTW_PHYS) < 0)) {
+        int code = uv_translate_sys_error(errno);
+        *error = cct_xasprintf("cannot clear %s: %s", t->dir,
+                               strerror(errno));
+        return code;
+    }
     return 0;
 }
 

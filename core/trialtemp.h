@@ -13,7 +13,7 @@
  *     user named (--temp-directory) is not numbered: busy is an error.
  *
  * cctrial holds the lock for as long as it runs and clears the directory
- * before every run.
+ * before every run (keeping the directory and its marker).
  */
 #ifndef CCT_TRIALTEMP_H
 #define CCT_TRIALTEMP_H
@@ -32,7 +32,8 @@ typedef struct cct_trial_temp {
  * (t then holds nothing to release). */
 int cct_trial_temp_lock(cct_trial_temp *t, const char *project_dir,
                         const char *directory, char **error);
-/* Empties the directory (creating it and its marker).  Returns 0, or
+/* Empties the directory but its marker (creating both if there are
+ * none).  Returns 0, or
  * CCT_ENOTTRIAL or an errno-based error with *error explaining. */
 int cct_trial_temp_clear(cct_trial_temp *t, char **error);
 /* Releases the lock (if held) and frees the paths. */
