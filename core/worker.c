@@ -167,6 +167,7 @@ static void close_all(cct_worker *w)
     uv_close((uv_handle_t *)&w->confirm, on_handle_closed);
     uv_close((uv_handle_t *)&w->confirm_poll, on_handle_closed);
     uv_close((uv_handle_t *)&w->log_timer, on_handle_closed);
+    uv_close((uv_handle_t *)&w->commands_timer, on_handle_closed);
     cct_spawn_close(w->spawn);
 }
 
@@ -199,6 +200,9 @@ static char *describe_end(cct_worker *w)
 {
     cct_buf why;
     cct_buf_init(&why);
+    if (!w->death && w->commands_lost)
+        cct_buf_adds(&why, "the worker's command pipe (file descriptor 3) was "
+                           "closed, so it could run nothing more; ");
     if (w->death) {
         cct_buf_adds(&why, w->death);
     } else if (w->term_signal) {
@@ -406,10 +410,21 @@ static short pipe_events(uv_stream_t *pipe)
     return poll(&p, 1, 0) == 1 ? p.revents : 0;
 }
 
+/* Does the worker live?  Its end of the results pipe closes when it
+ * ends (libuv's pipes are Unix socket pairs: one whose peer closed polls
+ * as hung up). */
+int cct__worker_alive(cct_worker *w)
+{
+    return !(pipe_events(w->results) & POLLHUP);
+}
+
 /* Did the test whose Run was just answered close the worker's end of the
- * command pipe?  libuv's pipes are Unix socket pairs: one whose peer
- * closed polls as hung up, and as an error too only when the peer left
- * data unread.  Hung up alone, the worker's end went in one of two ways:
+ * command pipe?  cctrial's fast worker says so in the answer (the key
+ * `cctrial-commands`: "closed" when its fd 3 is no longer the pipe it
+ * started with).  trial's own worker does not, and it is guessed from the
+ * pipes: one whose peer closed polls as hung up, and as an error too
+ * only when the peer left data unread.  Hung up alone, the worker's end
+ * went in one of two ways:
  * - the test closed it, the worker living on (its results pipe is open),
  *   having read the test sent ahead or not;
  * - the worker exited after the answer, its results pipe closed with it:
@@ -417,13 +432,19 @@ static short pipe_events(uv_stream_t *pipe)
  *   began and is the one its death is blamed on (rel_flood_bad_utf8: a
  *   test ends its worker with os._exit(3) just after the one before).
  * An error (the test sent ahead was left unread) says the test at hand
- * closed it, whatever the results pipe says. */
-static int command_pipe_closed(cct_worker *w)
+ * closed it, whatever the results pipe says.  The guess can blame the
+ * wrong test when the one sent ahead closed the pipe before this answer
+ * was read: the fast worker's word cannot. */
+static int command_pipe_closed(cct_worker *w, const cct_amp_box *answer)
 {
+    size_t len;
+    const char *said = cct_amp_get(answer, "cctrial-commands", &len);
+    if (said)
+        return len == strlen("closed") && memcmp(said, "closed", len) == 0;
     short cmd = pipe_events(w->cmd);
     if (cmd & POLLERR)
         return 1;
-    return (cmd & POLLHUP) && !(pipe_events(w->results) & POLLHUP);
+    return (cmd & POLLHUP) && cct__worker_alive(w);
 }
 
 /* Is this error answer AMP's QuitBox, sent for an exception the
@@ -496,7 +517,7 @@ static void handle_reply(cct_worker *w, const cct_amp_box *box, int is_error)
                            "traceback)");
         return;
     }
-    if (command_pipe_closed(w)) {
+    if (command_pipe_closed(w, box)) {
         /* The test closed the worker's end of its command pipe: the worker
          * can take no more tests.  Its death is this test's doing, not the
          * next one's, and the test sent ahead never began. */
@@ -616,11 +637,12 @@ int cct_worker_spawn(uv_loop_t *loop, const cct_worker_setup *setup,
     w->err = cct_spawn_pipe(w->spawn, FD_ERR);
     uv_timer_init(loop, &w->timer);
     uv_timer_init(loop, &w->log_timer);
+    uv_timer_init(loop, &w->commands_timer);
     uv_check_init(loop, &w->confirm);
     uv_idle_init(loop, &w->confirm_poll);
-    w->timer.data = w->log_timer.data = w;
+    w->timer.data = w->log_timer.data = w->commands_timer.data = w;
     w->confirm.data = w->confirm_poll.data = w;
-    w->open_handles = 5;
+    w->open_handles = 6;
     uv_read_start(w->results, cct_alloc_buffer, on_results);
     uv_read_start(w->out, cct_alloc_buffer, on_output);
     uv_read_start(w->err, cct_alloc_buffer, on_output);

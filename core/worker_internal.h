@@ -142,6 +142,13 @@ struct cct_worker {
     size_t q_head, q_len, q_cap;
     size_t q_bytes;      /* in its SEG_BOXES stretches */
     int writing;         /* a write is in flight */
+    /* A write found the worker's end of its command pipe closed while the
+     * worker lived: code in it closed it.  Nothing more is sent; what it
+     * reports still counts, until its Run answer says who (see
+     * handle_reply) or it dies, for COMMANDS_LOST_MS at most (then
+     * commands_timer kills it). */
+    int commands_lost;
+    uv_timer_t commands_timer;
 
     int exited;
     int64_t exit_status;
@@ -153,6 +160,8 @@ struct cct_worker {
 };
 
 /* worker.c */
+/* Does the worker live?  (Its results pipe is open.) */
+int cct__worker_alive(cct_worker *w);
 /* The running test's name, or NULL. */
 static inline const char *cct__worker_test(const cct_worker *w)
 {

@@ -58,6 +58,19 @@ static out_seg *queue_push(cct_worker *w, seg_kind kind)
     return seg;
 }
 
+/* A worker whose command pipe is closed can take nothing more: after
+ * its running test it reads fd 3 and ends.  One that does neither within
+ * this long (it hangs, or lies) is killed. */
+#define COMMANDS_LOST_MS 2000
+
+static void on_commands_lost_timer(uv_timer_t *timer)
+{
+    cct_worker_kill(timer->data,
+                    "cctrial cannot write to the worker (broken pipe): its "
+                    "command pipe is closed, and it neither answered nor "
+                    "ended within 2 s (cctrial killed it)");
+}
+
 static void cannot_write(cct_worker *w, int status)
 {
     cct__worker_free_queue(w);
@@ -67,6 +80,16 @@ static void cannot_write(cct_worker *w, int status)
      * reported soon, says more than this write. */
     if (cct_spawn_has_ended(w->spawn))
         return;
+    if ((status == UV_EPIPE || status == UV_ECONNRESET) &&
+        cct__worker_alive(w)) {
+        /* Closed by a test, in a worker that lives on: the results it
+         * sends until its Run answer names the test (or it dies) are
+         * kept; killing it now would lose the running test's. */
+        w->commands_lost = 1;
+        uv_timer_start(&w->commands_timer, on_commands_lost_timer,
+                       COMMANDS_LOST_MS, 0);
+        return;
+    }
     char *why = cct_xasprintf("cctrial cannot write to the worker (%s): it "
                               "closed its command pipe (cctrial killed it)",
                               uv_strerror(status));
@@ -101,6 +124,8 @@ static void encode_answer(cct_buf *out, unsigned long long ask, int success)
  * write is already in flight. */
 void cct__worker_flush(cct_worker *w)
 {
+    if (w->commands_lost)
+        cct__worker_free_queue(w);
     if (w->writing || w->q_head == w->q_len ||
         uv_is_closing((uv_handle_t *)w->cmd))
         return;

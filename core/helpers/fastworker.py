@@ -107,18 +107,36 @@ class Transport:
         return "worker"
 
 
+def identity(fd):
+    """The file `fd` names (its device and inode), or None if it is
+    closed."""
+    try:
+        stat = os.fstat(fd)
+    except OSError:
+        return None
+    return (stat.st_dev, stat.st_ino)
+
+
 def protocol_class():
     from twisted.trial._dist.worker import WorkerProtocol
 
     class Protocol(WorkerProtocol):
-        """Twisted's worker protocol, telling when a Run is answered."""
+        """Twisted's worker protocol, telling when a Run is answered, and
+        cctrial whether the test closed the command pipe."""
 
         running = None  # the _ask of the Run not answered yet
+        commands = None  # identity(COMMANDS) at the start
 
         def sendBox(self, box):
             answered = box.get(b"_answer", box.get(b"_error"))
             if answered is not None and answered == self.running:
                 self.running = None
+                # A test that closed fd 3 leaves a worker that can read
+                # no more commands: said with its answer, so that cctrial
+                # blames that test, not the one after it (which this
+                # worker may already have read) nor its own write.
+                kept = identity(COMMANDS) == self.commands
+                box[b"cctrial-commands"] = b"kept" if kept else b"closed"
             super().sendBox(box)
 
     return Protocol
@@ -200,6 +218,7 @@ def main():
     config = WorkerOptions()
     config.parseOptions()
     protocol = protocol_class()(config["force-gc"])
+    protocol.commands = identity(COMMANDS)
     transport = Transport()
     protocol.makeConnection(transport)
     startLoggingWithObserver(log_observer(protocol, transport), False)

@@ -11,6 +11,8 @@ no_result         a failure text over 64 KiB (Twisted 22.4 sends no result)
 closes_channel W  a test closes fd 3, the worker's command pipe (W: fast or
                   stock, the worker)
 closes_channel_drained  the same, with nothing left unread in the pipe
+closes_channel_logs W  the same, and the test then logs a line, which
+                  cctrial answers on the closed pipe while the test runs
 quits W           after a test, trial's Run raises: the worker quits
 
 In the four ways to die, the dying test first writes two lines on its
@@ -387,6 +389,37 @@ def case_quits(worker):
         "the tests after it pass in a new worker")
 
 
+LOGS_AFTER_CLOSING_FD3 = relkit.TEST_HEADER + """import os
+import time
+
+from twisted.python import log
+
+
+class Channel(unittest.TestCase):
+    def test_a_closes_fd3(self):
+        os.close(3)
+        # A worker's log line is a call cctrial answers on fd 3 (the fast
+        # worker sends it at once): the answer's write fails while this
+        # test still runs, before its result comes.
+        log.msg("logged after closing fd 3")
+        time.sleep(0.5)
+
+    def test_b_innocent(self):
+        pass
+
+    def test_c_innocent(self):
+        pass
+"""
+
+
+def case_closes_channel_logs(worker):
+    """cctrial's write to a command pipe the running test closed fails:
+    the worker lives on, and the test's success, which it reports after
+    that, counts; the test is then blamed for the pipe, not for the
+    write."""
+    case_closes_channel(worker, LOGS_AFTER_CLOSING_FD3)
+
+
 def main():
     args = sys.argv[1:]
     if args and args[0] in ENDS and len(args) == 2:
@@ -397,6 +430,8 @@ def main():
         case_no_result()
     elif args[:1] == ["closes_channel"] and len(args) == 2:
         case_closes_channel(args[1])
+    elif args[:1] == ["closes_channel_logs"] and len(args) == 2:
+        case_closes_channel_logs(args[1])
     elif args == ["closes_channel_drained"]:
         case_closes_channel_drained()
     elif args[:1] == ["quits"] and len(args) == 2:
@@ -404,7 +439,8 @@ def main():
     else:
         sys.exit("usage: test_workers.py {exit,sigkill,segv,setup_exit,"
                  "timeout} JOBS | no_result | "
-                 "closes_channel|quits fast|stock | closes_channel_drained")
+                 "closes_channel|closes_channel_logs|quits fast|stock | "
+                 "closes_channel_drained")
 
 
 if __name__ == "__main__":
