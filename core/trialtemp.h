@@ -33,8 +33,8 @@ typedef struct cct_trial_temp {
 int cct_trial_temp_lock(cct_trial_temp *t, const char *project_dir,
                         const char *directory, char **error);
 /* Empties the directory but its marker (creating both if there are
- * none).  Returns 0, or
- * CCT_ENOTTRIAL or an errno-based error with *error explaining. */
+ * none).  Returns 0, or CCT_ENOTTRIAL or an errno-based error with
+ * *error explaining. */
 int cct_trial_temp_clear(cct_trial_temp *t, char **error);
 /* Releases the lock (if held) and frees the paths. */
 void cct_trial_temp_release(cct_trial_temp *t);
