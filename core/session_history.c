@@ -24,6 +24,7 @@ void cct__session_history_init(session *s)
 {
     memset(&s->history, 0, sizeof(s->history));
     cct_strv_init(&s->history.failed_unchanged);
+    cct_strv_init(&s->history.failed_this_run);
 }
 
 static void forget_results(session_history *h)
@@ -41,6 +42,7 @@ void cct__session_history_free(session *s)
     free(s->history.results);
     cct_history_close(s->history.store);
     cct_strv_free(&s->history.failed_unchanged);
+    cct_strv_free(&s->history.failed_this_run);
     cct_history_durations_free(s->history.durations,
                                s->history.n_durations);
     memset(&s->history, 0, sizeof(s->history));
@@ -97,18 +99,24 @@ static int is_failure(cct_outcome outcome)
     return outcome == CCT_OUTCOME_FAILURE || outcome == CCT_OUTCOME_ERROR;
 }
 
-/* Flaky: the test failed, nothing changed, and now it passes.  A test
- * counts once: the mark goes with its first success. */
+/* Flaky: the test failed in an earlier run, nothing changed, and now it
+ * passes.  A test counts once: the mark goes with its first success.  A
+ * failure or an error in this run is not "then passed": trial reports an
+ * error in a test's cleanup and then its success, two results of one
+ * run of the test (twisted.trial.test.test_util's OpenTestLogTests.
+ * test_utf8 here). */
 static int flaky(session *s, const cct_result *result)
 {
-    cct_strv *suspects = &s->history.failed_unchanged;
+    session_history *h = &s->history;
     if (is_failure(result->outcome)) {
-        if (!cct_strv_contains(suspects, result->test_id))
-            cct_strv_add(suspects, result->test_id);
+        if (!cct_strv_contains(&h->failed_this_run, result->test_id))
+            cct_strv_add(&h->failed_this_run, result->test_id);
         return 0;
     }
-    if (result->outcome != CCT_OUTCOME_SUCCESS)
+    if (result->outcome != CCT_OUTCOME_SUCCESS ||
+        cct_strv_contains(&h->failed_this_run, result->test_id))
         return 0;
+    cct_strv *suspects = &h->failed_unchanged;
     for (size_t i = 0; i < suspects->len; i++)
         if (strcmp(suspects->items[i], result->test_id) == 0) {
             free(suspects->items[i]);
@@ -141,6 +149,17 @@ int cct__session_history_result(session *s, const cct_result *result,
 void cct__session_history_changed(session *s)
 {
     cct_strv_clear(&s->history.failed_unchanged);
+    cct_strv_clear(&s->history.failed_this_run);
+}
+
+/* The run's failures become suspects for the runs after it. */
+static void suspect_failed(session_history *h)
+{
+    for (size_t i = 0; i < h->failed_this_run.len; i++)
+        if (!cct_strv_contains(&h->failed_unchanged,
+                               h->failed_this_run.items[i]))
+            cct_strv_add(&h->failed_unchanged, h->failed_this_run.items[i]);
+    cct_strv_clear(&h->failed_this_run);
 }
 
 static const char *mode_name(mode m)
@@ -169,6 +188,7 @@ static const char *suite_name(cct_suite suite)
 void cct__session_history_run_end(session *s, const cct_run_end *ev,
                                   int whole)
 {
+    suspect_failed(&s->history);
     cct_history *h = s->settings.shard_parts ? NULL : store(s);
     if (!h)
         return;

@@ -8,6 +8,8 @@ outside the project, where no watcher looks), beside two steady modules.
 One watching session (not forever): the full suite fails, the workflow
 re-runs the failing test with nothing changed, it passes: its result is
 flaky in the JSON events and in the summary, and the full suite passes.
+A test whose cleanup raises (a SynchronousTestCase: trial reports the
+cleanup's error, then the test's success) is not flaky in its one run.
 Then `cctrial history` and `--json` show the three runs, the tests'
 durations and the flaky test; `--list-selected --shard=K/2` splits the
 selection into two parts that cover it exactly, each module whole; a bad
@@ -113,6 +115,38 @@ def flaky_in_a_watching_session(project):
           "the summary does not name the flaky test\n" + cct.describe())
     say(f"watching: {FLAKY} failed, passed on its re-run: flaky in the "
         "events and the summary")
+
+
+CLEANUP_FILES = {
+    "fxclean/__init__.py": "",
+    "fxclean/test_cleanup.py": '''
+from twisted.trial import unittest
+
+
+class Cleanup(unittest.SynchronousTestCase):
+    def test_cleanup_raises(self):
+        # trial reports the cleanup's error, then the test's success: two
+        # results of one run of the test.
+        self.addCleanup(lambda: 1 / 0)
+''',
+    ".cctrialrc": FILES[".cctrialrc"],
+}
+
+
+def cleanup_error_not_flaky():
+    project = make_project(CLEANUP_FILES)
+    cct = run(project, ["--once", "fxclean"])
+    check(cct.returncode == 1, "expected the run to fail\n" + cct.describe())
+    with open(os.path.join(project, "events.jsonl")) as f:
+        results = [e for e in map(json.loads, f)
+                   if e["event"] == "test_result"]
+    got = [(e["outcome"], e["flaky"]) for e in results]
+    check(got == [("error", False), ("success", False)],
+          f"expected the cleanup's error, then a success that is not flaky "
+          f"(as trial reports them); got {got}\n" + cct.describe())
+    check("[FLAKY]" not in cct.stdout,
+          "the summary calls the test flaky\n" + cct.describe())
+    say("a cleanup's error, then the success, in one run: not flaky")
 
 
 def history_report(project):
@@ -269,6 +303,7 @@ def longest_first():
 
 
 def main():
+    cleanup_error_not_flaky()
     longest_first()
     project = make_project()
     flaky_in_a_watching_session(project)
