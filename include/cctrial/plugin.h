@@ -321,8 +321,9 @@ typedef struct cct_test_result {
     /* ABI 1.2: the entries of counts, one per outcome cctrial knows. */
     size_t n_counts;
     /* ABI 1.4 (check with CCT_HAS_FIELD): 1 when this result is a success
-     * of a test that failed or erred the last time it ran in this session,
-     * with no watched file changed in between: the test is flaky. */
+     * of a test that failed or erred in an earlier run of this session
+     * and not in this one, with no watched file changed in between: the
+     * test is flaky. */
     int flaky;
 } cct_test_result;
 
