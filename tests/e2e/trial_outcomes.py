@@ -9,7 +9,8 @@ expected_failure|unexpected_success}.  With -jN the results are those the
 manager's reporter receives from its workers, as trial counts them.  The
 exit status is trial's.
 
-Used by outcomes.py to compare cctrial's per-test outcomes with trial's.
+Used by test_outcomes.py (through harness.py) to compare cctrial's per-test
+outcomes with trial's, and by the benchmark of Twisted's whole suite.
 """
 
 import json
