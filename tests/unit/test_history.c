@@ -115,6 +115,8 @@ Test(history, a_new_file_has_the_current_schema_in_wal_mode)
     sqlite3_finalize(st);
     sqlite3_close(db);
     cr_assert_eq(query_int(file, "SELECT COUNT(*) FROM runs"), 0);
+    cr_assert_eq(query_int(file, "SELECT COUNT(*) FROM sqlite_master WHERE "
+                                 "name = 'results_test'"), 0);
 }
 
 Test(history, a_run_and_its_results_are_kept_and_give_estimates)
@@ -253,6 +255,29 @@ Test(history, an_older_schema_is_migrated_and_its_runs_kept)
                                  "test_id = 'p.test_old.T.test' AND "
                                  "flaky = 0"), 1);
     cr_assert_eq(query_int(file, "SELECT COUNT(*) FROM runs"), 2);
+}
+
+Test(history, the_index_of_results_by_test_is_removed)
+{
+    char *state = cct_xasprintf("%s/.cctrial", dir);
+    cr_assert_eq(mkdir(state, 0755), 0);
+    free(state);
+    /* What schema 2 was first written as. */
+    exec_on(file, schema_1);
+    exec_on(file, "ALTER TABLE results ADD COLUMN flaky INTEGER NOT NULL "
+                  "DEFAULT 0;"
+                  "CREATE INDEX results_test ON results(test_id);"
+                  "PRAGMA user_version = 2;");
+    const char *has_index = "SELECT COUNT(*) FROM sqlite_master WHERE "
+                            "name = 'results_test'";
+    cr_assert_eq(query_int(file, has_index), 1);
+    cct_history *h = open_quietly(10);
+    cct_history_run run = a_run("new:2", 1, 1.0);
+    record(h, &run);
+    cct_history_close(h);
+    cr_expect_eq(query_int(file, has_index), 0);
+    cr_expect_eq(query_int(file, "PRAGMA user_version"), CCT_HISTORY_SCHEMA);
+    cr_expect_eq(query_int(file, "SELECT COUNT(*) FROM runs"), 2);
 }
 
 /* The one file in .cctrial/ whose name starts with history.sqlite.<why>-,
