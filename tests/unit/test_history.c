@@ -197,6 +197,35 @@ Test(history, durations_of_the_last_runs_only)
     cct_history_close(h);
 }
 
+Test(history, a_run_counts_the_longest_of_a_tests_results)
+{
+    cct_history *h = open_quietly(10);
+    /* A failure, then an error for a dirty reactor, in one run. */
+    static const cct_history_result twice[] = {
+        {"p.test_z.T.test_9", CCT_OUTCOME_FAILURE, 0.5, 0, NULL, 0},
+        {"p.test_a.T.test_1", CCT_OUTCOME_SUCCESS, 2.0, 1, NULL, 0},
+        {"p.test_z.T.test_9", CCT_OUTCOME_ERROR, 3.0, 0, NULL, 0},
+    };
+    static const cct_history_result once[] = {
+        {"p.test_z.T.test_9", CCT_OUTCOME_SUCCESS, 1.0, 0, NULL, 0},
+    };
+    cct_history_run run = a_run("s:3", 1, 1.0);
+    char *warning = NULL;
+    cr_assert_eq(cct_history_record(h, &run, twice, 3, &warning), 0);
+    cr_assert_eq(cct_history_record(h, &run, once, 1, &warning), 0);
+    cct_test_duration *d;
+    size_t n = cct_history_durations(h, 0, &d);
+    cr_assert_eq(n, 2);
+    /* Sorted by id, for cct_history_duration_of's search. */
+    cr_expect_str_eq(d[0].test_id, "p.test_a.T.test_1");
+    cr_expect_str_eq(d[1].test_id, "p.test_z.T.test_9");
+    cr_expect_float_eq(d[0].seconds, 2.0, 1e-9);
+    cr_expect_float_eq(d[1].seconds, (3.0 + 1.0) / 2, 1e-9,
+                       "the mean over runs of each run's longest");
+    cct_history_durations_free(d, n);
+    cct_history_close(h);
+}
+
 Test(history, only_the_last_runs_are_kept)
 {
     cct_history *h = open_quietly(3);
