@@ -65,10 +65,13 @@ static out_seg *queue_push(cct_worker *w, seg_kind kind)
 
 static void on_commands_lost_timer(uv_timer_t *timer)
 {
-    cct_worker_kill(timer->data,
-                    "cctrial cannot write to the worker (broken pipe): its "
-                    "command pipe is closed, and it neither answered nor "
-                    "ended within 2 s (cctrial killed it)");
+    char *why = cct_xasprintf("cctrial cannot write to the worker (broken "
+                              "pipe): its command pipe is closed, and it "
+                              "neither answered nor ended within %d s "
+                              "(cctrial killed it)",
+                              COMMANDS_LOST_MS / 1000);
+    cct_worker_kill(timer->data, why);
+    free(why);
 }
 
 static void cannot_write(cct_worker *w, int status)
