@@ -160,9 +160,7 @@ void cct__session_select_changes(session *s)
 static void changed(session *s, const cct_strv *files)
 {
     cct__session_history_changed(s);
-    for (size_t i = 0; i < files->len; i++)
-        if (!cct_strv_contains(&s->changes.changed_files, files->items[i]))
-            cct_strv_add(&s->changes.changed_files, files->items[i]);
+    cct_strv_add_missing(&s->changes.changed_files, files);
     cct_actions actions;
     cct_workflow_change(&s->workflow, &actions);
     cct__session_act(s, &actions);
@@ -379,9 +377,7 @@ static void on_change(const cct_strv *files, int overflow, void *arg)
     if (known) {
         handle_change(s, &rest, 0);
     } else {
-        for (size_t i = 0; i < rest.len; i++)
-            if (!cct_strv_contains(&s->changes.pending, rest.items[i]))
-                cct_strv_add(&s->changes.pending, rest.items[i]);
+        cct_strv_add_missing(&s->changes.pending, &rest);
         if (!s->changes.git_job)
             check_ignored(s);
     }
@@ -400,11 +396,7 @@ static void on_burst(void *arg)
     if (s->changes.git_job && s->changes.checking.len > 0) {
         cct_gitignore_cancel(s->changes.git_job);
         s->changes.git_job = NULL;
-        for (size_t i = 0; i < s->changes.pending.len; i++)
-            if (!cct_strv_contains(&s->changes.checking,
-                                   s->changes.pending.items[i]))
-                cct_strv_add(&s->changes.checking,
-                             s->changes.pending.items[i]);
+        cct_strv_add_missing(&s->changes.checking, &s->changes.pending);
         cct_strv_free(&s->changes.pending);
         s->changes.pending = s->changes.checking;
         cct_strv_init(&s->changes.checking);

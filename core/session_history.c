@@ -23,8 +23,8 @@
 void cct__session_history_init(session *s)
 {
     memset(&s->history, 0, sizeof(s->history));
-    cct_strv_init(&s->history.failed_unchanged);
-    cct_strv_init(&s->history.failed_this_run);
+    cct_strset_init(&s->history.failed_unchanged);
+    cct_strset_init(&s->history.failed_this_run);
 }
 
 static void forget_results(session_history *h)
@@ -41,8 +41,8 @@ void cct__session_history_free(session *s)
     forget_results(&s->history);
     free(s->history.results);
     cct_history_close(s->history.store);
-    cct_strv_free(&s->history.failed_unchanged);
-    cct_strv_free(&s->history.failed_this_run);
+    cct_strset_free(&s->history.failed_unchanged);
+    cct_strset_free(&s->history.failed_this_run);
     cct_history_durations_free(s->history.durations,
                                s->history.n_durations);
     memset(&s->history, 0, sizeof(s->history));
@@ -109,22 +109,13 @@ static int flaky(session *s, const cct_result *result)
 {
     session_history *h = &s->history;
     if (is_failure(result->outcome)) {
-        if (!cct_strv_contains(&h->failed_this_run, result->test_id))
-            cct_strv_add(&h->failed_this_run, result->test_id);
+        cct_strset_add(&h->failed_this_run, result->test_id);
         return 0;
     }
     if (result->outcome != CCT_OUTCOME_SUCCESS ||
-        cct_strv_contains(&h->failed_this_run, result->test_id))
+        cct_strset_contains(&h->failed_this_run, result->test_id))
         return 0;
-    cct_strv *suspects = &h->failed_unchanged;
-    for (size_t i = 0; i < suspects->len; i++)
-        if (strcmp(suspects->items[i], result->test_id) == 0) {
-            free(suspects->items[i]);
-            suspects->items[i] = suspects->items[--suspects->len];
-            suspects->items[suspects->len] = NULL;
-            return 1;
-        }
-    return 0;
+    return cct_strset_remove(&h->failed_unchanged, result->test_id);
 }
 
 int cct__session_history_result(session *s, const cct_result *result,
@@ -148,18 +139,17 @@ int cct__session_history_result(session *s, const cct_result *result,
 
 void cct__session_history_changed(session *s)
 {
-    cct_strv_clear(&s->history.failed_unchanged);
-    cct_strv_clear(&s->history.failed_this_run);
+    cct_strset_clear(&s->history.failed_unchanged);
+    cct_strset_clear(&s->history.failed_this_run);
 }
 
 /* The run's failures become suspects for the runs after it. */
 static void suspect_failed(session_history *h)
 {
-    for (size_t i = 0; i < h->failed_this_run.len; i++)
-        if (!cct_strv_contains(&h->failed_unchanged,
-                               h->failed_this_run.items[i]))
-            cct_strv_add(&h->failed_unchanged, h->failed_this_run.items[i]);
-    cct_strv_clear(&h->failed_this_run);
+    for (size_t i = 0; i < h->failed_this_run.items.len; i++)
+        cct_strset_add(&h->failed_unchanged,
+                       h->failed_this_run.items.items[i]);
+    cct_strset_clear(&h->failed_this_run);
 }
 
 static const char *mode_name(mode m)

@@ -35,6 +35,7 @@
 #include "report.h"
 #include "results.h"
 #include "runner.h"
+#include "strmap.h"
 #include "trialtemp.h"
 #include "watcher.h"
 #include "workerenv.h"
@@ -143,11 +144,11 @@ typedef struct session_history {
     cct_history_result *results; /* the run's results, strings owned */
     size_t n_results, cap_results;
     double run_started;     /* the run's start, seconds since the epoch */
-    cct_strv failed_unchanged; /* tests whose result in an earlier run was
-                                  a failure or an error, with no change
-                                  since */
-    cct_strv failed_this_run;  /* failed or erred in the run going on: they
-                                  join failed_unchanged at its end */
+    cct_strset failed_unchanged; /* tests whose result in an earlier run
+                                    was a failure or an error, with no
+                                    change since */
+    cct_strset failed_this_run;  /* failed or erred in the run going on:
+                                    they join failed_unchanged at its end */
     cct_test_duration *durations; /* the tests' durations, as the store
                                      had them when last read */
     size_t n_durations;

@@ -326,11 +326,16 @@ static void update_broken(session *s, const cct_strv *failed, int complete)
 {
     cct_strv *broken = &s->run.broken;
     if (complete) {
+        cct_strmap ran, failed_now;
+        cct_strmap_init(&ran);
+        cct_strmap_init(&failed_now);
+        cct_strmap_index(&ran, &s->run.tests);
+        cct_strmap_index(&failed_now, failed);
         size_t kept = 0;
         for (size_t i = 0; i < broken->len; i++) {
             char *id = broken->items[i];
-            if (cct_strv_contains(&s->run.tests, id) &&
-                !cct_strv_contains(failed, id))
+            if (cct_strmap_get(&ran, id) != CCT_STRMAP_MISSING &&
+                cct_strmap_get(&failed_now, id) == CCT_STRMAP_MISSING)
                 free(id);
             else
                 broken->items[kept++] = id;
@@ -338,10 +343,10 @@ static void update_broken(session *s, const cct_strv *failed, int complete)
         broken->len = kept;
         if (broken->items)
             broken->items[kept] = NULL;
+        cct_strmap_free(&ran);
+        cct_strmap_free(&failed_now);
     }
-    for (size_t i = 0; i < failed->len; i++)
-        if (!cct_strv_contains(broken, failed->items[i]))
-            cct_strv_add(broken, failed->items[i]);
+    cct_strv_add_missing(broken, failed);
 }
 
 size_t cct__session_broken_outside(const session *s, const char *grep)

@@ -1,14 +1,13 @@
 /*
  * The string map of strmap.h: FNV-1a hashing, a power-of-two table kept at
- * most half full.
+ * most half full; the string set and the union built on it.
  */
 #include "strmap.h"
 
+#include <assert.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "util.h"
 
 static uint64_t hash(const char *s)
 {
@@ -106,4 +105,76 @@ void cct_strmap_remove(cct_strmap *m, const char *key)
             i = j;
         }
     }
+}
+
+void cct_strmap_index(cct_strmap *m, const cct_strv *v)
+{
+    for (size_t i = 0; i < v->len; i++)
+        cct_strmap_put(m, v->items[i], i);
+}
+
+void cct_strset_init(cct_strset *s)
+{
+    cct_strv_init(&s->items);
+    cct_strmap_init(&s->index);
+}
+
+void cct_strset_free(cct_strset *s)
+{
+    cct_strmap_free(&s->index);
+    cct_strv_free(&s->items);
+}
+
+void cct_strset_clear(cct_strset *s)
+{
+    cct_strmap_clear(&s->index);
+    cct_strv_clear(&s->items);
+}
+
+int cct_strset_add(cct_strset *s, const char *item)
+{
+    if (cct_strmap_get(&s->index, item) != CCT_STRMAP_MISSING)
+        return 0;
+    cct_strv_add(&s->items, item);
+    cct_strmap_put(&s->index, s->items.items[s->items.len - 1],
+                   s->items.len - 1);
+    return 1;
+}
+
+int cct_strset_contains(const cct_strset *s, const char *item)
+{
+    return cct_strmap_get(&s->index, item) != CCT_STRMAP_MISSING;
+}
+
+int cct_strset_remove(cct_strset *s, const char *item)
+{
+    size_t at = cct_strmap_get(&s->index, item);
+    if (at == CCT_STRMAP_MISSING)
+        return 0;
+    char **items = s->items.items;
+    size_t last = s->items.len - 1;
+    assert(strcmp(items[at], item) == 0);
+    /* Out of the index while its key, the item, still lives. */
+    cct_strmap_remove(&s->index, items[at]);
+    free(items[at]);
+    if (at != last) {
+        items[at] = items[last];
+        cct_strmap_put(&s->index, items[at], at);
+    }
+    items[last] = NULL;
+    s->items.len = last;
+    return 1;
+}
+
+void cct_strv_add_missing(cct_strv *to, const cct_strv *from)
+{
+    cct_strmap held;
+    cct_strmap_init(&held);
+    cct_strmap_index(&held, to);
+    for (size_t i = 0; i < from->len; i++)
+        if (cct_strmap_get(&held, from->items[i]) == CCT_STRMAP_MISSING) {
+            cct_strv_add(to, from->items[i]);
+            cct_strmap_put(&held, to->items[to->len - 1], to->len - 1);
+        }
+    cct_strmap_free(&held);
 }

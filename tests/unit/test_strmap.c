@@ -2,7 +2,9 @@
  * Unit tests of the string map (core/strmap.h): lookups, replacement,
  * removal that keeps every other key findable (the probe chains of open
  * addressing), growth, and a long random sequence of operations checked
- * against a plain array.
+ * against a plain array; then the string set (its own copies, each once,
+ * removal that keeps the index true, the same random check) and the union
+ * of two vectors.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -156,4 +158,112 @@ Test(strmap, random_operations_agree_with_a_plain_array)
     cr_assert_eq(map.n, present);
     for (int i = 0; i < UNIVERSE; i++)
         cr_assert_eq(cct_strmap_get(&map, keys[i]), model[i], "%s", keys[i]);
+}
+
+TestSuite(strset, .init = setup, .fini = teardown);
+
+/* The set must agree with its vector: each item indexed at its place. */
+static void assert_set_consistent(const cct_strset *set)
+{
+    cr_assert_eq(set->index.n, set->items.len);
+    cr_assert_null(set->items.items ? set->items.items[set->items.len]
+                                    : NULL);
+    for (size_t i = 0; i < set->items.len; i++)
+        cr_assert_eq(cct_strmap_get(&set->index, set->items.items[i]), i,
+                     "%s", set->items.items[i]);
+}
+
+Test(strset, holds_copies_each_once_in_order)
+{
+    cct_strset set;
+    cct_strset_init(&set);
+    char word[] = "alpha";
+    cr_assert_eq(cct_strset_add(&set, word), 1);
+    word[0] = 'A'; /* the set has its own copy */
+    cr_assert(cct_strset_contains(&set, "alpha"));
+    cr_assert_not(cct_strset_contains(&set, "Alpha"));
+    cr_assert_eq(cct_strset_add(&set, "alpha"), 0, "already there");
+    cr_assert_eq(cct_strset_add(&set, "beta"), 1);
+    cr_assert_eq(set.items.len, 2);
+    cr_assert_str_eq(set.items.items[0], "alpha");
+    cr_assert_str_eq(set.items.items[1], "beta");
+    assert_set_consistent(&set);
+    cct_strset_clear(&set);
+    cr_assert_not(cct_strset_contains(&set, "alpha"));
+    cr_assert_eq(set.items.len, 0);
+    cr_assert_eq(cct_strset_add(&set, "alpha"), 1, "cleared, it may come back");
+    cct_strset_free(&set);
+}
+
+Test(strset, removing_moves_the_last_item_into_the_hole)
+{
+    cct_strset set;
+    cct_strset_init(&set);
+    cct_strset_add(&set, "a");
+    cct_strset_add(&set, "b");
+    cct_strset_add(&set, "c");
+    cr_assert_eq(cct_strset_remove(&set, "a"), 1);
+    cr_assert_eq(cct_strset_remove(&set, "a"), 0, "gone already");
+    cr_assert_eq(cct_strset_remove(&set, "zzz"), 0, "never there");
+    cr_assert_eq(set.items.len, 2);
+    cr_assert_str_eq(set.items.items[0], "c");
+    cr_assert_str_eq(set.items.items[1], "b");
+    assert_set_consistent(&set);
+    cr_assert_eq(cct_strset_remove(&set, "b"), 1, "the last one");
+    cr_assert_eq(cct_strset_remove(&set, "c"), 1);
+    cr_assert_eq(set.items.len, 0);
+    assert_set_consistent(&set);
+    cct_strset_free(&set);
+}
+
+Test(strset, random_operations_agree_with_a_plain_array)
+{
+    enum { UNIVERSE = 300, OPS = 50000 };
+    static int model[UNIVERSE];
+    cct_strset set;
+    cct_strset_init(&set);
+    uint64_t state = 2463534242ull;
+    for (int op = 0; op < OPS; op++) {
+        uint64_t r = next_random(&state);
+        int k = (int)(r % UNIVERSE);
+        if ((r >> 32) % 3 == 0) {
+            cr_assert_eq(cct_strset_remove(&set, keys[k]), model[k],
+                         "operation %d: removing %s", op, keys[k]);
+            model[k] = 0;
+        } else {
+            cr_assert_eq(cct_strset_add(&set, keys[k]), !model[k],
+                         "operation %d: adding %s", op, keys[k]);
+            model[k] = 1;
+        }
+        int probe = (int)((r >> 16) % UNIVERSE);
+        cr_assert_eq(cct_strset_contains(&set, keys[probe]), model[probe],
+                     "operation %d: %s", op, keys[probe]);
+        if (op % 1000 == 0)
+            assert_set_consistent(&set);
+    }
+    assert_set_consistent(&set);
+    cct_strset_free(&set);
+}
+
+Test(strset, add_missing_appends_what_is_new_once_in_order)
+{
+    cct_strv to, from;
+    cct_strv_init(&to);
+    cct_strv_init(&from);
+    cct_strv_add(&to, "x");
+    cct_strv_add(&to, "y");
+    cct_strv_add(&from, "z");
+    cct_strv_add(&from, "y");
+    cct_strv_add(&from, "w");
+    cct_strv_add(&from, "z");
+    cct_strv_add_missing(&to, &from);
+    const char *want[] = {"x", "y", "z", "w"};
+    cr_assert_eq(to.len, 4);
+    for (size_t i = 0; i < 4; i++)
+        cr_assert_str_eq(to.items[i], want[i]);
+    cr_assert_null(to.items[4]);
+    cct_strv_add_missing(&to, &to); /* nothing is new */
+    cr_assert_eq(to.len, 4);
+    cct_strv_free(&to);
+    cct_strv_free(&from);
 }
