@@ -39,15 +39,20 @@ def suite():
 def sample(pid, jobs):
     """(VmRSS in kB, open fds) once cctrial has only its `jobs` prewarmed
     workers left (its children, or the warm template's) and its fd count
-    holds still between two looks: the workers of the run that ended are
-    gone."""
+    has held still between two looks 0.2 s apart: the workers of the run
+    that ended are gone, and so are their pipes (a worker already reaped
+    may still have pipes cctrial has not read to their end)."""
+    last = []
+
     def settled():
         if len(relkit.workers(pid)) != jobs:
+            last.clear()
             return None
-        before = relkit.fd_count(pid)
         rss = relkit.proc_status(pid)["VmRSS"]
-        after = relkit.fd_count(pid)
-        return (rss, after) if before == after else None
+        fds = relkit.fd_count(pid)
+        steady = last == [fds]
+        last[:] = [fds]
+        return (rss, fds) if steady else None
     return relkit.wait_until(settled, 30, "cctrial to settle with its "
                              f"{jobs} prewarmed workers", interval=0.2)
 
