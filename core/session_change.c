@@ -260,6 +260,22 @@ static void remember_not_ignored(session *s, const cct_strv *files)
     }
 }
 
+/* Whether `path` or a directory it is in is one of `ignored`: a lookup
+ * per level, not a comparison with each ignored path (a checkout brings
+ * thousands of files). */
+static int ignored_or_under(const cct_strmap *ignored, const char *path)
+{
+    char *prefix = cct_xstrdup(path);
+    int found = cct_strmap_get(ignored, prefix) != CCT_STRMAP_MISSING;
+    for (char *slash = strrchr(prefix, '/'); slash && !found;
+         slash = strrchr(prefix, '/')) {
+        *slash = '\0';
+        found = cct_strmap_get(ignored, prefix) != CCT_STRMAP_MISSING;
+    }
+    free(prefix);
+    return found;
+}
+
 /* git said which of the files asked about (and of the directories they
  * are in) are ignored: the directories are no longer watched, and the
  * rest of the change set goes on. */
@@ -272,10 +288,16 @@ static void on_checked(int status, const cct_strv *ignored, void *arg)
     if (status == 0 && ignored->len > 0) {
         /* The directories among them (asked about as the files' parents)
          * are not watched from now on; files are asked about each time. */
+        cct_strmap asked_files, ignored_paths;
+        cct_strmap_init(&asked_files);
+        cct_strmap_init(&ignored_paths);
+        cct_strmap_index(&asked_files, &files);
+        cct_strmap_index(&ignored_paths, ignored);
         cct_strv dirs;
         cct_strv_init(&dirs);
         for (size_t k = 0; k < ignored->len; k++)
-            if (!cct_strv_contains(&files, ignored->items[k]))
+            if (cct_strmap_get(&asked_files, ignored->items[k]) ==
+                CCT_STRMAP_MISSING)
                 cct_strv_add(&dirs, ignored->items[k]);
         if (s->changes.watcher && dirs.len > 0)
             cct_watcher_ignore_paths(s->changes.watcher, &dirs);
@@ -284,12 +306,7 @@ static void on_checked(int status, const cct_strv *ignored, void *arg)
         cct_strv_init(&kept);
         for (size_t i = 0; i < files.len; i++) {
             const char *f = files.items[i];
-            int out = 0;
-            for (size_t k = 0; k < ignored->len && !out; k++) {
-                size_t n = strlen(ignored->items[k]);
-                out = strncmp(f, ignored->items[k], n) == 0 &&
-                      (f[n] == '\0' || f[n] == '/');
-            }
+            int out = ignored_or_under(&ignored_paths, f);
             if (out && s->settings.verbose) {
                 char *shown = cct__session_visible(f);
                 cct_console_error(&s->console, "changed, ignored by "
@@ -301,6 +318,8 @@ static void on_checked(int status, const cct_strv *ignored, void *arg)
         }
         cct_strv_free(&files);
         files = kept;
+        cct_strmap_free(&asked_files);
+        cct_strmap_free(&ignored_paths);
     }
     if (status == 0)
         remember_not_ignored(s, &files);
@@ -321,8 +340,8 @@ static void check_ignored(session *s)
     cct_strv_init(&s->changes.pending);
     const char *top = s->paths->project_dir;
     size_t n = strlen(top);
-    cct_strv ask;
-    cct_strv_init(&ask);
+    cct_strset ask;
+    cct_strset_init(&ask);
     for (size_t i = 0; i < s->changes.checking.len; i++) {
         const char *f = s->changes.checking.items[i];
         if (strncmp(f, top, n) != 0 || f[n] != '/')
@@ -330,21 +349,19 @@ static void check_ignored(session *s)
         for (const char *slash = strchr(f + n + 1, '/'); slash;
              slash = strchr(slash + 1, '/')) {
             char *dir = cct_xstrndup(f, (size_t)(slash - f));
-            if (!cct_strv_contains(&ask, dir))
-                cct_strv_take(&ask, dir);
-            else
-                free(dir);
+            cct_strset_add(&ask, dir);
+            free(dir);
         }
-        cct_strv_add(&ask, f);
+        cct_strset_add(&ask, f);
     }
-    if (ask.len == 0 ||
-        cct_gitignore_check(&s->loop, top, &ask, on_checked, s,
+    if (ask.items.len == 0 ||
+        cct_gitignore_check(&s->loop, top, &ask.items, on_checked, s,
                             &s->changes.git_job) < 0) {
-        cct_strv_free(&ask);
+        cct_strset_free(&ask);
         on_checked(-1, NULL, s);
         return;
     }
-    cct_strv_free(&ask);
+    cct_strset_free(&ask);
 }
 
 static void on_change(const cct_strv *files, int overflow, void *arg)
