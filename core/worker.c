@@ -746,6 +746,13 @@ static int clock_running(const cct_worker *w)
 
 void cct_worker_pause_clock(cct_worker *w)
 {
+    /* The bound on a worker whose command pipe is closed stops with the
+     * job too (Ctrl-Z), and starts again whole when the job goes on: the
+     * worker, stopped as well, could not answer meanwhile. */
+    if (uv_is_active((uv_handle_t *)&w->commands_timer)) {
+        uv_timer_stop(&w->commands_timer);
+        w->commands_bound_paused = 1;
+    }
     if (!clock_running(w) || w->clock_paused)
         return;
     w->clock_ran += uv_hrtime() - w->clock_since;
@@ -756,6 +763,11 @@ void cct_worker_pause_clock(cct_worker *w)
 
 void cct_worker_resume_clock(cct_worker *w)
 {
+    if (w->commands_bound_paused) {
+        w->commands_bound_paused = 0;
+        if (!w->finished)
+            cct__worker_bound_lost_commands(w);
+    }
     if (!clock_running(w))
         return;
     /* Without a pause first (a SIGSTOP, which cannot be caught), how long

@@ -149,6 +149,7 @@ struct cct_worker {
      * commands_timer kills it). */
     int commands_lost;
     uv_timer_t commands_timer;
+    int commands_bound_paused; /* commands_timer stopped with the job */
 
     int exited;
     int64_t exit_status;
@@ -172,6 +173,8 @@ void cct__worker_protocol_error(cct_worker *w, const char *what);
 void cct__worker_start_test_timer(cct_worker *w);
 
 /* worker_send.c */
+/* Starts (again) the bound on a worker whose command pipe is closed. */
+void cct__worker_bound_lost_commands(cct_worker *w);
 void cct__worker_free_queue(cct_worker *w);
 void cct__worker_flush(cct_worker *w);
 int cct__worker_queue_box(cct_worker *w, cct_buf *box);

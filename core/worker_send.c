@@ -10,6 +10,7 @@
  * queued encoded, and a worker that lets more than OUT_MAX_BYTES of that
  * pile up is not reading us at all.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +75,13 @@ static void on_commands_lost_timer(uv_timer_t *timer)
     free(why);
 }
 
+void cct__worker_bound_lost_commands(cct_worker *w)
+{
+    assert(w->commands_lost);
+    uv_timer_start(&w->commands_timer, on_commands_lost_timer,
+                   COMMANDS_LOST_MS, 0);
+}
+
 static void cannot_write(cct_worker *w, int status)
 {
     cct__worker_free_queue(w);
@@ -89,8 +97,7 @@ static void cannot_write(cct_worker *w, int status)
          * sends until its Run answer names the test (or it dies) are
          * kept; killing it now would lose the running test's. */
         w->commands_lost = 1;
-        uv_timer_start(&w->commands_timer, on_commands_lost_timer,
-                       COMMANDS_LOST_MS, 0);
+        cct__worker_bound_lost_commands(w);
         return;
     }
     char *why = cct_xasprintf("cctrial cannot write to the worker (%s): it "
