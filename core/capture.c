@@ -77,6 +77,7 @@ int cct_capture_start(uv_loop_t *loop, const cct_capture_options *options,
                       cct_capture_cb done, void *arg, cct_capture **out)
 {
     assert(done);
+    assert(!options->template || !options->input);
     cct_capture *c = cct_xcalloc(1, sizeof(*c));
     c->done = done;
     c->on_output = options->on_output;
@@ -99,6 +100,8 @@ int cct_capture_start(uv_loop_t *loop, const cct_capture_options *options,
         /* Killed whole by cct_capture_kill: a child left holding the pipes
          * would keep the callback from running. */
         .own_group = 1,
+        .template = options->template,
+        .template_runs_script = options->template != NULL,
         .timeout_ms = options->timeout_ms,
         .closed = on_closed,
         .arg = c,

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "template.h"
 #include "util.h"
 
 typedef struct cct_capture cct_capture;
@@ -47,6 +48,10 @@ typedef struct cct_capture_options {
     /* When not NULL, called each time standard output receives data (the
      * result's `out` holds everything so far). */
     void (*on_output)(const cct_buf *out, void *arg);
+    /* NULL, or the template argv[1...] (a Python script) is forked from
+     * when it can be (see cct_spawn_options.template_runs_script): env and
+     * cwd must then be the template's.  Not with `input`. */
+    cct_template *template;
 } cct_capture_options;
 
 /* Starts the process.  Returns 0 (the callback will run exactly once) or a

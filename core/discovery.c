@@ -5,6 +5,7 @@
 #include "discovery.h"
 
 #include <assert.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -45,6 +46,7 @@ struct cct_discovery {
     cct_strv args;           /* the helper's arguments after the python */
     cct_strv env;            /* its environment; empty: cctrial's */
     char *cwd;
+    cct_template *(*template_for)(const char *python, void *arg);
     cct_capture *capture;
     uv_timer_t *timer;       /* the probe's bound, then discovery's */
     unsigned timeout_s;      /* discovery's bound; 0: none */
@@ -53,6 +55,7 @@ struct cct_discovery {
     cct_discovery_progress_cb progress;
     int timed_out;           /* NOT_TIMED_OUT, PROBE_ or DISCOVERY_ */
     int held;                /* the helper waits for the timer to start */
+    int forked;              /* this helper was asked of a template */
     int cancelled;
     cct_discovery_cb done;
     void *arg;
@@ -287,6 +290,14 @@ static void on_helper_done(cct_capture_result *res, void *arg)
         finish(d, CCT_EDISCOVERY, NULL, "discovery was interrupted");
         return;
     }
+    if (d->forked && res->term_signal == SIGKILL &&
+        d->timed_out == NOT_TIMED_OUT && !d->template_for(python, d->arg)) {
+        /* The template was lost, and the helper died with it: the same
+         * interpreter's helper starts afresh. */
+        if (try_next(d) < 0)
+            no_interpreter(d);
+        return;
+    }
     if (d->timed_out == PROBE_TIMED_OUT) {
         cct_strv_take(&d->refusals,
                       cct_xasprintf("%s: did not start cctrial's discovery "
@@ -361,6 +372,9 @@ static int try_next(cct_discovery *d)
             .err_limit = ERROR_LIMIT,
             .on_output = on_output,
         };
+        if (d->template_for)
+            options.template = d->template_for(python, d->arg);
+        d->forked = options.template != NULL;
         d->ready = 0;
         d->read = 0;
         d->timed_out = NOT_TIMED_OUT;
@@ -416,6 +430,7 @@ int cct_discover(uv_loop_t *loop, const cct_discovery_request *request,
     d->arg = arg;
     d->configured = request->python != NULL;
     d->cwd = cct_xstrdup(request->cwd);
+    d->template_for = request->template_for;
     d->timeout_s = request->timeout_s;
     d->progress = request->progress;
     if (request->project_venv)

@@ -9,6 +9,10 @@
  * was refused.  The interpreter a search found is remembered in
  * .cctrial/python and tried first next time, as long as PATH,
  * VIRTUAL_ENV and the project's virtual environment are the same.
+ *
+ * The helper is forked from the workers' warm template (template.h) when
+ * the request offers one of the interpreter being tried; it is spawned
+ * afresh otherwise, or when the template refuses or loses the request.
  */
 #ifndef CCT_DISCOVERY_H
 #define CCT_DISCOVERY_H
@@ -16,6 +20,7 @@
 #include <uv.h>
 
 #include "project.h"
+#include "template.h"
 #include "util.h"
 
 typedef struct cct_discovery cct_discovery;
@@ -82,6 +87,11 @@ typedef struct cct_discovery_request {
      * comes first: discovery is going on meanwhile, only its process is
      * not (see session_change.c). */
     unsigned hold_ms;
+    /* NULL, or asked as the helper starts with an interpreter, with the
+     * callback's `arg`: a warm template (template.h) of that interpreter,
+     * started in the helper's environment (`env`) and `cwd`, to fork the
+     * helper from (a Python start and Twisted's import fewer), or NULL. */
+    cct_template *(*template_for)(const char *python, void *arg);
 } cct_discovery_request;
 
 /* Starts discovery and returns 0; the callback runs exactly once, from

@@ -50,7 +50,7 @@ struct cct_runner {
     cct_source_cache *sources;
     slot *slots;
     cct_template *template; /* NULL: workers are spawned afresh */
-    cct_strv template_argv;
+    cct_strv template_argv, template_env;
     unsigned retiring;      /* outdated templates not yet closed */
 
     int running;
@@ -265,6 +265,7 @@ static void free_runner(void *arg)
     cct_strv_free(&r->argv);
     cct_strv_free(&r->env);
     cct_strv_free(&r->template_argv);
+    cct_strv_free(&r->template_env);
     cct_strv_free(&r->tests);
     cct_source_cache_free(r->sources);
     free(r->cwd);
@@ -304,9 +305,10 @@ static void on_closed(cct_worker *w, void *arg)
     r->live--;
     if (!r->closing || r->live > 0)
         return;
-    /* Its workers are gone: its template goes next. */
+    /* Its workers are gone: its template goes next, once a discovery
+     * forked from it is over too. */
     if (r->template)
-        cct_template_close(r->template, on_template_closed, r);
+        cct_template_retire(r->template, on_template_closed, r);
     else
         free_when_done(r);
 }
@@ -412,8 +414,8 @@ static void start_template(cct_runner *r)
     static const cct_template_events events = {.lost = on_template_lost};
     int rc = cct_template_start(r->loop,
                                 (const char *const *)r->template_argv.items,
-                                (const char *const *)r->env.items, r->cwd,
-                                &events, r, &r->template);
+                                (const char *const *)r->template_env.items,
+                                r->cwd, &events, r, &r->template);
     if (rc < 0) {
         r->template = NULL;
         char *why = cct_xasprintf("cannot start the worker template %s: %s",
@@ -464,6 +466,7 @@ cct_runner *cct_runner_new(uv_loop_t *loop, const cct_runner_config *config,
     cct_strv_init(&r->argv);
     cct_strv_init(&r->env);
     cct_strv_init(&r->template_argv);
+    cct_strv_init(&r->template_env);
     cct_strv_init(&r->tests);
     cct_handout_init(&r->handout);
     for (const char *const *a = config->argv; *a; a++)
@@ -484,16 +487,40 @@ cct_runner *cct_runner_new(uv_loop_t *loop, const cct_runner_config *config,
         snprintf(name, sizeof(name), "%u", i);
         r->slots[i].dir = cct_path_join(config->temp_dir, name);
     }
-    /* A template costs a Python start and its imports, as one worker
-     * does, and saves them for every other worker it forks: a session
-     * replaces its workers at each run, a single run with several jobs
-     * starts several.  A single run with one worker saves nothing. */
-    if (config->template_argv && (!r->single_run || r->jobs > 1)) {
+    if (config->template_argv) {
         for (const char *const *a = config->template_argv; *a; a++)
             cct_strv_add(&r->template_argv, *a);
+        for (const char *const *e = config->template_env; *e; e++)
+            cct_strv_add(&r->template_env, *e);
         start_template(r);
     }
     return r;
+}
+
+void cct_runner_set_command(cct_runner *r, const char *const *argv,
+                            const char *const *env)
+{
+    assert(!r->running && !r->closing);
+    for (unsigned i = 0; i < r->jobs; i++) {
+        assert(!r->slots[i].next); /* promoted as the last run ended */
+        if (r->slots[i].worker) {
+            cct_worker_stop(r->slots[i].worker);
+            r->slots[i].worker = NULL;
+        }
+    }
+    cct_strv_clear(&r->argv);
+    cct_strv_clear(&r->env);
+    for (const char *const *a = argv; *a; a++)
+        cct_strv_add(&r->argv, *a);
+    for (const char *const *e = env; *e; e++)
+        cct_strv_add(&r->env, *e);
+    r->idle_deaths = 0;
+}
+
+cct_template *cct_runner_template(cct_runner *r)
+{
+    return r->template && cct_template_usable(r->template) ? r->template
+                                                           : NULL;
 }
 
 void cct_runner_set_send_ahead(cct_runner *r, int send_ahead)

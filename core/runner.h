@@ -13,7 +13,10 @@
  * With a template command, workers are forked from a warm template process
  * (template.h) that lives as long as the runner, or until a file it
  * imported changes (checked as each run starts: it is then replaced);
- * should it be lost, they are spawned afresh from then on.
+ * should it be lost, they are spawned afresh from then on.  Discovery may
+ * fork its helper from it too (cct_runner_template): a runner may be made
+ * before discovery for that, and told the workers' command once
+ * discovery has found it (cct_runner_set_command).
  *
  * Nothing is lost when a worker misbehaves: a worker that dies or hangs
  * gives its test an error that says how it ended, a replacement takes its
@@ -30,6 +33,7 @@
 #include <uv.h>
 
 #include "result.h"
+#include "template.h"
 #include "traceback.h"
 #include "util.h"
 
@@ -62,10 +66,11 @@ typedef struct cct_runner_config {
     unsigned jobs;
     const char *const *argv;  /* the worker command */
     const char *const *env;   /* its environment */
-    /* NULL, or the warm template's command (same environment and
-     * directory): workers are then forked from it (but for a single run
-     * with one worker). */
+    /* NULL, or the warm template's command and environment (the
+     * workers' but for PYTHONPATH; the same directory): workers are then
+     * forked from it. */
     const char *const *template_argv;
+    const char *const *template_env;
     const char *cwd;          /* the project's directory */
     const char *temp_dir;     /* absolute path of _trial_temp */
     unsigned timeout_s;       /* per test, 0 for none */
@@ -99,6 +104,13 @@ void cct_runner_resume_clocks(cct_runner *r);
 void cct_runner_set_send_ahead(cct_runner *r, int send_ahead);
 /* Spawns the workers that are missing. */
 void cct_runner_prewarm(cct_runner *r);
+/* The worker command and environment from now on (copied), between runs:
+ * workers started with the previous one are stopped; the template stays.
+ * Spawns none: see cct_runner_prewarm. */
+void cct_runner_set_command(cct_runner *r, const char *const *argv,
+                            const char *const *env);
+/* The template, while it may be asked for children (NULL: none). */
+cct_template *cct_runner_template(cct_runner *r);
 /* Starts a run of `tests` (copied), in trial's order, handed out in
  * `order` (see cct_handout_reset; NULL: trial's order).  `temp_dir` must
  * exist and be empty.  Returns 0 or a negative error (nothing started). */

@@ -773,6 +773,11 @@ void cct__session_stop_watching(session *s)
     }
 }
 
+static cct_template *template_for(const char *python, void *arg)
+{
+    return cct__session_template_for(arg, python);
+}
+
 void cct__session_discover(session *s, int blocking, int after_run)
 {
     assert(!s->changes.discovery);
@@ -796,6 +801,7 @@ void cct__session_discover(session *s, int blocking, int after_run)
          * line is the reporters'. */
         .progress = blocking ? on_discovery_progress : NULL,
         .hold_ms = after_run ? REDISCOVERY_HOLD_MS : 0,
+        .template_for = template_for,
     };
     char *helper = cct_paths_helper(s->paths, "discover.py");
     request.helper = helper;

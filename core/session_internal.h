@@ -217,6 +217,9 @@ void cct__session_close_runner(session *s, void (*done)(void *arg),
 /* The workers discovery calls for, no more of them than `tests`, the
  * most a run will have (the pool grows again for a run with more). */
 void cct__session_create_runner(session *s, size_t tests);
+/* The runner's template when its interpreter is `python` (discovery's
+ * helper may be forked from it), else NULL. */
+cct_template *cct__session_template_for(session *s, const char *python);
 /* How many tests were broken the last time they ran and are not kept by
  * `grep` (none without one). */
 size_t cct__session_broken_outside(const session *s, const char *grep);

@@ -26,6 +26,7 @@ void cct__session_runs_init(session *s)
     cct_strv_init(&s->run.worker_command.argv);
     cct_strv_init(&s->run.worker_command.env);
     cct_strv_init(&s->run.worker_command.template_argv);
+    cct_strv_init(&s->run.worker_command.template_env);
     cct_strv_init(&s->run.tests);
     cct_strv_init(&s->run.broken);
     uv_timer_init(&s->loop, &s->run.stop_first);
@@ -520,18 +521,28 @@ static int send_ahead(const session *s)
 }
 
 /* `tests`: the most a run will have, so that no worker is started for
- * nothing (cct_runner_limit). */
-static void start_runner(session *s, size_t tests)
+ * nothing (cct_runner_limit).  `before_discovery`: discovery may fork its
+ * helper from the template; `prewarm`: the workers start now. */
+static void start_runner(session *s, size_t tests, int before_discovery,
+                         int prewarm)
 {
+    const cct_worker_command *c = &s->run.worker_command;
+    /* A template costs a Python start and its imports, as one worker
+     * does, and saves them for every other process it forks: a session
+     * replaces its workers at each run, a single run with several jobs
+     * starts several, discovery's helper is one.  A single run with one
+     * worker, discovery over, saves nothing. */
+    int template = c->template_argv.len &&
+                   (s->mode == MODE_CONTINUOUS || s->settings.jobs > 1 ||
+                    before_discovery);
     cct_runner_config config = {
         .jobs = s->settings.jobs,
-        .argv = (const char *const *)s->run.worker_command.argv.items,
-        .env = (const char *const *)s->run.worker_command.env.items,
+        .argv = (const char *const *)c->argv.items,
+        .env = (const char *const *)c->env.items,
         .template_argv =
-            s->run.worker_command.template_argv.len
-                ? (const char *const *)s->run.worker_command.template_argv
-                      .items
-                : NULL,
+            template ? (const char *const *)c->template_argv.items : NULL,
+        .template_env =
+            template ? (const char *const *)c->template_env.items : NULL,
         .cwd = s->paths->project_dir,
         .temp_dir = s->temp.dir,
         .timeout_s = s->settings.timeout_s,
@@ -552,41 +563,62 @@ static void start_runner(session *s, size_t tests)
     };
     s->run.runner = cct_runner_new(&s->loop, &config, &events, s);
     cct_runner_limit(s->run.runner, tests);
-    cct_runner_prewarm(s->run.runner);
+    if (prewarm)
+        cct_runner_prewarm(s->run.runner);
 }
 
-/* Workers started before discovery, with the command the last session's
- * discovery gave (.cctrial/workers): Python's start-up and Twisted's
- * import then overlap discovery instead of following it.
+/* The interpreter and sys.path the last session's discovery gave
+ * (.cctrial/workers): 0, or -1 when there is no memo to use.
  *
  * The memo lives in the project, and a checkout may bring one along: it
  * only saves time, never chooses.  Its interpreter is used only when it
  * is one the search would try itself (see python_search.h), so that a
- * committed
- * "python=./evil" runs nothing. */
-void cct__session_guess_workers(session *s)
+ * committed "python=./evil" runs nothing. */
+static int read_memo(session *s, char **python, cct_strv *sys_path)
 {
-    if (!s->settings.cache || s->mode == MODE_LIST)
-        return;
     char *memo = state_file(s, "workers");
-    char *python = NULL;
-    cct_strv sys_path, candidates;
-    cct_strv_init(&sys_path);
+    cct_strv candidates;
     cct_strv_init(&candidates);
     cct_python_search search = {s->settings.python,
                                 s->changes.project_venv};
     cct_python_candidates(&search, &candidates, NULL);
-    if (cct_worker_memo_read(memo, &python, &sys_path) == 0 &&
-        cct_strv_contains(&candidates, python)) {
+    int rc = cct_worker_memo_read(memo, python, sys_path);
+    if (rc == 0 && !cct_strv_contains(&candidates, *python)) {
+        free(*python);
+        *python = NULL;
+        cct_strv_clear(sys_path);
+        rc = -1;
+    }
+    free(memo);
+    cct_strv_free(&candidates);
+    return rc;
+}
+
+/* The runner discovery will call for, started before it as far as it can
+ * be known.  With the memo, its workers start at once: Python's start-up
+ * and Twisted's import then overlap discovery instead of following it.
+ * Without one, when the interpreter is configured, its template alone
+ * starts, which discovery's helper is forked from; the workers wait for
+ * the PYTHONPATH discovery finds. */
+void cct__session_guess_workers(session *s)
+{
+    if (s->mode == MODE_LIST)
+        return;
+    char *python = NULL;
+    cct_strv sys_path;
+    cct_strv_init(&sys_path);
+    int memo = s->settings.cache && read_memo(s, &python, &sys_path) == 0;
+    if (!memo && s->settings.python && s->settings.fast_worker &&
+        s->settings.template)
+        python = cct_xstrdup(s->settings.python);
+    if (python) {
         worker_command_for(s, python, &sys_path, &s->run.worker_command);
         /* How many tests will run is discovery's to say: jobs until then. */
-        start_runner(s, s->settings.jobs);
+        start_runner(s, s->settings.jobs, 1, memo);
         s->run.runner_is_guess = 1;
     }
     free(python);
-    free(memo);
     cct_strv_free(&sys_path);
-    cct_strv_free(&candidates);
 }
 
 void cct__session_close_runner(session *s, void (*done)(void *arg),
@@ -620,12 +652,34 @@ void cct__session_create_runner(session *s, size_t tests)
         cct_runner_limit(s->run.runner, tests);
         return;
     }
+    if (s->run.runner &&
+        cct_worker_command_same_template(&real, &s->run.worker_command)) {
+        /* Only the workers' PYTHONPATH was a guess: the template stays. */
+        cct_runner_set_command(s->run.runner,
+                               (const char *const *)real.argv.items,
+                               (const char *const *)real.env.items);
+        cct_worker_command_free(&s->run.worker_command);
+        s->run.worker_command = real;
+        s->run.runner_is_guess = 0;
+        cct_runner_set_send_ahead(s->run.runner, send_ahead(s));
+        cct_runner_limit(s->run.runner, tests);
+        cct_runner_prewarm(s->run.runner);
+        return;
+    }
     if (s->run.runner) /* the guess was wrong: its workers go */
         cct_runner_close(s->run.runner, NULL, NULL);
     cct_worker_command_free(&s->run.worker_command);
     s->run.worker_command = real;
     s->run.runner_is_guess = 0;
-    start_runner(s, tests);
+    start_runner(s, tests, 0, 1);
+}
+
+cct_template *cct__session_template_for(session *s, const char *python)
+{
+    if (!s->run.runner ||
+        strcmp(s->run.worker_command.argv.items[0], python) != 0)
+        return NULL;
+    return cct_runner_template(s->run.runner);
 }
 
 /* A path as the user would type it: relative to the project when inside. */

@@ -290,7 +290,6 @@ static void on_refused(cct_template_child *child, int signum)
 static int start_forked(uv_loop_t *loop, const cct_spawn_options *options,
                         cct_spawn *sp)
 {
-    assert(!options->own_group);
     assert(options->fds[0] == CCT_SPAWN_NULL);
     int fds[CCT_SPAWN_MAX_FDS], targets[CCT_SPAWN_MAX_FDS];
     unsigned n = 0;
@@ -319,8 +318,20 @@ static int start_forked(uv_loop_t *loop, const cct_spawn_options *options,
     sp->child.ended = on_ended;
     sp->child.refused = on_refused;
     sp->process_open = 1;
-    if (cct_template_fork(options->template, &sp->child, fds, targets, n) ==
-        0) {
+    /* A worker is told its PYTHONPATH; a script runs in the template's
+     * environment as it is. */
+    const char *pythonpath = NULL;
+    for (const char *const *e = options->env;
+         !options->template_runs_script && e && *e; e++)
+        if (cct_str_starts_with(*e, "PYTHONPATH="))
+            pythonpath = *e + strlen("PYTHONPATH=");
+    cct_template_request request = {
+        .run = options->template_runs_script ? options->argv + 1 : NULL,
+        .pythonpath = pythonpath,
+        .own_group = options->own_group,
+    };
+    if (cct_template_fork(options->template, &sp->child, &request, fds,
+                          targets, n) == 0) {
         sp->template = options->template;
         sp->templated = 1;
         return 0;

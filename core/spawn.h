@@ -14,11 +14,11 @@
  *
  * The child is spawned from an argument vector, never through a shell;
  * libuv resets its signal dispositions and mask, and descriptors 0-2 that
- * are not pipes are /dev/null.  A worker may instead be forked from a
- * warm template (template.h) while one is usable: the same pipes (Unix
- * socket pairs, as libuv makes them), the same callbacks; should the
- * template be lost before it saw the request, the process is spawned as
- * above after all.
+ * are not pipes are /dev/null.  A worker or the discovery helper may
+ * instead be forked from a warm template (template.h) while one is usable:
+ * the same pipes (Unix socket pairs, as libuv makes them), the same
+ * callbacks; should the template be lost before it saw the request, or
+ * refuse it, the process is spawned as above after all.
  */
 #ifndef CCT_SPAWN_H
 #define CCT_SPAWN_H
@@ -63,10 +63,13 @@ typedef struct cct_spawn_options {
      * the end back. */
     unsigned timeout_ms;
     /* NULL, or a template to fork the process from (argv, env and cwd are
-     * then the template's, and only used should it be lost before it saw
-     * the request).  Descriptor 0 must be CCT_SPAWN_NULL, 1 and 2 pipes;
-     * not with own_group. */
+     * then the template's, and only used should it refuse the request or
+     * be lost before it saw it).  The child is a worker, which gets env's
+     * PYTHONPATH, or with template_runs_script the script argv[1] with
+     * argv[2...], run in the template's environment (which env must be).
+     * Descriptor 0 must be CCT_SPAWN_NULL, 1 and 2 pipes. */
     cct_template *template;
+    int template_runs_script;
     /* The process exited (may be NULL).  The pipes may still hold output. */
     void (*exited)(const cct_spawn_status *status, void *arg);
     /* Everything is closed; the last callback.  Not called when

@@ -6,8 +6,8 @@
  * libuv; requests go out with sendmsg() on the same descriptor, since a
  * fork request carries the worker's descriptors (SCM_RIGHTS) and libuv
  * sends at most one handle per write, and only its own handles.  Requests
- * are a few dozen bytes and the template reads them at once: a send that
- * would block means the template is stuck, and it is lost.
+ * are at most REQUEST_MAX bytes and the template reads them at once: a
+ * send that would block means the template is stuck, and it is lost.
  *
  * Loss, and the end of a request signalled before it was sent, are acted
  * on in a callback of their own (`later`), never inside the caller's
@@ -41,6 +41,10 @@ enum { TPL_OUT = 1, TPL_ERR = 2, TPL_SOCKET = 3, TPL_N_FDS = 4 };
 #define LINE_MAX_BYTES (PATH_MAX + 64)
 /* The most files it may say it imported. */
 #define MAX_FILES 65536
+/* A longer request (a PYTHONPATH, a discovery's test names) is not sent:
+ * the child is started afresh.  Far below a socket's buffer, so that a
+ * send never stops halfway. */
+#define REQUEST_MAX 65536
 
 /* A file the template imported, as it was then. */
 typedef struct imported {
@@ -80,8 +84,16 @@ struct cct_template {
 
 static void close_when_childless(cct_template *t);
 
+/* Done with the child's request line: sent, or never to be. */
+static void drop_request(cct_template_child *child)
+{
+    free(child->request);
+    child->request = NULL;
+}
+
 static void unlink_child(cct_template *t, cct_template_child *child)
 {
+    drop_request(child);
     for (cct_template_child **p = &t->children; *p; p = &(*p)->next) {
         if (*p == child) {
             *p = child->next;
@@ -136,6 +148,7 @@ static void on_later(uv_timer_t *timer)
         cct_template_child *c = t->children;
         t->children = c->next;
         c->next = NULL;
+        drop_request(c);
         if (c->sent)
             c->ended(c, 0, SIGKILL);
         else
@@ -210,17 +223,51 @@ static int send_kill(cct_template *t, cct_template_child *c, int signum)
 
 static int send_fork(cct_template *t, cct_template_child *c)
 {
-    char line[LINE_MAX_BYTES];
-    int len = snprintf(line, sizeof(line), "fork %llu", c->token);
+    cct_buf line;
+    cct_buf_init(&line);
+    cct_buf_printf(&line, "fork %llu %s", c->token, c->request);
     for (unsigned i = 0; i < c->n_fds; i++)
-        len += snprintf(line + len, sizeof(line) - (size_t)len, " %d",
-                        c->targets[i]);
-    len += snprintf(line + len, sizeof(line) - (size_t)len, "\n");
-    assert((size_t)len < sizeof(line));
-    if (send_line(t, line, (size_t)len, c->fds, c->n_fds) < 0)
+        cct_buf_printf(&line, " %d", c->targets[i]);
+    cct_buf_adds(&line, "\n");
+    int rc = send_line(t, line.data, line.len, c->fds, c->n_fds);
+    cct_buf_free(&line);
+    if (rc < 0)
         return UV_EAGAIN;
     c->sent = 1;
+    drop_request(c);
     return 0;
+}
+
+static void add_hex(cct_buf *b, const char *bytes, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        cct_buf_printf(b, "%02x", (unsigned char)bytes[i]);
+}
+
+/* "GROUP PATH RUN" of a "fork" line (see fastworker.py), or NULL when it
+ * would be longer than REQUEST_MAX. */
+static char *request_words(const cct_template_request *request)
+{
+    cct_buf b;
+    cct_buf_init(&b);
+    cct_buf_printf(&b, "%d ", request->own_group ? 1 : 0);
+    if (request->pythonpath)
+        add_hex(&b, request->pythonpath, strlen(request->pythonpath));
+    else
+        cct_buf_adds(&b, "-");
+    cct_buf_adds(&b, " ");
+    if (!request->run)
+        cct_buf_adds(&b, "-");
+    for (const char *const *a = request->run; a && *a; a++) {
+        if (a != request->run)
+            cct_buf_adds(&b, "00");
+        add_hex(&b, *a, strlen(*a));
+    }
+    if (b.len > REQUEST_MAX) {
+        cct_buf_free(&b);
+        return NULL;
+    }
+    return cct_buf_steal(&b);
 }
 
 static void handle_line(cct_template *t, char *line)
@@ -251,6 +298,13 @@ static void handle_line(cct_template *t, char *line)
         if (c) {
             c->pid = a;
             c->forked(c);
+        }
+    } else if (sscanf(line, "unfit %llu", &token) == 1) {
+        cct_template_child *c = find_child(t, token);
+        if (c) {
+            unlink_child(t, c);
+            c->refused(c, 0);
+            close_when_childless(t);
         }
     } else if (sscanf(line, "exit %llu %lld %lld", &token, &a, &b) == 3) {
         cct_template_child *c = find_child(t, token);
@@ -416,11 +470,15 @@ int cct_template_outdated(const cct_template *t, char **which)
 }
 
 int cct_template_fork(cct_template *t, cct_template_child *child,
-                      const int *fds, const int *targets, unsigned n_fds)
+                      const cct_template_request *request, const int *fds,
+                      const int *targets, unsigned n_fds)
 {
     assert(n_fds <= 6 && child->forked && child->ended && child->refused);
     if (!cct_template_usable(t))
         return UV_ECANCELED;
+    child->request = request_words(request);
+    if (!child->request)
+        return UV_E2BIG;
     child->token = t->next_token++;
     memcpy(child->fds, fds, sizeof(int) * n_fds);
     memcpy(child->targets, targets, sizeof(int) * n_fds);
@@ -429,6 +487,7 @@ int cct_template_fork(cct_template *t, cct_template_child *child,
     child->signum = 0;
     child->pid = 0;
     if (t->ready && send_fork(t, child) < 0) {
+        drop_request(child);
         lose(t, "cctrial could not write to the worker template");
         return UV_EAGAIN; /* never acted on: the caller starts it */
     }

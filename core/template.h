@@ -27,6 +27,10 @@
  * Before it is ready, it names each file it imported, with its
  * modification time and size: its owner asks whether one has changed
  * (a dependency upgraded) and replaces an outdated template by a new one.
+ *
+ * It runs in discovery's environment, which is the workers' but for
+ * PYTHONPATH (each worker is told its own), so that discovery too can be
+ * a fork of it: a Python start and Twisted's import fewer per discovery.
  */
 #ifndef CCT_TEMPLATE_H
 #define CCT_TEMPLATE_H
@@ -52,6 +56,7 @@ struct cct_template_child {
     void (*refused)(cct_template_child *child, int signum);
     /* The template's: */
     cct_template_child *next;
+    char *request;     /* the rest of its "fork" line, until sent */
     unsigned long long token;
     int fds[6];        /* the child's descriptors, until sent */
     int targets[6];    /* which descriptor each becomes */
@@ -82,12 +87,29 @@ int cct_template_usable(const cct_template *t);
  * path, to free.  Costs a stat() per file (a few hundred). */
 int cct_template_outdated(const cct_template *t, char **which);
 
-/* Asks for a worker whose descriptors targets[i] are fds[i] (which stay
- * the caller's: close them once `forked` or `refused`).  Returns 0, or a
- * negative error when the template cannot take it (then no callback runs
- * and no process exists). */
+/* What a child is to be, besides its descriptors. */
+typedef struct cct_template_request {
+    /* NULL: a worker.  Otherwise a script and its arguments, run as the
+     * template's interpreter would run them (the discovery helper). */
+    const char *const *run;
+    /* The child's PYTHONPATH, with which it rebuilds sys.path as a process
+     * started with it would have it; NULL: the template's own. */
+    const char *pythonpath;
+    /* A session and process group of its own, which cct_template_kill
+     * then reaches whole (as cct_spawn_options.own_group). */
+    int own_group;
+} cct_template_request;
+
+/* Asks for a child whose descriptors targets[i] are fds[i] (which stay
+ * the caller's: close them once `forked` or `refused`).  A child the
+ * template cannot make as a fresh process would be (a module it imported
+ * would be found elsewhere on the child's sys.path) is `refused` with
+ * signum 0, as when the template is lost before it saw the request.
+ * Returns 0, or a negative error when the template cannot take it (then no
+ * callback runs and no process exists). */
 int cct_template_fork(cct_template *t, cct_template_child *child,
-                      const int *fds, const int *targets, unsigned n_fds);
+                      const cct_template_request *request, const int *fds,
+                      const int *targets, unsigned n_fds);
 
 /* Asks it to send `signum` to the child, which has not ended; a child not
  * yet sent is not forked at all (`refused` with `signum`). */

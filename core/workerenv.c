@@ -120,6 +120,7 @@ void cct_worker_command_build(cct_worker_command *c, const char *python,
     cct_strv_init(&c->argv);
     cct_strv_init(&c->env);
     cct_strv_init(&c->template_argv);
+    cct_strv_init(&c->template_env);
     cct_strv_add(&c->argv, python);
     if (fast) {
         cct_strv_take(&c->argv,
@@ -143,6 +144,7 @@ void cct_worker_command_build(cct_worker_command *c, const char *python,
         for (size_t i = 0; i < c->argv.len; i++)
             cct_strv_add(&c->template_argv, c->argv.items[i]);
         cct_strv_add(&c->template_argv, "--template");
+        cct_env_build(extra_env, NULL, &c->template_env);
     }
 }
 
@@ -151,6 +153,7 @@ void cct_worker_command_free(cct_worker_command *c)
     cct_strv_free(&c->argv);
     cct_strv_free(&c->env);
     cct_strv_free(&c->template_argv);
+    cct_strv_free(&c->template_env);
 }
 
 static int same_strings(const cct_strv *a, const cct_strv *b)
@@ -168,7 +171,16 @@ int cct_worker_command_equal(const cct_worker_command *a,
 {
     return same_strings(&a->argv, &b->argv) &&
            same_strings(&a->env, &b->env) &&
-           same_strings(&a->template_argv, &b->template_argv);
+           same_strings(&a->template_argv, &b->template_argv) &&
+           same_strings(&a->template_env, &b->template_env);
+}
+
+int cct_worker_command_same_template(const cct_worker_command *a,
+                                     const cct_worker_command *b)
+{
+    return a->template_argv.len &&
+           same_strings(&a->template_argv, &b->template_argv) &&
+           same_strings(&a->template_env, &b->template_env);
 }
 
 /* The memo holds one line per item: "python=...", then "path=..." per

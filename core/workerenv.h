@@ -23,8 +23,11 @@ typedef struct cct_worker_command {
     cct_strv argv;
     cct_strv env;
     /* The warm template's command (template.h): the fast worker's with
-     * `--template`; empty when workers are spawned afresh. */
+     * `--template`; empty when workers are spawned afresh.  Its
+     * environment is discovery's: the workers' without the PYTHONPATH
+     * discovery found (each forked worker is told it). */
     cct_strv template_argv;
+    cct_strv template_env;
 } cct_worker_command;
 
 /* Parses the `env` key's value, one NAME=value a line (blank lines
@@ -45,6 +48,10 @@ void cct_worker_command_build(cct_worker_command *c, const char *python,
 void cct_worker_command_free(cct_worker_command *c);
 int cct_worker_command_equal(const cct_worker_command *a,
                              const cct_worker_command *b);
+/* Whether both have a template, the same (the same command and
+ * environment): the workers of one may be forked from the other's. */
+int cct_worker_command_same_template(const cct_worker_command *a,
+                                     const cct_worker_command *b);
 
 /* Reads the memo: 0 with *python (malloc'ed) and sys_path filled, or -1
  * when there is none. */

@@ -30,7 +30,8 @@ is imported, not installed, before the first test (see load()).
 With `--template` it is the warm template workers are forked from
 (template() below, cctrial's core/template.h): it imports what a worker
 imports before its first test and forks a worker on each request; the
-worker then goes on exactly as one started afresh.
+worker then goes on exactly as one started afresh.  Discovery's helper
+may be forked from it too, and runs as `python discover.py` would.
 """
 
 import os
@@ -233,11 +234,17 @@ def main():
 
 
 # The template (`--template`): what cctrial sends on its socket, one line
-# per message: "fork T N..." with the new worker's descriptors attached, to
-# become its descriptors N... in that order, and "kill T SIGNUM"; what it
-# answers: "file MTIME_NS SIZE PATH" for each file it imported, then
-# "ready" once it has imported what a worker imports, "pid T PID"
-# after each fork, and "exit T STATUS SIGNUM" once it has reaped worker T.
+# per message: "fork T GROUP PATH RUN N..." with the new child's
+# descriptors attached, to become its descriptors N... in that order, and
+# "kill T SIGNUM"; what it answers: "file MTIME_NS SIZE PATH" for each file
+# it imported, then "ready" once it has imported what a worker imports,
+# "pid T PID" after each fork, "unfit T" for a child it cannot make as a
+# fresh process would be (cctrial starts that one afresh), and "exit T
+# STATUS SIGNUM" once it has reaped child T.  GROUP 1 puts the child in a
+# session and process group of its own, which "kill" then reaches whole.
+# PATH is the hex of the child's PYTHONPATH, RUN the hex of its arguments
+# (a script and what follows it), NUL-separated; "-" for either: the
+# template's own PYTHONPATH, and the worker.
 TEMPLATE_SOCKET = 3
 PR_SET_PDEATHSIG = 1
 MADV_POPULATE_WRITE = 23
@@ -245,15 +252,16 @@ MADV_POPULATE_WRITE = 23
 
 def template():
     """Imports what a worker imports before its first test (load()), then
-    forks a worker for each request cctrial sends on fd 3, and returns only
-    in such a worker, set up as one started afresh would be: its own
-    descriptors, directory and arguments, Python's own signal handlers, and
-    none of the modules the template imported for itself.  The template
-    reaps its workers and tells cctrial how they ended; it signals a worker
-    only while it has not reaped it, so never a pid that has been reused.
-    At the end of its socket (cctrial is gone) it kills its workers, reaps
-    them and exits; should the template die first, its workers die with it
-    (PR_SET_PDEATHSIG)."""
+    forks a child for each request cctrial sends on fd 3, and returns only
+    in such a child, set up as one started afresh would be: its own
+    descriptors, directory, arguments, PYTHONPATH and sys.path, Python's
+    own signal handlers, and none of the modules the template imported for
+    itself.  A worker gets None, a child that runs a script (discovery) its
+    arguments.  The template reaps its children and tells cctrial how they
+    ended; it signals one only while it has not reaped it, so never a pid
+    that has been reused.  At the end of its socket (cctrial is gone) it
+    kills its children, reaps them and exits; should the template die
+    first, its children die with it (PR_SET_PDEATHSIG)."""
     import _signal
 
     # Ctrl-C reaches the whole job; cctrial alone decides what it ends.
@@ -268,7 +276,11 @@ def template():
     import select
     import socket
     import threading
+    from importlib.machinery import (ExtensionFileLoader, PathFinder,
+                                     SourceFileLoader, SourcelessFileLoader)
     own = set(sys.modules) - before
+    file_loaders = (SourceFileLoader, SourcelessFileLoader,
+                    ExtensionFileLoader)
     if threading.active_count() != 1:
         sys.exit("cctrial's worker template: importing the worker started "
                  "a thread, so workers cannot be forked from it")
@@ -279,6 +291,16 @@ def template():
     template_pid = os.getpid()
     home = os.getcwd()
     worker_argv = sys.argv[:-1]  # trial's options, without --template
+    own_pythonpath = os.environ.get("PYTHONPATH")
+    # sys.path after its first entry, as the interpreter and site made it,
+    # without what the template's own PYTHONPATH put there.
+    own_entries = set(os.path.abspath(p) for p in
+                      (own_pythonpath or "").split(os.pathsep) if p)
+    interpreter_path = [p for p in sys.path[1:] if p not in own_entries]
+    # (PYTHONPATH, first entry) -> (its directories' modification times,
+    # its sys.path or None: unfit).  The check costs 10 ms; a module that
+    # appears on the path changes a directory's time.
+    fit = {}
     sock = socket.socket(fileno=TEMPLATE_SOCKET)
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_r, False)
@@ -290,6 +312,7 @@ def template():
     poller.register(wake_r, select.POLLIN)
     pids = {}  # token -> pid of the workers not reaped yet
     tokens = {}  # pid -> token
+    groups = set()  # those pids that lead a process group of their own
     received = bytearray()
     fds = []  # received, not yet given to a worker
     fd_size = array.array("i").itemsize
@@ -301,17 +324,82 @@ def template():
                 return
             token = tokens.pop(pid)
             del pids[token]
+            groups.discard(pid)
             if os.WIFSIGNALED(status):
                 code, signum = 0, os.WTERMSIG(status)
             else:
                 code, signum = os.WEXITSTATUS(status), 0
             sock.sendall(b"exit %d %d %d\n" % (token, code, signum))
 
-    def become_worker(given, targets):
+    def fresh_path(pythonpath, first):
+        """The sys.path of a process started afresh in the template's
+        environment but with PYTHONPATH `pythonpath` (None: the template's
+        own), its first entry `first`: then PYTHONPATH's entries and the
+        interpreter's, absolute and each once, as site makes them.  None
+        when a module the template imported would be found elsewhere on it
+        (a project module named as one Twisted imports, a src/ tree that
+        holds another Twisted): such a child cannot be forked from here."""
+        entries = sys.path[1:] if pythonpath is None else \
+            [os.path.abspath(p) for p in pythonpath.split(os.pathsep) if p] \
+            + interpreter_path
+        path = [first]
+        seen = set()
+        for entry in entries:
+            if entry not in seen:
+                seen.add(entry)
+                path.append(entry)
+        stamps = tuple(modified(entry) for entry in path)
+        key = (pythonpath, first)
+        if key not in fit or fit[key][0] != stamps:
+            fit[key] = (stamps, path if finds_the_same(path) else None)
+        return fit[key][1]
+
+    def modified(directory):
+        try:
+            return os.stat(directory).st_mtime_ns
+        except OSError:
+            return None
+
+    def finds_the_same(path):
+        """Whether each module the template imported from sys.path (each
+        top-level one, and each part of a namespace package) would be found
+        where it was on `path`, and no sitecustomize appears there that the
+        template did not run."""
+        for name, module in list(sys.modules.items()):
+            spec = getattr(module, "__spec__", None)
+            if name in own or spec is None or spec.name != name:
+                continue  # the template's own, or an alias
+            namespace = spec.origin is None and \
+                spec.submodule_search_locations is not None
+            if not (namespace or isinstance(spec.loader, file_loaders)):
+                continue  # built in, frozen, or an import hook's
+            parent = name.rpartition(".")[0]
+            if not parent:
+                where = path
+            elif getattr(sys.modules.get(parent), "__file__", "") is None:
+                where = [os.path.join(entry, *parent.split("."))
+                         for entry in path]
+            else:
+                continue  # in a regular package: found where it is
+            found = PathFinder.find_spec(name, where)
+            if found is None or found.origin != spec.origin or (
+                    namespace and list(found.submodule_search_locations) !=
+                    list(spec.submodule_search_locations)):
+                return False
+        return not any(
+            name not in sys.modules and PathFinder.find_spec(name, path[1:])
+            for name in ("sitecustomize", "usercustomize"))
+
+    def become_child(given, targets, group, pythonpath, path):
         # First, so that a template that died meanwhile leaves nothing.
         if prctl(PR_SET_PDEATHSIG, 9, 0, 0, 0) != 0 or \
                 os.getppid() != template_pid:
             os._exit(1)
+        if group:
+            os.setsid()
+        sys.path[:] = path
+        if pythonpath is not None:
+            os.environ["PYTHONPATH"] = pythonpath
         _signal.set_wakeup_fd(-1)
         _signal.signal(_signal.SIGCHLD, sigchld)
         _signal.signal(_signal.SIGINT, sigint)
@@ -335,7 +423,6 @@ def template():
             if parent in sys.modules and \
                     getattr(sys.modules[parent], child, None) is module:
                 delattr(sys.modules[parent], child)
-        copy_private_pages()
 
     def copy_private_pages():
         # Each object the first test touches gets its reference count
@@ -353,19 +440,38 @@ def template():
                 low, high = (int(x, 16) for x in fields[0].split("-"))
                 madvise(low, high - low, MADV_POPULATE_WRITE)
 
-    def fork(token, targets):
+    def fork(token, group, pythonpath, run, targets):
+        """Forks child `token`; returns, in the child, the script and
+        arguments it is to run (None: the worker), and False in the
+        template."""
         given, fds[:len(targets)] = fds[:len(targets)], []
         assert len(given) == len(targets), "a fork without its descriptors"
+        # A script's directory comes first, as Python puts it.
+        first = os.path.dirname(os.path.realpath(run[0])) if run else home
+        path = fresh_path(pythonpath, first)
+        if path is None:
+            for fd in given:
+                os.close(fd)
+            sock.sendall(b"unfit %d\n" % token)
+            return False
         sys.stdout.flush()
         sys.stderr.flush()
         pid = os.fork()
         if pid == 0:
-            become_worker(given, targets)
-            return True
+            become_child(given, targets, group, pythonpath, path)
+            if not run:
+                copy_private_pages()
+                return True
+            sys.argv[:] = run
+            if getattr(sys, "orig_argv", None):
+                sys.orig_argv[1:] = run
+            return run
         for fd in given:
             os.close(fd)
         pids[token] = pid
         tokens[pid] = token
+        if group:
+            groups.add(pid)
         sock.sendall(b"pid %d %d\n" % (token, pid))
         return False
 
@@ -413,19 +519,56 @@ def template():
             received[:] = rest
             words = line.split()
             if words[0] == b"fork":
-                if fork(int(words[1]), [int(w) for w in words[2:]]):
-                    return
+                pythonpath, run = (
+                    None if word == b"-" else bytes.fromhex(word.decode())
+                    for word in words[3:5])
+                child = fork(
+                    int(words[1]), words[2] == b"1",
+                    None if pythonpath is None else os.fsdecode(pythonpath),
+                    run and [os.fsdecode(a) for a in run.split(b"\0")],
+                    [int(w) for w in words[5:]])
+                if child:
+                    return None if child is True else child
             elif words[0] == b"kill":
                 pid = pids.get(int(words[1]))
                 if pid is not None:  # not reaped: still its pid
-                    os.kill(pid, int(words[2]))
+                    if pid in groups:
+                        os.killpg(pid, int(words[2]))
+                    else:
+                        os.kill(pid, int(words[2]))
             else:
                 raise ValueError("cctrial's worker template: unknown "
                                  "request %r" % (line,))
 
 
-def leave_forked():
-    """A forked worker's exit: what Python's exit does that a test can
+def run_script(argv):
+    """A child forked to run a script (cctrial's discovery helper), as
+    `python SCRIPT ARGS...` would run it in the template's environment:
+    sys.path's first entry is the script's directory (see fresh_path()),
+    its exit status is the script's, an exception's traceback goes to
+    standard error.  Returns at once when there is none (a worker)."""
+    if not argv:
+        return
+    import runpy
+
+    try:
+        runpy.run_path(argv[0], run_name="__main__")
+        status = 0
+    except SystemExit as exit:
+        status = exit.code
+    except BaseException:
+        sys.excepthook(*sys.exc_info())
+        status = 1
+    if status is None:
+        status = 0
+    elif not isinstance(status, int):
+        print(status, file=sys.stderr)
+        status = 1
+    leave_forked(status)
+
+
+def leave_forked(status=0):
+    """A forked child's exit: what Python's exit does that a test can
     see (threads joined, atexit functions run, the standard streams
     flushed), without the interpreter's teardown, which frees every object
     and so writes to most of the heap the worker shares with the template:
@@ -441,7 +584,7 @@ def leave_forked():
             stream.flush()
         except (OSError, ValueError):
             pass  # closed, or its reader gone: as at Python's own exit
-    os._exit(0)
+    os._exit(status & 0xFF)
 
 
 if __name__ == "__main__":
@@ -451,7 +594,8 @@ if __name__ == "__main__":
         sys.path[0] = os.getcwd()
     forked = sys.argv[-1:] == ["--template"]
     if forked:
-        template()  # returns only in a worker forked from it
+        # Returns only in a child forked from it: None in a worker.
+        run_script(template())
     main()
     if forked:
         leave_forked()

@@ -17,7 +17,8 @@ result_first: the full suite fails, and the failed test is re-run at
 rediscovery_held: a fix saved to a test module, which the tests must be
     discovered again for: the re-discovery's helper starts once the
     retry test's run has started, and once it has ended unless that took
-    longer than the hold (strace shows when cctrial spawned it).
+    longer than the hold (strace shows when cctrial spawned it, or asked
+    the worker template to fork it).
 rerun_time: the workers take seconds to start (a sitecustomize that
     sleeps in workers only); "Ran N tests in X" of the full suite and of
     the first re-run count the tests' time, as trial's does, not the
@@ -26,6 +27,7 @@ rerun_time: the workers take seconds to start (a sitecustomize that
 """
 
 import os
+import re
 import signal
 import sys
 
@@ -141,7 +143,8 @@ def traced_session():
     cct = harness.Cctrial(root, ["pk"])
     cct.argv = ["strace", "-f", "--seccomp-bpf", "-qq", "-ttt", "-o", trace,
                 "-s", "65536",
-                "-e", "trace=write,unlinkat,clone,clone3,fork,vfork"] + \
+                "-e", "trace=write,unlinkat,clone,clone3,fork,vfork,"
+                "sendmsg"] + \
         cct.argv
     return root, cct, trace
 
@@ -218,10 +221,14 @@ def rediscovery_held():
     verdict = first(calls, fix, lambda c: c.startswith("write(1,")
                     and "PASSED (successes=1)" in c,
                     "write of the retry run's verdict")
-    # A process, not a thread of libuv's pool: discovery's helper.
+    # A process, not a thread of libuv's pool: discovery's helper, or the
+    # template's fork of it (a script, in a process group of its own: see
+    # fastworker.py).
     spawn = first(calls, fix, lambda c: c.startswith(("clone", "fork",
                                                       "vfork"))
-                  and "CLONE_THREAD" not in c, "spawn after please fix")
+                  and "CLONE_THREAD" not in c or c.startswith("sendmsg(")
+                  and re.search(r'"fork [0-9]+ 1 - [0-9a-f]+ ', c),
+                  "spawn after please fix")
     check(spawn > run,
           "re-discovery's helper was spawned before the retry run "
           f"started:\n{calls[spawn][1]}\n{calls[run][1]}")

@@ -20,20 +20,30 @@ parity   Two tests record what they see of their worker process: sorted
          sleeping: both must have written their file once the worker
          has exited, forked (which leaves without Python's teardown) or
          not.  A single run (--once) with two workers forks them too.
-unready  The template exits before it is ready (the project's
-         sitecustomize ends it): the workers cctrial asked it for are
-         spawned afresh and the run passes; -v says why, quoting the
-         template's stderr.
+unready  The template exits before it is ready (a sitecustomize on
+         the PYTHONPATH cctrial was started with ends it): the workers
+         cctrial asked it for are spawned afresh and the run passes; -v
+         says why, quoting the template's stderr.
+unfit    The project has a sitecustomize.py of its own, which a worker
+         started afresh imports (the project's directory is on its
+         PYTHONPATH) and the template, which runs in discovery's
+         environment, did not: no worker is forked, each is spawned
+         afresh and sees what the project's sitecustomize did.
 early    With two workers and two modules, the next run's workers are
          forked once the run has handed out its last test, while the last
          results come in: the slow test sees new children of the template
          beside it and its peer; the failing test, retried alone after
          the full run, runs in one of them.
-outdated A file the template imported changes (the project's
-         sitecustomize.py, which Python imports at start, as a dependency
-         upgraded would): the run after the change has a new template,
+outdated A file the template imported changes (a sitecustomize.py on
+         the PYTHONPATH cctrial was started with, which Python imports at
+         start, as a dependency upgraded would), then a test module is
+         saved: the run after the change has a new template,
          whose worker sees the new file, and -v says which file; the
          test, failing until then, passes and the session ends.
+discovery_lost  The template is killed while discovery's helper, forked
+         from it, imports a test module: the helper dies with it, and
+         discovery starts again with a helper cctrial spawns itself; the
+         suite passes.
 lost     With two workers, the template is killed (SIGKILL) while each of
          its workers runs a test: in that run, those tests are errors
          (their workers died with the template), never passes, and the
@@ -157,6 +167,57 @@ UNREADY_SITE = """import sys
 if sys.argv[-1:] == ["--template"]:
     sys.exit("this template will not start")
 """
+
+UNFIT_SITE = """import os
+os.environ["PROJECT_SITE"] = "ran"
+"""
+
+UNFIT_TEST = relkit.TEST_HEADER + """import os
+
+STATE = {state!r}
+
+
+class Site(unittest.TestCase):
+    def test_1(self):
+        with open(os.path.join(STATE, self.id()), "w") as f:
+            f.write(str(os.getppid()))
+        self.assertEqual(os.environ.get("PROJECT_SITE"), "ran")
+
+    test_2 = test_1
+"""
+
+
+DISCOVERY_LOST = relkit.TEST_HEADER + """import os
+import sys
+import time
+
+STATE = {state!r}
+
+if os.path.basename(sys.argv[0]) == "discover.py":
+    first = not os.listdir(STATE)
+    mark = os.path.join(STATE, "discovery-%d" % os.getpid())
+    with open(mark + ".new", "w") as f:
+        f.write(str(os.getppid()))
+    os.rename(mark + ".new", mark)
+    if first:
+        time.sleep(60)  # until the template is killed, and this with it
+
+
+class Found(unittest.TestCase):
+    def test_1(self):
+        pass
+
+    test_2 = test_1
+"""
+
+
+def site_dir(text):
+    """A directory holding sitecustomize.py (`text`), and the environment
+    that puts it on cctrial's PYTHONPATH, before the Twisted under test."""
+    site = harness.empty_dir("site")
+    relkit.write(os.path.join(site, "sitecustomize.py"), text)
+    return site, {"PYTHONPATH": os.pathsep.join(
+        p for p in (site, harness.TWISTED_PATH) if p)}
 
 PASSING = relkit.TEST_HEADER + """import os
 
@@ -329,6 +390,32 @@ def case_lost():
         "workers after, said with -v, nothing left running")
 
 
+def case_discovery_lost():
+    state = harness.empty_dir("state")
+    root = relkit.project({
+        "fnd/__init__.py": "",
+        "fnd/test_found.py": DISCOVERY_LOST.format(state=state),
+    })
+    def marks():
+        return [n for n in os.listdir(state) if not n.endswith(".new")]
+
+    with relkit.Session(root, ["fnd"], jobs=2, once=False) as session:
+        session.start()
+        relkit.wait_until(marks, 60, "discovery importing the test module")
+        parent = int(open(os.path.join(state, marks()[0])).read())
+        check(parent != session.cct.pid, "discovery's helper was not forked "
+              "from the template: its parent is cctrial")
+        os.kill(parent, signal.SIGKILL)
+        run = session.finish()
+    run.expect(0, 2, "PASSED", successes=2)
+    parents = sorted(int(open(os.path.join(state, name)).read())
+                     for name in marks())
+    check(parents == sorted([parent, run.cct.pid]),
+          f"discovery's helpers had the parents {parents}: not the lost "
+          f"template ({parent}), then cctrial ({run.cct.pid})")
+    say("the template lost during discovery: discovery again, afresh")
+
+
 def case_early():
     state = harness.empty_dir("state")
     root = relkit.project({
@@ -352,17 +439,22 @@ def case_early():
 
 def case_outdated():
     state = harness.empty_dir("state")
+    site, env = site_dir("VERSION = 1\n")
     root = relkit.project({
-        "sitecustomize.py": "VERSION = 1\n",
         "ver/__init__.py": "",
         "ver/test_version.py": OUTDATED_TEST.format(state=state),
     })
-    with relkit.Session(root, ["ver"], once=False, args=["-v"]) as session:
+    with relkit.Session(root, ["ver"], once=False, args=["-v"],
+                        env=env) as session:
         session.start()
         cct = session.cct
         cct.wait_for(r"^please fix: ", 60, "the retry test's failure")
-        relkit.write(os.path.join(root, "sitecustomize.py"),
+        relkit.write(os.path.join(site, "sitecustomize.py"),
                      "VERSION = 22\n")
+        # A dependency is no file cctrial watches: a save of the
+        # project's starts the run that finds the template outdated.
+        with open(os.path.join(root, "ver/test_version.py"), "a") as f:
+            f.write("# saved\n")
         run = session.finish()
     check(run.cct.returncode == 0, "the session did not end passing once "
           "sitecustomize.py had changed\n" + cct.describe())
@@ -380,12 +472,13 @@ def case_outdated():
 
 def case_unready():
     state = harness.empty_dir("state")
+    _, env = site_dir(UNREADY_SITE)
     root = relkit.project({
-        "sitecustomize.py": UNREADY_SITE,
         "pas/__init__.py": "",
         "pas/test_passing.py": PASSING.format(state=state),
     })
-    run = relkit.run_once(root, ["pas"], jobs=2, once=False, args=["-v"])
+    run = relkit.run_once(root, ["pas"], jobs=2, once=False, args=["-v"],
+                          env=env)
     run.expect(0, 2, "PASSED", successes=2)
     parents = {open(os.path.join(state, name)).read()
                for name in os.listdir(state)}
@@ -398,8 +491,26 @@ def case_unready():
     say("a template that never became ready: fresh workers, said with -v")
 
 
+def case_unfit():
+    state = harness.empty_dir("state")
+    root = relkit.project({
+        "sitecustomize.py": UNFIT_SITE,
+        "sit/__init__.py": "",
+        "sit/test_site.py": UNFIT_TEST.format(state=state),
+    })
+    run = relkit.run_once(root, ["sit"], jobs=2, once=False)
+    run.expect(0, 2, "PASSED", successes=2)
+    parents = {open(os.path.join(state, name)).read()
+               for name in os.listdir(state)}
+    check(parents == {str(run.cct.pid)}, f"the workers' parents {parents} "
+          f"are not cctrial ({run.cct.pid}): forked from a template that "
+          "did not run the project's sitecustomize")
+    say("a project's own sitecustomize: its workers start afresh")
+
+
 CASES = {"parity": case_parity, "unready": case_unready, "lost": case_lost,
-         "early": case_early, "outdated": case_outdated}
+         "early": case_early, "outdated": case_outdated, "unfit": case_unfit,
+         "discovery_lost": case_discovery_lost}
 
 if __name__ == "__main__":
     harness.main(CASES[sys.argv[1]])
