@@ -385,6 +385,7 @@ int cct_session_run(const cct_cli *cli, const cct_config *config,
             use_temp_directory(s);
         cct__session_guess_workers(s);
         cct__session_discover(s, 1, 0);
+        cct__session_prewarm_guess(s);
     }
     free(error);
 

@@ -69,8 +69,14 @@ typedef struct cct_held_start {
 typedef struct session_runs {
     cct_worker_command worker_command;
     cct_runner *runner;
-    int runner_is_guess;    /* its workers run the last session's command,
-                               until discovery says what this one's is */
+    /* Started before discovery, until discovery says what this session's
+     * workers run (0: not a guess): */
+    enum {
+        GUESS_NONE,
+        GUESS_MEMO,     /* the last session's command (.cctrial/workers) */
+        GUESS_TEMPLATE  /* the template alone: the workers' PYTHONPATH is
+                           discovery's to say */
+    } runner_is_guess;
     cct_results results;
     cct_strv tests;         /* the tests of the run going on or the last */
     cct_strv broken;        /* tests that failed or errored the last time
@@ -209,7 +215,12 @@ void cct__session_runs_init(session *s);
 void cct__session_runs_free(session *s);
 /* Closes the runs' handles (the session ends). */
 void cct__session_runs_close(session *s);
+/* Before the first discovery: the runner it will call for, as far as it
+ * can be known (its template, whose discovery's helper is forked from);
+ * its workers start at cct__session_prewarm_guess, once discovery has
+ * asked for its helper, which then comes first. */
 void cct__session_guess_workers(session *s);
+void cct__session_prewarm_guess(session *s);
 /* Stops the run going on and the workers; `done` runs once they are gone
  * (at once when there are none). */
 void cct__session_close_runner(session *s, void (*done)(void *arg),

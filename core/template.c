@@ -454,6 +454,11 @@ int cct_template_usable(const cct_template *t)
     return !t->lost && !t->closing && !t->retiring;
 }
 
+int cct_template_ready(const cct_template *t)
+{
+    return t->ready;
+}
+
 int cct_template_outdated(const cct_template *t, char **which)
 {
     for (size_t i = 0; i < t->files.len; i++) {

@@ -81,6 +81,8 @@ int cct_template_start(uv_loop_t *loop, const char *const *argv,
 
 /* Whether it may still be asked for workers (not lost, not closing). */
 int cct_template_usable(const cct_template *t);
+/* Whether it has said it is ready: a request is then forked at once. */
+int cct_template_ready(const cct_template *t);
 
 /* Whether a file it imported (it says which before it is ready) has
  * changed since, by its modification time and size: `which` is then its
