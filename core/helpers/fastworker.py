@@ -552,7 +552,9 @@ def run_script(argv):
     import runpy
 
     try:
-        runpy.run_path(argv[0], run_name="__main__")
+        # The interpreter gives its __main__ an __annotations__ dict.
+        runpy.run_path(argv[0], init_globals={"__annotations__": {}},
+                       run_name="__main__")
         status = 0
     except SystemExit as exit:
         status = exit.code

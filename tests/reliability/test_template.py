@@ -56,6 +56,7 @@ lost     With two workers, the template is killed (SIGKILL) while each of
 import json
 import os
 import re
+import shutil
 import signal
 import sys
 
@@ -74,6 +75,7 @@ import time
 
 STATE = {state!r}
 EXITS = {exits!r}
+DISCOVERED = {discovered!r}
 
 
 def at_exit(test):
@@ -106,8 +108,8 @@ def fd_kinds():
     return kinds
 
 
-def record(test):
-    seen = {{
+def seen():
+    return {{
         "modules": sorted(sys.modules),
         "path": sys.path,
         "argv": sys.argv,
@@ -127,9 +129,18 @@ def record(test):
         "ppid": os.getppid(),
         "recursionlimit": sys.getrecursionlimit(),
     }}
+
+
+def record(test):
     with open(os.path.join(STATE, test.id()), "w") as f:
-        json.dump(seen, f)
+        json.dump(seen(), f)
     at_exit(test)
+
+
+# What discovery's helper, importing this module, sees of its process.
+if os.path.basename(sys.argv[0]) == "discover.py":
+    with open(os.path.join(DISCOVERED, __name__), "w") as f:
+        json.dump(seen(), f)
 
 
 class {cls}(unittest.TestCase):
@@ -307,18 +318,21 @@ def read_records(state):
 def case_parity():
     state = harness.empty_dir("state")
     exits = harness.empty_dir("exits")
+    discovered = harness.empty_dir("discovered")
     root = relkit.project({
         "rec/__init__.py": "",
         "rec/test_one.py": RECORD.format(state=state, exits=exits,
-                                         cls="One"),
+                                         discovered=discovered, cls="One"),
         "rec/test_two.py": RECORD.format(state=state, exits=exits,
-                                         cls="Two"),
+                                         discovered=discovered, cls="Two"),
     })
-    seen = {}
+    seen, seen_discovering = {}, {}
     for template, once in (("true", False), ("false", False), ("true", True)):
-        for directory in (state, exits):
+        for directory in (state, exits, discovered):
             for name in os.listdir(directory):
                 os.remove(os.path.join(directory, name))
+        # A cold discovery, which waits for the template to fork it.
+        shutil.rmtree(os.path.join(root, ".cctrial"), ignore_errors=True)
         run = relkit.run_once(root, ["rec"], jobs=2, once=once,
                               args=[f"--template={template}",
                                     "--recursionlimit=4321"])
@@ -336,8 +350,29 @@ def case_parity():
                 check(os.path.exists(os.path.join(exits, f"{name}.{what}")),
                       f"{name}: with --template={template}, its worker "
                       f"exited without its {what}'s file")
+        discoveries = read_records(discovered)
+        check(len(discoveries) == 2,
+              f"expected two records of discovery, got {discoveries}")
+        for name, record in discoveries.items():
+            forked = record.pop("ppid") != run.cct.pid
+            check(forked == (template == "true"),
+                  f"{name}: with --template={template}, discovery's helper "
+                  f"{'was' if forked else 'was not'} forked from the "
+                  f"template")
         if not once:
             seen[template] = records
+            seen_discovering[template] = discoveries
+    for name in seen_discovering["false"]:
+        fresh = seen_discovering["false"][name]
+        forked = seen_discovering["true"][name]
+        # What the template imported for the workers, discovery has too.
+        for key in fresh:
+            check(key == "modules" or fresh[key] == forked[key],
+                  f"{name}: a forked discovery's {key} differs from a fresh "
+                  f"one's:\nfresh:  {fresh[key]}\nforked: {forked[key]}")
+        check(set(fresh["modules"]) <= set(forked["modules"]),
+              f"{name}: a fresh discovery had modules a forked one had not: "
+              f"{sorted(set(fresh['modules']) - set(forked['modules']))}")
     for name in seen["false"]:
         fresh, forked = seen["false"][name], seen["true"][name]
         for key in fresh:
@@ -347,7 +382,9 @@ def case_parity():
     check(seen["true"][name]["recursionlimit"] == 4321,
           "the workers did not take --recursionlimit")
     say("forked and fresh workers look the same from inside a test: "
-        + ", ".join(sorted(seen["false"][name])))
+        + ", ".join(sorted(seen["false"][name])) + "; so does discovery's "
+        "helper to a module it imports, but for the modules the template "
+        "imported")
 
 
 def case_lost():
