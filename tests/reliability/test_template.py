@@ -40,6 +40,12 @@ outdated A file the template imported changes (a sitecustomize.py on
          saved: the run after the change has a new template,
          whose worker sees the new file, and -v says which file; the
          test, failing until then, passes and the session ends.
+shadow   The project has a calendar.py (a stand-in for the standard
+         module, which Twisted imports): the template, its workers and
+         trial all find it first (the project's directory comes first on
+         their sys.path) and the workers are forked; discovery's helper,
+         whose sys.path starts with its own directory, would find the
+         standard one, unlike the template: it is spawned afresh.
 discovery_lost  The template is killed while discovery's helper, forked
          from it, imports a test module: the helper dies with it, and
          discovery starts again with a helper cctrial spawns itself; the
@@ -217,6 +223,42 @@ if os.path.basename(sys.argv[0]) == "discover.py":
 class Found(unittest.TestCase):
     def test_1(self):
         pass
+
+    test_2 = test_1
+"""
+
+
+SHADOW_CALENDAR = """# The standard calendar module, and a mark.
+import importlib.util
+import os
+import sysconfig
+
+_spec = importlib.util.spec_from_file_location(
+    "_standard_calendar",
+    os.path.join(sysconfig.get_paths()["stdlib"], "calendar.py"))
+_standard = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_standard)
+globals().update((name, value) for name, value in vars(_standard).items()
+                 if not name.startswith("__"))
+SHADOW = True
+"""
+
+SHADOW_TEST = relkit.TEST_HEADER + """import calendar
+import os
+import sys
+
+STATE = {state!r}
+
+if os.path.basename(sys.argv[0]) == "discover.py":
+    with open(os.path.join(STATE, "discovery"), "w") as f:
+        f.write(str(os.getppid()))
+
+
+class Shadow(unittest.TestCase):
+    def test_1(self):
+        with open(os.path.join(STATE, self.id()), "w") as f:
+            f.write(str(os.getppid()))
+        self.assertTrue(getattr(calendar, "SHADOW", False))
 
     test_2 = test_1
 """
@@ -427,6 +469,29 @@ def case_lost():
         "workers after, said with -v, nothing left running")
 
 
+def case_shadow():
+    state = harness.empty_dir("state")
+    root = relkit.project({
+        "calendar.py": SHADOW_CALENDAR,
+        "shd/__init__.py": "",
+        "shd/test_shadow.py": SHADOW_TEST.format(state=state),
+    })
+    run = relkit.run_once(root, ["shd"], jobs=2, once=False)
+    run.expect(0, 2, "PASSED", successes=2)
+    parents = {name: int(open(os.path.join(state, name)).read())
+               for name in os.listdir(state)}
+    discovery = parents.pop("discovery")
+    check(discovery == run.cct.pid, f"discovery's helper had the parent "
+          f"{discovery}, not cctrial ({run.cct.pid}): forked from a template "
+          "that imported the project's calendar.py, where it would have "
+          "found the standard one")
+    check(len(parents) == 2 and run.cct.pid not in parents.values(),
+          f"the workers' parents {parents}: not forked from the template, "
+          f"which found calendar.py where they do")
+    say("a project module named as one Twisted imports: discovery afresh, "
+        "workers forked")
+
+
 def case_discovery_lost():
     state = harness.empty_dir("state")
     root = relkit.project({
@@ -547,7 +612,7 @@ def case_unfit():
 
 CASES = {"parity": case_parity, "unready": case_unready, "lost": case_lost,
          "early": case_early, "outdated": case_outdated, "unfit": case_unfit,
-         "discovery_lost": case_discovery_lost}
+         "discovery_lost": case_discovery_lost, "shadow": case_shadow}
 
 if __name__ == "__main__":
     harness.main(CASES[sys.argv[1]])
