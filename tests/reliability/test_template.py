@@ -24,11 +24,13 @@ unready  The template exits before it is ready (a sitecustomize on
          the PYTHONPATH cctrial was started with ends it): the workers
          cctrial asked it for are spawned afresh and the run passes; -v
          says why, quoting the template's stderr.
-unfit    The project has a sitecustomize.py of its own, which a worker
+unfit    The project has a usercustomize.py of its own, which a worker
          started afresh imports (the project's directory is on its
          PYTHONPATH) and the template, which runs in discovery's
          environment, did not: no worker is forked, each is spawned
-         afresh and sees what the project's sitecustomize did.
+         afresh and sees what the project's usercustomize did.  (Not a
+         sitecustomize: Debian's interpreter has one of its own, which the
+         template imported, and the project's would be found elsewhere.)
 early    With two workers and two modules, the next run's workers are
          forked once the run has handed out its last test, while the last
          results come in: the slow test sees new children of the template
@@ -596,7 +598,7 @@ def case_unready():
 def case_unfit():
     state = harness.empty_dir("state")
     root = relkit.project({
-        "sitecustomize.py": UNFIT_SITE,
+        "usercustomize.py": UNFIT_SITE,
         "sit/__init__.py": "",
         "sit/test_site.py": UNFIT_TEST.format(state=state),
     })
@@ -606,8 +608,8 @@ def case_unfit():
                for name in os.listdir(state)}
     check(parents == {str(run.cct.pid)}, f"the workers' parents {parents} "
           f"are not cctrial ({run.cct.pid}): forked from a template that "
-          "did not run the project's sitecustomize")
-    say("a project's own sitecustomize: its workers start afresh")
+          "did not run the project's usercustomize")
+    say("a project's own usercustomize: its workers start afresh")
 
 
 CASES = {"parity": case_parity, "unready": case_unready, "lost": case_lost,
