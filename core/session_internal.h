@@ -77,6 +77,9 @@ typedef struct session_runs {
         GUESS_TEMPLATE  /* the template alone: the workers' PYTHONPATH is
                            discovery's to say */
     } runner_is_guess;
+    /* Why a guess's template was lost, said with -v once discovery has
+     * found the interpreter usable (NULL: it was not). */
+    char *guess_lost_template;
     cct_results results;
     cct_strv tests;         /* the tests of the run going on or the last */
     cct_strv broken;        /* tests that failed or errored the last time

@@ -55,6 +55,7 @@ void cct__session_runs_free(session *s)
     cct_worker_command_free(&s->run.worker_command);
     cct_strv_free(&s->run.tests);
     cct_strv_free(&s->run.broken);
+    free(s->run.guess_lost_template);
 }
 
 /* "test_method (pkg.module.Class)", as Python's unittest shows a test;
@@ -483,13 +484,22 @@ static void on_fatal(const char *why, void *arg)
         cct__session_fail(s, "the trial workers cannot run: %s", why);
 }
 
-/* Workers are spawned afresh from now on: worth saying with -v. */
+/* Workers are spawned afresh from now on: worth saying with -v, but only
+ * once discovery has found the interpreter usable.  A template started
+ * before discovery with an interpreter that cannot import Twisted dies
+ * with a traceback that discovery's own error says better. */
 static void on_template_lost(const char *why, void *arg)
 {
     session *s = arg;
-    if (s->settings.verbose && !s->exiting)
-        cct_console_error(&s->console, "workers start afresh from now on: "
-                          "%s", why);
+    if (!s->settings.verbose || s->exiting)
+        return;
+    if (s->run.runner_is_guess) {
+        free(s->run.guess_lost_template);
+        s->run.guess_lost_template = cct_xstrdup(why);
+        return;
+    }
+    cct_console_error(&s->console, "workers start afresh from now on: %s",
+                      why);
 }
 
 /* A new template replaced an outdated one: worth saying with -v. */
@@ -645,6 +655,14 @@ void cct__session_close_runner(session *s, void (*done)(void *arg),
 }
 
 /* The workers discovery calls for: the guessed ones when they match. */
+/* The guess's runner stays: a loss of its template is news now. */
+static void say_guess_lost_template(session *s)
+{
+    if (s->run.guess_lost_template)
+        cct_console_error(&s->console, "workers start afresh from now on: "
+                          "%s", s->run.guess_lost_template);
+}
+
 void cct__session_create_runner(session *s, size_t tests)
 {
     cct_worker_command real;
@@ -658,6 +676,7 @@ void cct__session_create_runner(session *s, size_t tests)
         cct_worker_command_equal(&real, &s->run.worker_command)) {
         cct_worker_command_free(&real);
         s->run.runner_is_guess = GUESS_NONE;
+        say_guess_lost_template(s);
         cct_runner_set_send_ahead(s->run.runner, send_ahead(s));
         cct_runner_limit(s->run.runner, tests);
         return;
@@ -671,6 +690,7 @@ void cct__session_create_runner(session *s, size_t tests)
         cct_worker_command_free(&s->run.worker_command);
         s->run.worker_command = real;
         s->run.runner_is_guess = GUESS_NONE;
+        say_guess_lost_template(s);
         cct_runner_set_send_ahead(s->run.runner, send_ahead(s));
         cct_runner_limit(s->run.runner, tests);
         cct_runner_prewarm(s->run.runner);

@@ -94,6 +94,13 @@ def case_python_without_twisted(project):
     for python in pythons:
         cct = run(project, ["--python", python] + NAMES, python=None)
         expect_usage_error(cct, re.escape(python), r"twisted")
+    # The worker template, started before discovery with that interpreter,
+    # dies too: with -v, only discovery's error says so.
+    cct = run(project, ["-v", "--python", pythons[0]] + NAMES, python=None)
+    expect_usage_error(cct, re.escape(pythons[0]), r"twisted")
+    check("Traceback" not in cct.output and "template" not in cct.output,
+          "-v told of the worker template's death before discovery's error\n"
+          + cct.describe())
 
 
 def case_path_without_twisted(project):
