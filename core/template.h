@@ -8,7 +8,9 @@
  * A forked worker is, for the project's code, a worker started afresh:
  * the template imports nothing but the worker's own imports, in their
  * order, runs no thread and no reactor, and the child sets up its
- * descriptors, directory and arguments itself (fastworker.py, template()).
+ * descriptors, directory, arguments, PYTHONPATH and sys.path itself
+ * (fastworker.py, template()).  A child whose sys.path would find one of
+ * the template's modules elsewhere is refused, and started afresh.
  *
  * cctrial is not the workers' parent: the template is.  It reaps them and
  * says how each ended; it signals a worker on cctrial's request only while
