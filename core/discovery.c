@@ -47,6 +47,7 @@ struct cct_discovery {
     cct_strv env;            /* its environment; empty: cctrial's */
     char *cwd;
     cct_template *(*template_for)(const char *python, void *arg);
+    int cache_exists;        /* the helper may answer from its cache */
     cct_capture *capture;
     uv_timer_t *timer;       /* the probe's bound, then discovery's */
     unsigned timeout_s;      /* discovery's bound; 0: none */
@@ -374,6 +375,13 @@ static int try_next(cct_discovery *d)
         };
         if (d->template_for)
             options.template = d->template_for(python, d->arg);
+        /* A discovery its cache may answer is little more than Python's
+         * start (0.1 s): it does not wait for a template still starting
+         * (0.4 s).  One that imports the test modules saves more than it
+         * waits. */
+        if (options.template && d->cache_exists &&
+            !cct_template_ready(options.template))
+            options.template = NULL;
         d->forked = options.template != NULL;
         d->ready = 0;
         d->read = 0;
@@ -486,6 +494,7 @@ int cct_discover(uv_loop_t *loop, const cct_discovery_request *request,
     if (request->cache_file && !request->order && request->random <= 0) {
         cct_strv_add(&d->args, "--cache");
         cct_strv_add(&d->args, request->cache_file);
+        d->cache_exists = access(request->cache_file, F_OK) == 0;
     }
     for (size_t i = 0; request->pythonpath && i < request->pythonpath->len;
          i++) {

@@ -11,8 +11,10 @@
  * VIRTUAL_ENV and the project's virtual environment are the same.
  *
  * The helper is forked from the workers' warm template (template.h) when
- * the request offers one of the interpreter being tried; it is spawned
- * afresh otherwise, or when the template refuses or loses the request.
+ * the request offers one of the interpreter being tried, unless the
+ * template is still starting and the discovery cache may answer; it is
+ * spawned afresh otherwise, or when the template refuses the request or
+ * is lost under it.
  */
 #ifndef CCT_DISCOVERY_H
 #define CCT_DISCOVERY_H

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <sys/stat.h>
 
 #include "error.h"
@@ -709,18 +708,7 @@ cct_template *cct__session_template_for(session *s, const char *python)
     if (!s->run.runner ||
         strcmp(s->run.worker_command.argv.items[0], python) != 0)
         return NULL;
-    cct_template *t = cct_runner_template(s->run.runner);
-    /* A discovery the cache may answer takes a Python start and little
-     * more (0.1 s): it does not wait for a template still starting (0.4
-     * s).  One that imports the test modules saves more than it waits. */
-    if (t && !cct_template_ready(t) && s->settings.cache) {
-        char *cache = state_file(s, "discovery.json");
-        int warm = access(cache, F_OK) == 0;
-        free(cache);
-        if (warm)
-            return NULL;
-    }
-    return t;
+    return cct_runner_template(s->run.runner);
 }
 
 /* A path as the user would type it: relative to the project when inside. */

@@ -363,8 +363,8 @@ def template():
     def finds_the_same(path):
         """Whether each module the template imported from sys.path (each
         top-level one, and each part of a namespace package) would be found
-        where it was on `path`, and no sitecustomize appears there that the
-        template did not run."""
+        where it was on `path`, and no sitecustomize or usercustomize
+        appears there that the template did not run."""
         for name, module in list(sys.modules.items()):
             spec = getattr(module, "__spec__", None)
             if name in own or spec is None or spec.name != name:
