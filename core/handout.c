@@ -86,9 +86,10 @@ void cct_handout_give_back(cct_handout *h, size_t test)
     h->back[h->n_back++] = k;
 }
 
-int cct_handout_may_send_ahead(const cct_handout *h, unsigned workers)
+int cct_handout_may_send_ahead(const cct_handout *h, unsigned workers,
+                               size_t held)
 {
-    return cct_handout_left(h) > 2 * (size_t)workers;
+    return cct_handout_left(h) > (held + 2) * (size_t)workers;
 }
 
 /* ---- longest first -------------------------------------------------- */

@@ -45,10 +45,13 @@ size_t cct_handout_left(const cct_handout *h);
 size_t cct_handout_take(cct_handout *h);
 /* Test `test`, handed out and not begun, goes out again. */
 void cct_handout_give_back(cct_handout *h, size_t test);
-/* May a worker of `workers` get a test ahead of its running one's end?
- * Not for the run's last tests: one waiting behind a slow test would keep
- * it from a worker that has nothing left to do. */
-int cct_handout_may_send_ahead(const cct_handout *h, unsigned workers);
+/* May a worker of `workers`, holding `held` tests ahead of its running
+ * one, get one more?  Only while enough are left for every worker to hold
+ * as many and two more: a test waiting behind a slow one keeps it from a
+ * worker that may soon have nothing left to do, so the run's last tests
+ * go out one at a time. */
+int cct_handout_may_send_ahead(const cct_handout *h, unsigned workers,
+                               size_t held);
 
 /* One test of a run, in trial's order, for cct_handout_longest_first. */
 typedef struct cct_handout_test {

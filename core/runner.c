@@ -21,9 +21,9 @@
 /* How long a worker tracing coverage may take to exit once asked. */
 #define COVERAGE_GRACE_MS 120000
 
-/* Which test a slot's worker runs, and which waits behind it, the worker
- * holds (cct_worker_running, cct_worker_sent_ahead): tests are handed to
- * it under their index in `tests`. */
+/* Which test a slot's worker runs, and which wait behind it, the worker
+ * holds (cct_worker_running, cct_worker_ahead): tests are handed to it
+ * under their index in `tests`. */
 typedef struct slot {
     cct_worker *worker; /* NULL while none is alive */
     /* Forked from the template once the run has handed out its last test,
@@ -46,7 +46,7 @@ struct cct_runner {
     cct_tbformat tbformat;
     int coverage;
     int single_run;
-    int send_ahead;
+    unsigned send_ahead; /* tests a worker may hold behind its running one */
     cct_source_cache *sources;
     slot *slots;
     cct_template *template; /* NULL: workers are spawned afresh */
@@ -216,10 +216,10 @@ static void on_died(cct_worker *w, const char *why, void *arg)
     assert(s->worker == w);
     s->worker = NULL;
     size_t test = cct_worker_running(w);
-    size_t ahead = cct_worker_sent_ahead(w);
-    assert(ahead == CCT_NO_TEST || test != CCT_NO_TEST);
-    if (ahead != CCT_NO_TEST) /* sent ahead, never begun: run it elsewhere */
-        cct_handout_give_back(&r->handout, ahead);
+    assert(cct_worker_n_ahead(w) == 0 || test != CCT_NO_TEST);
+    /* Sent ahead, never begun: they run elsewhere. */
+    for (size_t k = 0; k < cct_worker_n_ahead(w); k++)
+        cct_handout_give_back(&r->handout, cct_worker_ahead(w, k));
     if (test != CCT_NO_TEST && !cct_worker_is_ready(w)) {
         /* It died before it could begin its test: the test goes to the
          * next worker, and this is the death of a worker that cannot
@@ -373,7 +373,8 @@ static void spawn_slot(cct_runner *r, unsigned n)
 }
 
 /* Gives the slot's worker its next test (starting the worker first when
- * this is its first of the run), and one more ahead of its end. */
+ * this is its first of the run), and more ahead of its end, as many as
+ * the run allows it to hold. */
 static void hand_out(cct_runner *r, slot *s)
 {
     if (!r->running || r->held || !s->worker ||
@@ -394,11 +395,16 @@ static void hand_out(cct_runner *r, slot *s)
             return;
         assert(cct_worker_running(s->worker) == test);
     }
-    if (r->send_ahead && cct_handout_may_send_ahead(&r->handout, r->active) &&
-        cct_worker_can_send_ahead(s->worker)) {
+    while (cct_worker_n_ahead(s->worker) < r->send_ahead &&
+           cct_handout_may_send_ahead(&r->handout, r->active,
+                                      cct_worker_n_ahead(s->worker)) &&
+           cct_worker_can_send_ahead(s->worker)) {
         size_t test = cct_handout_take(&r->handout);
-        if (cct_worker_run(s->worker, r->tests.items[test], test) == 0)
-            assert(cct_worker_sent_ahead(s->worker) == test);
+        size_t k = cct_worker_n_ahead(s->worker);
+        if (cct_worker_run(s->worker, r->tests.items[test], test) < 0)
+            return;
+        assert(cct_worker_ahead(s->worker, k) == test);
+        (void)k;
     }
 }
 
@@ -479,6 +485,7 @@ cct_runner *cct_runner_new(uv_loop_t *loop, const cct_runner_config *config,
     r->tbformat = config->tbformat;
     r->coverage = config->coverage;
     r->single_run = config->single_run;
+    assert(config->send_ahead <= CCT_AHEAD_MAX);
     r->send_ahead = config->send_ahead;
     r->sources = cct_source_cache_new();
     r->slots = cct_xcalloc(r->jobs, sizeof(slot));
@@ -523,8 +530,9 @@ cct_template *cct_runner_template(cct_runner *r)
                                                            : NULL;
 }
 
-void cct_runner_set_send_ahead(cct_runner *r, int send_ahead)
+void cct_runner_set_send_ahead(cct_runner *r, unsigned send_ahead)
 {
+    assert(send_ahead <= CCT_AHEAD_MAX);
     r->send_ahead = send_ahead;
 }
 

@@ -79,8 +79,9 @@ typedef struct cct_runner_config {
     int coverage;             /* the workers write coverage as they exit */
     int single_run;           /* no run will follow: do not spawn workers
                                  for the next one */
-    int send_ahead;           /* send a worker its next test while it runs
-                                 one: only for workers that take commands
+    unsigned send_ahead;      /* how many tests a worker may hold behind
+                                 the one it runs (at most CCT_AHEAD_MAX):
+                                 only for workers that take commands
                                  strictly one after the other (see
                                  cct_runner_new) */
 } cct_runner_config;
@@ -101,7 +102,7 @@ void cct_runner_limit(cct_runner *r, size_t tests);
 void cct_runner_pause_clocks(cct_runner *r);
 void cct_runner_resume_clocks(cct_runner *r);
 /* Changes send_ahead (once discovery has said which Twisted runs). */
-void cct_runner_set_send_ahead(cct_runner *r, int send_ahead);
+void cct_runner_set_send_ahead(cct_runner *r, unsigned send_ahead);
 /* Spawns the workers that are missing. */
 void cct_runner_prewarm(cct_runner *r);
 /* The worker command and environment from now on (copied), between runs:

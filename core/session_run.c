@@ -16,6 +16,7 @@
 #include "python_search.h"
 #include "session_internal.h"
 #include "visible.h"
+#include "worker_runs.h"
 
 /* How much of each log the retry test's report shows. */
 #define LOG_LIMIT 65536
@@ -521,13 +522,20 @@ static int twisted_before(const session *s, int major, int minor)
     return have_major < major || (have_major == major && have_minor < minor);
 }
 
-/* Whether a worker gets its next test while it runs one (see
- * cct_runner_config.send_ahead): not with exitfirst, where the test after
- * a failure must not begin, as in trial -x. */
-static int send_ahead(const session *s)
+/* How many tests a worker may hold behind the one it runs (see
+ * cct_runner_config.send_ahead): none with exitfirst, where the test after
+ * a failure must not begin, as in trial -x.  cctrial's fast worker says
+ * in each Run's answer whether it can take more, so it may hold many;
+ * trial's own, before 22.10, one: whether a test that closed its command
+ * pipe left the next unread is guessed from the pipe (worker.c), which
+ * tells one test from none, not how many. */
+static unsigned send_ahead(const session *s)
 {
-    return !s->settings.exitfirst &&
-           (s->settings.fast_worker || twisted_before(s, 22, 10));
+    if (s->settings.exitfirst)
+        return 0;
+    if (s->settings.fast_worker)
+        return CCT_AHEAD_MAX;
+    return twisted_before(s, 22, 10) ? 1 : 0;
 }
 
 /* `tests`: the most a run will have, so that no worker is started for

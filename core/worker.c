@@ -168,6 +168,7 @@ static void close_all(cct_worker *w)
     uv_close((uv_handle_t *)&w->confirm_poll, on_handle_closed);
     uv_close((uv_handle_t *)&w->log_timer, on_handle_closed);
     uv_close((uv_handle_t *)&w->commands_timer, on_handle_closed);
+    uv_close((uv_handle_t *)&w->batch_timer, on_handle_closed);
     cct_spawn_close(w->spawn);
 }
 
@@ -287,6 +288,44 @@ static uint64_t clock_ms(const cct_worker *w)
     return ran / 1000000;
 }
 
+static void on_results(uv_stream_t *stream, ssize_t n, const uv_buf_t *buf);
+
+/* ---- results read in batches (BATCH_MS) ----------------------------- */
+
+static void resume_reading(cct_worker *w)
+{
+    if (!w->batch_paused)
+        return;
+    w->batch_paused = 0;
+    uv_timer_stop(&w->batch_timer);
+    if (!w->results_eof) /* else killed meanwhile: nothing more is read */
+        uv_read_start(w->results, cct_alloc_buffer, on_results);
+}
+
+static void on_batch_timer(uv_timer_t *timer)
+{
+    resume_reading(timer->data);
+}
+
+/* After a read: while the worker has tests waiting ahead, the next read
+ * can wait, for more results to come with it.  Only while it lives and
+ * runs on: a worker being interrupted, stopped or killed is read at once
+ * (and its exit resumes reading, see on_process_exit). */
+static void pause_reading(cct_worker *w)
+{
+    assert(!w->batch_paused);
+    if (w->runs.n_ahead == 0 || !cct_worker_is_alive(w) || w->interrupting ||
+        w->results_eof)
+        return;
+    w->batch_paused = 1;
+    uv_read_stop(w->results);
+    /* To the next multiple of BATCH_MS on the loop's clock: the workers'
+     * pauses end together, and one wake-up reads them all. */
+    uint64_t now = uv_now(w->loop);
+    uv_timer_start(&w->batch_timer, on_batch_timer,
+                   BATCH_MS - now % BATCH_MS, 0);
+}
+
 static void arm_test_timer(cct_worker *w)
 {
     uint64_t limit = (uint64_t)w->timeout_s * 1000, ran = clock_ms(w);
@@ -322,6 +361,7 @@ static void on_confirm(uv_check_t *check)
 
 static void confirm_timeout(cct_worker *w)
 {
+    resume_reading(w); /* the test's answer may be waiting */
     uv_idle_start(&w->confirm_poll, on_confirm_poll);
     uv_check_start(&w->confirm, on_confirm);
 }
@@ -351,6 +391,7 @@ static void on_timer(uv_timer_t *timer)
 static void on_process_exit(const cct_spawn_status *status, void *arg)
 {
     cct_worker *w = arg;
+    resume_reading(w); /* what it wrote last, then the end of the pipe */
     w->exited = 1;
     w->exit_status = status->exit_status;
     w->term_signal = status->term_signal;
@@ -394,7 +435,7 @@ static void test_over(cct_worker *w)
     uv_timer_stop(&w->timer);
     stop_confirming(w);
     size_t test = cct_worker_runs_end(&w->runs);
-    /* The one sent ahead goes on at once, unless the worker quits. */
+    /* The next one sent ahead goes on at once, unless the worker quits. */
     if (cct__worker_test(w) && !w->quits)
         test_begins(w);
     w->events.test_done(w, test, n, tests_run, w->arg);
@@ -422,7 +463,8 @@ int cct__worker_alive(cct_worker *w)
  * command pipe?  cctrial's fast worker says so in the answer (the key
  * `cctrial-commands`: "closed" when its fd 3 is no longer the pipe it
  * started with).  trial's own worker does not, and it is guessed from the
- * pipes: one whose peer closed polls as hung up, and as an error too
+ * pipes (it holds at most one test ahead, see session_run.c's
+ * send_ahead): one whose peer closed polls as hung up, and as an error too
  * only when the peer left data unread.  Hung up alone, the worker's end
  * went in one of two ways:
  * - the test closed it, the worker living on (its results pipe is open),
@@ -506,8 +548,8 @@ static void handle_reply(cct_worker *w, const cct_amp_box *box, int is_error)
         /* AMP answers an exception its responder did not expect (one that
          * escaped trial's running of the test: from TrialSuite, or a
          * KeyboardInterrupt from TestCase._wait) with a QuitBox, and
-         * closes the connection: the test is over, and the one sent ahead
-         * never begins here (the runner gives it to another worker, see
+         * closes the connection: the test is over, and those sent ahead
+         * never begin here (the runner gives them to another worker, see
          * cct_worker_is_ready). */
         w->quits = 1;
         test_over(w);
@@ -520,7 +562,8 @@ static void handle_reply(cct_worker *w, const cct_amp_box *box, int is_error)
     if (command_pipe_closed(w, box)) {
         /* The test closed the worker's end of its command pipe: the worker
          * can take no more tests.  Its death is this test's doing, not the
-         * next one's, and the test sent ahead never began. */
+         * next one's, and those sent ahead never began (the fast worker
+         * runs none after such a test). */
         cct_worker_kill(w, "the test closed the worker's command pipe (file "
                            "descriptor 3), so the worker could run nothing "
                            "more (cctrial killed it)");
@@ -556,6 +599,7 @@ static void on_results(uv_stream_t *stream, ssize_t n, const uv_buf_t *buf)
         w->in_read = 0;
         schedule_log_batch(w);
         cct__worker_flush(w);
+        pause_reading(w);
         if (!w->results_eof && rc < 0)
             cct__worker_protocol_error(w, rc == CCT_ETOOLONG
                                               ? "a key longer than 255 bytes"
@@ -638,11 +682,13 @@ int cct_worker_spawn(uv_loop_t *loop, const cct_worker_setup *setup,
     uv_timer_init(loop, &w->timer);
     uv_timer_init(loop, &w->log_timer);
     uv_timer_init(loop, &w->commands_timer);
+    uv_timer_init(loop, &w->batch_timer);
     uv_check_init(loop, &w->confirm);
     uv_idle_init(loop, &w->confirm_poll);
     w->timer.data = w->log_timer.data = w->commands_timer.data = w;
+    w->batch_timer.data = w;
     w->confirm.data = w->confirm_poll.data = w;
-    w->open_handles = 6;
+    w->open_handles = 7;
     uv_read_start(w->results, cct_alloc_buffer, on_results);
     uv_read_start(w->out, cct_alloc_buffer, on_output);
     uv_read_start(w->err, cct_alloc_buffer, on_output);
@@ -709,9 +755,14 @@ size_t cct_worker_running(const cct_worker *w)
     return w->runs.running.index;
 }
 
-size_t cct_worker_sent_ahead(const cct_worker *w)
+size_t cct_worker_ahead(const cct_worker *w, size_t k)
 {
-    return w->runs.ahead.index;
+    return cct_worker_runs_ahead(&w->runs, k);
+}
+
+size_t cct_worker_n_ahead(const cct_worker *w)
+{
+    return w->runs.n_ahead;
 }
 
 void cct_worker_drain(cct_worker *w)

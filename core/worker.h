@@ -33,7 +33,7 @@ typedef struct cct_worker_events {
      * then it was starting Python and Twisted).  May be NULL. */
     void (*ready)(cct_worker *w, void *arg);
     /* The worker answered Run: test `test` (its index, cct_worker_run) is
-     * over, and the one sent ahead, if any, is running.  `n_results`
+     * over, and the next one sent ahead, if any, is running.  `n_results`
      * counts the results it sent for it (0 means it reported nothing),
      * `tests_run` the tests it ran (cct_worker_tests_run, which now
      * counts the next one's). */
@@ -77,23 +77,26 @@ int cct_worker_spawn(uv_loop_t *loop, const cct_worker_setup *setup,
 int cct_worker_start(cct_worker *w, const char *dir);
 /* Sends Run(test_id), the test the caller numbers `index` (any number but
  * CCT_NO_TEST: the worker gives it back, see cct_worker_running).  A
- * started worker runs one test at a time; while it has one, one more may
- * be sent ahead (only when cct_worker_can_send_ahead), which it finds
- * waiting when the first ends (the latency of a round trip through cctrial
- * is then hidden).  Returns 0, or a negative error: then the worker is
- * killed, and the test is its all the same (its death reports it). */
+ * started worker runs one test at a time; while it has one, more may be
+ * sent ahead (only when cct_worker_can_send_ahead), which it finds waiting
+ * when the one before ends: the latency of a round trip through cctrial
+ * is then hidden, and cctrial may read its results in batches.  Returns 0,
+ * or a negative error: then the worker is killed, and the test is its all
+ * the same (its death reports it). */
 int cct_worker_run(cct_worker *w, const char *test_id, size_t index);
 /* Whether it may be handed a test: it has not exited, been killed, been
  * asked to stop, nor said it quits (a Run answered with AMP's QuitBox). */
 int cct_worker_is_alive(const cct_worker *w);
-/* Whether a test may be sent ahead now (see cct_worker_run). */
+/* Whether a test may be sent ahead now (see cct_worker_run): it runs one,
+ * and fewer than CCT_AHEAD_MAX wait behind it. */
 int cct_worker_can_send_ahead(const cct_worker *w);
-/* The index of the test it runs, and of the one sent ahead of that one's
- * end, or CCT_NO_TEST: the worker is their one owner (worker_runs.h).  A
- * test handed to a worker not yet ready (cct_worker_is_ready) has not
- * begun, nor has one sent ahead. */
+/* The index of the test it runs, or CCT_NO_TEST; of the k-th sent ahead
+ * (0: the next), or CCT_NO_TEST; how many wait ahead.  The worker is their
+ * one owner (worker_runs.h).  A test handed to a worker not yet ready
+ * (cct_worker_is_ready) has not begun, nor has one sent ahead. */
 size_t cct_worker_running(const cct_worker *w);
-size_t cct_worker_sent_ahead(const cct_worker *w);
+size_t cct_worker_ahead(const cct_worker *w, size_t k);
+size_t cct_worker_n_ahead(const cct_worker *w);
 /* Reads what waits in the test's stdout and stderr pipes into the logs, so
  * that they are whole when shown (at the end of a run; a dying worker's
  * are read by itself). */
@@ -114,8 +117,8 @@ unsigned cct_worker_number(const cct_worker *w);
 int cct_worker_is_started(const cct_worker *w);
 /* It answered Start, and has not said it quits: trial's worker reads
  * commands in order, so a test handed to a worker that is not ready has
- * not begun, nor has one sent ahead to a worker that quit after the test
- * before it (AMP's answer to an exception it did not expect). */
+ * not begun, nor have those sent ahead to a worker that quit after the
+ * test before them (AMP's answer to an exception it did not expect). */
 int cct_worker_is_ready(const cct_worker *w);
 /* How many tests the current Run has run so far, as trial counts them
  * ("Ran N tests"): one name handed out may be a module or a class of

@@ -5,6 +5,7 @@
  * answered; a malformed one ends the worker.
  */
 #include <assert.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -400,6 +401,30 @@ static void count_test(cct_worker_reader *rd, const cct_amp_box *box)
     rd->n_tests++;
 }
 
+/* cctrial's fast worker times each test itself (`cctrial-elapsed` on each
+ * box it sends during a Run: seconds since the Run began in it): while
+ * tests wait ahead, results are read in batches (worker.c, BATCH_MS), and
+ * a test's duration by cctrial's clock would be the time between two
+ * reads.  A value that is not a plain decimal of at most a day is not
+ * believed. */
+static void take_elapsed(const cct_amp_box *box, double *duration)
+{
+    size_t len;
+    const char *text = cct_amp_get(box, "cctrial-elapsed", &len);
+    char copy[32];
+    if (!text || len == 0 || len >= sizeof(copy))
+        return;
+    for (size_t i = 0; i < len; i++)
+        if (!(isdigit((unsigned char)text[i]) || text[i] == '.'))
+            return;
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    char *end;
+    double seconds = strtod(copy, &end);
+    if (*end == '\0' && seconds >= 0 && seconds <= 86400)
+        *duration = seconds;
+}
+
 int cct_worker_read_command(cct_worker_reader *rd, const cct_amp_box *box,
                             const cct_running_test *test,
                             cct_worker_request *out, char **error)
@@ -422,7 +447,9 @@ int cct_worker_read_command(cct_worker_reader *rd, const cct_amp_box *box,
         if (commands[i].needs_test)
             count_test(rd, box);
         out->kind = CCT_REQUEST_STREAM;
-        reading r = {.rd = rd, .test = test, .out = out};
+        cct_running_test timed = *test;
+        take_elapsed(box, &timed.duration);
+        reading r = {.rd = rd, .test = &timed, .out = out};
         out->answer = commands[i].read(&r, box);
         if (out->answer < 0) {
             cct_worker_request_free(out);

@@ -70,7 +70,7 @@ void cct_worker_reader_new_run(cct_worker_reader *rd);
 typedef struct cct_running_test {
     const char *id;  /* as it was handed out; NULL when none runs */
     unsigned worker; /* the worker's number */
-    double duration; /* seconds since it was handed out */
+    double duration; /* seconds since it began (see take_elapsed) */
 } cct_running_test;
 
 /* The one place a worker's result is filled: `test`'s, whatever name the

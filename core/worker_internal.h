@@ -7,7 +7,7 @@
  *   worker_commands.c  what it sends us: results, streams, log lines
  *                      (read apart from the process: worker_commands.h)
  *   worker_runs.c      the Runs it has not answered: the running test and
- *                      the one sent ahead (pure: worker_runs.h)
+ *                      those sent ahead (pure: worker_runs.h)
  *
  * Only these files include it.
  */
@@ -40,6 +40,12 @@
  * trial's worker holds until a test ends; it is killed when it has, or
  * after this long. */
 #define INTERRUPT_MS 2000
+/* While a worker has tests waiting ahead of its running one, its results
+ * are read in batches: after a read, reading pauses this long, so that a
+ * worker running quick tests wakes cctrial once for several (each wake-up
+ * costs more than a result does).  The worker does not wait meanwhile:
+ * what it holds ahead keeps it busy. */
+#define BATCH_MS 4
 /* test.log's lines are written in batches (see log_batch). */
 #define LOG_BATCH_MAX 16384
 #define LOG_BATCH_MS 20
@@ -88,8 +94,11 @@ struct cct_worker {
      * (see confirm_timeout()). */
     uv_check_t confirm;
     uv_idle_t confirm_poll;
-    /* timer, confirm, confirm_poll, log_timer and the spawn, each counted
-     * until closed (see on_closed). */
+    /* Reading its results pauses until this fires (see BATCH_MS). */
+    uv_timer_t batch_timer;
+    int batch_paused;
+    /* timer, confirm, confirm_poll, log_timer, commands_timer, batch_timer
+     * and the spawn, each counted until closed (see on_closed). */
     int open_handles;
 
     unsigned number;
@@ -108,8 +117,8 @@ struct cct_worker {
     int ready;           /* it answered Start */
     int quits;           /* it answered a Run with AMP's QuitBox: no test
                             begins in it any more */
-    /* The running test and the one sent ahead of its end, so that the
-     * worker finds it waiting instead of waiting for us: their one owner
+    /* The running test and those sent ahead of its end, so that the
+     * worker finds them waiting instead of waiting for us: their one owner
      * (see worker_runs.h). */
     cct_worker_runs runs;
     /* While the boxes of one read are handled, what we send waits, to go

@@ -12,30 +12,37 @@
 
 static const cct_sent_run none = {NULL, CCT_NO_TEST, 0};
 
-/* Both places empty, or one running with at most one ahead, of a later
- * ask (Runs are sent, so answered, in order). */
+/* A place is empty or holds a test; tests wait ahead only behind a
+ * running one, each of a later ask than the one before it (Runs are sent,
+ * so answered, in order; a Run not sent has ask 0). */
 static void check(const cct_worker_runs *runs)
 {
     (void)runs; /* without assert() */
     assert((runs->running.test_id == NULL) ==
            (runs->running.index == CCT_NO_TEST));
-    assert((runs->ahead.test_id == NULL) ==
-           (runs->ahead.index == CCT_NO_TEST));
-    assert(runs->running.test_id || !runs->ahead.test_id);
-    assert(!runs->ahead.test_id || runs->ahead.ask == 0 ||
-           runs->ahead.ask > runs->running.ask);
+    assert(runs->n_ahead <= CCT_AHEAD_MAX);
+    assert(runs->running.test_id || runs->n_ahead == 0);
+    long long before = runs->running.ask;
+    for (size_t k = 0; k < runs->n_ahead; k++) {
+        const cct_sent_run *run = &runs->ahead[k];
+        assert(run->test_id && run->index != CCT_NO_TEST);
+        assert(run->ask == 0 || run->ask > before);
+        if (run->ask)
+            before = run->ask;
+    }
 }
 
 void cct_worker_runs_init(cct_worker_runs *runs)
 {
     runs->running = none;
-    runs->ahead = none;
+    runs->n_ahead = 0;
 }
 
 void cct_worker_runs_free(cct_worker_runs *runs)
 {
     free(runs->running.test_id);
-    free(runs->ahead.test_id);
+    for (size_t k = 0; k < runs->n_ahead; k++)
+        free(runs->ahead[k].test_id);
     cct_worker_runs_init(runs);
 }
 
@@ -50,14 +57,19 @@ int cct_worker_runs_sent(cct_worker_runs *runs, const char *test_id,
     if (runs_now)
         runs->running = run;
     else
-        runs->ahead = run;
+        runs->ahead[runs->n_ahead++] = run;
     check(runs);
     return runs_now;
 }
 
 int cct_worker_runs_may_send_ahead(const cct_worker_runs *runs)
 {
-    return runs->running.test_id && !runs->ahead.test_id;
+    return runs->running.test_id && runs->n_ahead < CCT_AHEAD_MAX;
+}
+
+size_t cct_worker_runs_ahead(const cct_worker_runs *runs, size_t k)
+{
+    return k < runs->n_ahead ? runs->ahead[k].index : CCT_NO_TEST;
 }
 
 cct_run_answer cct_worker_runs_match(const cct_worker_runs *runs,
@@ -67,8 +79,9 @@ cct_run_answer cct_worker_runs_match(const cct_worker_runs *runs,
     if (runs->running.test_id &&
         cct_ask_matches(ask_text, len, runs->running.ask))
         return CCT_ANSWER_RUNNING;
-    if (runs->ahead.test_id && cct_ask_matches(ask_text, len, runs->ahead.ask))
-        return CCT_ANSWER_AHEAD;
+    for (size_t k = 0; k < runs->n_ahead; k++)
+        if (cct_ask_matches(ask_text, len, runs->ahead[k].ask))
+            return CCT_ANSWER_AHEAD;
     return CCT_ANSWER_UNKNOWN;
 }
 
@@ -78,8 +91,13 @@ size_t cct_worker_runs_end(cct_worker_runs *runs)
     assert(runs->running.test_id);
     size_t ended = runs->running.index;
     free(runs->running.test_id);
-    runs->running = runs->ahead;
-    runs->ahead = none;
+    if (runs->n_ahead) {
+        runs->running = runs->ahead[0];
+        memmove(runs->ahead, runs->ahead + 1,
+                --runs->n_ahead * sizeof(runs->ahead[0]));
+    } else {
+        runs->running = none;
+    }
     check(runs);
     return ended;
 }

@@ -13,8 +13,15 @@ worker is only the plumbing around that object, all about time:
 - Commands are read in blocks, not one byte at a time with a flush
   after each byte; complete boxes are handed to the protocol one by one.
 - A `Run` that arrives while another is still unanswered (cctrial sends
-  a worker its next test ahead of time) waits until the first one is
-  answered, so tests never overlap, on any generation.
+  a worker its next tests ahead of time) waits until the one before is
+  answered, so tests never overlap, on any generation.  Each box sent
+  during a Run carries `cctrial-elapsed`, the seconds since that Run
+  began here: cctrial reads results in batches while tests wait ahead,
+  so its own clock cannot time each test.
+- A test that closes fd 3 leaves a worker that can take no more commands:
+  its Run's answer says so (`cctrial-commands: closed`) and the worker
+  runs none of those it holds ahead; it exits, and cctrial gives them to
+  another worker.
 - What the protocol writes is gathered and written to fd 4 after each
   box it handled, and at once for each log line: a test that hangs and
   is killed keeps the lines it logged (trial's worker holds them in a
@@ -37,6 +44,7 @@ may be forked from it too, and runs as `python discover.py` would.
 import os
 import struct
 import sys
+import time
 
 COMMANDS = 3
 RESULTS = 4
@@ -126,18 +134,24 @@ def protocol_class():
         cctrial whether the test closed the command pipe."""
 
         running = None  # the _ask of the Run not answered yet
+        began = 0.0  # time.monotonic() when it began
         commands = None  # identity(COMMANDS) at the start
+        closed = False  # a test closed COMMANDS: run nothing more
 
         def sendBox(self, box):
             answered = box.get(b"_answer", box.get(b"_error"))
+            if self.running is not None and b"_command" in box:
+                box[b"cctrial-elapsed"] = b"%.6f" % (time.monotonic() -
+                                                     self.began)
             if answered is not None and answered == self.running:
                 self.running = None
                 # A test that closed fd 3 leaves a worker that can read
                 # no more commands: said with its answer, so that cctrial
                 # blames that test, not the one after it (which this
                 # worker may already have read) nor its own write.
-                kept = identity(COMMANDS) == self.commands
-                box[b"cctrial-commands"] = b"kept" if kept else b"closed"
+                self.closed = identity(COMMANDS) != self.commands
+                box[b"cctrial-commands"] = (b"closed" if self.closed
+                                            else b"kept")
             super().sendBox(box)
 
     return Protocol
@@ -182,11 +196,14 @@ def serve(protocol, transport):
                 box = waiting.pop(0)
                 if box[b"_command"] == b"Run":
                     protocol.running = box.get(b"_ask")
+                    protocol.began = time.monotonic()
                 protocol.ampBoxReceived(AmpBox(box))
                 # After each command, as trial's worker flushes after each
                 # byte: a test that kills the worker keeps the results of
                 # the tests before it.
                 transport.send()
+                if protocol.closed:
+                    return  # the Runs it holds never begin here
 
 
 def load():

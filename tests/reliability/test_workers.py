@@ -13,6 +13,11 @@ closes_channel W  a test closes fd 3, the worker's command pipe (W: fast or
 closes_channel_drained  the same, with nothing left unread in the pipe
 closes_channel_logs W  the same, and the test then logs a line, which
                   cctrial answers on the closed pipe while the test runs
+closes_channel_queued  the same in the fast worker, with a dozen tests
+                  held ahead of it: none begins in that worker
+exit_queued       a test ends its fast worker with os._exit(3) while
+                  results are read in batches: every other test runs
+                  once, in some worker, and its result counts
 quits W           after a test, trial's Run raises: the worker quits
 
 In the four ways to die, the dying test first writes two lines on its
@@ -420,6 +425,95 @@ def case_closes_channel_logs(worker):
     case_closes_channel(worker, LOGS_AFTER_CLOSING_FD3)
 
 
+QUEUED = relkit.TEST_HEADER + """import os
+
+RUNS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                    "runs")
+
+
+def ran(test):
+    with open(RUNS, "a") as f:
+        f.write(test.id() + " " + str(os.getpid()) + "\\n")
+
+
+class Queue(unittest.TestCase):
+    def test_00_culprit(self):
+        ran(self)
+        {culprit}
+""" + "".join(f"""
+    def test_{n:02d}(self):
+        ran(self)
+""" for n in range(1, 101))
+
+
+def runs_of(root):
+    """{test id: [pid of each run]} from the fixture's runs file."""
+    runs = {}
+    with open(os.path.join(root, "..", "runs")) as f:
+        for line in f:
+            test_id, pid = line.split()
+            runs.setdefault(test_id, []).append(int(pid))
+    return runs
+
+
+def check_each_ran_once(root, run, tests, culprit_pid):
+    """Each of `tests` ran once, not in the culprit's worker, and its one
+    result is a success."""
+    runs = runs_of(root)
+    for test_id in tests:
+        check(len(runs.get(test_id, [])) == 1,
+              f"{test_id} ran {len(runs.get(test_id, []))} times "
+              f"(pids {runs.get(test_id)}), expected once")
+        check(runs[test_id][0] != culprit_pid,
+              f"{test_id} ran in the culprit's worker {culprit_pid}")
+        result = run.only_result(test_id)
+        check(result["outcome"] == "success",
+              f"expected {test_id} to pass, got {result}")
+
+
+def queued_case(culprit, module):
+    """The fixture with `culprit` in its first test, run by one fast
+    worker, which holds the next tests ahead (100 tests: more than it
+    may hold); returns (root, run, the other tests' ids)."""
+    root = relkit.project({"held/__init__.py": "",
+                           f"held/{module}.py":
+                               QUEUED.replace("{culprit}", culprit)})
+    run = relkit.run_once(root, ["held"], jobs=1, args=["--worker=fast"])
+    prefix = f"held.{module}.Queue"
+    return root, run, prefix + ".test_00_culprit", [
+        f"{prefix}.test_{n:02d}" for n in range(1, 101)]
+
+
+def case_closes_channel_queued():
+    """A test closes fd 3 while its fast worker holds tests ahead (read
+    already, as the worker reads commands in blocks): the worker runs none
+    of them; each runs once, in the next worker, and passes."""
+    root, run, culprit, others = queued_case("os.close(3)", "test_fd")
+    run.expect(1, 101, "FAILED", errors=1, successes=101)
+    blamed = run.results(culprit)
+    check(any("command pipe (file descriptor 3)" in r["text"]
+              for r in blamed), f"expected {culprit} blamed, got {blamed}")
+    check_each_ran_once(root, run, others, runs_of(root)[culprit][0])
+    say("the tests held ahead of the one that closed fd 3 each ran once, "
+        "in the next worker")
+
+
+def case_exit_queued():
+    """A test ends its fast worker while it holds tests ahead and cctrial
+    reads its results in batches: the test's one result is an error
+    saying so, each test before it keeps its result, each test after it
+    runs once, in the next worker."""
+    root, run, culprit, others = queued_case("os._exit(3)", "test_exit")
+    run.expect(1, 101, "FAILED", errors=1, successes=100)
+    error = run.only_result(culprit)
+    check(error["outcome"] == "error"
+          and "the worker exited with status 3" in error["text"],
+          f"expected {culprit}'s error, got {error}")
+    check_each_ran_once(root, run, others, runs_of(root)[culprit][0])
+    say("a worker that died holding tests ahead: each other test ran "
+        "once and passed")
+
+
 def main():
     args = sys.argv[1:]
     if args and args[0] in ENDS and len(args) == 2:
@@ -434,13 +528,18 @@ def main():
         case_closes_channel_logs(args[1])
     elif args == ["closes_channel_drained"]:
         case_closes_channel_drained()
+    elif args == ["closes_channel_queued"]:
+        case_closes_channel_queued()
+    elif args == ["exit_queued"]:
+        case_exit_queued()
     elif args[:1] == ["quits"] and len(args) == 2:
         case_quits(args[1])
     else:
         sys.exit("usage: test_workers.py {exit,sigkill,segv,setup_exit,"
                  "timeout} JOBS | no_result | "
                  "closes_channel|closes_channel_logs|quits fast|stock | "
-                 "closes_channel_drained")
+                 "closes_channel_drained | closes_channel_queued | "
+                 "exit_queued")
 
 
 if __name__ == "__main__":

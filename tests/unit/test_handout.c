@@ -64,21 +64,37 @@ Test(handout, a_test_handed_back_again_goes_out_again)
 
 Test(handout, no_test_is_sent_ahead_among_a_run_s_last)
 {
-    /* Two workers: a test is sent ahead only while more than four are
-     * left, so that none waits behind a slow one at the end. */
+    /* Two workers: a first test is sent ahead only while more than four
+     * are left, so that none waits behind a slow one at the end. */
     cct_handout_reset(&h, 7, NULL);
-    cr_assert(cct_handout_may_send_ahead(&h, 2));
+    cr_assert(cct_handout_may_send_ahead(&h, 2, 0));
     cct_handout_take(&h);
     cct_handout_take(&h);
     cr_assert_eq(cct_handout_left(&h), 5);
-    cr_assert(cct_handout_may_send_ahead(&h, 2));
+    cr_assert(cct_handout_may_send_ahead(&h, 2, 0));
     cct_handout_take(&h);
     cr_assert_eq(cct_handout_left(&h), 4);
-    cr_assert_not(cct_handout_may_send_ahead(&h, 2));
+    cr_assert_not(cct_handout_may_send_ahead(&h, 2, 0));
     /* A test handed back counts as left. */
     cct_handout_give_back(&h, 2);
-    cr_assert(cct_handout_may_send_ahead(&h, 2));
-    cr_assert_not(cct_handout_may_send_ahead(&h, 3));
+    cr_assert(cct_handout_may_send_ahead(&h, 2, 0));
+    cr_assert_not(cct_handout_may_send_ahead(&h, 3, 0));
+}
+
+Test(handout, a_worker_holds_fewer_ahead_as_the_run_nears_its_end)
+{
+    /* Two workers, 20 tests left: a worker holding 7 ahead may get an
+     * eighth (20 > 2 x 9), one holding 8 may not (20 = 2 x 10); so every
+     * worker can hold as many and the last tests are not stuck behind
+     * one worker's queue. */
+    cct_handout_reset(&h, 20, NULL);
+    cr_assert(cct_handout_may_send_ahead(&h, 2, 7));
+    cr_assert_not(cct_handout_may_send_ahead(&h, 2, 8));
+    for (int i = 0; i < 15; i++)
+        cct_handout_take(&h);
+    cr_assert_eq(cct_handout_left(&h), 5);
+    cr_assert(cct_handout_may_send_ahead(&h, 2, 0));
+    cr_assert_not(cct_handout_may_send_ahead(&h, 2, 1));
 }
 
 Test(handout, a_new_run_starts_afresh)

@@ -9,6 +9,7 @@
 #include <criterion/criterion.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "worker_commands.h"
@@ -173,6 +174,35 @@ Test(worker_commands, a_result_is_the_handed_out_test_s_whatever_its_name)
     cr_assert_null(r->reason);
     cr_assert_eq(r->worker, 3);
     cr_assert_float_eq(r->duration, 1.5, 1e-9);
+}
+
+/* The fast worker times each test itself (cctrial reads results in
+ * batches): its `cctrial-elapsed` is the result's duration; a value that
+ * is not a plain decimal of at most a day leaves cctrial's own. */
+Test(worker_commands, a_result_s_duration_is_the_worker_s_own_timing)
+{
+    static const char *const believed[][2] = {
+        {"0.250000", "0.25"}, {"12", "12"}, {"0.000001", "0.000001"},
+        {"86400", "86400"}};
+    for (size_t i = 0; i < sizeof(believed) / sizeof(believed[0]); i++) {
+        cct_amp_box box = command("AddSuccess", "testName", "pkg.test_mod.T.t",
+                                  "cctrial-elapsed", believed[i][0], NULL);
+        read_ok(&box, &running);
+        cr_assert_float_eq(request.result.duration, atof(believed[i][1]),
+                           1e-9, "%s", believed[i][0]);
+        cct_worker_request_free(&request);
+    }
+    static const char *const refused[] = {
+        "", "-1", "1e3", "nan", "inf", "0x10", "86401", "1.5 ", " 1.5",
+        "1.2.3", "123456789012345678901234567890123", "."};
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        cct_amp_box box = command("AddSuccess", "testName", "pkg.test_mod.T.t",
+                                  "cctrial-elapsed", refused[i], NULL);
+        read_ok(&box, &running);
+        cr_assert_float_eq(request.result.duration, 1.5, 1e-9, "'%s'",
+                           refused[i]);
+        cct_worker_request_free(&request);
+    }
 }
 
 Test(worker_commands, a_result_while_no_test_runs_breaks_the_protocol)
