@@ -18,6 +18,7 @@ closes_channel_queued  the same in the fast worker, with a dozen tests
 exit_queued       a test ends its fast worker with os._exit(3) while
                   results are read in batches: every other test runs
                   once, in some worker, and its result counts
+timeout_queued    the same with a test past its timeout
 quits W           after a test, trial's Run raises: the worker quits
 
 In the four ways to die, the dying test first writes two lines on its
@@ -471,14 +472,15 @@ def check_each_ran_once(root, run, tests, culprit_pid):
               f"expected {test_id} to pass, got {result}")
 
 
-def queued_case(culprit, module):
+def queued_case(culprit, module, config_text=""):
     """The fixture with `culprit` in its first test, run by one fast
     worker, which holds the next tests ahead (100 tests: more than it
     may hold); returns (root, run, the other tests' ids)."""
     root = relkit.project({"held/__init__.py": "",
                            f"held/{module}.py":
                                QUEUED.replace("{culprit}", culprit)})
-    run = relkit.run_once(root, ["held"], jobs=1, args=["--worker=fast"])
+    run = relkit.run_once(root, ["held"], jobs=1, args=["--worker=fast"],
+                          config_text=config_text)
     prefix = f"held.{module}.Queue"
     return root, run, prefix + ".test_00_culprit", [
         f"{prefix}.test_{n:02d}" for n in range(1, 101)]
@@ -514,6 +516,23 @@ def case_exit_queued():
         "once and passed")
 
 
+def case_timeout_queued():
+    """A test times out while its fast worker holds tests ahead and
+    cctrial reads its results in batches: the test's one result says it
+    timed out, and each other test runs once and passes."""
+    root, run, culprit, others = queued_case(
+        "import time; time.sleep(60)", "test_hang",
+        config_text="[cctrial]\ntimeout = 2\n")
+    run.expect(1, 101, "FAILED", errors=1, successes=100)
+    error = run.only_result(culprit)
+    check(error["outcome"] == "error"
+          and error["text"].startswith("timed out after 2 s"),
+          f"expected {culprit} to time out, got {error}")
+    check_each_ran_once(root, run, others, runs_of(root)[culprit][0])
+    say("a test that timed out with tests held behind it: each other test "
+        "ran once and passed")
+
+
 def main():
     args = sys.argv[1:]
     if args and args[0] in ENDS and len(args) == 2:
@@ -532,6 +551,8 @@ def main():
         case_closes_channel_queued()
     elif args == ["exit_queued"]:
         case_exit_queued()
+    elif args == ["timeout_queued"]:
+        case_timeout_queued()
     elif args[:1] == ["quits"] and len(args) == 2:
         case_quits(args[1])
     else:
@@ -539,7 +560,7 @@ def main():
                  "timeout} JOBS | no_result | "
                  "closes_channel|closes_channel_logs|quits fast|stock | "
                  "closes_channel_drained | closes_channel_queued | "
-                 "exit_queued")
+                 "exit_queued | timeout_queued")
 
 
 if __name__ == "__main__":
