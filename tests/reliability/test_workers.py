@@ -13,8 +13,8 @@ closes_channel W  a test closes fd 3, the worker's command pipe (W: fast or
 closes_channel_drained  the same, with nothing left unread in the pipe
 closes_channel_logs W  the same, and the test then logs a line, which
                   cctrial answers on the closed pipe while the test runs
-closes_channel_queued  the same in the fast worker, with a dozen tests
-                  held ahead of it: none begins in that worker
+closes_channel_queued  the same in the fast worker, with 100 tests after
+                  it (up to 32 held ahead): none begins in that worker
 exit_queued       a test ends its fast worker with os._exit(3) while
                   results are read in batches: every other test runs
                   once, in some worker, and its result counts
@@ -503,8 +503,8 @@ def case_closes_channel_queued():
 def case_exit_queued():
     """A test ends its fast worker while it holds tests ahead and cctrial
     reads its results in batches: the test's one result is an error
-    saying so, each test before it keeps its result, each test after it
-    runs once, in the next worker."""
+    saying so; each test after it runs once, in the next worker, and
+    passes."""
     root, run, culprit, others = queued_case("os._exit(3)", "test_exit")
     run.expect(1, 101, "FAILED", errors=1, successes=100)
     error = run.only_result(culprit)
