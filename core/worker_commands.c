@@ -403,7 +403,8 @@ static void count_test(cct_worker_reader *rd, const cct_amp_box *box)
 
 /* cctrial's fast worker times each test itself (`cctrial-elapsed` on each
  * box it sends during a Run: seconds since the Run began in it): while
- * tests wait ahead, results are read in batches (worker.c, BATCH_MS), and
+ * tests wait ahead, results are read in batches (worker_internal.h,
+ * BATCH_MS), and
  * a test's duration by cctrial's clock would be the time between two
  * reads.  A value that is not a plain decimal of at most a day is not
  * believed. */
