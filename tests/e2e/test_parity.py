@@ -11,13 +11,14 @@ many packages is, at the cost of one run instead of eight.
 The test runs, on a fresh copy of the fixture, `python3 -m twisted.trial`
 and `trial -j2` (each run once per fixture and generation, shared by the
 tests of both workers and both build trees, see harness.reference_trial),
-then `cctrial --once --worker=WORKER` (with a cold discovery cache) and
-the same with -j2 (a warm one; on mixed, which holds every kind of result,
-each of -j1 and -j2 both cold and warm), all on the Twisted of the test's
-generation (CCT_TWISTED_PATH, see harness.py), and checks for each
-run against trial's (for -j2, trial -j2's, unless that run is broken: with
-Twisted 22.4, `trial -j2` dies silently at the end of a run holding an
-unexpected success; then single-process trial's):
+then `cctrial --once --worker=WORKER` with -j1 and with -j2, one with a
+cold discovery cache and the next with the warm one it left: -j1 first
+with the fast worker, -j2 first with the stock one, so that the tests of
+both workers together run each of -j1 and -j2 cold and warm.  All on the
+Twisted of the test's generation (CCT_TWISTED_PATH, see harness.py); each
+run is checked against trial's (for -j2, trial -j2's, unless that run is
+broken: with Twisted 22.4, `trial -j2` dies silently at the end of a run
+holding an unexpected success; then single-process trial's):
 
 - every test's outcomes, as often as trial reports them (a test may have
   two results: a failure, then an error for a dirty reactor);
@@ -76,8 +77,7 @@ def fixture_of(name):
 
 
 def check_run(project, names, jobs, worker, reference, marks):
-    args = (["--once", f"--worker={worker}"] +
-            (["-j", str(jobs)] if jobs else []) + names)
+    args = ["--once", f"--worker={worker}", "-j", str(jobs)] + names
     label = "cctrial " + " ".join(args)
     with harness.Cctrial(project, args, outcomes=True) as cct:
         status, got = harness.check_as_trial(cct, label, reference)
@@ -130,15 +130,14 @@ def main():
         f"{harness.format_summary(reference.summary)}, "
         f"exit {reference.returncode}")
     dist = distributed_reference(source, names, reference) or reference
-    starts = ("cold", "warm") if fixture == "mixed" else (None,)
-    for jobs, want in ((None, reference), (2, dist)):
-        for start in starts:
-            if start == "cold":
-                shutil.rmtree(os.path.join(project, ".cctrial"), True)
-            warm = os.path.exists(os.path.join(project, ".cctrial"))
-            say(f"-j{jobs or 1}, {'warm' if warm else 'cold'} discovery "
-                "cache:")
-            check_run(project, names, jobs, worker, want, marks)
+    runs = [(1, reference), (2, dist)]
+    if worker == "stock":
+        runs.reverse()
+    for (jobs, want), start in zip(runs, ("cold", "warm")):
+        if start == "cold":
+            shutil.rmtree(os.path.join(project, ".cctrial"), True)
+        say(f"-j{jobs}, {start} discovery cache:")
+        check_run(project, names, jobs, worker, want, marks)
 
 
 if __name__ == "__main__":
