@@ -30,10 +30,10 @@ PREFIX ?= /usr/local
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 # Tests at once: two more than the cores, for a test spends part of its
 # time waiting (a quiet period, a timeout, an interpreter that hangs on
-# purpose) and CTest would leave that core idle.  On two cores the
-# sanitizer tree's share took 249 s with three at once, its tests' time
-# summed over three slots (743 s) the bound and their CPU (433 s) not;
-# 226 s with four.
+# purpose) and CTest would leave that core idle.  On two cores, from a
+# clean clone, the sanitizer tree's share took 249 s with three at once
+# (its tests' times summed over three slots, 743 s, the bound; their CPU,
+# 433 s, not) and 244 s with four.
 TEST_JOBS ?= $(shell echo $$(($(JOBS) + 2)))
 
 .PHONY: all deps configure build test check-memory demo bench fuzz install \
